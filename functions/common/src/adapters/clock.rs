@@ -1,0 +1,199 @@
+//! Clocks: the system's, and the local runner's simulated one.
+//!
+//! The simulated clock ticks at the speed of real time from an instant the
+//! operator chose, and can be set or moved forward. Its state is a small file
+//! in the data directory, so that `examreg admin` in another process sees the
+//! same "now" as the runner.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ports::Clock;
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The simulated time is `anchor_simulated + (real now - anchor_real)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Anchor {
+    simulated: DateTime<Utc>,
+    real: DateTime<Utc>,
+}
+
+impl Anchor {
+    fn now(&self) -> DateTime<Utc> {
+        self.simulated + (Utc::now() - self.real)
+    }
+}
+
+pub struct SimulatedClock {
+    anchor: Mutex<Anchor>,
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClockError {
+    #[error("cannot save the simulated clock in {path}: {source}")]
+    Save {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the simulated clock file {path} is unreadable: {reason}")]
+    Unreadable { path: String, reason: String },
+}
+
+impl SimulatedClock {
+    /// A clock starting at `start`, kept in memory only.
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        Self {
+            anchor: Mutex::new(Anchor {
+                simulated: start,
+                real: Utc::now(),
+            }),
+            file: None,
+        }
+    }
+
+    /// A clock whose state lives in `file`, starting at `start` (and saving it).
+    pub fn persistent(file: &Path, start: DateTime<Utc>) -> Result<Self, ClockError> {
+        let clock = Self {
+            file: Some(file.to_owned()),
+            ..Self::starting_at(start)
+        };
+        clock.save()?;
+        Ok(clock)
+    }
+
+    /// The clock saved in `file` by a running runner, if any.
+    pub fn load(file: &Path) -> Result<Option<Self>, ClockError> {
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(ClockError::Unreadable {
+                    path: file.display().to_string(),
+                    reason: e.to_string(),
+                })
+            }
+        };
+        let anchor: Anchor = serde_json::from_str(&text).map_err(|e| ClockError::Unreadable {
+            path: file.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Some(Self {
+            anchor: Mutex::new(anchor),
+            file: Some(file.to_owned()),
+        }))
+    }
+
+    pub fn set(&self, instant: DateTime<Utc>) -> Result<DateTime<Utc>, ClockError> {
+        self.update(|_| instant)
+    }
+
+    pub fn advance(&self, by: Duration) -> Result<DateTime<Utc>, ClockError> {
+        self.update(|now| now + by)
+    }
+
+    fn update(
+        &self,
+        change: impl FnOnce(DateTime<Utc>) -> DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, ClockError> {
+        let new_now = {
+            let mut anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+            let now = change(anchor.now());
+            *anchor = Anchor {
+                simulated: now,
+                real: Utc::now(),
+            };
+            now
+        };
+        self.save()?;
+        Ok(new_now)
+    }
+
+    fn save(&self) -> Result<(), ClockError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let anchor = *self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+        let text = serde_json::to_string(&anchor).unwrap_or_default();
+        let tmp = file.with_extension("tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, file))
+            .map_err(|source| ClockError::Save {
+                path: file.display().to_string(),
+                source,
+            })
+    }
+}
+
+impl Clock for SimulatedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.anchor.lock().unwrap_or_else(|p| p.into_inner()).now()
+    }
+}
+
+/// Parses a duration such as `49h`, `30m`, `7d`, `90s` or `1d12h`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut total = Duration::zero();
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: i64 = digits.parse().ok()?;
+        digits.clear();
+        let part = match c {
+            'd' => Duration::try_days(n)?,
+            'h' => Duration::try_hours(n)?,
+            'm' => Duration::try_minutes(n)?,
+            's' => Duration::try_seconds(n)?,
+            _ => return None,
+        };
+        total = total.checked_add(&part)?;
+    }
+    digits.is_empty().then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("49h"), Some(Duration::hours(49)));
+        assert_eq!(parse_duration("1d12h"), Some(Duration::hours(36)));
+        assert_eq!(parse_duration("90s"), Some(Duration::seconds(90)));
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("3w"), None);
+    }
+
+    #[test]
+    fn the_simulated_clock_moves_and_is_shared_through_its_file() {
+        let dir = std::env::temp_dir().join(format!("examreg-clock-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("clock.json");
+        let start: DateTime<Utc> = "2021-10-14T08:00:00Z".parse().unwrap();
+        let clock = SimulatedClock::persistent(&file, start).unwrap();
+        assert!(clock.now() - start < Duration::seconds(5));
+        let later = clock.advance(Duration::hours(49)).unwrap();
+        assert!(later - start >= Duration::hours(49));
+        let other = SimulatedClock::load(&file).unwrap().unwrap();
+        assert!((other.now() - later).num_seconds().abs() < 5);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

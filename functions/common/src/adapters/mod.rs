@@ -1,0 +1,11 @@
+//! Adapters: the embedded ones (SQLite, a folder, an outbox, a simulated
+//! clock) and the AWS ones (DynamoDB, S3, SES, the system clock).
+
+pub mod clock;
+pub mod counting;
+pub mod sqlite;
+pub mod dynamodb;
+pub mod folder;
+pub mod outbox;
+pub mod s3;
+pub mod ses;

@@ -1,0 +1,177 @@
+//! Building the application once at start: on AWS for a Lambda, embedded for
+//! the local runner and the tests.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+
+use crate::adapters::clock::{SimulatedClock, SystemClock};
+use crate::adapters::dynamodb::DynamoStore;
+use crate::adapters::folder::{load_or_create_signing_key, FolderDocumentStore};
+use crate::adapters::outbox::OutboxMailer;
+use crate::adapters::s3::S3DocumentStore;
+use crate::adapters::ses::SesMailer;
+use crate::adapters::sqlite::SqliteStore;
+use crate::app::{App, Config};
+use crate::calendar::SessionCalendar;
+use crate::catalogue::Catalogue;
+use crate::http::routes::Function;
+
+/// JSON logs in Lambda (CloudWatch reads them), readable lines locally.
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::{fmt, EnvFilter};
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().flatten_event(true).without_time().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn env(name: &str) -> anyhow::Result<String> {
+    std::env::var(name).with_context(|| format!("the environment variable {name} is not set"))
+}
+
+/// The session calendar and catalogue: embedded, or the files named by
+/// `EXAMREG_CALENDAR_FILE` / `EXAMREG_CATALOGUE_FILE`.
+pub fn reference_data(session: &str) -> anyhow::Result<(SessionCalendar, Catalogue)> {
+    let calendar = match std::env::var_os("EXAMREG_CALENDAR_FILE") {
+        Some(path) => SessionCalendar::from_file(Path::new(&path))?,
+        None => SessionCalendar::embedded(session)?,
+    };
+    let catalogue = match std::env::var_os("EXAMREG_CATALOGUE_FILE") {
+        Some(path) => Catalogue::from_file(Path::new(&path))?,
+        None => Catalogue::embedded()?,
+    };
+    Ok((calendar, catalogue))
+}
+
+/// The application on AWS, from the function's environment. Clients are built
+/// here, once per container, never per request.
+pub async fn aws_app() -> anyhow::Result<Arc<App>> {
+    let session = std::env::var("EXAMREG_SESSION").unwrap_or_else(|_| "2022".into());
+    let (calendar, catalogue) = reference_data(&session)?;
+    let sdk = aws_config::load_from_env().await;
+    let config = Config {
+        public_url: env("EXAMREG_PUBLIC_URL")?,
+        mail_rate_per_second: std::env::var("EXAMREG_MAIL_RATE")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(Config::default().mail_rate_per_second),
+        ..Config::default()
+    };
+    Ok(Arc::new(App {
+        config,
+        calendar,
+        catalogue,
+        store: Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            env("EXAMREG_TABLE")?,
+        )),
+        mailer: Arc::new(SesMailer::new(
+            aws_sdk_ses::Client::new(&sdk),
+            env("EXAMREG_SENDER")?,
+        )),
+        documents: Arc::new(S3DocumentStore::new(
+            aws_sdk_s3::Client::new(&sdk),
+            env("EXAMREG_BUCKET")?,
+        )),
+        clock: Arc::new(SystemClock),
+    }))
+}
+
+/// Serves the routes of `function` in Lambda.
+pub async fn run_http_function(function: Function) -> Result<(), lambda_http::Error> {
+    init_tracing(true);
+    let app = aws_app().await.map_err(|e| {
+        tracing::error!(error = %e, "cannot start");
+        lambda_http::Error::from(e.to_string())
+    })?;
+    lambda_http::run(crate::http::router(app, &[function])).await
+}
+
+/// Where the embedded adapters keep their files.
+pub struct DataDir<'a>(pub &'a Path);
+
+impl DataDir<'_> {
+    pub fn database(&self) -> std::path::PathBuf {
+        self.0.join("examreg.sqlite3")
+    }
+    pub fn outbox(&self) -> std::path::PathBuf {
+        self.0.join("outbox.jsonl")
+    }
+    pub fn documents(&self) -> std::path::PathBuf {
+        self.0.join("documents")
+    }
+    pub fn clock(&self) -> std::path::PathBuf {
+        self.0.join("clock.json")
+    }
+    pub fn signing_key(&self) -> std::path::PathBuf {
+        self.0.join(".blob-signing-key")
+    }
+    pub fn exports(&self) -> std::path::PathBuf {
+        self.0.join("exports")
+    }
+}
+
+/// The embedded application, with the concrete adapters the local routes need.
+pub struct Embedded {
+    pub app: Arc<App>,
+    pub clock: Arc<SimulatedClock>,
+    pub documents: Arc<FolderDocumentStore>,
+    pub outbox: std::path::PathBuf,
+}
+
+/// The embedded application in `data_dir`, with its simulated clock.
+/// `start` sets the clock; without it, a clock saved by a running runner is
+/// reused, else `default_start`.
+pub fn embedded_app(
+    data_dir: &Path,
+    public_url: &str,
+    start: Option<DateTime<Utc>>,
+    default_start: impl FnOnce(&SessionCalendar) -> DateTime<Utc>,
+    session: &str,
+) -> anyhow::Result<Embedded> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let dir = DataDir(data_dir);
+    let (calendar, catalogue) = reference_data(session)?;
+    let clock = match (start, SimulatedClock::load(&dir.clock())?) {
+        (Some(start), _) => SimulatedClock::persistent(&dir.clock(), start)?,
+        (None, Some(saved)) => saved,
+        (None, None) => SimulatedClock::persistent(&dir.clock(), default_start(&calendar))?,
+    };
+    let clock = Arc::new(clock);
+    let signing_key = load_or_create_signing_key(&dir.signing_key())
+        .with_context(|| format!("cannot read or create {}", dir.signing_key().display()))?;
+    let documents = Arc::new(FolderDocumentStore::new(
+        dir.documents(),
+        public_url.to_owned(),
+        signing_key,
+    ));
+    let app = App {
+        config: Config {
+            public_url: public_url.to_owned(),
+            secure_cookies: !public_url.starts_with("http://"),
+            ..Config::default()
+        },
+        calendar,
+        catalogue,
+        store: Arc::new(SqliteStore::open(&dir.database())?),
+        mailer: Arc::new(OutboxMailer::new(dir.outbox(), clock.clone())),
+        documents: documents.clone(),
+        clock: clock.clone(),
+    };
+    Ok(Embedded {
+        app: Arc::new(app),
+        clock,
+        documents,
+        outbox: dir.outbox(),
+    })
+}

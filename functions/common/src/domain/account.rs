@@ -1,0 +1,277 @@
+//! Accounts: the parsed email and password, tokens, and the pure rules of
+//! activation and login lockout.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use zxcvbn::feedback::Warning;
+use zxcvbn::Score;
+
+/// How long an activation link, and an unactivated account, live (the notice: 48 h).
+pub const ACTIVATION_PERIOD: Duration = Duration::hours(48);
+/// How long a password-reset link lives.
+pub const RESET_PERIOD: Duration = Duration::hours(1);
+/// How long a login session lives.
+pub const SESSION_PERIOD: Duration = Duration::hours(12);
+/// Failed logins in [`LOCKOUT_WINDOW`] that lock an account for [`LOCKOUT_PERIOD`].
+pub const MAX_FAILED_LOGINS: usize = 10;
+pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
+pub const LOCKOUT_PERIOD: Duration = Duration::minutes(15);
+/// Activation emails one address may ask for in an hour.
+pub const MAX_RESENDS_PER_HOUR: usize = 3;
+
+/// A syntactically valid email address, at most 254 characters. It keeps
+/// what was typed for display; [`Email::canonical`] is what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    as_typed: String,
+    canonical: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("L'adresse électronique est obligatoire.")]
+    Empty,
+    #[error("L'adresse électronique ne doit pas dépasser 254 caractères.")]
+    TooLong,
+    #[error("L'adresse électronique n'est pas valide : vérifiez qu'elle a la forme nom@domaine.fr.")]
+    Invalid,
+}
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, EmailError> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if trimmed.chars().count() > 254 {
+            return Err(EmailError::TooLong);
+        }
+        let options = email_address::Options::default()
+            .without_display_text()
+            .without_domain_literal();
+        let parsed = email_address::EmailAddress::parse_with_options(trimmed, options)
+            .map_err(|_| EmailError::Invalid)?;
+        // A deliverable personal address has a dotted domain ("nom@localhost" is not).
+        let domain = parsed.domain();
+        if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+            return Err(EmailError::Invalid);
+        }
+        Ok(Self {
+            as_typed: trimmed.to_owned(),
+            canonical: trimmed.to_lowercase(),
+        })
+    }
+
+    pub fn as_typed(&self) -> &str {
+        &self.as_typed
+    }
+
+    /// Lower-cased: one account per address, whatever its case.
+    pub fn canonical(&self) -> &str {
+        &self.canonical
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_typed)
+    }
+}
+
+/// A password strong enough to keep: 12 characters or more, and a zxcvbn
+/// score of 3 or more. Never printed.
+pub struct Password(String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+impl Password {
+    /// `context` holds words the password must not lean on (the email...).
+    /// The error is a French explanation of why the password is refused.
+    pub fn parse(text: &str, context: &[&str]) -> Result<Self, String> {
+        let length = text.chars().count();
+        if length < MIN_PASSWORD_CHARS {
+            return Err(format!(
+                "Le mot de passe doit contenir au moins {MIN_PASSWORD_CHARS} caractères (il en a {length})."
+            ));
+        }
+        if length > MAX_PASSWORD_CHARS {
+            return Err(format!(
+                "Le mot de passe ne doit pas dépasser {MAX_PASSWORD_CHARS} caractères."
+            ));
+        }
+        let entropy = zxcvbn::zxcvbn(text, context);
+        if entropy.score() < Score::Three {
+            let why = entropy
+                .feedback()
+                .and_then(|f| f.warning())
+                .map(warning_fr)
+                .unwrap_or("il serait trop facile à deviner.");
+            return Err(format!(
+                "Ce mot de passe est trop faible : {why} Choisissez plutôt plusieurs mots sans lien entre eux, ou ajoutez des mots, chiffres et symboles inattendus."
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+fn warning_fr(warning: Warning) -> &'static str {
+    match warning {
+        Warning::StraightRowsOfKeysAreEasyToGuess => {
+            "une suite de touches voisines du clavier se devine facilement."
+        }
+        Warning::ShortKeyboardPatternsAreEasyToGuess => {
+            "un court motif de clavier se devine facilement."
+        }
+        Warning::RepeatsLikeAaaAreEasyToGuess => {
+            "une répétition comme « aaa » se devine facilement."
+        }
+        Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => {
+            "répéter un motif comme « abcabc » ne le rend guère plus sûr."
+        }
+        Warning::ThisIsATop10Password
+        | Warning::ThisIsATop100Password
+        | Warning::ThisIsACommonPassword => "c'est un mot de passe très courant.",
+        Warning::ThisIsSimilarToACommonlyUsedPassword => {
+            "il ressemble à un mot de passe très courant."
+        }
+        Warning::SequencesLikeAbcAreEasyToGuess => {
+            "une suite comme « abc » ou « 6543 » se devine facilement."
+        }
+        Warning::RecentYearsAreEasyToGuess => "une année récente se devine facilement.",
+        Warning::AWordByItselfIsEasyToGuess => "un mot seul se devine facilement.",
+        Warning::DatesAreOftenEasyToGuess => "une date se devine souvent facilement.",
+        Warning::NamesAndSurnamesByThemselvesAreEasyToGuess
+        | Warning::CommonNamesAndSurnamesAreEasyToGuess => {
+            "un nom ou un prénom se devine facilement."
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// Created, waiting for the candidate to click the activation link.
+    PendingActivation,
+    Active,
+}
+
+/// Whether an activation made at `now` is still in time.
+pub fn activation_in_time(deadline: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now < deadline
+}
+
+/// The failed logins that still count at `now`.
+pub fn recent_failures(failures: &[DateTime<Utc>], now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    failures
+        .iter()
+        .copied()
+        .filter(|t| *t > now - LOCKOUT_WINDOW && *t <= now)
+        .collect()
+}
+
+/// After one more failure at `now`: the failures to keep, and the lock if any.
+pub fn record_failure(
+    failures: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> (Vec<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let mut kept = recent_failures(failures, now);
+    kept.push(now);
+    let lock = (kept.len() >= MAX_FAILED_LOGINS).then(|| now + LOCKOUT_PERIOD);
+    (kept, lock)
+}
+
+/// Sends in the last hour, and whether one more is allowed at `now`; when it
+/// is not, the seconds to wait.
+pub fn resend_allowed(sends: &[DateTime<Utc>], now: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>, u64> {
+    let hour_ago = now - Duration::hours(1);
+    let mut recent: Vec<_> = sends.iter().copied().filter(|t| *t > hour_ago).collect();
+    recent.sort();
+    if recent.len() >= MAX_RESENDS_PER_HOUR {
+        let wait = (recent[0] + Duration::hours(1) - now).num_seconds().max(1);
+        return Err(u64::try_from(wait).unwrap_or(1));
+    }
+    recent.push(now);
+    Ok(recent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn emails_are_parsed_and_compared_case_insensitively() {
+        let e = Email::parse("  Zoé.Martin@Exemple.FR ").unwrap();
+        assert_eq!(e.as_typed(), "Zoé.Martin@Exemple.FR");
+        assert_eq!(e.canonical(), "zoé.martin@exemple.fr");
+        assert!(Email::parse("candidat@académie.fr").is_ok());
+        for bad in ["", "nom", "nom@", "@domaine.fr", "a b@c.fr", "nom@localhost", "Nom <a@b.fr>"] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
+        }
+        let long = format!("{}@exemple.fr", "a".repeat(250));
+        assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn weak_passwords_are_refused_in_french() {
+        let short = Password::parse("court", &[]).unwrap_err();
+        assert!(short.contains("au moins 12 caractères"), "{short}");
+        let common = Password::parse("password1234", &[]).unwrap_err();
+        assert!(common.contains("trop faible"), "{common}");
+        assert!(Password::parse("cheval-agrafe-batterie-correcte", &[]).is_ok());
+        assert_eq!(format!("{:?}", Password::parse("cheval-agrafe-batterie-correcte", &[]).unwrap()), "Password(***)");
+    }
+
+    #[test]
+    fn activation_is_in_time_strictly_before_48_hours() {
+        let created = at("2021-10-14T10:00:00Z");
+        let deadline = created + ACTIVATION_PERIOD;
+        assert!(activation_in_time(deadline, deadline - Duration::seconds(1)));
+        assert!(!activation_in_time(deadline, deadline));
+    }
+
+    #[test]
+    fn ten_failures_in_fifteen_minutes_lock_for_fifteen_minutes() {
+        let now = at("2021-10-14T10:00:00Z");
+        let mut failures = Vec::new();
+        for i in 0..9 {
+            let (kept, lock) = record_failure(&failures, now + Duration::seconds(i));
+            assert!(lock.is_none());
+            failures = kept;
+        }
+        let (_, lock) = record_failure(&failures, now + Duration::seconds(9));
+        assert_eq!(lock, Some(now + Duration::seconds(9) + LOCKOUT_PERIOD));
+        // Old failures stop counting.
+        let (kept, lock) = record_failure(&failures, now + Duration::minutes(16));
+        assert_eq!(kept.len(), 1);
+        assert!(lock.is_none());
+    }
+
+    #[test]
+    fn three_resends_an_hour() {
+        let now = at("2021-10-14T10:00:00Z");
+        let mut sends = Vec::new();
+        for i in 0..3 {
+            sends = resend_allowed(&sends, now + Duration::minutes(i)).unwrap();
+        }
+        let wait = resend_allowed(&sends, now + Duration::minutes(10)).unwrap_err();
+        assert_eq!(wait, 50 * 60);
+        assert!(resend_allowed(&sends, now + Duration::minutes(61)).is_ok());
+    }
+}

@@ -1,0 +1,11 @@
+//! The pure domain: no AWS type, no clock read, no I/O. It takes `now` and
+//! returns decisions.
+
+pub mod account;
+pub mod diploma;
+pub mod dossier;
+pub mod inscription;
+pub mod pieces;
+pub mod validation;
+
+pub use diploma::Diploma;

@@ -1,0 +1,97 @@
+//! Routes of the documents function: the confirmation PDF and upload URLs.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::json::StrictJson;
+use super::problem::Problem;
+use super::AppState;
+use crate::error::AppError;
+use crate::services::documents::{self, UploadRequestInput, UploadTicket};
+use crate::services::sessions::token_from_headers;
+
+/// The « confirmation d'inscription » to print, check, date and sign (A4,
+/// French, fonts embedded): académie and session, diploma and specialty,
+/// every identity field, the units with the declared acquis, the disability
+/// declaration, the version and the instant of the last save, the pieces to
+/// upload with the documents window, and a box for the date and signature.
+/// The same version always gives the same text. Downloaded as
+/// `confirmation-inscription-<session>-v<version>.pdf`.
+#[utoipa::path(get, path = "/inscription/confirmation.pdf", tag = "documents",
+    responses(
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = [u8]),
+        (status = 401, description = "unauthenticated", body = Problem),
+        (status = 404, description = "no_inscription", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn confirmation_pdf(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = token_from_headers(&headers);
+    let pdf = documents::confirmation_pdf(&app, token.as_deref()).await?;
+    // The name holds only the session and a number: no quoting issue.
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", pdf.filename))
+        .map_err(|e| AppError::Internal(format!("content disposition: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
+        ],
+        pdf.bytes,
+    )
+        .into_response())
+}
+
+/// A presigned URL to upload one file for one piece of the caller's
+/// inscription: `kind` is the exact code of a piece it requires
+/// (`signed_confirmation`, `identity_document`, `jdc_certificate`,
+/// `accommodation_notice`, `acquis_proof`), while the documents window is
+/// open or the candidate's extension runs. PDF, JPEG or PNG, 1 byte to 5 MiB.
+///
+/// PUT the file to `upload_url` with exactly `headers` (the content type and
+/// length are signed) before `expires_at` (a few minutes); the URL only ever
+/// names a key under the caller's own prefix and serves one upload. The
+/// stored bytes are then checked (size, and magic numbers of the declared
+/// type): a good file makes the piece `received` (see `GET
+/// /inscription/pieces`), a bad one is deleted and the piece says why in
+/// `reason`. A signed confirmation counts only for the version it was asked
+/// for. Uploading a piece again replaces the file received before (which
+/// stays in force if the new one is refused); a piece the exams office has
+/// already validated cannot be replaced (409 `piece_already_validated`).
+#[utoipa::path(post, path = "/inscription/pieces/{kind}/uploads", tag = "documents",
+    params(("kind" = String, Path, description = "The piece's code, e.g. `identity_document`")),
+    request_body = UploadRequestInput,
+    responses(
+        (status = 201, description = "Upload URL", body = UploadTicket),
+        (status = 401, description = "unauthenticated", body = Problem),
+        (status = 403, description = "documents_closed (outside the documents window or the candidate's extension, or inscription cancelled)", body = Problem),
+        (status = 404, description = "no_inscription, unknown_piece (not a piece this inscription requires)", body = Problem),
+        (status = 409, description = "piece_already_validated", body = Problem),
+        (status = 413, description = "too_large (over 5 MiB), payload_too_large", body = Problem),
+        (status = 415, description = "unsupported_type (not application/pdf, image/jpeg or image/png)", body = Problem),
+        (status = 422, description = "validation_failed (missing field, empty file), unknown_field", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_upload(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    kind: Result<Path<String>, PathRejection>,
+    StrictJson(input): StrictJson<UploadRequestInput>,
+) -> Result<(StatusCode, Json<UploadTicket>), AppError> {
+    let token = token_from_headers(&headers);
+    // An undecodable segment is no piece code either.
+    let kind = kind.map(|Path(k)| k).unwrap_or_default();
+    let ticket = documents::request_upload(&app, token.as_deref(), &kind, &input).await?;
+    Ok((StatusCode::CREATED, Json(ticket)))
+}

@@ -1,0 +1,68 @@
+//! Routes of the inscription function.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+
+use super::json::StrictJson;
+use super::problem::Problem;
+use super::AppState;
+use crate::domain::inscription::InscriptionInput;
+use crate::error::AppError;
+use crate::services::inscription::{self, InscriptionView, PieceView};
+use crate::services::sessions::token_from_headers;
+
+/// The caller's inscription.
+#[utoipa::path(get, path = "/inscription", tag = "inscription",
+    responses(
+        (status = 200, body = InscriptionView),
+        (status = 401, description = "unauthenticated", body = Problem),
+        (status = 404, description = "no_inscription", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_inscription(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<InscriptionView>, AppError> {
+    let token = token_from_headers(&headers);
+    Ok(Json(inscription::get(&app, token.as_deref()).await?))
+}
+
+/// Create (`version` 0) or change the inscription while the diploma's
+/// registration window is open. Every invalid field is reported at once.
+#[utoipa::path(put, path = "/inscription", tag = "inscription", request_body = InscriptionInput,
+    responses(
+        (status = 201, description = "Created", body = InscriptionView),
+        (status = 200, description = "Updated", body = InscriptionView),
+        (status = 401, description = "unauthenticated", body = Problem),
+        (status = 403, description = "registration_closed", body = Problem),
+        (status = 409, description = "version_conflict", body = Problem),
+        (status = 422, description = "validation_failed, unknown_field", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn put_inscription(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    StrictJson(input): StrictJson<InscriptionInput>,
+) -> Result<(StatusCode, Json<InscriptionView>), AppError> {
+    let token = token_from_headers(&headers);
+    let (created, view) = inscription::save(&app, token.as_deref(), input).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(view)))
+}
+
+/// The pieces the inscription requires, with their status.
+#[utoipa::path(get, path = "/inscription/pieces", tag = "inscription",
+    responses(
+        (status = 200, body = [PieceView]),
+        (status = 401, description = "unauthenticated", body = Problem),
+        (status = 404, description = "no_inscription", body = Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_pieces(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<PieceView>>, AppError> {
+    let token = token_from_headers(&headers);
+    Ok(Json(inscription::pieces(&app, token.as_deref()).await?))
+}

@@ -1,0 +1,137 @@
+//! The HTTP edge: one router for every function, strict JSON in, problem+json
+//! out, security headers, and a request id on every log line.
+
+pub mod accounts;
+pub mod documents;
+pub mod inscription;
+pub mod json;
+pub mod openapi;
+pub mod problem;
+pub mod reference;
+pub mod routes;
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::routing::MethodRouter;
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use crate::app::App;
+use crate::error::AppError;
+use routes::{Function, ROUTES};
+
+pub type AppState = Arc<App>;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The handler of each route of the table.
+fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    use axum::routing::{get, post, put};
+    Some(match (method, path) {
+        ("GET", "/health") => get(reference::health),
+        ("GET", "/calendar") => get(reference::calendar),
+        ("GET", "/catalogue") => get(reference::catalogue),
+        ("GET", "/openapi.json") => get(reference::openapi),
+        ("POST", "/auth/signup") => post(accounts::signup),
+        ("POST", "/auth/resend-activation") => post(accounts::resend_activation),
+        ("POST", "/auth/activate") => post(accounts::activate),
+        ("POST", "/auth/login") => post(accounts::login),
+        ("POST", "/auth/logout") => post(accounts::logout),
+        ("POST", "/auth/password-reset") => post(accounts::password_reset),
+        ("POST", "/auth/password-reset/confirm") => post(accounts::password_reset_confirm),
+        ("GET", "/me") => get(accounts::me),
+        ("GET", "/inscription") => get(inscription::get_inscription),
+        ("PUT", "/inscription") => put(inscription::put_inscription),
+        ("GET", "/inscription/pieces") => get(inscription::get_pieces),
+        ("GET", "/inscription/confirmation.pdf") => get(documents::confirmation_pdf),
+        ("POST", "/inscription/pieces/{kind}/uploads") => post(documents::create_upload),
+        _ => return None,
+    })
+}
+
+/// The router of the given functions (one in a Lambda), with the edge layers.
+pub fn router(app: AppState, functions: &[Function]) -> Router {
+    with_edge(routes(app, functions))
+}
+
+/// The routes of the given functions, without the edge layers (the local
+/// runner merges its own routes before adding them).
+pub fn routes(app: AppState, functions: &[Function]) -> Router {
+    let mut router: Router<AppState> = Router::new();
+    let mut by_path: std::collections::BTreeMap<&str, MethodRouter<AppState>> =
+        std::collections::BTreeMap::new();
+    for route in ROUTES.iter().filter(|r| functions.contains(&r.function)) {
+        if let Some(h) = handler(route.method, route.path) {
+            let entry = by_path.remove(route.path).unwrap_or_default();
+            by_path.insert(route.path, entry.merge(h));
+        }
+    }
+    for (path, method_router) in by_path {
+        router = router.route(path, method_router);
+    }
+    router.with_state(app)
+}
+
+/// Layers every response goes through, in the runner and in Lambda alike.
+pub fn with_edge(router: Router) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                // The path only: query strings may carry tokens.
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %request_id,
+                )
+            })
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn not_found() -> AppError {
+    AppError::refused(
+        404,
+        "not_found",
+        "Page introuvable",
+        "Cette adresse ne correspond à aucune page ni à aucun service.",
+    )
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::refused(
+        405,
+        "method_not_allowed",
+        "Méthode non permise",
+        "Cette adresse existe, mais pas pour cette méthode HTTP.",
+    )
+}

@@ -1,0 +1,117 @@
+//! Secrets: argon2id password hashes and random tokens kept only as hashes.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::domain::account::Password;
+use crate::error::AppError;
+
+/// OWASP's recommended argon2id parameters: 19 MiB, 2 passes, 1 lane.
+pub fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password (CPU-heavy: runs off the async executor).
+pub async fn hash_password(password: &Password) -> Result<String, AppError> {
+    let secret = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut salt_bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt_bytes);
+        let salt = SaltString::encode_b64(&salt_bytes)
+            .map_err(|e| AppError::Internal(format!("salt encoding failed: {e}")))?;
+        argon2()
+            .hash_password(secret.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
+}
+
+/// A hash of a random password, verified against when the account does not
+/// exist, so that a wrong email takes as long as a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0ZbA3A8vYyBCyHMrKDy4V2ChlcDAOwaBTSrX4aJ0o7Y";
+
+/// Verifies `candidate` against `stored` (or the dummy hash), in constant time.
+pub async fn verify_password(candidate: &str, stored: Option<&str>) -> bool {
+    let candidate = candidate.to_owned();
+    let exists = stored.is_some();
+    let stored = stored.unwrap_or(DUMMY_HASH).to_owned();
+    tokio::task::spawn_blocking(move || {
+        let ok = PasswordHash::new(&stored)
+            .map(|hash| argon2().verify_password(candidate.as_bytes(), &hash).is_ok())
+            .unwrap_or(false);
+        ok && exists
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A new token for `account_id`: `<account id>.<256 random bits>`, and the
+/// hash of its secret part, which is all that is stored.
+pub fn new_token(account_id: &str) -> (String, String) {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let secret = URL_SAFE_NO_PAD.encode(secret);
+    let hash = token_hash(&secret);
+    (format!("{account_id}.{secret}"), hash)
+}
+
+/// The account id and the secret's hash of a token, if it is well formed.
+pub fn parse_token(token: &str) -> Option<(String, String)> {
+    let (account_id, secret) = token.trim().split_once('.')?;
+    let id_ok = account_id.len() == 32 && account_id.bytes().all(|b| b.is_ascii_hexdigit());
+    let secret_ok = secret.len() == 43
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (id_ok && secret_ok).then(|| (account_id.to_ascii_lowercase(), token_hash(secret)))
+}
+
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares two hashes without leaking where they differ.
+pub fn same_hash(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// A new random account id (32 hex digits, not secret).
+pub fn new_account_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_only_their_hash_identifies_them() {
+        let id = new_account_id();
+        let (token, hash) = new_token(&id);
+        assert!(!token.contains(&hash));
+        assert_eq!(parse_token(&token), Some((id.clone(), hash.clone())));
+        let (other, other_hash) = new_token(&id);
+        assert_ne!(token, other);
+        assert!(!same_hash(&hash, &other_hash));
+        assert!(parse_token("abc.def").is_none());
+        assert!(parse_token(&format!("{id}.{}", "../".repeat(15))).is_none());
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_and_the_dummy_never_does() {
+        let pw = Password::parse("cheval-agrafe-batterie-correcte", &[]).unwrap();
+        let hash = hash_password(&pw).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password("cheval-agrafe-batterie-correcte", Some(&hash)).await);
+        assert!(!verify_password("autre-chose-encore-plus-long", Some(&hash)).await);
+        assert!(!verify_password("cheval-agrafe-batterie-correcte", None).await);
+    }
+}

@@ -1,0 +1,699 @@
+//! Accounts (the notice's « compte Cyclades »): signup, activation within
+//! 48 hours, login with lockout, logout, password reset.
+//!
+//! Answers never tell whether an address has an account: the owner of the
+//! address is told by email instead.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::App;
+use crate::calendar::to_paris_string;
+use crate::domain::account::{
+    self, AccountStatus, Email, Password, ACTIVATION_PERIOD, RESET_PERIOD, SESSION_PERIOD,
+};
+use crate::domain::validation::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::ports::store::{Condition, Item, Query, SortKeyCondition, WriteOp, GSI1_PK, GSI1_SK};
+use crate::ports::{Key, StoreError};
+use crate::security;
+use crate::services::emails;
+use crate::services::keys;
+use crate::services::sessions::{Caller, SessionRecord};
+
+/// How many times a read-modify-write is retried when another write won.
+const MAX_RETRIES: usize = 5;
+
+/// One candidate's account, as stored (attribute names read well in the console).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountRecord {
+    pub record_type: String,
+    pub account_id: String,
+    /// As typed, for display.
+    pub email: String,
+    /// Lower-cased: what identifies the account.
+    pub email_canonical: String,
+    pub status: AccountStatus,
+    pub created_at: DateTime<Utc>,
+    /// When an unactivated account is deleted (created_at + 48 h).
+    pub activation_deadline: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated_at: Option<DateTime<Utc>>,
+    pub password_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_token_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_token_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_logins: Vec<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+impl AccountRecord {
+    pub fn key(&self) -> Key {
+        keys::account(&self.account_id)
+    }
+
+    /// The item, with the due-work index entry while activation is pending
+    /// (the sweep deletes the account at its deadline) and a TTL backstop.
+    pub fn to_item(&self) -> AppResult<Item> {
+        let mut item = Item::from_value(self.key(), self)?;
+        if self.status == AccountStatus::PendingActivation {
+            item.attrs.insert(GSI1_PK.into(), json!(keys::DUE_ACTIVATION));
+            item.attrs.insert(
+                GSI1_SK.into(),
+                json!(format!(
+                    "{}#{}",
+                    keys::sortable(self.activation_deadline),
+                    self.account_id
+                )),
+            );
+            // DynamoDB TTL, a day after the sweep should have deleted it.
+            item.attrs.insert(
+                crate::ports::store::TTL_ATTRIBUTE.into(),
+                json!((self.activation_deadline + chrono::Duration::days(1)).timestamp()),
+            );
+        }
+        Ok(item)
+    }
+
+    /// The write of this record replacing `previous_version`.
+    fn put_if_version(&self, previous_version: u64) -> AppResult<WriteOp> {
+        Ok(WriteOp::put(
+            self.to_item()?,
+            Condition::AttributeEquals("version".into(), json!(previous_version)),
+        ))
+    }
+
+    fn is_expired_pending(&self, now: DateTime<Utc>) -> bool {
+        self.status == AccountStatus::PendingActivation
+            && !account::activation_in_time(self.activation_deadline, now)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailOnly {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenOnly {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub token: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoginAnswer {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MeAnswer {
+    pub email: String,
+    pub status: AccountStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+fn parse_email(text: &str) -> Result<Email, FieldError> {
+    Email::parse(text).map_err(|e| FieldError::new("email", "invalid_email", e.to_string()))
+}
+
+fn parse_password(text: &str, email: Option<&Email>) -> Result<Password, FieldError> {
+    let context: Vec<&str> = email
+        .map(|e| e.canonical().split(['@', '.']).collect())
+        .unwrap_or_default();
+    Password::parse(text, &context)
+        .map_err(|why| FieldError::new("password", "weak_password", why))
+}
+
+/// 422 whose top-level code is the first field's (`invalid_email`, `weak_password`).
+fn refuse_fields(errors: Vec<FieldError>) -> AppError {
+    let code = match errors.first().map(|e| e.code.as_str()) {
+        Some("invalid_email") => "invalid_email",
+        _ => "weak_password",
+    };
+    let detail = errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
+    AppError::refused(422, code, "Informations à corriger", detail).with_errors(errors)
+}
+
+async fn send_or_log(app: &App, email: crate::ports::OutgoingEmail, what: &str) {
+    if let Err(e) = app.mailer.send(&email).await {
+        // The account stays usable: the candidate can ask for the link again.
+        tracing::error!(error = %e, email_kind = what, "email not sent");
+    }
+}
+
+async fn load_by_email(app: &App, email: &Email) -> AppResult<Option<AccountRecord>> {
+    let Some(guard) = app.store.get(&keys::email_guard(email.canonical())).await? else {
+        return Ok(None);
+    };
+    let Some(account_id) = guard.str_attr("account_id") else {
+        return Err(AppError::Internal("email guard without account id".into()));
+    };
+    load(app, account_id).await
+}
+
+pub async fn load(app: &App, account_id: &str) -> AppResult<Option<AccountRecord>> {
+    match app.store.get(&keys::account(account_id)).await? {
+        Some(item) => Ok(Some(item.to_value()?)),
+        None => Ok(None),
+    }
+}
+
+fn activation_email(app: &App, account: &AccountRecord, token: &str) -> crate::ports::OutgoingEmail {
+    emails::activation(
+        &account.email,
+        &app.link(&format!("/activate?token={token}")),
+        &to_paris_string(account.activation_deadline),
+    )
+}
+
+/// `POST /auth/signup`: always the same 202 once the input is valid.
+pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
+    let email = parse_email(&input.email);
+    let password = parse_password(&input.password, email.as_ref().ok());
+    let (email, password) = match (email, password) {
+        (Ok(e), Ok(p)) => (e, p),
+        (e, p) => return Err(refuse_fields([e.err(), p.err()].into_iter().flatten().collect())),
+    };
+    // Hash first, whatever happens next: a taken address costs the same time.
+    let password_hash = security::hash_password(&password).await?;
+    let now = app.now();
+
+    let existing = load_by_email(app, &email).await?;
+    if let Some(account) = &existing {
+        if !account.is_expired_pending(now) {
+            let mail = emails::account_already_exists(
+                &account.email,
+                &app.link("/login"),
+                &app.link("/forgot-password"),
+            );
+            send_or_log(app, mail, "account_exists").await;
+            return Ok(());
+        }
+    }
+
+    let account_id = security::new_account_id();
+    let (token, token_hash) = security::new_token(&account_id);
+    let account = AccountRecord {
+        record_type: "account".into(),
+        account_id: account_id.clone(),
+        email: email.as_typed().to_owned(),
+        email_canonical: email.canonical().to_owned(),
+        status: AccountStatus::PendingActivation,
+        created_at: now,
+        activation_deadline: now + ACTIVATION_PERIOD,
+        activated_at: None,
+        password_hash,
+        activation_token_hash: Some(token_hash),
+        reset_token_hash: None,
+        reset_expires_at: None,
+        failed_logins: Vec::new(),
+        locked_until: None,
+        version: 1,
+    };
+    let guard = Item::new(keys::email_guard(email.canonical()))
+        .with("record_type", "email_guard")
+        .with("email", email.canonical())
+        .with("account_id", account_id.as_str());
+    let mut ops = vec![WriteOp::put(account.to_item()?, Condition::NotExists)];
+    match &existing {
+        // An unactivated account past its 48 hours: it is gone, replace it.
+        Some(old) => {
+            ops.push(WriteOp::put(
+                guard,
+                Condition::AttributeEquals("account_id".into(), json!(old.account_id)),
+            ));
+            ops.push(WriteOp::Delete {
+                key: old.key(),
+                condition: Condition::AttributeEquals("version".into(), json!(old.version)),
+            });
+            ops.extend(old.expired_trace()?);
+        }
+        None => ops.push(WriteOp::put(guard, Condition::NotExists)),
+    }
+    match app.store.transact(ops).await {
+        Ok(()) => {}
+        // Another signup for this address won the race: it made the account.
+        Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    if existing.is_some() {
+        delete_candidate_data(app, &existing.as_ref().map(|a| a.account_id.clone()).unwrap_or_default()).await?;
+    }
+    tracing::info!(account_id = %account_id, "account created");
+    send_or_log(app, activation_email(app, &account, &token), "activation").await;
+    Ok(())
+}
+
+/// `POST /auth/resend-activation`: a new link, the old one void; 3 an hour.
+pub async fn resend_activation(app: &App, input: EmailOnly) -> AppResult<()> {
+    let email = parse_email(&input.email).map_err(|e| refuse_fields(vec![e]))?;
+    let now = app.now();
+    consume_rate(app, "resend", &email, now).await?;
+
+    let Some(mut account) = load_by_email(app, &email).await? else {
+        return Ok(());
+    };
+    match account.status {
+        AccountStatus::Active => {
+            let mail = emails::already_active(
+                &account.email,
+                &app.link("/login"),
+                &app.link("/forgot-password"),
+            );
+            send_or_log(app, mail, "already_active").await;
+        }
+        AccountStatus::PendingActivation if account.is_expired_pending(now) => {
+            // Deleted at its deadline: the candidate must sign up again.
+        }
+        AccountStatus::PendingActivation => {
+            let (token, hash) = security::new_token(&account.account_id);
+            let previous = account.version;
+            account.activation_token_hash = Some(hash);
+            account.version += 1;
+            match app.store.transact(vec![account.put_if_version(previous)?]).await {
+                Ok(()) => send_or_log(app, activation_email(app, &account, &token), "activation").await,
+                // Activated or changed meanwhile: the other request's outcome stands.
+                Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Counts one request against a per-address hourly limit.
+async fn consume_rate(app: &App, kind: &str, email: &Email, now: DateTime<Utc>) -> AppResult<()> {
+    let key = keys::rate(kind, email.canonical());
+    for _ in 0..MAX_RETRIES {
+        let current = app.store.get(&key).await?;
+        let (sends, version) = match &current {
+            Some(item) => (
+                item.attrs
+                    .get("sent_at")
+                    .cloned()
+                    .and_then(|v| serde_json::from_value::<Vec<DateTime<Utc>>>(v).ok())
+                    .unwrap_or_default(),
+                item.attrs.get("version").and_then(|v| v.as_u64()).unwrap_or(0),
+            ),
+            None => (Vec::new(), 0),
+        };
+        let sends = account::resend_allowed(&sends, now).map_err(|wait| {
+            AppError::refused(
+                429,
+                "too_many_requests",
+                "Trop de demandes",
+                format!(
+                    "Vous avez demandé trop de liens en une heure. Réessayez dans {} minute(s).",
+                    wait.div_ceil(60)
+                ),
+            )
+            .with_retry_after(wait)
+        })?;
+        let item = Item::new(key.clone())
+            .with("record_type", "rate_limit")
+            .with("sent_at", json!(sends))
+            .with("version", version + 1)
+            .with(
+                crate::ports::store::TTL_ATTRIBUTE,
+                (now + chrono::Duration::hours(2)).timestamp(),
+            );
+        let condition = match current {
+            Some(_) => Condition::AttributeEquals("version".into(), json!(version)),
+            None => Condition::NotExists,
+        };
+        match app.store.transact(vec![WriteOp::put(item, condition)]).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Store(StoreError::Conflict("rate counter busy".into())))
+}
+
+/// The trace an unactivated account leaves when the sweep deletes it: no
+/// personal data, only what answers its link with « expired ».
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExpiredAccount {
+    pub record_type: String,
+    pub activation_token_hash: String,
+    pub activation_deadline: DateTime<Utc>,
+    pub expires_at_epoch: i64,
+}
+
+/// How long the trace of a deleted account answers its link.
+pub const EXPIRED_TRACE_DAYS: i64 = 30;
+
+impl AccountRecord {
+    /// The write that leaves the trace of this account, if it had a link.
+    pub fn expired_trace(&self) -> AppResult<Option<WriteOp>> {
+        let Some(hash) = &self.activation_token_hash else {
+            return Ok(None);
+        };
+        let trace = ExpiredAccount {
+            record_type: "expired_account".into(),
+            activation_token_hash: hash.clone(),
+            activation_deadline: self.activation_deadline,
+            expires_at_epoch: (self.activation_deadline + chrono::Duration::days(EXPIRED_TRACE_DAYS))
+                .timestamp(),
+        };
+        let item = Item::from_value(keys::expired_account(&self.account_id), &trace)?;
+        Ok(Some(WriteOp::put(item, Condition::Always)))
+    }
+}
+
+fn activation_expired(deadline: DateTime<Utc>) -> AppError {
+    AppError::refused(
+        410,
+        "activation_expired",
+        "Lien d'activation expiré",
+        format!(
+            "Le délai de 48 heures pour activer votre compte a expiré le {}. Votre compte a été ou va être supprimé : créez-en un nouveau avec la même adresse.",
+            to_paris_string(deadline)
+        ),
+    )
+}
+
+/// `POST /auth/activate`.
+pub async fn activate(app: &App, input: TokenOnly) -> AppResult<AccountStatus> {
+    let invalid = || {
+        AppError::not_found(
+            "invalid_token",
+            "Ce lien d'activation n'est pas valide ou a déjà servi. Si votre compte n'est pas encore activé, demandez un nouveau lien.",
+        )
+    };
+    let (account_id, hash) = security::parse_token(&input.token).ok_or_else(invalid)?;
+    // The account, or what remains of it once deleted unactivated: one read.
+    let wanted = [keys::account(&account_id), keys::expired_account(&account_id)];
+    let items = app.store.get_many(&wanted).await?;
+    let found = |key: &Key| items.iter().find(|i| &i.key == key);
+    let Some(account_item) = found(&wanted[0]) else {
+        let tombstone = found(&wanted[1]).ok_or_else(invalid)?;
+        let expired: ExpiredAccount = tombstone.to_value()?;
+        if !security::same_hash(&expired.activation_token_hash, &hash) {
+            return Err(invalid());
+        }
+        return Err(activation_expired(expired.activation_deadline));
+    };
+    let mut account: AccountRecord = account_item.to_value()?;
+    let matches = account
+        .activation_token_hash
+        .as_deref()
+        .is_some_and(|stored| security::same_hash(stored, &hash));
+    if !matches || account.status != AccountStatus::PendingActivation {
+        return Err(invalid());
+    }
+    let now = app.now();
+    if !account::activation_in_time(account.activation_deadline, now) {
+        return Err(activation_expired(account.activation_deadline));
+    }
+    let previous = account.version;
+    account.status = AccountStatus::Active;
+    account.activated_at = Some(now);
+    account.activation_token_hash = None;
+    account.version += 1;
+    match app.store.transact(vec![account.put_if_version(previous)?]).await {
+        Ok(()) => Ok(AccountStatus::Active),
+        // A concurrent activation with the same link: one of them did it.
+        Err(StoreError::ConditionFailed { .. }) => match load(app, &account_id).await? {
+            Some(a) if a.status == AccountStatus::Active => Err(invalid()),
+            _ => Err(AppError::Store(StoreError::Conflict("activation raced".into()))),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /auth/login`.
+pub async fn login(app: &App, input: Credentials) -> AppResult<LoginAnswer> {
+    let invalid = || {
+        AppError::refused(
+            401,
+            "invalid_credentials",
+            "Identifiants incorrects",
+            "L'adresse électronique ou le mot de passe est incorrect.",
+        )
+    };
+    let Ok(email) = Email::parse(&input.email) else {
+        security::verify_password(&input.password, None).await;
+        return Err(invalid());
+    };
+    let now = app.now();
+    let account = load_by_email(app, &email).await?;
+    if let Some(locked_until) = account.as_ref().and_then(|a| a.locked_until) {
+        if locked_until > now {
+            let wait = u64::try_from((locked_until - now).num_seconds().max(1)).unwrap_or(1);
+            return Err(AppError::refused(
+                429,
+                "too_many_attempts",
+                "Trop de tentatives",
+                format!(
+                    "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez après le {}.",
+                    to_paris_string(locked_until)
+                ),
+            )
+            .with_retry_after(wait));
+        }
+    }
+    let ok = security::verify_password(
+        &input.password,
+        account.as_ref().map(|a| a.password_hash.as_str()),
+    )
+    .await;
+    let Some(account) = account else {
+        return Err(invalid());
+    };
+    if !ok {
+        record_failed_login(app, account, now).await?;
+        return Err(invalid());
+    }
+    if account.status != AccountStatus::Active {
+        return Err(AppError::refused(
+            403,
+            "account_not_activated",
+            "Compte non activé",
+            "Votre compte n'est pas encore activé : ouvrez le lien reçu par courriel, ou demandez-en un nouveau.",
+        ));
+    }
+    open_session(app, account, now).await
+}
+
+async fn record_failed_login(app: &App, mut account: AccountRecord, now: DateTime<Utc>) -> AppResult<()> {
+    for _ in 0..MAX_RETRIES {
+        let (failures, lock) = account::record_failure(&account.failed_logins, now);
+        let previous = account.version;
+        account.failed_logins = failures;
+        if lock.is_some() {
+            account.locked_until = lock;
+            tracing::warn!(account_id = %account.account_id, "account locked after failed logins");
+        }
+        account.version += 1;
+        match app.store.transact(vec![account.put_if_version(previous)?]).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
+                match load(app, &account.account_id).await? {
+                    Some(fresh) => account = fresh,
+                    None => return Ok(()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+async fn open_session(app: &App, mut account: AccountRecord, now: DateTime<Utc>) -> AppResult<LoginAnswer> {
+    let (token, hash) = security::new_token(&account.account_id);
+    let expires_at = now + SESSION_PERIOD;
+    let session = SessionRecord {
+        record_type: "session".into(),
+        account_id: account.account_id.clone(),
+        created_at: now,
+        expires_at,
+        expires_at_epoch: expires_at.timestamp(),
+    };
+    let mut ops = vec![WriteOp::put(
+        Item::from_value(keys::session(&account.account_id, &hash), &session)?,
+        Condition::NotExists,
+    )];
+    if !account.failed_logins.is_empty() || account.locked_until.is_some() {
+        let previous = account.version;
+        account.failed_logins.clear();
+        account.locked_until = None;
+        account.version += 1;
+        ops.push(account.put_if_version(previous)?);
+    }
+    app.store.transact(ops).await?;
+    Ok(LoginAnswer { token, expires_at })
+}
+
+/// `POST /auth/logout`: the token is void at once.
+pub async fn logout(app: &App, caller: &Caller) -> AppResult<()> {
+    app.store
+        .transact(vec![WriteOp::delete(caller.session_key.clone())])
+        .await?;
+    Ok(())
+}
+
+pub fn me(caller: &Caller) -> MeAnswer {
+    MeAnswer {
+        email: caller.account.email.clone(),
+        status: caller.account.status,
+        created_at: caller.account.created_at,
+    }
+}
+
+/// `POST /auth/password-reset`: always 202; the owner gets the link.
+pub async fn request_password_reset(app: &App, input: EmailOnly) -> AppResult<()> {
+    let email = parse_email(&input.email).map_err(|e| refuse_fields(vec![e]))?;
+    let now = app.now();
+    // Past the hourly limit, nothing more is sent, but the answer is the same.
+    if consume_rate(app, "reset", &email, now).await.is_err() {
+        return Ok(());
+    }
+    let Some(mut account) = load_by_email(app, &email).await? else {
+        let mail = emails::password_reset_unknown(email.as_typed(), &app.link("/signup"));
+        send_or_log(app, mail, "reset_unknown").await;
+        return Ok(());
+    };
+    let (token, hash) = security::new_token(&account.account_id);
+    let previous = account.version;
+    let expires = now + RESET_PERIOD;
+    account.reset_token_hash = Some(hash);
+    account.reset_expires_at = Some(expires);
+    account.version += 1;
+    match app.store.transact(vec![account.put_if_version(previous)?]).await {
+        Ok(()) => {
+            let mail = emails::password_reset(
+                &account.email,
+                &app.link(&format!("/reset-password?token={token}")),
+                &to_paris_string(expires),
+            );
+            send_or_log(app, mail, "password_reset").await;
+        }
+        Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// `POST /auth/password-reset/confirm`: a new password, every session revoked.
+pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AppResult<()> {
+    let invalid = || {
+        AppError::not_found(
+            "invalid_token",
+            "Ce lien de réinitialisation n'est pas valide ou a déjà servi. Demandez-en un nouveau.",
+        )
+    };
+    let (account_id, hash) = security::parse_token(&input.token).ok_or_else(invalid)?;
+    let mut account = load(app, &account_id).await?.ok_or_else(invalid)?;
+    let matches = account
+        .reset_token_hash
+        .as_deref()
+        .is_some_and(|stored| security::same_hash(stored, &hash));
+    if !matches {
+        return Err(invalid());
+    }
+    let now = app.now();
+    if account.reset_expires_at.is_none_or(|at| at <= now) {
+        return Err(AppError::refused(
+            410,
+            "token_expired",
+            "Lien expiré",
+            "Ce lien de réinitialisation a expiré (il est valable une heure). Demandez-en un nouveau.",
+        ));
+    }
+    let email = Email::parse(&account.email).ok();
+    let password =
+        parse_password(&input.password, email.as_ref()).map_err(|e| refuse_fields(vec![e]))?;
+    let previous = account.version;
+    account.password_hash = security::hash_password(&password).await?;
+    account.reset_token_hash = None;
+    account.reset_expires_at = None;
+    account.failed_logins.clear();
+    account.locked_until = None;
+    // The link came by email: the address is proven, as activation would.
+    if account.status == AccountStatus::PendingActivation {
+        account.status = AccountStatus::Active;
+        account.activated_at = Some(now);
+        account.activation_token_hash = None;
+    }
+    account.version += 1;
+
+    let sessions = session_keys(app, &account_id).await?;
+    let mut ops = vec![account.put_if_version(previous)?];
+    let first_batch = sessions.len().min(crate::ports::store::MAX_TRANSACTION_OPS - 1);
+    ops.extend(sessions[..first_batch].iter().cloned().map(WriteOp::delete));
+    match app.store.transact(ops).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { .. }) => return Err(invalid()),
+        Err(e) => return Err(e.into()),
+    }
+    for chunk in sessions[first_batch..].chunks(crate::ports::store::MAX_TRANSACTION_OPS) {
+        app.store
+            .transact(chunk.iter().cloned().map(WriteOp::delete).collect())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn session_keys(app: &App, account_id: &str) -> AppResult<Vec<Key>> {
+    partition_keys(app, account_id, keys::SESSION_PREFIX).await
+}
+
+/// Every key of the candidate's partition whose sort key starts with `prefix`.
+pub async fn partition_keys(app: &App, account_id: &str, prefix: &str) -> AppResult<Vec<Key>> {
+    let mut found = Vec::new();
+    let mut cursor = None;
+    loop {
+        let query = Query::table(
+            keys::candidate_pk(account_id),
+            SortKeyCondition::BeginsWith(prefix.to_owned()),
+        )
+        .limit(500)
+        .after(cursor);
+        let page = app.store.query(&query).await?;
+        found.extend(page.items.into_iter().map(|i| i.key));
+        cursor = page.cursor;
+        if cursor.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
+/// Deletes every item of a candidate's partition (and nothing else). Used
+/// when an unactivated account is removed; the documents go with a prefix.
+pub async fn delete_candidate_data(app: &App, account_id: &str) -> AppResult<()> {
+    let keys = partition_keys(app, account_id, "").await?;
+    for chunk in keys.chunks(crate::ports::store::MAX_TRANSACTION_OPS) {
+        app.store
+            .transact(chunk.iter().cloned().map(WriteOp::delete).collect())
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! Where each kind of item lives in the single table.
+//!
+//! Everything about one candidate shares the partition `CANDIDATE#<id>`, so
+//! that an authenticated request reads its session, account and inscription
+//! in one round trip. The email guard `EMAIL#<address>` makes one account per
+//! address a property of the store itself.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::ports::Key;
+
+pub fn candidate_pk(account_id: &str) -> String {
+    format!("CANDIDATE#{account_id}")
+}
+
+pub fn account(account_id: &str) -> Key {
+    Key::new(candidate_pk(account_id), "ACCOUNT")
+}
+
+/// What remains of an account deleted unactivated: its activation token's
+/// hash, so that the link answers « expired » rather than « unknown ».
+pub fn expired_account(account_id: &str) -> Key {
+    Key::new(candidate_pk(account_id), "EXPIRED")
+}
+
+pub const SESSION_PREFIX: &str = "SESSION#";
+
+pub fn session(account_id: &str, token_hash: &str) -> Key {
+    Key::new(candidate_pk(account_id), format!("{SESSION_PREFIX}{token_hash}"))
+}
+
+pub fn email_guard(canonical_email: &str) -> Key {
+    Key::new(format!("EMAIL#{canonical_email}"), "EMAIL")
+}
+
+pub fn inscription(account_id: &str, session: &str) -> Key {
+    Key::new(candidate_pk(account_id), format!("INSCRIPTION#{session}"))
+}
+
+pub fn history_prefix(session: &str) -> String {
+    format!("HISTORY#{session}#")
+}
+
+/// History entries sort by time, then by a sequence that breaks ties.
+pub fn history(account_id: &str, session: &str, at: DateTime<Utc>, seq: u64) -> Key {
+    Key::new(
+        candidate_pk(account_id),
+        format!("{}{}#{seq:08}", history_prefix(session), sortable(at)),
+    )
+}
+
+pub fn upload(account_id: &str, upload_id: &str) -> Key {
+    Key::new(candidate_pk(account_id), format!("UPLOAD#{upload_id}"))
+}
+
+/// A per-address rate counter (`kind` names what is limited).
+pub fn rate(kind: &str, canonical_email: &str) -> Key {
+    Key::new(format!("RATE#{kind}#{canonical_email}"), "RATE")
+}
+
+/// Index partitions of due work (gsi1).
+pub const DUE_ACTIVATION: &str = "DUE#ACTIVATION";
+pub fn due_inscriptions(session: &str) -> String {
+    format!("DUE#INSCRIPTION#{session}")
+}
+pub const MAIL_QUEUE: &str = "DUE#MAIL";
+
+/// Index partition of the admin listings (gsi2).
+pub fn listing(session: &str) -> String {
+    format!("INSCRIPTIONS#{session}")
+}
+
+/// A fixed-width UTC instant: lexical order is time order.
+pub fn sortable(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}

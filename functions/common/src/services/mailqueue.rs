@@ -1,0 +1,425 @@
+//! The mail queue: emails whose sending must not be lost nor doubled.
+//!
+//! A change that owes the candidate an email (a reminder, a cancellation, a
+//! rejected piece...) writes a `mail` item in the SAME transaction as the
+//! change itself, so that the change and the intent to tell the candidate
+//! exist together or not at all. The queue is then drained:
+//!
+//! - each queued mail is indexed on gsi1 under [`keys::MAIL_QUEUE`] by the
+//!   instant it may be sent, so the drain is a `Query`, never a scan;
+//! - a sender first *claims* a mail with a conditional write that replaces its
+//!   `lease` token (the optimistic lock of the queue) and pushes its due
+//!   instant [`LEASE`] ahead: two concurrent drains never both send it;
+//! - after a successful send the mail is deleted (conditional on the lease);
+//!   a throttled or failed send puts it back with a later due instant
+//!   (exponential backoff), so the next run retries it; a message the provider
+//!   rejects for good is kept, out of the queue, with `status: failed` and the
+//!   error, for the exams office to see in the console;
+//! - sends are paced at `config.mail_rate_per_second` (SES sending quota).
+//!
+//! Delivery is at least once: a process that dies between the provider's
+//! acceptance and the delete leaves a claimed mail that is sent again once
+//! its lease ends. Nothing else sends twice.
+
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::app::App;
+use crate::error::AppResult;
+use crate::ports::store::{
+    Condition, Item, Key, Query, SortKeyCondition, WriteOp, GSI1_PK, GSI1_SK,
+};
+use crate::ports::{MailError, OutgoingEmail, StoreError};
+use crate::services::keys;
+use crate::services::sweep::{due_bound, Budget};
+
+/// How long a claimed mail is reserved for its sender.
+pub const LEASE: Duration = Duration::minutes(5);
+/// The first retry delay after a failed send; it doubles up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::minutes(1);
+pub const MAX_BACKOFF: Duration = Duration::hours(1);
+
+/// The queue item's key: its own partition, so that the queue has no hot key.
+pub fn mail_key(mail_id: &str) -> Key {
+    Key::new(format!("MAIL#{mail_id}"), "MAIL")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailStatus {
+    /// Waiting for a sender (again, after a failed attempt).
+    Queued,
+    /// Claimed by a sender until `available_at`.
+    Sending,
+    /// Rejected for good by the provider: kept for the exams office, not retried.
+    Failed,
+}
+
+/// A queued email, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueuedMail {
+    pub record_type: String,
+    pub mail_id: String,
+    /// What it is about: `reminder_7d`, `reminder_2d`, `cancellation`,
+    /// `piece_rejected`, `deadline_extended`.
+    pub kind: String,
+    pub account_id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    pub status: MailStatus,
+    pub queued_at: DateTime<Utc>,
+    /// When it may be sent next (for a claimed mail: when the claim lapses).
+    pub available_at: DateTime<Utc>,
+    pub attempts: u32,
+    /// Replaced at every claim: what a sender's conditional writes check.
+    pub lease: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl QueuedMail {
+    /// A new mail, due at once. `mail_id` must be unique (the enqueue write
+    /// is conditional on it not existing).
+    pub fn new(
+        mail_id: String,
+        kind: &str,
+        account_id: &str,
+        email: OutgoingEmail,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            record_type: "mail".into(),
+            mail_id,
+            kind: kind.to_owned(),
+            account_id: account_id.to_owned(),
+            to: email.to,
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
+            status: MailStatus::Queued,
+            queued_at: now,
+            available_at: now,
+            attempts: 0,
+            lease: new_lease(),
+            last_error: None,
+        }
+    }
+
+    pub fn key(&self) -> Key {
+        mail_key(&self.mail_id)
+    }
+
+    pub fn email(&self) -> OutgoingEmail {
+        OutgoingEmail {
+            to: self.to.clone(),
+            subject: self.subject.clone(),
+            text: self.text.clone(),
+            html: self.html.clone(),
+        }
+    }
+
+    /// The item, indexed on gsi1 while it is to be sent.
+    pub fn to_item(&self) -> AppResult<Item> {
+        let mut item = Item::from_value(self.key(), self)?;
+        if self.status != MailStatus::Failed {
+            item.attrs.insert(GSI1_PK.into(), json!(keys::MAIL_QUEUE));
+            item.attrs.insert(
+                GSI1_SK.into(),
+                json!(format!(
+                    "{}#{}",
+                    keys::sortable(self.available_at),
+                    self.mail_id
+                )),
+            );
+        }
+        Ok(item)
+    }
+
+    /// The write that enqueues this mail, to put in the transaction of the
+    /// change that owes it.
+    pub fn enqueue_op(&self) -> AppResult<WriteOp> {
+        Ok(WriteOp::put(self.to_item()?, Condition::NotExists))
+    }
+
+    fn lease_condition(&self) -> Condition {
+        Condition::AttributeEquals("lease".into(), json!(self.lease))
+    }
+}
+
+fn new_lease() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+fn backoff(attempts: u32) -> Duration {
+    let factor = 1_i32 << attempts.saturating_sub(1).min(10);
+    (FIRST_BACKOFF * factor).min(MAX_BACKOFF)
+}
+
+/// Spaces sends `1 / rate` seconds apart.
+pub struct Pacer {
+    interval: StdDuration,
+    next: Option<Instant>,
+}
+
+impl Pacer {
+    /// A pacer for `rate_per_second` messages a second (a rate that is not a
+    /// positive number means one a second).
+    pub fn new(rate_per_second: f64) -> Self {
+        let rate = if rate_per_second.is_finite() && rate_per_second > 0.0 {
+            rate_per_second
+        } else {
+            1.0
+        };
+        Self {
+            interval: StdDuration::from_secs_f64(1.0 / rate),
+            next: None,
+        }
+    }
+
+    /// Waits for the next sending slot. Answers `false`, without waiting,
+    /// when that slot is past `deadline`.
+    pub async fn wait(&mut self, deadline: Instant) -> bool {
+        let now = Instant::now();
+        let slot = self.next.map_or(now, |next| next.max(now));
+        if slot >= deadline {
+            return false;
+        }
+        if slot > now {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(slot)).await;
+        }
+        self.next = Some(slot + self.interval);
+        true
+    }
+}
+
+/// What a drain did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DrainCounts {
+    pub sent: usize,
+    /// Sends that failed (kept for a later retry, or marked failed for good).
+    pub failed: usize,
+    /// Queue items read from the index.
+    pub items_read: usize,
+    /// Mails found due but claimed by another sender meanwhile.
+    pub skipped: usize,
+    /// Whether the provider throttled us (the drain then stops).
+    pub throttled: bool,
+}
+
+enum Outcome {
+    Sent,
+    Failed {
+        throttled: bool,
+    },
+    /// Claimed by someone else, or gone.
+    Skipped,
+}
+
+/// Claims `mail` (as read), sends it and settles it.
+async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
+    let now = app.now();
+    if mail.status == MailStatus::Failed || mail.available_at > now {
+        return Ok(Outcome::Skipped);
+    }
+    let mut claimed = mail.clone();
+    claimed.status = MailStatus::Sending;
+    claimed.lease = new_lease();
+    claimed.attempts += 1;
+    claimed.available_at = now + LEASE;
+    let claim = WriteOp::put(claimed.to_item()?, mail.lease_condition());
+    match app.store.transact(vec![claim]).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
+            return Ok(Outcome::Skipped)
+        }
+        Err(e) => return Err(e.into()),
+    }
+
+    match app.mailer.send(&claimed.email()).await {
+        Ok(()) => {
+            let done = WriteOp::Delete {
+                key: claimed.key(),
+                condition: claimed.lease_condition(),
+            };
+            match app.store.transact(vec![done]).await {
+                Ok(()) => {}
+                // Our lease lapsed and another sender took it: it will send again.
+                Err(StoreError::ConditionFailed { .. }) => {
+                    tracing::warn!(mail_id = %claimed.mail_id, "mail lease lapsed during the send")
+                }
+                // Sent, but still queued under our lease: it would be sent
+                // again when the lease lapses. Say so loudly.
+                Err(e) => {
+                    tracing::error!(mail_id = %claimed.mail_id, error = %e, "sent mail not dequeued")
+                }
+            }
+            tracing::info!(mail_id = %claimed.mail_id, kind = %claimed.kind, "queued mail sent");
+            Ok(Outcome::Sent)
+        }
+        Err(error) => {
+            let throttled = matches!(error, MailError::Throttled(_));
+            let mut settled = claimed.clone();
+            settled.lease = new_lease();
+            settled.last_error = Some(error.to_string());
+            match error {
+                MailError::Rejected(_) => {
+                    settled.status = MailStatus::Failed;
+                    tracing::error!(mail_id = %claimed.mail_id, error = %error, "mail rejected for good; kept as failed");
+                }
+                MailError::Throttled(_) | MailError::Unavailable(_) => {
+                    settled.status = MailStatus::Queued;
+                    settled.available_at = app.now() + backoff(settled.attempts);
+                    tracing::warn!(mail_id = %claimed.mail_id, error = %error, retry_at = %settled.available_at, "mail not sent; will retry");
+                }
+            }
+            let release = WriteOp::put(settled.to_item()?, claimed.lease_condition());
+            match app.store.transact(vec![release]).await {
+                // If this write is lost, the lease lapses and the mail is retried anyway.
+                Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+                Err(e) => {
+                    tracing::error!(mail_id = %claimed.mail_id, error = %e, "failed mail not released")
+                }
+            }
+            Ok(Outcome::Failed { throttled })
+        }
+    }
+}
+
+fn tally(counts: &mut DrainCounts, outcome: Outcome) {
+    match outcome {
+        Outcome::Sent => counts.sent += 1,
+        Outcome::Failed { throttled } => {
+            counts.failed += 1;
+            counts.throttled |= throttled;
+        }
+        Outcome::Skipped => counts.skipped += 1,
+    }
+}
+
+/// Sends mails this process just enqueued (it holds them: no read needed),
+/// then every other mail due in the queue, page by page, paced, until the
+/// queue is empty, the budget runs out or the provider throttles.
+pub async fn drain(
+    app: &App,
+    just_queued: Vec<QueuedMail>,
+    budget: &mut Budget,
+    pacer: &mut Pacer,
+) -> AppResult<(DrainCounts, bool)> {
+    let mut counts = DrainCounts::default();
+    for mail in just_queued {
+        if !budget.take() || !pacer.wait(budget.deadline()).await {
+            return Ok((counts, false));
+        }
+        tally(&mut counts, claim_and_send(app, &mail).await?);
+        if counts.throttled {
+            return Ok((counts, false));
+        }
+    }
+
+    let bound = due_bound(app.now());
+    let mut cursor = None;
+    loop {
+        if budget.exhausted() {
+            return Ok((counts, false));
+        }
+        let query = Query::index(
+            crate::ports::Index::Gsi1,
+            keys::MAIL_QUEUE,
+            SortKeyCondition::AtMost(bound.clone()),
+        )
+        .limit(app.config.sweep_page_size.max(1))
+        .after(cursor.take());
+        let page = app.store.query(&query).await?;
+        counts.items_read += page.items.len();
+        for item in &page.items {
+            if !budget.take() || !pacer.wait(budget.deadline()).await {
+                return Ok((counts, false));
+            }
+            let mail: QueuedMail = match item.to_value() {
+                Ok(mail) => mail,
+                Err(e) => {
+                    tracing::error!(error = %e, "unreadable queued mail left alone");
+                    counts.skipped += 1;
+                    continue;
+                }
+            };
+            tally(&mut counts, claim_and_send(app, &mail).await?);
+            if counts.throttled {
+                return Ok((counts, false));
+            }
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok((counts, true)),
+        }
+    }
+}
+
+/// Tries to send one queued mail at once (an admin's action owes the
+/// candidate an email now). Answers whether it went; if not, it stays queued
+/// and the next sweep sends it.
+pub async fn deliver_now(app: &App, mail: &QueuedMail) -> bool {
+    match claim_and_send(app, mail).await {
+        Ok(Outcome::Sent) => true,
+        Ok(_) => false,
+        Err(e) => {
+            tracing::warn!(mail_id = %mail.mail_id, error = %e, "mail left for the sweep");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::minutes(1));
+        assert_eq!(backoff(2), Duration::minutes(2));
+        assert_eq!(backoff(4), Duration::minutes(8));
+        assert_eq!(backoff(7), Duration::hours(1));
+        assert_eq!(backoff(500), Duration::hours(1));
+    }
+
+    #[tokio::test]
+    async fn the_pacer_spaces_sends_and_respects_the_deadline() {
+        let mut pacer = Pacer::new(100.0);
+        let start = Instant::now();
+        let deadline = start + StdDuration::from_secs(5);
+        for _ in 0..5 {
+            assert!(pacer.wait(deadline).await);
+        }
+        // Four intervals of 10 ms at least.
+        assert!(start.elapsed() >= StdDuration::from_millis(40));
+        assert!(
+            !pacer.wait(Instant::now()).await,
+            "no slot past the deadline"
+        );
+        assert_eq!(Pacer::new(f64::NAN).interval, StdDuration::from_secs(1));
+        assert_eq!(Pacer::new(0.0).interval, StdDuration::from_secs(1));
+    }
+
+    #[test]
+    fn a_failed_mail_leaves_the_queue_index() {
+        let email = OutgoingEmail {
+            to: "a@b.fr".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: None,
+        };
+        let now = "2021-11-08T00:00:00Z".parse().unwrap();
+        let mut mail = QueuedMail::new("m1".into(), "cancellation", "acc", email, now);
+        let item = mail.to_item().unwrap();
+        assert_eq!(item.str_attr(GSI1_PK), Some(keys::MAIL_QUEUE));
+        assert_eq!(item.str_attr(GSI1_SK), Some("2021-11-08T00:00:00.000Z#m1"));
+        mail.status = MailStatus::Failed;
+        assert_eq!(mail.to_item().unwrap().str_attr(GSI1_PK), None);
+    }
+}

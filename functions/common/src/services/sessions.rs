@@ -1,0 +1,92 @@
+//! Who is calling: bearer tokens (or the portal's cookie) checked against the
+//! session items, in the same round trip as whatever else the route reads.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::error::{AppError, AppResult};
+use crate::ports::{Item, Key};
+use crate::security;
+use crate::services::accounts::AccountRecord;
+use crate::services::keys;
+
+/// The cookie that carries the token for the portal.
+pub const SESSION_COOKIE: &str = "examreg_session";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub record_type: String,
+    pub account_id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub expires_at_epoch: i64,
+}
+
+/// An authenticated candidate.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: AccountRecord,
+    pub session_key: Key,
+}
+
+/// The token of a request: `Authorization: Bearer <token>`, else the cookie.
+pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    if let Some(value) = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, token) = value.trim().split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Checks the token and reads `extra` keys of the caller's partition in the
+/// same round trip. Returns the caller and the extra items found.
+pub async fn authenticate(
+    app: &App,
+    token: Option<&str>,
+    extra: impl FnOnce(&str) -> Vec<Key>,
+) -> AppResult<(Caller, Vec<Item>)> {
+    let (account_id, hash) = token
+        .and_then(security::parse_token)
+        .ok_or_else(AppError::unauthenticated)?;
+    let session_key = keys::session(&account_id, &hash);
+    let account_key = keys::account(&account_id);
+    let mut wanted = vec![session_key.clone(), account_key.clone()];
+    wanted.extend(extra(&account_id));
+    let mut items = app.store.get_many(&wanted).await?;
+
+    let session = take(&mut items, &session_key).ok_or_else(AppError::unauthenticated)?;
+    let session: SessionRecord = session.to_value()?;
+    let stored_hash = session_key.sk.trim_start_matches(keys::SESSION_PREFIX);
+    if !security::same_hash(stored_hash, &hash) || session.expires_at <= app.now() {
+        return Err(AppError::unauthenticated());
+    }
+    let account: AccountRecord = take(&mut items, &account_key)
+        .ok_or_else(AppError::unauthenticated)?
+        .to_value()?;
+    Ok((
+        Caller {
+            account,
+            session_key,
+        },
+        items,
+    ))
+}
+
+/// Removes and returns the item at `key` from `items`.
+pub fn take(items: &mut Vec<Item>, key: &Key) -> Option<Item> {
+    let position = items.iter().position(|item| &item.key == key)?;
+    Some(items.swap_remove(position))
+}

@@ -1,0 +1,236 @@
+//! The local runner: every function's routes behind one server, the routes
+//! that exist only locally (`/_local/*`), and the sweeps on a timer.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use examreg_common::adapters::clock::parse_duration;
+use examreg_common::adapters::outbox::read_outbox;
+use examreg_common::bootstrap::{embedded_app, init_tracing, DataDir, Embedded};
+use examreg_common::calendar::SessionCalendar;
+use examreg_common::error::AppError;
+use examreg_common::http::json::StrictJson;
+use examreg_common::http::routes::Function;
+use examreg_common::ports::DocumentStore as _;
+use examreg_common::services;
+
+use crate::ServeArgs;
+
+/// Uploads are at most 5 MiB; the signature pins the exact length anyway.
+const MAX_BLOB_BYTES: usize = 5 * 1024 * 1024 + 1024;
+
+/// Where the clock starts without `--now`: now, unless the whole session is
+/// in the past, in which case at its first opening so that it can be tried.
+fn default_start(calendar: &SessionCalendar) -> DateTime<Utc> {
+    let now = Utc::now();
+    if calendar.last_closing() < now {
+        calendar.first_opening()
+    } else {
+        now
+    }
+}
+
+pub async fn serve(data_dir: &Path, session: &str, args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(false);
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.addr));
+    let embedded = Arc::new(embedded_app(
+        data_dir,
+        &public_url,
+        args.now,
+        default_start,
+        session,
+    )?);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    print_banner(&embedded, data_dir, &public_url, args.now.is_some());
+
+    let router = examreg_common::http::with_edge(
+        examreg_common::http::routes(embedded.app.clone(), &Function::ALL)
+            .merge(local_routes(embedded.clone())),
+    );
+    tokio::spawn(sweep_timer(embedded.clone(), args.sweep_every));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the server stopped")
+}
+
+fn print_banner(embedded: &Embedded, data_dir: &Path, public_url: &str, clock_given: bool) {
+    let app = &embedded.app;
+    let now = app.now();
+    let dir = DataDir(data_dir);
+    let clock_note = if clock_given {
+        "set by --now".to_owned()
+    } else if now < Utc::now() - chrono::Duration::days(1) {
+        format!(
+            "session {} is over, so the simulated clock starts at its first opening (or where it was left); move it with POST /_local/clock",
+            app.calendar.session
+        )
+    } else {
+        "simulated, ticking from where it was left or from the real time; move it with POST /_local/clock".to_owned()
+    };
+    eprintln!(
+        "\nexamreg {version} — session {session}, académie {academie}\n  listening   {public_url}  (API, portal, /openapi.json)\n  data        {data}\n  database    {db}\n  documents   {docs}\n  emails      {outbox}  (also GET {public_url}/_local/outbox, and one line per email below)\n  clock       {now} ({paris}) — {clock_note}\n",
+        version = env!("CARGO_PKG_VERSION"),
+        session = app.calendar.session,
+        academie = app.calendar.academie,
+        data = data_dir.display(),
+        db = dir.database().display(),
+        docs = dir.documents().display(),
+        outbox = dir.outbox().display(),
+        now = now.to_rfc3339(),
+        paris = examreg_common::calendar::to_paris_string(now),
+    );
+}
+
+/// Runs the sweeps every `every` seconds of real time.
+async fn sweep_timer(embedded: Arc<Embedded>, every: u64) {
+    let mut interval = tokio::time::interval(Duration::from_secs(every.max(1)));
+    loop {
+        interval.tick().await;
+        run_sweep(&embedded).await;
+    }
+}
+
+async fn run_sweep(embedded: &Embedded) {
+    let budget = std::time::Instant::now() + Duration::from_secs(60);
+    match services::sweep::run(&embedded.app, budget).await {
+        Ok(report) if report.changed() > 0 => tracing::info!(?report, "sweep"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "sweep failed"),
+    }
+}
+
+fn local_routes(embedded: Arc<Embedded>) -> Router {
+    Router::new()
+        .route("/_local/outbox", get(outbox))
+        .route("/_local/clock", post(move_clock))
+        .route(
+            "/_local/blobs/{*key}",
+            put(put_blob)
+                .get(get_blob)
+                .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
+        )
+        .with_state(embedded)
+}
+
+async fn outbox(State(embedded): State<Arc<Embedded>>) -> Result<Response, AppError> {
+    let entries = read_outbox(&embedded.outbox).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Json(entries).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockMove {
+    set: Option<DateTime<Utc>>,
+    advance: Option<String>,
+}
+
+async fn move_clock(
+    State(embedded): State<Arc<Embedded>>,
+    StrictJson(body): StrictJson<ClockMove>,
+) -> Result<Response, AppError> {
+    let bad = |detail: &str| {
+        AppError::refused(422, "validation_failed", "Déplacement d'horloge invalide", detail)
+    };
+    let now = match (body.set, body.advance.as_deref()) {
+        (Some(instant), None) => embedded.clock.set(instant),
+        (None, Some(text)) => {
+            let by = parse_duration(text).ok_or_else(|| {
+                bad("« advance » attend une durée comme « 49h », « 30m », « 7d » ou « 1d12h ».")
+            })?;
+            embedded.clock.advance(by)
+        }
+        _ => return Err(bad("Donnez soit « set » (un instant RFC 3339), soit « advance » (une durée).")),
+    }
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    // Whatever fell due in the jump is done before answering.
+    run_sweep(&embedded).await;
+    Ok(Json(serde_json::json!({ "now": now })).into_response())
+}
+
+fn blob_refused(detail: String) -> AppError {
+    AppError::refused(403, "signature_invalid", "Adresse de dépôt refusée", detail)
+}
+
+async fn put_blob(
+    State(embedded): State<Arc<Embedded>>,
+    UrlPath(key): UrlPath<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    embedded
+        .documents
+        .verify_signed_put(
+            &key,
+            query.as_deref().unwrap_or_default(),
+            content_type,
+            Some(body.len() as u64),
+            embedded.app.now(),
+        )
+        .map_err(|e| blob_refused(e.to_string()))?;
+    embedded
+        .documents
+        .put(&key, content_type.unwrap_or("application/octet-stream"), body)
+        .await?;
+    // S3 would now notify the documents check; locally it runs right here.
+    services::documents::check_stored_object(&embedded.app, &key).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn get_blob(
+    State(embedded): State<Arc<Embedded>>,
+    UrlPath(key): UrlPath<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    embedded
+        .documents
+        .verify_signed_get(&key, query.as_deref().unwrap_or_default(), embedded.app.now())
+        .map_err(|e| blob_refused(e.to_string()))?;
+    let bytes = embedded
+        .documents
+        .get(&key)
+        .await?
+        .ok_or_else(|| AppError::not_found("not_found", "Ce document n'existe pas."))?;
+    let content_type = if key.ends_with(".csv") {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// `examreg admin '<json>'`: one admin event against the data directory.
+pub async fn admin(data_dir: &Path, session: &str, event: &str) -> anyhow::Result<serde_json::Value> {
+    let public_url = std::env::var("EXAMREG_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
+    let embedded = embedded_app(data_dir, &public_url, None, default_start, session)?;
+    let mut answer = services::admin::handle_json(&embedded.app, event).await;
+    // An export lands in the data directory's documents: say where.
+    let file = answer
+        .get("key")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|key| embedded.documents.path_for(key).ok());
+    if let (Some(file), Some(map)) = (file, answer.as_object_mut()) {
+        map.insert("file".into(), serde_json::json!(file.display().to_string()));
+    }
+    Ok(answer)
+}

@@ -1,0 +1,75 @@
+//! `examreg`: the whole system on one machine. `cargo run` serves every
+//! function's routes behind one HTTP server, on embedded adapters (SQLite, a
+//! folder, an outbox) and a simulated clock, with the sweeps on a timer.
+//! `cargo run -- admin '<json>'` runs an exams-office event.
+
+mod local;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "examreg", version, about = "Inscriptions aux examens professionnels : le système complet en local")]
+struct Cli {
+    /// Where the database, the documents, the outbox and the clock live.
+    #[arg(long, global = true, env = "EXAMREG_DATA_DIR", default_value = "./.examreg")]
+    data_dir: PathBuf,
+    /// The session whose calendar is in force.
+    #[arg(long, global = true, env = "EXAMREG_SESSION", default_value = "2022")]
+    session: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "EXAMREG_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Start the simulated clock at this instant (RFC 3339).
+    #[arg(long, env = "EXAMREG_NOW")]
+    now: Option<DateTime<Utc>>,
+    /// The base URL put in email links (default: http://<addr>).
+    #[arg(long, env = "EXAMREG_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Seconds between two sweeps (they also run after every clock move).
+    #[arg(long, env = "EXAMREG_SWEEP_EVERY", default_value_t = 30)]
+    sweep_every: u64,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API, the portal and the local routes (the default).
+    Serve(ServeArgs),
+    /// Run one admin event, e.g. '{"action": "list"}', and print the answer.
+    Admin {
+        /// The event, as JSON.
+        event: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("examreg: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => local::serve(&cli.data_dir, &cli.session, cli.serve).await,
+        Some(Command::Serve(args)) => local::serve(&cli.data_dir, &cli.session, args).await,
+        Some(Command::Admin { event }) => {
+            let answer = local::admin(&cli.data_dir, &cli.session, &event).await?;
+            println!("{}", serde_json::to_string_pretty(&answer).context("printing the answer")?);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! Accounts end to end through the HTTP API on the embedded backend: the
+//! notice's step 1, « Créer votre compte », and login, logout, reset.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::{Runner, PASSWORD};
+
+const START: &str = "2021-10-14T09:00:00+02:00";
+
+async fn problem(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/problem+json",
+        "errors are problem+json"
+    );
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_candidate_signs_up_activates_logs_in_and_out() {
+    let runner = Runner::start(START).await;
+    let r = runner.signup("Zoé.Martin@Exemple.fr").await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+
+    let mails = runner.mails_to("zoé.martin@exemple.fr").await;
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert_eq!(mail["to"], "Zoé.Martin@Exemple.fr", "kept as typed");
+    let text = mail["text"].as_str().unwrap();
+    assert!(text.contains(&format!("{}/activate?token=", runner.base_url)));
+    assert!(text.contains("samedi 16 octobre 2021 à 9 h 00"), "{text}");
+    assert!(mail["html"].as_str().unwrap().contains("<a href="));
+
+    // Not activated yet.
+    let (status, body) = problem(runner.login("zoé.martin@exemple.fr").await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "account_not_activated");
+
+    let token = runner.last_token("zoé.martin@exemple.fr", "/activate").await;
+    let r = runner.post("/auth/activate", None, &json!({ "token": token })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({ "status": "active" }));
+    // Single use.
+    let (status, body) = problem(runner.post("/auth/activate", None, &json!({ "token": token })).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "invalid_token");
+
+    // Login, case-insensitively; the token is also an HttpOnly cookie.
+    let r = runner.login("ZOÉ.MARTIN@exemple.FR").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for flag in ["HttpOnly", "SameSite=Strict", "examreg_session="] {
+        assert!(cookie.contains(flag), "{cookie}");
+    }
+    let body: Value = r.json().await.unwrap();
+    let bearer = body["token"].as_str().unwrap().to_owned();
+    assert!(body["expires_at"].as_str().unwrap().starts_with("2021-10-14T"));
+
+    let me: Value = runner.get("/me", Some(&bearer)).await.json().await.unwrap();
+    assert_eq!(me["email"], "Zoé.Martin@Exemple.fr");
+    assert_eq!(me["status"], "active");
+    assert!(me["created_at"].is_string());
+
+    // The cookie alone authenticates too (the portal).
+    let r = runner
+        .http
+        .get(runner.url("/me"))
+        .header("cookie", format!("examreg_session={bearer}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let r = runner.post("/auth/logout", Some(&bearer), &json!({})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, body) = problem(runner.get("/me", Some(&bearer)).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "unauthenticated");
+    let (status, _) = problem(runner.post("/auth/logout", Some(&bearer), &json!({})).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn answers_never_tell_whether_an_address_has_an_account() {
+    let runner = Runner::start(START).await;
+    runner.signup_and_login("deja@exemple.fr").await;
+
+    let taken = runner.signup("deja@exemple.fr").await;
+    let free = runner.signup("libre@exemple.fr").await;
+    assert_eq!(taken.status(), free.status());
+    assert_eq!(taken.bytes().await.unwrap(), free.bytes().await.unwrap());
+    // The owner is told instead, with the login and reset links.
+    let mails = runner.mails_to("deja@exemple.fr").await;
+    let last = mails.last().unwrap();
+    assert_eq!(last["subject"], "Vous avez déjà un compte candidat");
+    assert!(last["text"].as_str().unwrap().contains("/forgot-password"));
+
+    let known = runner.post("/auth/password-reset", None, &json!({ "email": "deja@exemple.fr" })).await;
+    let unknown = runner.post("/auth/password-reset", None, &json!({ "email": "personne@exemple.fr" })).await;
+    assert_eq!(known.status(), StatusCode::ACCEPTED);
+    assert_eq!(known.status(), unknown.status());
+    assert_eq!(known.bytes().await.unwrap(), unknown.bytes().await.unwrap());
+
+    let known = runner.post("/auth/resend-activation", None, &json!({ "email": "deja@exemple.fr" })).await;
+    let unknown = runner.post("/auth/resend-activation", None, &json!({ "email": "personne2@exemple.fr" })).await;
+    assert_eq!(known.status(), StatusCode::ACCEPTED);
+    assert_eq!(known.bytes().await.unwrap(), unknown.bytes().await.unwrap());
+
+    // Wrong email and wrong password: the same 401.
+    let wrong_pw = runner.post("/auth/login", None, &json!({ "email": "deja@exemple.fr", "password": "pas-le-bon-mot-de-passe" })).await;
+    let no_user = runner.post("/auth/login", None, &json!({ "email": "inconnu@exemple.fr", "password": PASSWORD })).await;
+    assert_eq!(wrong_pw.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_pw.bytes().await.unwrap(), no_user.bytes().await.unwrap());
+}
+
+#[tokio::test]
+async fn activation_is_valid_for_48_hours_to_the_second() {
+    let runner = Runner::start(START).await;
+    runner.signup("juste@exemple.fr").await;
+    runner.signup("tard@exemple.fr").await;
+    let in_time = runner.last_token("juste@exemple.fr", "/activate").await;
+    let late = runner.last_token("tard@exemple.fr", "/activate").await;
+
+    // The clock ticks in real time from START: the signups happened a few
+    // hundred milliseconds after it, so their deadline is just after 09:00:00.
+    runner.set_clock("2021-10-16T08:59:59+02:00").await;
+    let r = runner.post("/auth/activate", None, &json!({ "token": in_time })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    runner.set_clock("2021-10-16T09:00:05+02:00").await;
+    let (status, body) = problem(runner.post("/auth/activate", None, &json!({ "token": late })).await).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(body["code"], "activation_expired");
+    assert!(body["detail"].as_str().unwrap().contains("48 heures"));
+
+    // The address is free again: a new signup sends a new link that works.
+    assert_eq!(runner.signup("tard@exemple.fr").await.status(), StatusCode::ACCEPTED);
+    let fresh = runner.last_token("tard@exemple.fr", "/activate").await;
+    assert_ne!(fresh, late);
+    let r = runner.post("/auth/activate", None, &json!({ "token": fresh })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_signups_for_one_address_make_one_account() {
+    let runner = Runner::start(START).await;
+    let signups = (0..50).map(|i| {
+        let email = if i % 2 == 0 { "course@exemple.fr" } else { "COURSE@exemple.fr" };
+        runner.signup(email)
+    });
+    for r in futures_join_all(signups).await {
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    let activations: Vec<Value> = runner
+        .mails_to("course@exemple.fr")
+        .await
+        .into_iter()
+        .filter(|m| m["subject"] == "Activez votre compte candidat")
+        .collect();
+    assert_eq!(activations.len(), 1, "exactly one account was created");
+}
+
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.collect();
+    let mut out = Vec::with_capacity(handles.len());
+    // Polled together by one task: concurrent requests on the server side.
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = handles.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.extend(results.into_iter().flatten());
+    out
+}
+
+#[tokio::test]
+async fn ten_failed_logins_lock_the_account_for_fifteen_minutes() {
+    let runner = Runner::start(START).await;
+    runner.signup_and_login("verrou@exemple.fr").await;
+    let wrong = json!({ "email": "verrou@exemple.fr", "password": "mauvais-mot-de-passe-123" });
+    for _ in 0..10 {
+        let r = runner.post("/auth/login", None, &wrong).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password is refused.
+    let r = runner.login("verrou@exemple.fr").await;
+    assert!(r.headers().contains_key("retry-after"));
+    let (status, body) = problem(r).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], "too_many_attempts");
+
+    runner.advance("14m").await;
+    assert_eq!(runner.login("verrou@exemple.fr").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    runner.advance("2m").await;
+    assert_eq!(runner.login("verrou@exemple.fr").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn resending_the_activation_link_voids_the_old_one_three_times_an_hour() {
+    let runner = Runner::start(START).await;
+    runner.signup("renvoi@exemple.fr").await;
+    let first = runner.last_token("renvoi@exemple.fr", "/activate").await;
+    for _ in 0..3 {
+        let r = runner.post("/auth/resend-activation", None, &json!({ "email": "renvoi@exemple.fr" })).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    let r = runner.post("/auth/resend-activation", None, &json!({ "email": "renvoi@exemple.fr" })).await;
+    let (status, body) = problem(r).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], "too_many_requests");
+
+    let (status, _) = problem(runner.post("/auth/activate", None, &json!({ "token": first })).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the old link is void");
+    let latest = runner.last_token("renvoi@exemple.fr", "/activate").await;
+    let r = runner.post("/auth/activate", None, &json!({ "token": latest })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_reset_revokes_every_session() {
+    let runner = Runner::start(START).await;
+    let first = runner.signup_and_login("oubli@exemple.fr").await;
+    let second = runner.login("oubli@exemple.fr").await.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = runner.post("/auth/password-reset", None, &json!({ "email": "oubli@exemple.fr" })).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let reset = runner.last_token("oubli@exemple.fr", "/reset-password").await;
+
+    let (status, body) = problem(
+        runner
+            .post("/auth/password-reset/confirm", None, &json!({ "token": reset, "password": "azertyuiop12" }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "weak_password");
+    assert!(body["detail"].as_str().unwrap().contains("trop faible"));
+
+    let new_password = "tortue-lampadaire-violon-47";
+    let r = runner
+        .post("/auth/password-reset/confirm", None, &json!({ "token": reset, "password": new_password }))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    for token in [&first, &second] {
+        assert_eq!(runner.get("/me", Some(token)).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = problem(
+        runner
+            .post("/auth/password-reset/confirm", None, &json!({ "token": reset, "password": new_password }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "single use");
+    assert_eq!(runner.login("oubli@exemple.fr").await.status(), StatusCode::UNAUTHORIZED);
+    let r = runner.post("/auth/login", None, &json!({ "email": "oubli@exemple.fr", "password": new_password })).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // A link is valid one hour.
+    runner.post("/auth/password-reset", None, &json!({ "email": "oubli@exemple.fr" })).await;
+    let late = runner.last_token("oubli@exemple.fr", "/reset-password").await;
+    runner.advance("61m").await;
+    let (status, body) = problem(
+        runner
+            .post("/auth/password-reset/confirm", None, &json!({ "token": late, "password": "encore-un-autre-secret-99" }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert_eq!(body["code"], "token_expired");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_french_problem_and_changes_nothing() {
+    let runner = Runner::start(START).await;
+    let (status, body) = problem(runner.post("/auth/signup", None, &json!({ "email": "pas-une-adresse", "password": "court" })).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "invalid_email");
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["email", "password"], "every invalid field at once");
+
+    let (status, body) = problem(runner.post("/auth/signup", None, &json!({ "email": "a@exemple.fr", "password": "motdepasse123" })).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "weak_password");
+
+    let (status, body) = problem(runner.post("/auth/signup", None, &json!({ "email": "a@exemple.fr", "password": PASSWORD, "admin": true })).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "unknown_field");
+
+    let r = runner
+        .http
+        .post(runner.url("/auth/login"))
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(r).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "malformed_json");
+
+    let huge = json!({ "email": "a".repeat(70 * 1024), "password": PASSWORD });
+    let (status, body) = problem(runner.post("/auth/signup", None, &huge).await).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], "payload_too_large");
+
+    for bad in ["", "Bearer", "Bearer abc", "Basic Zm9vOmJhcg=="] {
+        let r = runner.http.get(runner.url("/me")).header("authorization", bad).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{bad}");
+    }
+    // Nothing was created by any of the above.
+    assert!(runner.mails_to("a@exemple.fr").await.is_empty());
+}
+
+#[tokio::test]
+async fn no_password_or_token_ever_reaches_the_logs() {
+    let runner = Runner::start(START).await;
+    let bearer = runner.signup_and_login("secret@exemple.fr").await;
+    runner.get("/me", Some(&bearer)).await;
+    runner.post("/auth/password-reset", None, &json!({ "email": "secret@exemple.fr" })).await;
+    let reset = runner.last_token("secret@exemple.fr", "/reset-password").await;
+    runner
+        .post("/auth/password-reset/confirm", None, &json!({ "token": reset, "password": "tortue-lampadaire-violon-47" }))
+        .await;
+    runner.post("/auth/logout", Some(&bearer), &json!({})).await;
+    let activation = runner.last_token("secret@exemple.fr", "/activate").await;
+
+    let logs = runner.logs();
+    assert!(logs.contains("/auth/login"), "the requests are logged: {logs}");
+    for secret in [PASSWORD, "tortue-lampadaire-violon-47", &bearer, &reset, &activation] {
+        let secret_part = secret.split('.').next_back().unwrap();
+        assert!(!logs.contains(secret_part), "a secret leaked into the logs");
+    }
+    assert!(!logs.contains("$argon2"), "a hash leaked into the logs");
+}

@@ -1,0 +1,876 @@
+//! Documents end to end through the HTTP API on the embedded backend (the
+//! real `examreg` binary): the confirmation PDF (notice, section 2) and the
+//! uploads of the signed confirmation and of every piece (section 3), with
+//! the check of the stored bytes that the runner runs at the end of each PUT.
+//!
+//! The PDF's text is read with poppler's `pdftotext` (Debian: `apt-get
+//! install poppler-utils`).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::Runner;
+
+/// Bac Pro: registration open (14–31 Oct 2021) and documents open (25 Oct – 7 Nov).
+const BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
+/// Bac Pro: registration open, documents not yet.
+const BEFORE_DOCUMENTS: &str = "2021-10-20T10:00:00+02:00";
+
+/// A 1×1 PNG.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
+/// A small valid PDF.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+const HTML: &[u8] = b"<!DOCTYPE html><html><body><script>alert('pdf?')</script></body></html>";
+
+/// The Bac Pro inscription that asks for every kind of piece: French and 21
+/// (JDC), an accommodation already granted, two acquis.
+fn full_body(version: u64) -> Value {
+    json!({
+        "diploma": "BAC_PRO",
+        "specialty": "MELEC",
+        "identity": {
+            "last_name": "N'Diaye-Lefèvre",
+            "first_names": "Zoé Anaïs",
+            "birth_date": "2000-02-03",
+            "birth_place": "Saint-Étienne",
+            "nationality": "FR",
+            "address": {
+                "line1": "12 rue de l'Œuvre",
+                "line2": "Bâtiment Les Cèdres",
+                "postal_code": "13100",
+                "city": "Aix-en-Provence",
+                "country": "FR"
+            },
+            "phone": "06 12 34 56 78"
+        },
+        "disability": { "declared": true, "existing_accommodation": true },
+        "acquis": [
+            { "unit": "E11", "type": "dispense", "year": 2019 },
+            { "unit": "E2", "type": "benefit", "grade": 14.5, "year": 2020 }
+        ],
+        "version": version
+    })
+}
+
+/// A Bac Pro inscription asking only for the signed confirmation and an
+/// identity document (31 years old: no JDC).
+fn simple_body(version: u64, city: &str) -> Value {
+    json!({
+        "diploma": "BAC_PRO",
+        "specialty": "MELEC",
+        "identity": {
+            "last_name": "Martin",
+            "first_names": "Hélène",
+            "birth_date": "1990-05-17",
+            "birth_place": "Marseille",
+            "nationality": "FR",
+            "address": {
+                "line1": "3 boulevard Michelet",
+                "postal_code": "13008",
+                "city": city,
+                "country": "FR"
+            },
+            "phone": "+33491000000"
+        },
+        "disability": { "declared": false, "existing_accommodation": false },
+        "acquis": [],
+        "version": version
+    })
+}
+
+async fn save(runner: &Runner, token: &str, body: &Value) -> Value {
+    let r = runner.put("/inscription", Some(token), body).await;
+    let status = r.status();
+    let answer: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {answer:#}");
+    answer
+}
+
+async fn problem(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    (status, r.json().await.unwrap())
+}
+
+fn uploads_path(kind: &str) -> String {
+    format!("/inscription/pieces/{kind}/uploads")
+}
+
+async fn ask(
+    runner: &Runner,
+    token: &str,
+    kind: &str,
+    content_type: &str,
+    size: u64,
+) -> reqwest::Response {
+    runner
+        .post(
+            &uploads_path(kind),
+            Some(token),
+            &json!({ "content_type": content_type, "size_bytes": size }),
+        )
+        .await
+}
+
+async fn ticket(
+    runner: &Runner,
+    token: &str,
+    kind: &str,
+    content_type: &str,
+    size: usize,
+) -> Value {
+    let r = ask(runner, token, kind, content_type, size as u64).await;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body:#}");
+    body
+}
+
+fn signed_headers(ticket: &Value) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in ticket["headers"].as_object().unwrap() {
+        headers.insert(
+            HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            HeaderValue::from_str(value.as_str().unwrap()).unwrap(),
+        );
+    }
+    headers
+}
+
+/// PUTs `bytes` to a ticket's URL with exactly its headers.
+async fn put_file(runner: &Runner, ticket: &Value, bytes: &[u8]) -> reqwest::Response {
+    assert_eq!(ticket["method"], "PUT");
+    runner
+        .http
+        .put(ticket["upload_url"].as_str().unwrap())
+        .headers(signed_headers(ticket))
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Asks for a URL and uploads `bytes` through it; the runner checks them.
+async fn upload(
+    runner: &Runner,
+    token: &str,
+    kind: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Value {
+    let ticket = ticket(runner, token, kind, content_type, bytes.len()).await;
+    let r = put_file(runner, &ticket, bytes).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    ticket
+}
+
+async fn pieces(runner: &Runner, token: &str) -> Vec<Value> {
+    let r = runner.get("/inscription/pieces", Some(token)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+async fn piece(runner: &Runner, token: &str, kind: &str) -> Value {
+    pieces(runner, token)
+        .await
+        .into_iter()
+        .find(|p| p["kind"] == kind)
+        .unwrap_or_else(|| panic!("no piece {kind}"))
+}
+
+async fn inscription_status(runner: &Runner, token: &str) -> String {
+    let r = runner.get("/inscription", Some(token)).await;
+    let body: Value = r.json().await.unwrap();
+    body["status"].as_str().unwrap().to_owned()
+}
+
+fn account_id(token: &str) -> &str {
+    token.split('.').next().unwrap()
+}
+
+/// Every file stored under the runner's documents folder, as keys.
+fn stored_keys(runner: &Runner) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if !entry.file_name().to_string_lossy().starts_with('.') {
+                let relative = path.strip_prefix(root).unwrap();
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let root: PathBuf = runner.data_dir.join("documents");
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out.sort();
+    out
+}
+
+/// The key a ticket's URL names.
+fn ticket_key(ticket: &Value) -> String {
+    let url = ticket["upload_url"].as_str().unwrap();
+    let path = url.split('?').next().unwrap();
+    path.split("/_local/blobs/").nth(1).unwrap().to_owned()
+}
+
+/// The PDF's text, as poppler's `pdftotext` reads it.
+fn pdf_text(runner: &Runner, bytes: &[u8]) -> String {
+    let file = runner.data_dir.join(format!("read-{}.pdf", bytes.len()));
+    std::fs::write(&file, bytes).unwrap();
+    let output = match Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&file).arg("-").output() {
+        Ok(output) => output,
+        Err(e) => panic!(
+            "cannot run `pdftotext` ({e}): install poppler-utils (Debian/Ubuntu: `apt-get install poppler-utils`) to read the confirmation PDF"
+        ),
+    };
+    assert!(
+        output.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("pdftotext writes UTF-8")
+}
+
+/// Without any whitespace (values may wrap over lines; NBSPs are whitespace).
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[tokio::test]
+async fn the_confirmation_pdf_holds_every_declared_field_with_its_accents() {
+    let runner = Runner::start(BOTH_OPEN).await;
+    let token = runner.signup_and_login("zoe.ndiaye@exemple.fr").await;
+
+    // No inscription yet; no token at all.
+    let (status, body) = problem(
+        runner
+            .get("/inscription/confirmation.pdf", Some(&token))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_inscription"))
+    );
+    let (status, body) = problem(runner.get("/inscription/confirmation.pdf", None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+
+    let saved = save(&runner, &token, &full_body(0)).await;
+    let updated_at: DateTime<Utc> = saved["updated_at"].as_str().unwrap().parse().unwrap();
+
+    let r = runner
+        .get("/inscription/confirmation.pdf", Some(&token))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"confirmation-inscription-2022-v1.pdf\""
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = pdf_text(&runner, &bytes);
+    let squashed = squash(&text);
+    let generated = examreg_common::calendar::to_paris_string(updated_at);
+    let expected = [
+        "Aix-Marseille",
+        "2022",
+        "Baccalauréat professionnel",
+        "Métiers de l'électricité et de ses environnements connectés",
+        "MELEC",
+        "zoe.ndiaye@exemple.fr",
+        "N'Diaye-Lefèvre",
+        "Zoé Anaïs",
+        "3 février 2000",
+        "Saint-Étienne",
+        "française",
+        "12 rue de l'Œuvre",
+        "Bâtiment Les Cèdres",
+        "13100 Aix-en-Provence",
+        "France",
+        "+33 6 12 34 56 78",
+        // Every unit of the specialty, with the acquis declared.
+        "E11",
+        "Mathématiques",
+        "Physique-chimie",
+        "E31",
+        "Réalisation d'une installation",
+        "Dispense (diplôme obtenu en 2019)",
+        "Bénéfice de note : 14,5/20 (session 2020)",
+        "À présenter",
+        "professionnelle",
+        "générale",
+        // The disability declaration.
+        "bénéficier déjà d'un aménagement d'épreuves",
+        // The version and when it was saved (not when it was downloaded).
+        "Version de l'inscription",
+        generated.as_str(),
+        // The pieces to upload, and when.
+        "Confirmation d'inscription datée et signée",
+        "Pièce d'identité en cours de validité",
+        "Journée défense et citoyenneté (JDC)",
+        "Notification d'aménagement d'épreuves",
+        "Relevé de notes ou diplôme justifiant vos acquis (E11, E2)",
+        "du lundi 25 octobre 2021 au dimanche 7 novembre 2021",
+        "Date et signature du candidat",
+    ];
+    for value in expected {
+        assert!(
+            squashed.contains(&squash(value)),
+            "the PDF lacks « {value} »:\n{text}"
+        );
+    }
+
+    // The same version gives the same document, whenever it is downloaded.
+    runner.advance("3h").await;
+    let again = runner
+        .get("/inscription/confirmation.pdf", Some(&token))
+        .await;
+    assert_eq!(again.bytes().await.unwrap().to_vec(), bytes);
+
+    // Another candidate gets their own answer, never this PDF.
+    let other = runner.signup_and_login("autre.candidat@exemple.fr").await;
+    let (status, body) = problem(
+        runner
+            .get("/inscription/confirmation.pdf", Some(&other))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_inscription"))
+    );
+
+    // A new version is a new document, named after it.
+    let mut changed = full_body(1);
+    changed["identity"]["birth_place"] = json!("Bézier");
+    save(&runner, &token, &changed).await;
+    let r = runner
+        .get("/inscription/confirmation.pdf", Some(&token))
+        .await;
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"confirmation-inscription-2022-v2.pdf\""
+    );
+    let text = pdf_text(&runner, &r.bytes().await.unwrap());
+    assert!(squash(&text).contains("Bézier"), "{text}");
+}
+
+#[tokio::test]
+async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_piece() {
+    let runner = Runner::start(BEFORE_DOCUMENTS).await;
+    let token = runner.signup_and_login("hors.delai@exemple.fr").await;
+
+    // No inscription, no token.
+    let (status, body) =
+        problem(ask(&runner, &token, "identity_document", "application/pdf", 10).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_inscription"))
+    );
+    let r = runner
+        .post(
+            &uploads_path("identity_document"),
+            None,
+            &json!({"content_type": "application/pdf", "size_bytes": 10}),
+        )
+        .await;
+    assert_eq!(problem(r).await.0, StatusCode::UNAUTHORIZED);
+
+    save(&runner, &token, &simple_body(0, "Marseille")).await;
+
+    // The documents window is not open yet: the detail gives its dates.
+    let (status, body) =
+        problem(ask(&runner, &token, "identity_document", "application/pdf", 10).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("documents_closed"))
+    );
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("du lundi 25 octobre 2021 au dimanche 7 novembre 2021"),
+        "{detail}"
+    );
+
+    runner.set_clock(BOTH_OPEN).await;
+
+    // Unknown kinds, kinds this inscription does not require, path tricks:
+    // all `unknown_piece`, and nothing reaches the document store.
+    for kind in [
+        "passport",
+        "Identity_Document",
+        "identity_document%20",
+        "jdc_certificate",
+        "accommodation_notice",
+        "acquis_proof",
+        "..%2F..%2Fetc%2Fpasswd",
+        "identity_document%2F..%2F..%2Fx",
+        "%2E%2E",
+        "%FF",
+        "signed_confirmation%00",
+    ] {
+        let (status, body) = problem(ask(&runner, &token, kind, "application/pdf", 10).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("unknown_piece")),
+            "{kind}: {body:#}"
+        );
+    }
+    // More segments do not even reach the route.
+    let r = ask(
+        &runner,
+        &token,
+        "../identity_document",
+        "application/pdf",
+        10,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Types and sizes.
+    for bad_type in [
+        "text/html",
+        "application/pdf; charset=utf-8",
+        "image/gif",
+        "application/octet-stream",
+    ] {
+        let (status, body) =
+            problem(ask(&runner, &token, "identity_document", bad_type, 10).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_type")),
+            "{bad_type}"
+        );
+    }
+    let (status, body) = problem(
+        ask(
+            &runner,
+            &token,
+            "identity_document",
+            "application/pdf",
+            5_242_881,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large"))
+    );
+    let (status, body) =
+        problem(ask(&runner, &token, "identity_document", "image/png", 0).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
+    );
+    assert_eq!(body["errors"][0]["field"], "size_bytes");
+    let r = runner
+        .post(&uploads_path("identity_document"), Some(&token), &json!({}))
+        .await;
+    let (status, body) = problem(r).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
+    );
+    assert_eq!(
+        body["errors"].as_array().unwrap().len(),
+        2,
+        "every missing field at once"
+    );
+    let r = runner
+        .post(
+            &uploads_path("identity_document"),
+            Some(&token),
+            &json!({"content_type": "application/pdf", "size_bytes": 10, "key": "candidates/x"}),
+        )
+        .await;
+    let (status, body) = problem(r).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_field"))
+    );
+    assert!(
+        stored_keys(&runner).is_empty(),
+        "{:?}",
+        stored_keys(&runner)
+    );
+
+    // Exactly 5 MiB is fine, and the URL is for this candidate's own prefix.
+    let t = ticket(
+        &runner,
+        &token,
+        "identity_document",
+        "application/pdf",
+        5_242_880,
+    )
+    .await;
+    let key = ticket_key(&t);
+    assert!(
+        key.starts_with(&format!(
+            "candidates/{}/identity_document/",
+            account_id(&token)
+        )),
+        "{key}"
+    );
+    assert_eq!(t["headers"]["Content-Type"], "application/pdf");
+    assert_eq!(t["headers"]["Content-Length"], "5242880");
+
+    // After the window (and the candidate has no extension): closed again.
+    runner.set_clock("2021-11-08T00:00:00+01:00").await;
+    let (status, body) =
+        problem(ask(&runner, &token, "identity_document", "application/pdf", 10).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("documents_closed"))
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("dimanche 7 novembre 2021"),
+        "{body:#}"
+    );
+}
+
+#[tokio::test]
+async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
+    let runner = Runner::start(BOTH_OPEN).await;
+    let token = runner.signup_and_login("fichiers@exemple.fr").await;
+    save(&runner, &token, &full_body(0)).await;
+    let own_prefix = format!("candidates/{}/", account_id(&token));
+
+    // HTML declared as a PDF: stored by the PUT, then refused and deleted.
+    let t = upload(
+        &runner,
+        &token,
+        "identity_document",
+        "application/pdf",
+        HTML,
+    )
+    .await;
+    let p = piece(&runner, &token, "identity_document").await;
+    assert_eq!(p["status"], "missing");
+    let reason = p["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("n'est pas un PDF, un JPEG ou un PNG valide"),
+        "{reason}"
+    );
+    assert!(!stored_keys(&runner).contains(&ticket_key(&t)));
+    // The same URL again: still refused, still deleted.
+    assert_eq!(put_file(&runner, &t, HTML).await.status(), StatusCode::OK);
+    assert_eq!(
+        piece(&runner, &token, "identity_document").await["status"],
+        "missing"
+    );
+    assert!(stored_keys(&runner).is_empty());
+
+    // A PNG declared as a PDF does not count either.
+    upload(&runner, &token, "jdc_certificate", "application/pdf", PNG).await;
+    assert_eq!(
+        piece(&runner, &token, "jdc_certificate").await["status"],
+        "missing"
+    );
+
+    // A valid PNG and a valid PDF count.
+    let png = upload(&runner, &token, "identity_document", "image/png", PNG).await;
+    let pdf = upload(&runner, &token, "jdc_certificate", "application/pdf", PDF).await;
+    let received = piece(&runner, &token, "identity_document").await;
+    assert_eq!(received["status"], "received");
+    assert!(received.get("reason").is_none(), "{received:#}");
+    assert!(received["received_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2021-10-26"));
+    assert_eq!(
+        piece(&runner, &token, "jdc_certificate").await["status"],
+        "received"
+    );
+    let stored = stored_keys(&runner);
+    assert_eq!(stored, {
+        let mut keys = vec![ticket_key(&png), ticket_key(&pdf)];
+        keys.sort();
+        keys
+    });
+    assert!(stored.iter().all(|k| k.starts_with(&own_prefix)));
+
+    // The same file through the same URL again (a duplicated check): nothing changes.
+    let before = pieces(&runner, &token).await;
+    runner.advance("1m").await;
+    assert_eq!(put_file(&runner, &png, PNG).await.status(), StatusCode::OK);
+    assert_eq!(pieces(&runner, &token).await, before);
+
+    // Other bytes of the same length through the same URL: the checked file
+    // is gone, so the piece no longer counts.
+    let mut swapped = HTML.to_vec();
+    swapped.resize(PNG.len(), b' ');
+    assert_eq!(
+        put_file(&runner, &png, &swapped).await.status(),
+        StatusCode::OK
+    );
+    let p = piece(&runner, &token, "identity_document").await;
+    assert_eq!(p["status"], "missing", "{p:#}");
+    assert!(!stored_keys(&runner).contains(&ticket_key(&png)));
+
+    // A good file, then a bad replacement: the good one stays in force.
+    let good = upload(
+        &runner,
+        &token,
+        "identity_document",
+        "image/jpeg",
+        b"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01",
+    )
+    .await;
+    upload(&runner, &token, "identity_document", "image/jpeg", PNG).await;
+    let p = piece(&runner, &token, "identity_document").await;
+    assert_eq!(p["status"], "received", "{p:#}");
+    assert!(
+        p["reason"]
+            .as_str()
+            .unwrap()
+            .contains("reste pris en compte"),
+        "{p:#}"
+    );
+    assert!(stored_keys(&runner).contains(&ticket_key(&good)));
+    // A good replacement replaces the file (the old one is deleted).
+    let newer = upload(&runner, &token, "identity_document", "application/pdf", PDF).await;
+    let p = piece(&runner, &token, "identity_document").await;
+    assert_eq!(p["status"], "received");
+    assert!(p.get("reason").is_none(), "{p:#}");
+    let stored = stored_keys(&runner);
+    assert!(
+        stored.contains(&ticket_key(&newer)) && !stored.contains(&ticket_key(&good)),
+        "{stored:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
+    let runner = Runner::start(BOTH_OPEN).await;
+    let alice = runner.signup_and_login("alice@exemple.fr").await;
+    let bob = runner.signup_and_login("bob@exemple.fr").await;
+    save(&runner, &alice, &simple_body(0, "Marseille")).await;
+    save(&runner, &bob, &simple_body(0, "Toulon")).await;
+
+    // Bob's URLs only ever name Bob's prefix.
+    let bobs = ticket(&runner, &bob, "identity_document", "image/png", PNG.len()).await;
+    assert!(ticket_key(&bobs).starts_with(&format!("candidates/{}/", account_id(&bob))));
+    let alices = ticket(&runner, &alice, "identity_document", "image/png", PNG.len()).await;
+    let alice_key = ticket_key(&alices);
+
+    // Bob's signature does not open Alice's key (nor any other key).
+    let url = bobs["upload_url"].as_str().unwrap();
+    let query = url.split_once('?').unwrap().1;
+    for key in [
+        alice_key.clone(),
+        format!(
+            "candidates/{}/identity_document/{}",
+            account_id(&bob),
+            "0".repeat(32)
+        ),
+        format!(
+            "candidates/{}/signed_confirmation/{}",
+            account_id(&bob),
+            &ticket_key(&bobs)[ticket_key(&bobs).len() - 32..]
+        ),
+    ] {
+        let forged = json!({
+            "upload_url": format!("{}/_local/blobs/{key}?{query}", runner.base_url),
+            "method": "PUT",
+            "headers": bobs["headers"],
+        });
+        let (status, body) = problem(put_file(&runner, &forged, PNG).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("signature_invalid")),
+            "{key}"
+        );
+    }
+    // Another type or length than signed is refused.
+    let mut other_type = bobs.clone();
+    other_type["headers"]["Content-Type"] = json!("application/pdf");
+    assert_eq!(
+        put_file(&runner, &other_type, PNG).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut longer = PNG.to_vec();
+    longer.push(0);
+    let mut other_length = bobs.clone();
+    other_length["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("Content-Length");
+    assert_eq!(
+        put_file(&runner, &other_length, &longer).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    // An expired URL is refused.
+    runner.advance("11m").await;
+    assert_eq!(
+        put_file(&runner, &alices, PNG).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        stored_keys(&runner).is_empty(),
+        "{:?}",
+        stored_keys(&runner)
+    );
+
+    // Nothing lets anyone read a document: no route, and blob reads need a signature.
+    let bobs = upload(&runner, &bob, "identity_document", "image/png", PNG).await;
+    let key = ticket_key(&bobs);
+    for path in [
+        format!("/_local/blobs/{key}"),
+        format!(
+            "/_local/blobs/{key}?{}",
+            bobs["upload_url"]
+                .as_str()
+                .unwrap()
+                .split_once('?')
+                .unwrap()
+                .1
+        ),
+    ] {
+        let r = runner.get(&path, Some(&alice)).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    for path in [
+        "/inscription/pieces/identity_document",
+        "/inscription/pieces/identity_document/uploads",
+        "/documents",
+        &format!("/{key}"),
+    ] {
+        let r = runner.get(path, Some(&bob)).await;
+        assert!(
+            matches!(
+                r.status(),
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+            ),
+            "{path}: {}",
+            r.status()
+        );
+    }
+    // Alice's pieces are untouched by all of this.
+    assert_eq!(
+        piece(&runner, &alice, "identity_document").await["status"],
+        "missing"
+    );
+    assert_eq!(
+        piece(&runner, &bob, "identity_document").await["status"],
+        "received"
+    );
+}
+
+#[tokio::test]
+async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_then_left() {
+    let runner = Runner::start(BOTH_OPEN).await;
+    let email = "version@exemple.fr";
+    let token = runner.signup_and_login(email).await;
+    save(&runner, &token, &simple_body(0, "Marseille")).await;
+
+    // A URL asked for version 1, a save (version 2), then the upload: void.
+    let stale = ticket(
+        &runner,
+        &token,
+        "signed_confirmation",
+        "application/pdf",
+        PDF.len(),
+    )
+    .await;
+    save(&runner, &token, &simple_body(1, "Aubagne")).await;
+    assert_eq!(
+        put_file(&runner, &stale, PDF).await.status(),
+        StatusCode::OK
+    );
+    let p = piece(&runner, &token, "signed_confirmation").await;
+    assert_eq!(p["status"], "missing", "{p:#}");
+    let reason = p["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("version 1") && reason.contains("nouvelle confirmation"),
+        "{reason}"
+    );
+    assert!(stored_keys(&runner).is_empty());
+
+    // The confirmation of version 2 and the identity document: complete.
+    upload(
+        &runner,
+        &token,
+        "signed_confirmation",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    assert_eq!(inscription_status(&runner, &token).await, "registered");
+    assert!(runner
+        .mails_to(email)
+        .await
+        .iter()
+        .all(|m| m["subject"] != "Votre dossier d'inscription est complet"));
+    upload(&runner, &token, "identity_document", "image/png", PNG).await;
+    assert_eq!(inscription_status(&runner, &token).await, "complete");
+    let complete: Vec<Value> = runner
+        .mails_to(email)
+        .await
+        .into_iter()
+        .filter(|m| m["subject"] == "Votre dossier d'inscription est complet")
+        .collect();
+    assert_eq!(complete.len(), 1, "one email");
+    let text = complete[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Votre dossier d'inscription est complet"),
+        "{text}"
+    );
+    assert!(text.contains("session 2022"), "{text}");
+
+    // A replacement while complete keeps it complete, and sends no new email.
+    upload(&runner, &token, "identity_document", "application/pdf", PDF).await;
+    assert_eq!(inscription_status(&runner, &token).await, "complete");
+
+    // A later save voids the signed confirmation and leaves `complete`.
+    save(&runner, &token, &simple_body(2, "La Ciotat")).await;
+    assert_eq!(inscription_status(&runner, &token).await, "registered");
+    let p = piece(&runner, &token, "signed_confirmation").await;
+    assert_eq!(p["status"], "missing");
+    assert!(
+        p["reason"]
+            .as_str()
+            .unwrap()
+            .contains("nouvelle confirmation"),
+        "{p:#}"
+    );
+    assert_eq!(
+        piece(&runner, &token, "identity_document").await["status"],
+        "received"
+    );
+
+    // Signing the new version makes it complete again (a second email).
+    upload(
+        &runner,
+        &token,
+        "signed_confirmation",
+        "application/pdf",
+        PDF,
+    )
+    .await;
+    assert_eq!(inscription_status(&runner, &token).await, "complete");
+    let count = runner
+        .mails_to(email)
+        .await
+        .iter()
+        .filter(|m| m["subject"] == "Votre dossier d'inscription est complet")
+        .count();
+    assert_eq!(count, 2);
+}

@@ -1,0 +1,869 @@
+//! Checks `template.yaml` from the template itself:
+//!
+//! 1. route parity: the HTTP API's routes are exactly `ROUTES`, each on its
+//!    function;
+//! 2. least privilege: every function's role grants exactly the actions that
+//!    function uses (listed below), on this table (and only the index it
+//!    queries), on its S3 prefix, on the sender's SES identity and on its own
+//!    log group; no wildcard action, no `Resource: "*"`, never a Scan;
+//! 3. the data is safe: the bucket is private, encrypted and versioned, the
+//!    table has point-in-time recovery, TTL and `Retain`;
+//! 4. every function is an arm64 `provided.al2023` cargo-lambda build with JSON
+//!    logs in its own log group with a retention, and an Errors alarm.
+//!
+//! CloudFormation's short tags (`!Sub`, `!GetAtt`, ...) are read as tagged
+//! YAML values and turned into their long forms (`Fn::Sub`, ...) first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use examreg_common::http::routes::ROUTES;
+use serde_json::{Map, Value};
+
+// ---------------------------------------------------------------------------
+// What each function may do. Adding a call to a function means adding its
+// action here AND to its role in template.yaml, on purpose.
+//
+// DynamoDB authorises TransactWriteItems per operation inside it (there is no
+// `dynamodb:TransactWriteItems` IAM action): a Put needs PutItem, a Delete
+// DeleteItem, a ConditionCheck ConditionCheckItem. TransactGetItems would need
+// GetItem.
+
+struct Expected {
+    /// Logical id of the `AWS::Serverless::Function`.
+    function: &'static str,
+    /// The binary cargo-lambda builds for it, and the crate it lives in.
+    binary: &'static str,
+    code_uri: &'static str,
+    /// Served by the HTTP API (so its timeout must stay under API Gateway's).
+    http: bool,
+    /// Every IAM action its role grants, besides writing its own logs.
+    actions: &'static [&'static str],
+    /// The table indexes it may query (`*` for any of this table's).
+    indexes: &'static [&'static str],
+    /// The S3 key prefixes its object actions are limited to.
+    s3_prefixes: &'static [&'static str],
+}
+
+const SES: [&str; 2] = ["ses:SendEmail", "ses:SendRawEmail"];
+
+const EXPECTED: &[Expected] = &[
+    Expected {
+        function: "SignupFunction",
+        binary: "signup",
+        code_uri: "functions/signup",
+        http: true,
+        // GetItem, PutItem, TransactWriteItems (Put + ConditionCheck), Query
+        // on the table, SES.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:Query",
+            SES[0],
+            SES[1],
+        ],
+        indexes: &[],
+        s3_prefixes: &[],
+    },
+    Expected {
+        function: "ActivationFunction",
+        binary: "activation",
+        code_uri: "functions/activation",
+        http: true,
+        // GetItem, PutItem, TransactWriteItems (Put + Delete), DeleteItem.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+        ],
+        indexes: &[],
+        s3_prefixes: &[],
+    },
+    Expected {
+        function: "AuthFunction",
+        binary: "auth",
+        code_uri: "functions/auth",
+        http: true,
+        // GetItem, BatchGetItem, PutItem, DeleteItem, TransactWriteItems
+        // (Put + Delete), Query on the table, SES.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+            SES[0],
+            SES[1],
+        ],
+        indexes: &[],
+        s3_prefixes: &[],
+    },
+    Expected {
+        function: "InscriptionFunction",
+        binary: "inscription",
+        code_uri: "functions/inscription",
+        http: true,
+        // GetItem, BatchGetItem, PutItem, TransactWriteItems (Put), Query on
+        // the table and an index, SES.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            SES[0],
+            SES[1],
+        ],
+        indexes: &["*"],
+        s3_prefixes: &[],
+    },
+    Expected {
+        function: "DocumentsFunction",
+        binary: "documents",
+        code_uri: "functions/documents",
+        http: true,
+        // GetItem, BatchGetItem, PutItem, TransactWriteItems (Put), S3
+        // PutObject (presigned upload URLs) on candidates/, SES.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "s3:PutObject",
+            SES[0],
+            SES[1],
+        ],
+        indexes: &[],
+        s3_prefixes: &["candidates/"],
+    },
+    Expected {
+        function: "DocumentsCheckFunction",
+        binary: "documents-check",
+        code_uri: "functions/documents",
+        http: false,
+        // GetItem, PutItem, TransactWriteItems (Put), Query on the table, S3
+        // GetObject + DeleteObject on candidates/, SES.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "s3:GetObject",
+            "s3:DeleteObject",
+            SES[0],
+            SES[1],
+        ],
+        indexes: &[],
+        s3_prefixes: &["candidates/"],
+    },
+    Expected {
+        function: "SweepFunction",
+        binary: "sweep",
+        code_uri: "functions/sweep",
+        http: false,
+        // Query on gsi1 and the table, GetItem, BatchGetItem, PutItem,
+        // DeleteItem, TransactWriteItems (Put + Delete), SES.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+            SES[0],
+            SES[1],
+        ],
+        indexes: &["gsi1"],
+        s3_prefixes: &[],
+    },
+    Expected {
+        function: "AdminFunction",
+        binary: "admin",
+        code_uri: "functions/admin",
+        http: false,
+        // GetItem, BatchGetItem, Query on the table and gsi2, PutItem,
+        // TransactWriteItems (Put), S3 PutObject + GetObject on exports/, SES.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "s3:PutObject",
+            "s3:GetObject",
+            SES[0],
+            SES[1],
+        ],
+        indexes: &["gsi2"],
+        s3_prefixes: &["exports/"],
+    },
+];
+
+/// Every function writes its own log group, and nothing else in CloudWatch Logs.
+const LOG_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/// `(function, action)` pairs allowed on `Resource: "*"` because AWS offers no
+/// narrower resource for that action. Empty today: every action used has a
+/// resource-level ARN. (X-Ray's `xray:PutTraceSegments` would go here if
+/// tracing were turned on.)
+const RESOURCE_STAR_ALLOWED: &[(&str, &str)] = &[];
+
+// ---------------------------------------------------------------------------
+// Reading the template.
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let yaml: serde_yaml::Value =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path} is not YAML: {e}"));
+    to_json(yaml)
+}
+
+/// YAML to JSON, with CloudFormation's short tags in their long forms.
+fn to_json(yaml: serde_yaml::Value) -> Value {
+    use serde_yaml::Value as Y;
+    match yaml {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                Value::from(n.as_f64().expect("a YAML number is a float at worst"))
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Y::Mapping(mapping) => Value::Object(
+            mapping
+                .into_iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Y::String(s) => s,
+                        Y::Number(n) => n.to_string(),
+                        Y::Bool(b) => b.to_string(),
+                        other => panic!("unsupported mapping key {other:?}"),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+        Y::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            let name = tag.trim_start_matches('!');
+            let value = to_json(tagged.value);
+            let (key, value) = match name {
+                "Ref" | "Condition" => (name.to_owned(), value),
+                "GetAtt" => match value {
+                    Value::String(s) => {
+                        let (resource, attribute) = s
+                            .split_once('.')
+                            .unwrap_or_else(|| panic!("!GetAtt {s}: expected Resource.Attribute"));
+                        (
+                            "Fn::GetAtt".to_owned(),
+                            Value::from(vec![resource.to_owned(), attribute.to_owned()]),
+                        )
+                    }
+                    other => ("Fn::GetAtt".to_owned(), other),
+                },
+                other => (format!("Fn::{other}"), value),
+            };
+            Value::Object(Map::from_iter([(key, value)]))
+        }
+    }
+}
+
+fn resources(t: &Value) -> &Map<String, Value> {
+    t["Resources"].as_object().expect("Resources")
+}
+
+fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+    resources(t)
+        .get(id)
+        .unwrap_or_else(|| panic!("template.yaml has no resource {id}"))
+}
+
+fn functions(t: &Value) -> BTreeMap<&str, &Value> {
+    resources(t)
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
+        .map(|(id, r)| (id.as_str(), r))
+        .collect()
+}
+
+/// A property of a function, or its `Globals` default.
+fn function_property<'a>(t: &'a Value, function: &'a Value, name: &str) -> &'a Value {
+    match &function["Properties"][name] {
+        Value::Null => &t["Globals"]["Function"][name],
+        value => value,
+    }
+}
+
+fn as_list(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+fn ref_of(v: &Value) -> Option<&str> {
+    v.get("Ref").and_then(Value::as_str)
+}
+
+fn get_att_of(v: &Value) -> Option<(&str, &str)> {
+    let parts = v.get("Fn::GetAtt")?.as_array()?;
+    Some((parts.first()?.as_str()?, parts.get(1)?.as_str()?))
+}
+
+/// Every string a resource expression can evaluate to, with parameters and
+/// attributes left as `${Name}` / `${Resource.Attribute}` (both branches of an
+/// `Fn::If` are kept).
+fn render(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Object(o) if o.len() == 1 => {
+            let (key, arg) = o.iter().next().expect("one key");
+            match key.as_str() {
+                "Ref" => vec![format!("${{{}}}", arg.as_str().expect("Ref name"))],
+                "Fn::GetAtt" => {
+                    let (r, a) = get_att_of(v).expect("Fn::GetAtt [Resource, Attribute]");
+                    vec![format!("${{{r}.{a}}}")]
+                }
+                "Fn::Sub" => match arg {
+                    Value::String(s) => vec![s.clone()],
+                    Value::Array(parts) if parts.len() == 2 => {
+                        let mut out = vec![parts[0].as_str().expect("Fn::Sub string").to_owned()];
+                        for (name, value) in parts[1].as_object().expect("Fn::Sub variables") {
+                            let values = render(value);
+                            out = out
+                                .iter()
+                                .flat_map(|s| {
+                                    values
+                                        .iter()
+                                        .map(move |val| s.replace(&format!("${{{name}}}"), val))
+                                })
+                                .collect();
+                        }
+                        out
+                    }
+                    other => panic!("unsupported Fn::Sub {other}"),
+                },
+                "Fn::If" => {
+                    let parts = arg.as_array().expect("Fn::If [condition, then, else]");
+                    assert_eq!(parts.len(), 3, "Fn::If takes three arguments: {arg}");
+                    let mut out = render(&parts[1]);
+                    out.extend(render(&parts[2]));
+                    out
+                }
+                "Fn::Select" => {
+                    let parts = arg.as_array().expect("Fn::Select [index, list]");
+                    let index = match &parts[0] {
+                        Value::Number(n) => n.to_string(),
+                        Value::String(s) => s.clone(),
+                        other => panic!("unsupported Fn::Select index {other}"),
+                    };
+                    let split = parts[1]["Fn::Split"].as_array().unwrap_or_else(|| {
+                        panic!("only Fn::Select of Fn::Split is supported: {arg}")
+                    });
+                    let separator = split[0].as_str().expect("Fn::Split separator");
+                    render(&split[1])
+                        .into_iter()
+                        .map(|s| format!("{s}.split({separator})[{index}]"))
+                        .collect()
+                }
+                other => panic!("unsupported intrinsic {other} in {v}"),
+            }
+        }
+        other => panic!("unsupported resource expression {other}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 1. Route parity.
+
+#[test]
+fn http_api_routes_are_exactly_the_route_table() {
+    let t = template();
+    let mut in_template: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (id, function) in functions(&t) {
+        let Some(events) = function["Properties"]["Events"].as_object() else {
+            continue;
+        };
+        for (name, event) in events {
+            if event["Type"] != "HttpApi" {
+                continue;
+            }
+            let p = &event["Properties"];
+            assert_eq!(
+                ref_of(&p["ApiId"]),
+                Some("HttpApi"),
+                "{id}.{name}: every route is on the one HttpApi"
+            );
+            let method = p["Method"].as_str().expect("Method").to_uppercase();
+            let path = p["Path"].as_str().expect("Path").to_owned();
+            if let Some(other) = in_template.insert((method.clone(), path.clone()), id.to_owned()) {
+                panic!("{method} {path} is on both {other} and {id}");
+            }
+        }
+    }
+
+    let mut in_code: BTreeMap<(String, String), String> = BTreeMap::new();
+    for route in ROUTES {
+        let key = (route.method.to_owned(), route.path.to_owned());
+        assert!(
+            in_code
+                .insert(key, route.function.logical_id().to_owned())
+                .is_none(),
+            "{} {} twice in ROUTES",
+            route.method,
+            route.path
+        );
+    }
+
+    let template_only: Vec<_> = in_template
+        .keys()
+        .filter(|k| !in_code.contains_key(*k))
+        .collect();
+    let code_only: Vec<_> = in_code
+        .keys()
+        .filter(|k| !in_template.contains_key(*k))
+        .collect();
+    assert!(
+        template_only.is_empty() && code_only.is_empty(),
+        "routes in template.yaml only: {template_only:?}; in ROUTES only: {code_only:?}"
+    );
+    for (route, function) in &in_code {
+        assert_eq!(
+            &in_template[route], function,
+            "{} {} must be served by {function}",
+            route.0, route.1
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 2. Least privilege.
+
+struct Arns {
+    tables: Vec<String>,
+    bucket: String,
+    ses: BTreeSet<String>,
+}
+
+fn arns(t: &Value) -> Arns {
+    let table = resource(t, "Table");
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+    let bucket = resource(t, "Bucket");
+    let bucket_names = render(&bucket["Properties"]["BucketName"]);
+    assert_eq!(
+        bucket_names.len(),
+        1,
+        "the bucket has one deterministic name built with !Sub"
+    );
+    Arns {
+        tables: vec![
+            "${Table.Arn}".to_owned(),
+            // After a point-in-time restore (docs/deploy.md).
+            "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${RestoredTableName}"
+                .to_owned(),
+        ],
+        bucket: bucket_names[0].clone(),
+        ses: [
+            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}",
+            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}.split(@)[1]",
+        ]
+        .map(str::to_owned)
+        .into(),
+    }
+}
+
+/// The role of a function: its own `AWS::IAM::Role`, no SAM `Policies`.
+fn role_of<'a>(t: &'a Value, id: &str, function: &'a Value) -> (&'a str, &'a Value) {
+    let props = &function["Properties"];
+    assert!(
+        props.get("Policies").is_none(),
+        "{id}: its role is written out in template.yaml, not made by SAM from Policies"
+    );
+    let (role_id, attribute) = get_att_of(&props["Role"])
+        .unwrap_or_else(|| panic!("{id}: Role must be !GetAtt <its role>.Arn"));
+    assert_eq!(attribute, "Arn");
+    let role = resource(t, role_id);
+    assert_eq!(role["Type"], "AWS::IAM::Role", "{id}: {role_id}");
+    (role_id, role)
+}
+
+fn statements(role: &Value) -> Vec<&Value> {
+    as_list(&role["Properties"]["Policies"])
+        .into_iter()
+        .flat_map(|p| as_list(&p["PolicyDocument"]["Statement"]))
+        .collect()
+}
+
+#[test]
+fn every_function_is_in_the_expectations_and_has_its_own_role() {
+    let t = template();
+    let in_template: BTreeSet<&str> = functions(&t).keys().copied().collect();
+    let expected: BTreeSet<&str> = EXPECTED.iter().map(|e| e.function).collect();
+    assert_eq!(
+        in_template, expected,
+        "a function in template.yaml needs its expected permissions in tests/template.rs"
+    );
+
+    let mut roles = BTreeSet::new();
+    for (id, function) in functions(&t) {
+        let (role_id, role) = role_of(&t, id, function);
+        assert!(
+            roles.insert(role_id),
+            "{role_id} is shared: one role per function"
+        );
+        let props = &role["Properties"];
+        assert!(
+            props.get("ManagedPolicyArns").is_none(),
+            "{role_id}: no managed policy (AWSLambdaBasicExecutionRole grants logs on *)"
+        );
+        let principal = &props["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"];
+        assert_eq!(principal, "lambda.amazonaws.com", "{role_id}");
+    }
+    // No policy attached to a role from elsewhere.
+    for (id, r) in resources(&t) {
+        let ty = r["Type"].as_str().unwrap_or_default();
+        if ty == "AWS::IAM::Policy" || ty == "AWS::IAM::ManagedPolicy" {
+            for attached in as_list(&r["Properties"]["Roles"]) {
+                let name = ref_of(attached).unwrap_or_default();
+                assert!(!roles.contains(name), "{id} attaches more rights to {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_role_grants_only_what_its_function_uses() {
+    let t = template();
+    let arns = arns(&t);
+    let mut failures = Vec::new();
+
+    for expected in EXPECTED {
+        let id = expected.function;
+        let function = resource(&t, id);
+        let (role_id, role) = role_of(&t, id, function);
+        let log_group = ref_of(&function["Properties"]["LoggingConfig"]["LogGroup"])
+            .unwrap_or_else(|| panic!("{id}: LoggingConfig.LogGroup must be !Ref its log group"));
+        let mut fail = |message: String| failures.push(format!("{id} ({role_id}): {message}"));
+        let mut granted = BTreeSet::new();
+
+        for statement in statements(role) {
+            for forbidden in ["NotAction", "NotResource", "NotPrincipal"] {
+                if statement.get(forbidden).is_some() {
+                    fail(format!("{forbidden} is not allowed: {statement}"));
+                }
+            }
+            if statement["Effect"] != "Allow" {
+                continue; // A Deny only takes rights away.
+            }
+            let actions: Vec<&str> = as_list(&statement["Action"])
+                .into_iter()
+                .map(|a| a.as_str().expect("an action is a string"))
+                .collect();
+            let resources: Vec<String> = as_list(&statement["Resource"])
+                .into_iter()
+                .flat_map(render)
+                .collect();
+            if resources.is_empty() {
+                fail(format!("a statement without Resource: {statement}"));
+            }
+
+            for &action in &actions {
+                granted.insert(action.to_owned());
+                if action.contains('*') || action.contains('?') {
+                    fail(format!("wildcard action {action}"));
+                }
+                if action.eq_ignore_ascii_case("dynamodb:Scan") {
+                    fail("dynamodb:Scan: sweeps and listings Query an index".into());
+                }
+                let service = action.split(':').next().unwrap_or_default();
+                for resource in &resources {
+                    if resource == "*" {
+                        if !RESOURCE_STAR_ALLOWED.contains(&(id, action)) {
+                            fail(format!("{action} on Resource \"*\""));
+                        }
+                        continue;
+                    }
+                    let ok = match service {
+                        "dynamodb" => {
+                            let on_table = arns.tables.contains(resource);
+                            let on_index = arns.tables.iter().any(|table| {
+                                resource
+                                    .strip_prefix(table.as_str())
+                                    .and_then(|rest| rest.strip_prefix("/index/"))
+                                    .is_some_and(|index| expected.indexes.contains(&index))
+                            });
+                            on_table || (on_index && action == "dynamodb:Query")
+                        }
+                        "s3" => expected.s3_prefixes.iter().any(|prefix| {
+                            *resource
+                                == format!("arn:${{AWS::Partition}}:s3:::{}/{prefix}*", arns.bucket)
+                        }),
+                        "ses" => arns.ses.contains(resource),
+                        "logs" => {
+                            LOG_ACTIONS.contains(&action)
+                                && *resource == format!("${{{log_group}.Arn}}")
+                        }
+                        _ => false,
+                    };
+                    if !ok {
+                        fail(format!("{action} on {resource} is broader than it needs"));
+                    }
+                }
+            }
+        }
+
+        let wanted: BTreeSet<String> = expected
+            .actions
+            .iter()
+            .chain(LOG_ACTIONS.iter())
+            .map(|a| (*a).to_owned())
+            .collect();
+        let extra: Vec<_> = granted.difference(&wanted).collect();
+        let missing: Vec<_> = wanted.difference(&granted).collect();
+        if !extra.is_empty() {
+            fail(format!("grants actions it does not use: {extra:?}"));
+        }
+        if !missing.is_empty() {
+            fail(format!("lacks actions it uses: {missing:?}"));
+        }
+        // The index is only reachable by the functions that query one.
+        if expected.indexes.is_empty() {
+            let any_index = statements(role)
+                .into_iter()
+                .flat_map(|s| as_list(&s["Resource"]).into_iter().flat_map(render))
+                .any(|r| r.contains("/index/"));
+            if any_index {
+                fail("reaches an index it does not query".into());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// 3. The data.
+
+#[test]
+fn the_bucket_is_private_encrypted_versioned_and_notifies_the_check() {
+    let t = template();
+    let bucket = resource(&t, "Bucket");
+    assert_eq!(bucket["Type"], "AWS::S3::Bucket");
+    assert_eq!(bucket["DeletionPolicy"], "Retain");
+    let p = &bucket["Properties"];
+
+    let block = &p["PublicAccessBlockConfiguration"];
+    for setting in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            block[setting], true,
+            "PublicAccessBlockConfiguration.{setting}"
+        );
+    }
+    assert_eq!(
+        p["OwnershipControls"]["Rules"][0]["ObjectOwnership"],
+        "BucketOwnerEnforced"
+    );
+    let sse = &p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        ["ServerSideEncryptionByDefault"]["SSEAlgorithm"];
+    assert!(
+        ["AES256", "aws:kms", "aws:kms:dsse"].contains(&sse.as_str().unwrap_or_default()),
+        "the bucket is encrypted: {sse}"
+    );
+    assert_eq!(p["VersioningConfiguration"]["Status"], "Enabled");
+
+    let rules = as_list(&p["LifecycleConfiguration"]["Rules"]);
+    assert!(rules
+        .iter()
+        .any(|r| r.get("AbortIncompleteMultipartUpload").is_some()));
+    assert!(rules
+        .iter()
+        .any(|r| r.get("NoncurrentVersionExpiration").is_some()));
+
+    let cors = as_list(&p["CorsConfiguration"]["CorsRules"]);
+    assert_eq!(cors.len(), 1, "one CORS rule");
+    assert_eq!(cors[0]["AllowedMethods"], serde_json::json!(["PUT"]));
+    let origins = as_list(&cors[0]["AllowedOrigins"]);
+    assert_eq!(origins.len(), 1);
+    assert_eq!(ref_of(origins[0]), Some("PortalOrigin"));
+
+    let notifications = as_list(&p["NotificationConfiguration"]["LambdaConfigurations"]);
+    assert_eq!(notifications.len(), 1);
+    let n = notifications[0];
+    assert_eq!(n["Event"], "s3:ObjectCreated:*");
+    assert_eq!(
+        get_att_of(&n["Function"]),
+        Some(("DocumentsCheckFunction", "Arn"))
+    );
+    let filter = &n["Filter"]["S3Key"]["Rules"][0];
+    assert_eq!(filter["Name"], "prefix");
+    assert_eq!(filter["Value"], "candidates/");
+}
+
+#[test]
+fn the_table_has_pitr_ttl_encryption_its_indexes_and_is_retained() {
+    let t = template();
+    let table = resource(&t, "Table");
+    assert_eq!(table["DeletionPolicy"], "Retain");
+    assert_eq!(table["UpdateReplacePolicy"], "Retain");
+    let p = &table["Properties"];
+    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(
+        p["TimeToLiveSpecification"]["AttributeName"],
+        "expires_at_epoch"
+    );
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"], true);
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
+
+    let key = |schema: &Value| -> Vec<(String, String)> {
+        as_list(schema)
+            .into_iter()
+            .map(|k| {
+                (
+                    k["AttributeName"].as_str().unwrap().to_owned(),
+                    k["KeyType"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let hash_range = |pk: &str, sk: &str| {
+        vec![
+            (pk.to_owned(), "HASH".to_owned()),
+            (sk.to_owned(), "RANGE".to_owned()),
+        ]
+    };
+    assert_eq!(key(&p["KeySchema"]), hash_range("pk", "sk"));
+    let indexes: BTreeMap<&str, &Value> = as_list(&p["GlobalSecondaryIndexes"])
+        .into_iter()
+        .map(|i| (i["IndexName"].as_str().unwrap(), i))
+        .collect();
+    assert_eq!(
+        indexes.keys().copied().collect::<Vec<_>>(),
+        ["gsi1", "gsi2"]
+    );
+    for (name, index) in indexes {
+        assert_eq!(
+            key(&index["KeySchema"]),
+            hash_range(&format!("{name}pk"), &format!("{name}sk"))
+        );
+        assert_eq!(index["Projection"]["ProjectionType"], "ALL");
+    }
+    for attribute in as_list(&p["AttributeDefinitions"]) {
+        assert_eq!(attribute["AttributeType"], "S", "{attribute}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 4. The functions.
+
+#[test]
+fn every_function_is_an_arm64_cargo_lambda_build_with_json_logs_and_an_alarm() {
+    let t = template();
+    let alarmed: BTreeSet<&str> = resources(&t)
+        .values()
+        .filter(|r| {
+            r["Type"] == "AWS::CloudWatch::Alarm" && r["Properties"]["MetricName"] == "Errors"
+        })
+        .flat_map(|r| as_list(&r["Properties"]["Dimensions"]))
+        .filter(|d| d["Name"] == "FunctionName")
+        .filter_map(|d| ref_of(&d["Value"]))
+        .collect();
+
+    for expected in EXPECTED {
+        let id = expected.function;
+        let f = resource(&t, id);
+        assert_eq!(
+            function_property(&t, f, "Runtime"),
+            "provided.al2023",
+            "{id}"
+        );
+        assert_eq!(
+            function_property(&t, f, "Architectures"),
+            &serde_json::json!(["arm64"]),
+            "{id}"
+        );
+        assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda", "{id}");
+        assert_eq!(
+            f["Metadata"]["BuildProperties"]["Binary"], expected.binary,
+            "{id}"
+        );
+        assert_eq!(f["Properties"]["CodeUri"], expected.code_uri, "{id}");
+
+        let logging = &f["Properties"]["LoggingConfig"];
+        let format = match &logging["LogFormat"] {
+            Value::Null => &t["Globals"]["Function"]["LoggingConfig"]["LogFormat"],
+            format => format,
+        };
+        assert_eq!(format, "JSON", "{id}: JSON logs");
+        let group_id = ref_of(&logging["LogGroup"]).expect("LoggingConfig.LogGroup");
+        let group = resource(&t, group_id);
+        assert_eq!(group["Type"], "AWS::Logs::LogGroup", "{id}");
+        assert!(
+            !group["Properties"]["RetentionInDays"].is_null(),
+            "{group_id}: a retention"
+        );
+
+        let timeout = function_property(&t, f, "Timeout")
+            .as_u64()
+            .expect("Timeout");
+        if expected.http {
+            assert!(
+                timeout < 30,
+                "{id}: API Gateway gives up at 30 s, timeout {timeout}"
+            );
+        }
+        assert!(alarmed.contains(id), "{id}: an alarm on its Errors");
+    }
+
+    let env = &t["Globals"]["Function"]["Environment"]["Variables"];
+    for name in [
+        "EXAMREG_TABLE",
+        "EXAMREG_BUCKET",
+        "EXAMREG_SENDER",
+        "EXAMREG_PUBLIC_URL",
+        "EXAMREG_SESSION",
+        "EXAMREG_PORTAL_ORIGIN",
+        "RUST_LOG",
+    ] {
+        assert!(!env[name].is_null(), "every function gets {name}");
+    }
+    let sweep = &resource(&t, "SweepFunction")["Properties"];
+    assert!(!sweep["Environment"]["Variables"]["EXAMREG_MAIL_RATE"].is_null());
+}
+
+#[test]
+fn the_sweep_runs_on_a_paris_schedule_with_retries_and_a_dead_letter_queue() {
+    let t = template();
+    let events = resource(&t, "SweepFunction")["Properties"]["Events"]
+        .as_object()
+        .expect("SweepFunction.Events");
+    let schedules: Vec<&Value> = events
+        .values()
+        .filter(|e| e["Type"] == "ScheduleV2")
+        .map(|e| &e["Properties"])
+        .collect();
+    assert_eq!(schedules.len(), 1);
+    let s = schedules[0];
+    assert_eq!(s["ScheduleExpressionTimezone"], "Europe/Paris");
+    assert!(s["RetryPolicy"]["MaximumRetryAttempts"].as_u64().is_some());
+    let (queue, _) = get_att_of(&s["DeadLetterConfig"]["Arn"]).expect("DeadLetterConfig.Arn");
+    assert_eq!(resource(&t, queue)["Type"], "AWS::SQS::Queue");
+    let dlq_alarmed = resources(&t).values().any(|r| {
+        r["Type"] == "AWS::CloudWatch::Alarm"
+            && r["Properties"]["Namespace"] == "AWS/SQS"
+            && as_list(&r["Properties"]["Dimensions"])
+                .iter()
+                .any(|d| get_att_of(&d["Value"]).map(|(q, _)| q) == Some(queue))
+    });
+    assert!(dlq_alarmed, "an alarm on the dead-letter queue's depth");
+}
