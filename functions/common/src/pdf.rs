@@ -886,7 +886,7 @@ fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
 // ---------------------------------------------------------------------------
 // Serialisation
 
-/// Hex digest of everything the document shows: the source of the trailer
+/// SHA-256 of everything the document shows: the source of the trailer
 /// `/ID` and the subset tags, so equal inputs give equal bytes.
 fn fingerprint(doc: &ConfirmationDocument) -> [u8; 32] {
     let mut hasher = Sha256::new();

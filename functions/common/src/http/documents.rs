@@ -13,6 +13,13 @@ use crate::error::AppError;
 use crate::services::documents::{self, UploadRequestInput, UploadTicket};
 use crate::services::sessions::token_from_headers;
 
+// Only describes the body in the OpenAPI document: never built.
+/// A PDF file.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct PdfFile(Vec<u8>);
+
 /// The « confirmation d'inscription » to print, check, date and sign (A4,
 /// French, fonts embedded): académie and session, diploma and specialty,
 /// every identity field, the units with the declared acquis, the disability
@@ -22,7 +29,7 @@ use crate::services::sessions::token_from_headers;
 /// `confirmation-inscription-<session>-v<version>.pdf`.
 #[utoipa::path(get, path = "/inscription/confirmation.pdf", tag = "documents",
     responses(
-        (status = 200, description = "The PDF", content_type = "application/pdf", body = [u8]),
+        (status = 200, description = "The PDF", content_type = "application/pdf", body = inline(PdfFile)),
         (status = 401, description = "unauthenticated", body = Problem),
         (status = 404, description = "no_inscription", body = Problem),
     ),

@@ -226,7 +226,7 @@ async fn delete_expired_account(
             return Ok(false);
         }
         let account_key = account.key();
-        let others: Vec<_> = accounts::partition_keys(app, &account.account_id, "")
+        let others: Vec<_> = partition_keys(app, &account.account_id)
             .await?
             .into_iter()
             .filter(|key| *key != account_key)
@@ -294,6 +294,24 @@ async fn delete_expired_account(
         }
     }
     Ok(false)
+}
+
+/// Every key of a candidate's partition. (`SortKeyCondition::Any`, since
+/// DynamoDB refuses `begins_with` on an empty prefix.)
+async fn partition_keys(app: &App, account_id: &str) -> AppResult<Vec<crate::ports::Key>> {
+    let mut found = Vec::new();
+    let mut cursor = None;
+    loop {
+        let query = Query::table(keys::candidate_pk(account_id), SortKeyCondition::Any)
+            .limit(500)
+            .after(cursor);
+        let page = app.store.query(&query).await?;
+        found.extend(page.items.into_iter().map(|item| item.key));
+        cursor = page.cursor;
+        if cursor.is_none() {
+            return Ok(found);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,1627 @@
+//! The sweep and the admin services, each case run on both backends: the
+//! embedded one (SQLite, a folder) and the AWS one (DynamoDB, SES and S3 on
+//! moto, through the testkit). The clock is fixed and set by each case, so
+//! that "to the millisecond" means it.
+//!
+//! A racing write (a candidate's activation or upload landing between the
+//! sweep's read and its write) is simulated by [`RaceStore`], which applies
+//! it just before the sweep's transaction on the raced key.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{json, Value};
+
+use examreg_common::adapters::counting::CountingStore;
+use examreg_common::adapters::dynamodb::DynamoStore;
+use examreg_common::adapters::folder::FolderDocumentStore;
+use examreg_common::adapters::s3::S3DocumentStore;
+use examreg_common::adapters::ses::SesMailer;
+use examreg_common::adapters::sqlite::SqliteStore;
+use examreg_common::app::{App, Config};
+use examreg_common::calendar::SessionCalendar;
+use examreg_common::catalogue::Catalogue;
+use examreg_common::domain::account::AccountStatus;
+use examreg_common::domain::dossier::{InscriptionStatus, PieceState, PieceStatus, Pieces};
+use examreg_common::domain::inscription::{Address, Disability, Identity, ValidInscription};
+use examreg_common::domain::pieces::PieceKind;
+use examreg_common::domain::Diploma;
+use examreg_common::ports::store::{
+    Condition, Index, Item, Key, Page, Query, SortKeyCondition, WriteOp,
+};
+use examreg_common::ports::{
+    Clock, DocumentStore, MailError, Mailer, OutgoingEmail, Store, StoreError,
+};
+use examreg_common::security;
+use examreg_common::services::accounts::{self, AccountRecord, Credentials, TokenOnly};
+use examreg_common::services::inscription::{self, HistoryEntry, InscriptionRecord};
+use examreg_common::services::mailqueue::{mail_key, MailStatus, QueuedMail};
+use examreg_common::services::sweep::{self, Budget, SweepReport};
+use examreg_common::services::{admin, keys};
+use examreg_common::testkit::moto::{moto, MotoServer};
+
+// ---------------------------------------------------------------------------
+// The fixture
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Embedded,
+    Moto,
+}
+
+/// A clock that only moves when told.
+struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Records every email sent (and passes it on to SES on moto); fails the
+/// next sends with the errors queued in `failures`.
+struct TestMailer {
+    inner: Option<Arc<dyn Mailer>>,
+    failures: Mutex<VecDeque<MailError>>,
+    sent: Mutex<Vec<OutgoingEmail>>,
+}
+
+#[async_trait]
+impl Mailer for TestMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        let failure = self.failures.lock().unwrap().pop_front();
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        if let Some(inner) = &self.inner {
+            inner.send(email).await?;
+        }
+        self.sent.lock().unwrap().push(email.clone());
+        Ok(())
+    }
+}
+
+/// Applies `ops` just before the first transaction touching `key`.
+struct RaceStore {
+    inner: Arc<dyn Store>,
+    race: Mutex<Option<(Key, Vec<WriteOp>)>>,
+}
+
+#[async_trait]
+impl Store for RaceStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        self.inner.get_many(keys).await
+    }
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        let racing = {
+            let mut race = self.race.lock().unwrap();
+            match race.as_ref() {
+                Some((key, _)) if ops.iter().any(|op| op.key() == key) => {
+                    race.take().map(|(_, ops)| ops)
+                }
+                _ => None,
+            }
+        };
+        if let Some(racing) = racing {
+            self.inner.transact(racing).await?;
+        }
+        self.inner.transact(ops).await
+    }
+}
+
+struct Fixture {
+    backend: Backend,
+    app: Arc<App>,
+    clock: Arc<FixedClock>,
+    mailer: Arc<TestMailer>,
+    counting: Arc<CountingStore>,
+    race: Arc<RaceStore>,
+    /// A domain of its own, so that the emails of this case are its own even
+    /// in moto's shared SES log.
+    domain: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn moto_server() -> &'static MotoServer {
+    tokio::task::spawn_blocking(moto).await.unwrap()
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The BAC_PRO documents window closes on Sunday 7 November 2021 at
+/// 23:59:59.999 Paris time (CET).
+const BAC_PRO_CLOSE: &str = "2021-11-07T22:59:59.999Z";
+const CREATED: &str = "2021-10-20T08:00:00Z";
+
+/// The store, the document store, the mailer behind the test's, the temporary directory.
+type Adapters = (
+    Arc<dyn Store>,
+    Arc<dyn DocumentStore>,
+    Option<Arc<dyn Mailer>>,
+    Option<tempfile::TempDir>,
+);
+
+async fn fixture(backend: Backend, now: &str) -> Fixture {
+    let calendar = SessionCalendar::embedded("2022").unwrap();
+    let catalogue = Catalogue::embedded().unwrap();
+    let clock = Arc::new(FixedClock(Mutex::new(at(now))));
+    let (base, documents, inner_mailer, dir): Adapters = match backend {
+        Backend::Embedded => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(&dir.path().join("examreg.sqlite3")).unwrap();
+            let documents = FolderDocumentStore::new(
+                dir.path().join("documents"),
+                "http://127.0.0.1:3000".into(),
+                vec![7; 32],
+            );
+            (Arc::new(store), Arc::new(documents), None, Some(dir))
+        }
+        Backend::Moto => {
+            let server = moto_server().await;
+            let store = DynamoStore::new(server.dynamodb_client(), server.fresh_table().await);
+            let documents = S3DocumentStore::new(server.s3_client(), server.fresh_bucket().await);
+            let mailer = SesMailer::new(server.ses_client(), server.verified_sender().await);
+            (
+                Arc::new(store),
+                Arc::new(documents),
+                Some(Arc::new(mailer)),
+                None,
+            )
+        }
+    };
+    let race = Arc::new(RaceStore {
+        inner: base,
+        race: Mutex::new(None),
+    });
+    let counting = Arc::new(CountingStore::new(race.clone()));
+    let mailer = Arc::new(TestMailer {
+        inner: inner_mailer,
+        failures: Mutex::new(VecDeque::new()),
+        sent: Mutex::new(Vec::new()),
+    });
+    let app = App {
+        config: Config {
+            mail_rate_per_second: 1000.0,
+            sweep_page_size: 7,
+            ..Config::default()
+        },
+        calendar,
+        catalogue,
+        store: counting.clone(),
+        mailer: mailer.clone(),
+        documents,
+        clock: clock.clone(),
+    };
+    let domain = format!("t{}.fr", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    Fixture {
+        backend,
+        app: Arc::new(app),
+        clock,
+        mailer,
+        counting,
+        race,
+        domain,
+        _dir: dir,
+    }
+}
+
+impl Fixture {
+    fn set_now(&self, now: &str) {
+        self.clock.set(at(now));
+    }
+
+    fn email(&self, name: &str) -> String {
+        format!("{name}@{}", self.domain)
+    }
+
+    async fn sweep(&self) -> SweepReport {
+        sweep::run(&self.app, Instant::now() + StdDuration::from_secs(60))
+            .await
+            .unwrap()
+    }
+
+    async fn sweep_with(&self, budget: Budget) -> SweepReport {
+        sweep::run_with(&self.app, budget).await.unwrap()
+    }
+
+    fn mails_to(&self, email: &str) -> Vec<OutgoingEmail> {
+        self.mailer
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.to == email)
+            .cloned()
+            .collect()
+    }
+
+    fn fail_next_sends(&self, errors: Vec<MailError>) {
+        self.mailer.failures.lock().unwrap().extend(errors);
+    }
+
+    /// Applies `ops` right before the next transaction that touches `key`.
+    fn race_on(&self, key: Key, ops: Vec<WriteOp>) {
+        *self.race.race.lock().unwrap() = Some((key, ops));
+    }
+
+    async fn admin(&self, event: Value) -> Value {
+        admin::handle_value(&self.app, event).await
+    }
+
+    async fn inscription_of(&self, email: &str) -> InscriptionRecord {
+        let guard = self
+            .app
+            .store
+            .get(&keys::email_guard(&email.to_lowercase()))
+            .await
+            .unwrap()
+            .expect("email guard");
+        let id = guard.str_attr("account_id").unwrap().to_owned();
+        inscription::load(&self.app, &id)
+            .await
+            .unwrap()
+            .expect("inscription")
+    }
+
+    /// Every mail item still in the table for `email` (queued or failed).
+    async fn queued_mails(&self, account_id: &str) -> Vec<QueuedMail> {
+        let page = self
+            .app
+            .store
+            .query(&Query::index(Index::Gsi1, keys::MAIL_QUEUE, SortKeyCondition::Any).limit(1000))
+            .await
+            .unwrap();
+        page.items
+            .iter()
+            .map(|i| i.to_value::<QueuedMail>().unwrap())
+            .filter(|m| m.account_id == account_id)
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Seeding candidates straight into the store
+// ---------------------------------------------------------------------------
+
+fn data(diploma: Diploma, specialty: &str, last_name: &str) -> ValidInscription {
+    ValidInscription {
+        diploma,
+        specialty: specialty.into(),
+        identity: Identity {
+            last_name: last_name.into(),
+            first_names: "Zoé Anaïs".into(),
+            birth_date: NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(),
+            birth_place: "Aix-en-Provence".into(),
+            // Not French: no JDC certificate, so two pieces.
+            nationality: "BE".into(),
+            address: Address {
+                line1: "12 rue de la République".into(),
+                line2: None,
+                postal_code: "13001".into(),
+                city: "Marseille".into(),
+                country: "FR".into(),
+            },
+            phone: "+33612345678".into(),
+        },
+        disability: Disability::default(),
+        acquis: Vec::new(),
+    }
+}
+
+fn pieces(status: PieceStatus, at: DateTime<Utc>) -> Pieces {
+    [PieceKind::SignedConfirmation, PieceKind::IdentityDocument]
+        .into_iter()
+        .map(|kind| {
+            let mut state = PieceState::missing();
+            if status != PieceStatus::Missing {
+                state.status = status;
+                state.received_at = Some(at);
+                state.object_key = Some(format!("pieces/{}.pdf", kind.code()));
+            }
+            (kind, state)
+        })
+        .collect()
+}
+
+struct Seeded {
+    email: String,
+    account_id: String,
+}
+
+fn account_record(
+    email: &str,
+    created: DateTime<Utc>,
+    status: AccountStatus,
+) -> (AccountRecord, String) {
+    let account_id = security::new_account_id();
+    let (token, hash) = security::new_token(&account_id);
+    let account = AccountRecord {
+        record_type: "account".into(),
+        account_id,
+        email: email.into(),
+        email_canonical: email.to_lowercase(),
+        status,
+        created_at: created,
+        activation_deadline: created + Duration::hours(48),
+        activated_at: (status == AccountStatus::Active).then_some(created),
+        password_hash: "not-a-real-hash".into(),
+        activation_token_hash: (status == AccountStatus::PendingActivation).then_some(hash),
+        reset_token_hash: None,
+        reset_expires_at: None,
+        failed_logins: Vec::new(),
+        locked_until: None,
+        version: 1,
+    };
+    (account, token)
+}
+
+fn guard_item(account: &AccountRecord) -> Item {
+    Item::new(keys::email_guard(&account.email_canonical))
+        .with("record_type", "email_guard")
+        .with("email", account.email_canonical.as_str())
+        .with("account_id", account.account_id.as_str())
+}
+
+/// The writes of an active candidate with an inscription (4 items).
+fn candidate_ops(
+    calendar: &SessionCalendar,
+    email: &str,
+    diploma: Diploma,
+    specialty: &str,
+    created: DateTime<Utc>,
+    piece_status: PieceStatus,
+) -> (Seeded, Vec<WriteOp>) {
+    let (account, _) = account_record(email, created, AccountStatus::Active);
+    let mut record = InscriptionRecord {
+        record_type: "inscription".into(),
+        account_id: account.account_id.clone(),
+        email: email.into(),
+        session: "2022".into(),
+        data: data(
+            diploma,
+            specialty,
+            &format!("Nom-{}", email.split('@').next().unwrap_or("x")),
+        ),
+        version: 1,
+        revision: 1,
+        status: InscriptionStatus::Registered,
+        pieces: pieces(piece_status, created),
+        created_at: created,
+        updated_at: created,
+        documents_deadline_extension: None,
+        reminders_sent: Vec::new(),
+        cancelled_at: None,
+    };
+    record.refresh_status();
+    let history = HistoryEntry {
+        at: created,
+        actor: "candidate".into(),
+        action: "created".into(),
+        fields: Vec::new(),
+        version: 1,
+        detail: None,
+    };
+    let mut ops = vec![
+        WriteOp::put(account.to_item().unwrap(), Condition::NotExists),
+        WriteOp::put(guard_item(&account), Condition::NotExists),
+    ];
+    ops.extend(record.write_ops(calendar, 0, history).unwrap());
+    (
+        Seeded {
+            email: email.into(),
+            account_id: account.account_id,
+        },
+        ops,
+    )
+}
+
+impl Fixture {
+    async fn seed(
+        &self,
+        name: &str,
+        diploma: Diploma,
+        specialty: &str,
+        piece_status: PieceStatus,
+    ) -> Seeded {
+        let (seeded, ops) = candidate_ops(
+            &self.app.calendar,
+            &self.email(name),
+            diploma,
+            specialty,
+            at(CREATED),
+            piece_status,
+        );
+        self.app.store.transact(ops).await.unwrap();
+        seeded
+    }
+
+    async fn seed_many(
+        &self,
+        prefix: &str,
+        count: usize,
+        diploma: Diploma,
+        specialty: &str,
+        status: PieceStatus,
+    ) -> Vec<Seeded> {
+        let mut seeded = Vec::new();
+        let mut batch = Vec::new();
+        for i in 0..count {
+            let (s, ops) = candidate_ops(
+                &self.app.calendar,
+                &self.email(&format!("{prefix}{i}")),
+                diploma,
+                specialty,
+                at(CREATED),
+                status,
+            );
+            seeded.push(s);
+            if batch.len() + ops.len() > 100 {
+                self.app
+                    .store
+                    .transact(std::mem::take(&mut batch))
+                    .await
+                    .unwrap();
+            }
+            batch.extend(ops);
+        }
+        if !batch.is_empty() {
+            self.app.store.transact(batch).await.unwrap();
+        }
+        seeded
+    }
+
+    async fn seed_pending_account(&self, name: &str, created: &str) -> (AccountRecord, String) {
+        let (account, token) = account_record(
+            &self.email(name),
+            at(created),
+            AccountStatus::PendingActivation,
+        );
+        self.app
+            .store
+            .transact(vec![
+                WriteOp::put(account.to_item().unwrap(), Condition::NotExists),
+                WriteOp::put(guard_item(&account), Condition::NotExists),
+            ])
+            .await
+            .unwrap();
+        (account, token)
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test]
+                async fn embedded() {
+                    super::$case(super::Backend::Embedded).await
+                }
+                #[tokio::test]
+                async fn moto() {
+                    super::$case(super::Backend::Moto).await
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends!(
+    unactivated_accounts_are_deleted_at_48_hours_to_the_second,
+    an_account_activated_during_the_sweep_is_left_alone,
+    reminders_at_7_and_2_days_then_cancellation_each_once,
+    a_late_sweep_sends_only_the_latest_reminder,
+    an_extension_is_honoured_and_reinstates_a_cancelled_inscription,
+    an_interrupted_sweep_finishes_next_time_without_duplicates,
+    two_concurrent_sweeps_send_each_email_once,
+    a_sweep_racing_an_upload_never_cancels_a_complete_dossier,
+    failed_sends_stay_queued_and_are_retried,
+    admin_pieces_validate_and_reject,
+    admin_list_get_and_export,
+    admin_errors_are_json_never_panics,
+);
+
+// ---------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------
+
+async fn unactivated_accounts_are_deleted_at_48_hours_to_the_second(backend: Backend) {
+    let fx = fixture(backend, "2021-10-14T08:00:00Z").await;
+    let created = "2021-10-14T08:00:00Z";
+    let (kept, kept_token) = fx.seed_pending_account("kept", created).await;
+    let (gone, _) = fx.seed_pending_account("gone", created).await;
+    // Some other data of the candidate, to be deleted with the account.
+    fx.app
+        .store
+        .transact(vec![WriteOp::put(
+            Item::new(Key::new(keys::candidate_pk(&gone.account_id), "UPLOAD#x"))
+                .with("record_type", "upload"),
+            Condition::NotExists,
+        )])
+        .await
+        .unwrap();
+
+    // 47:59:59.999: both still there, and activation still works.
+    fx.set_now("2021-10-16T07:59:59.999Z");
+    let report = fx.sweep().await;
+    assert_eq!(report.accounts_deleted, 0, "{report:?}");
+    assert!(report.finished);
+    accounts::activate(&fx.app, TokenOnly { token: kept_token })
+        .await
+        .unwrap();
+    assert!(accounts::load(&fx.app, &gone.account_id)
+        .await
+        .unwrap()
+        .is_some());
+
+    // 48:00:00.000: the pending one goes with all its data; the active one stays.
+    fx.set_now("2021-10-16T08:00:00Z");
+    let report = fx.sweep().await;
+    assert_eq!(report.accounts_deleted, 1, "{report:?}");
+    assert!(accounts::load(&fx.app, &gone.account_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(fx
+        .app
+        .store
+        .get(&keys::email_guard(&gone.email_canonical))
+        .await
+        .unwrap()
+        .is_none());
+    let rest = fx
+        .app
+        .store
+        .query(&Query::table(
+            keys::candidate_pk(&gone.account_id),
+            SortKeyCondition::Any,
+        ))
+        .await
+        .unwrap();
+    assert!(rest.items.is_empty(), "left behind: {:?}", rest.items);
+    let kept_now = accounts::load(&fx.app, &kept.account_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept_now.status, AccountStatus::Active);
+
+    // Idempotent.
+    assert_eq!(fx.sweep().await.changed(), 0);
+
+    // The address can sign up again.
+    accounts::signup(
+        &fx.app,
+        Credentials {
+            email: gone.email.clone(),
+            password: "cheval-agrafe-batterie-correcte".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let guard = fx
+        .app
+        .store
+        .get(&keys::email_guard(&gone.email_canonical))
+        .await
+        .unwrap()
+        .unwrap();
+    let new_id = guard.str_attr("account_id").unwrap();
+    assert_ne!(new_id, gone.account_id);
+    let fresh = accounts::load(&fx.app, new_id).await.unwrap().unwrap();
+    assert_eq!(fresh.status, AccountStatus::PendingActivation);
+    assert!(fx
+        .mails_to(&gone.email)
+        .iter()
+        .any(|m| m.subject.contains("Activez")));
+}
+
+async fn an_account_activated_during_the_sweep_is_left_alone(backend: Backend) {
+    let fx = fixture(backend, "2021-10-14T08:00:00Z").await;
+    let (account, _) = fx
+        .seed_pending_account("late", "2021-10-14T08:00:00Z")
+        .await;
+    let session_key = Key::new(keys::candidate_pk(&account.account_id), "SESSION#abc");
+    fx.app
+        .store
+        .transact(vec![WriteOp::put(
+            Item::new(session_key.clone()).with("record_type", "session"),
+            Condition::NotExists,
+        )])
+        .await
+        .unwrap();
+    // The candidate activates (e.g. through a password reset) just as the
+    // sweep is about to delete.
+    let mut activated = account.clone();
+    activated.status = AccountStatus::Active;
+    activated.activation_token_hash = None;
+    activated.version += 1;
+    fx.race_on(
+        account.key(),
+        vec![WriteOp::put(
+            activated.to_item().unwrap(),
+            Condition::Always,
+        )],
+    );
+    fx.set_now("2021-10-17T08:00:00Z");
+    let report = fx.sweep().await;
+    assert_eq!(report.accounts_deleted, 0, "{report:?}");
+    assert_eq!(report.skipped, 1);
+    let stored = accounts::load(&fx.app, &account.account_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, AccountStatus::Active);
+    assert!(
+        fx.app.store.get(&session_key).await.unwrap().is_some(),
+        "its data is kept"
+    );
+    assert!(fx
+        .app
+        .store
+        .get(&keys::email_guard(&account.email_canonical))
+        .await
+        .unwrap()
+        .is_some());
+}
+
+// ---------------------------------------------------------------------------
+// Reminders and cancellations
+// ---------------------------------------------------------------------------
+
+fn seven_days_before() -> DateTime<Utc> {
+    at(BAC_PRO_CLOSE) - Duration::days(7)
+}
+
+fn two_days_before() -> DateTime<Utc> {
+    at(BAC_PRO_CLOSE) - Duration::days(2)
+}
+
+fn ms(delta: i64) -> Duration {
+    Duration::milliseconds(delta)
+}
+
+async fn reminders_at_7_and_2_days_then_cancellation_each_once(backend: Backend) {
+    let fx = fixture(backend, CREATED).await;
+    let late = fx
+        .seed("late", Diploma::BacPro, "MCV_A", PieceStatus::Missing)
+        .await;
+    let done = fx
+        .seed("done", Diploma::BacPro, "MCV_A", PieceStatus::Received)
+        .await;
+    let cap = fx
+        .seed("cap", Diploma::Cap, "CUISINE", PieceStatus::Missing)
+        .await;
+
+    fx.clock.set(seven_days_before() - ms(1));
+    assert_eq!(fx.sweep().await.changed(), 0);
+    assert!(fx.mails_to(&late.email).is_empty());
+
+    fx.clock.set(seven_days_before());
+    let report = fx.sweep().await;
+    assert_eq!((report.reminders, report.mails_sent), (1, 1), "{report:?}");
+    for _ in 0..3 {
+        fx.clock.set(fx.clock.now() + Duration::hours(1));
+        assert_eq!(
+            fx.sweep().await.changed(),
+            0,
+            "the 7-day reminder goes once"
+        );
+    }
+    let mails = fx.mails_to(&late.email);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.contains("Rappel") && mails[0].subject.contains("7 jours"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(
+        mails[0].text.contains("dimanche 7 novembre 2021 à 23 h 59"),
+        "{}",
+        mails[0].text
+    );
+    assert!(
+        mails[0]
+            .text
+            .contains("Confirmation d'inscription datée et signée"),
+        "{}",
+        mails[0].text
+    );
+
+    fx.clock.set(two_days_before() - ms(1));
+    assert_eq!(fx.sweep().await.changed(), 0);
+    fx.clock.set(two_days_before());
+    let report = fx.sweep().await;
+    assert_eq!((report.reminders, report.mails_sent), (1, 1), "{report:?}");
+    fx.clock.set(two_days_before() + Duration::hours(5));
+    assert_eq!(fx.sweep().await.changed(), 0);
+    let mails = fx.mails_to(&late.email);
+    assert_eq!(mails.len(), 2);
+    assert!(mails[1].subject.contains("2 jours"), "{}", mails[1].subject);
+
+    // At the close itself (23:59:59.999 Paris time) it is still in time.
+    fx.clock.set(at(BAC_PRO_CLOSE));
+    assert_eq!(fx.sweep().await.changed(), 0);
+    assert_eq!(
+        fx.inscription_of(&late.email).await.status,
+        InscriptionStatus::Registered
+    );
+
+    // One millisecond later it is cancelled, and told so once.
+    fx.clock.set(at(BAC_PRO_CLOSE) + ms(1));
+    let report = fx.sweep().await;
+    assert_eq!(
+        (report.cancellations, report.mails_sent),
+        (1, 1),
+        "{report:?}"
+    );
+    for _ in 0..3 {
+        fx.clock.set(fx.clock.now() + Duration::days(1));
+        assert_eq!(fx.sweep().await.changed(), 0);
+    }
+    let record = fx.inscription_of(&late.email).await;
+    assert_eq!(record.status, InscriptionStatus::Cancelled);
+    assert_eq!(record.cancelled_at, Some(at(BAC_PRO_CLOSE) + ms(1)));
+    let mails = fx.mails_to(&late.email);
+    assert_eq!(mails.len(), 3, "two reminders and one cancellation");
+    assert!(mails[2].subject.contains("annulée"), "{}", mails[2].subject);
+    assert!(mails[2].text.contains("annulée"));
+    assert!(mails[2]
+        .html
+        .as_deref()
+        .unwrap_or_default()
+        .contains("lang=\"fr\""));
+
+    // The complete dossier and the CAP candidate (later windows) were not touched.
+    assert!(fx.mails_to(&done.email).is_empty());
+    assert_eq!(
+        fx.inscription_of(&done.email).await.status,
+        InscriptionStatus::Complete
+    );
+    assert!(fx.mails_to(&cap.email).is_empty());
+
+    // The history says what the sweep did, as `system`.
+    let history = inscription::history(&fx.app, &late.account_id)
+        .await
+        .unwrap();
+    let actions: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| (h.actor.as_str(), h.action.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("candidate", "created"),
+            ("system", "reminder_7d"),
+            ("system", "reminder_2d"),
+            ("system", "cancelled")
+        ]
+    );
+    // Nothing left in the mail queue.
+    assert!(fx.queued_mails(&late.account_id).await.is_empty());
+    if fx.backend == Backend::Moto {
+        let sent = moto_server().await.sent_emails().await;
+        let to_late = sent
+            .iter()
+            .filter(|m| m.to_string().contains(&late.email))
+            .count();
+        assert_eq!(to_late, 3, "SES received each email once");
+    }
+}
+
+async fn a_late_sweep_sends_only_the_latest_reminder(backend: Backend) {
+    let fx = fixture(backend, CREATED).await;
+    let c = fx
+        .seed("down", Diploma::BacPro, "AGORA", PieceStatus::Missing)
+        .await;
+    // The sweep was down from before the 7-day mark until after the 2-day one.
+    fx.clock.set(two_days_before() + Duration::hours(3));
+    let report = fx.sweep().await;
+    assert_eq!(report.reminders, 1, "{report:?}");
+    assert_eq!(fx.sweep().await.changed(), 0);
+    let mails = fx.mails_to(&c.email);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.contains("2 jours"));
+    let record = fx.inscription_of(&c.email).await;
+    assert_eq!(record.reminders_sent, ["7d", "2d"]);
+}
+
+async fn an_extension_is_honoured_and_reinstates_a_cancelled_inscription(backend: Backend) {
+    let fx = fixture(backend, "2021-11-06T12:00:00Z").await;
+    let extended = fx
+        .seed("ext", Diploma::BacPro, "MELEC", PieceStatus::Missing)
+        .await;
+    let other = fx
+        .seed("oth", Diploma::BacPro, "MELEC", PieceStatus::Missing)
+        .await;
+    // The 7- and 2-day reminders for the window's close.
+    assert_eq!(fx.sweep().await.reminders, 2);
+
+    let answer = fx
+        .admin(json!({
+            "action": "extend_deadline", "actor": "Mme Durand (DIEC)",
+            "email": extended.email, "until": "2021-11-14T23:59:59.999+01:00"
+        }))
+        .await;
+    assert_eq!(
+        answer["documents_deadline"], "2021-11-14T22:59:59.999Z",
+        "{answer}"
+    );
+    assert_eq!(answer["status"], "registered");
+    assert_eq!(answer["notification"], "sent");
+    assert!(fx
+        .mails_to(&extended.email)
+        .last()
+        .unwrap()
+        .subject
+        .contains("Prolongation"));
+
+    fx.set_now("2021-11-07T23:00:00Z");
+    let report = fx.sweep().await;
+    // Only the other one is cancelled; the extended one gets its new 7-day reminder.
+    assert_eq!(
+        (report.cancellations, report.reminders),
+        (1, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        fx.inscription_of(&other.email).await.status,
+        InscriptionStatus::Cancelled
+    );
+    assert_eq!(
+        fx.inscription_of(&extended.email).await.status,
+        InscriptionStatus::Registered
+    );
+
+    // The new deadline is honoured to the millisecond.
+    fx.set_now("2021-11-14T22:59:59.999Z");
+    let report = fx.sweep().await;
+    assert_eq!(report.cancellations, 0, "{report:?}");
+    fx.set_now("2021-11-14T23:00:00Z");
+    assert_eq!(fx.sweep().await.cancellations, 1);
+    assert_eq!(
+        fx.inscription_of(&extended.email).await.status,
+        InscriptionStatus::Cancelled
+    );
+
+    // Extending a cancelled inscription reinstates it.
+    fx.set_now("2021-11-15T09:00:00Z");
+    let answer = fx
+        .admin(json!({
+            "action": "extend_deadline", "actor": "Mme Durand (DIEC)",
+            "email": other.email, "until": "2021-11-20T18:00:00+01:00"
+        }))
+        .await;
+    assert_eq!(answer["status"], "registered", "{answer}");
+    let record = fx.inscription_of(&other.email).await;
+    assert_eq!(record.cancelled_at, None);
+    assert_eq!(
+        record.documents_deadline_extension,
+        Some(at("2021-11-20T17:00:00Z"))
+    );
+    // Its 7-day mark is past: no stale reminder; the 2-day one will come.
+    assert_eq!(record.reminders_sent, ["7d"]);
+    let last = fx.mails_to(&other.email).last().cloned().unwrap();
+    assert!(last.subject.contains("rétablie"), "{}", last.subject);
+    assert_eq!(fx.sweep().await.changed(), 0);
+    fx.set_now("2021-11-18T17:00:00Z");
+    assert_eq!(fx.sweep().await.reminders, 1);
+    let history = inscription::history(&fx.app, &other.account_id)
+        .await
+        .unwrap();
+    let extension = history
+        .iter()
+        .find(|h| h.action == "deadline_extended")
+        .unwrap();
+    assert_eq!(extension.actor, "Mme Durand (DIEC)");
+    assert!(extension.detail.as_deref().unwrap().contains("rétablie"));
+}
+
+async fn an_interrupted_sweep_finishes_next_time_without_duplicates(backend: Backend) {
+    let fx = fixture(backend, CREATED).await;
+    let seeded = fx
+        .seed_many("cut", 30, Diploma::BacPro, "MCV_B", PieceStatus::Missing)
+        .await;
+    fx.clock.set(at(BAC_PRO_CLOSE) + Duration::minutes(5));
+
+    // Stopped after 10 items: 10 cancellations, no mail sent yet.
+    let first = fx
+        .sweep_with(Budget::until(Instant::now() + StdDuration::from_secs(60)).max_items(10))
+        .await;
+    assert_eq!(
+        (first.cancellations, first.mails_sent),
+        (10, 0),
+        "{first:?}"
+    );
+    assert!(!first.finished);
+    // Stopped again: the 20 others cancelled, 5 mails out.
+    let second = fx
+        .sweep_with(Budget::until(Instant::now() + StdDuration::from_secs(60)).max_items(25))
+        .await;
+    assert_eq!(
+        (second.cancellations, second.mails_sent),
+        (20, 5),
+        "{second:?}"
+    );
+    assert!(!second.finished);
+    // A run whose time is up does nothing.
+    let spent = fx.sweep_with(Budget::until(Instant::now())).await;
+    assert_eq!(spent.changed(), 0);
+    assert!(!spent.finished);
+    // The next full run sends the rest.
+    let third = fx.sweep().await;
+    assert_eq!(
+        (third.cancellations, third.mails_sent),
+        (0, 25),
+        "{third:?}"
+    );
+    assert!(third.finished);
+    assert_eq!(fx.sweep().await.changed(), 0);
+    for s in &seeded {
+        let mails = fx.mails_to(&s.email);
+        assert_eq!(mails.len(), 1, "{} got {} mails", s.email, mails.len());
+        assert!(mails[0].subject.contains("annulée"));
+        assert_eq!(
+            fx.inscription_of(&s.email).await.status,
+            InscriptionStatus::Cancelled
+        );
+    }
+}
+
+async fn two_concurrent_sweeps_send_each_email_once(backend: Backend) {
+    let fx = fixture(backend, CREATED).await;
+    let seeded = fx
+        .seed_many("duo", 24, Diploma::Mc, "SOMMELLERIE", PieceStatus::Missing)
+        .await;
+    fx.seed_many("ok", 6, Diploma::Mc, "SOMMELLERIE", PieceStatus::Received)
+        .await;
+    fx.clock.set(at(BAC_PRO_CLOSE) + Duration::hours(1));
+    let (a, b) = tokio::join!(fx.sweep(), fx.sweep());
+    assert_eq!(a.cancellations + b.cancellations, 24, "{a:?} {b:?}");
+    assert_eq!(a.mails_sent + b.mails_sent, 24, "{a:?} {b:?}");
+    let (c, d) = tokio::join!(fx.sweep(), fx.sweep());
+    assert_eq!(c.changed() + d.changed(), 0);
+    for s in &seeded {
+        assert_eq!(fx.mails_to(&s.email).len(), 1, "{}", s.email);
+        let history = inscription::history(&fx.app, &s.account_id).await.unwrap();
+        assert_eq!(
+            history.iter().filter(|h| h.action == "cancelled").count(),
+            1
+        );
+    }
+    if fx.backend == Backend::Moto {
+        let sent = moto_server().await.sent_emails().await;
+        let ours = sent
+            .iter()
+            .filter(|m| m.to_string().contains(&fx.domain))
+            .count();
+        assert_eq!(ours, 24, "SES received 24 emails");
+    }
+}
+
+async fn a_sweep_racing_an_upload_never_cancels_a_complete_dossier(backend: Backend) {
+    let fx = fixture(backend, CREATED).await;
+    let c = fx
+        .seed("race", Diploma::BacPro, "MCV_A", PieceStatus::Missing)
+        .await;
+    let read = fx.inscription_of(&c.email).await;
+    // Between the sweep's read and its write, the last upload lands.
+    let mut uploaded = read.clone();
+    uploaded.pieces = pieces(PieceStatus::Received, at(BAC_PRO_CLOSE) - ms(10));
+    uploaded.revision += 1;
+    uploaded.refresh_status();
+    assert_eq!(uploaded.status, InscriptionStatus::Complete);
+    fx.race_on(
+        read.key(),
+        vec![WriteOp::put(
+            uploaded.to_item(&fx.app.calendar).unwrap(),
+            Condition::Always,
+        )],
+    );
+    fx.clock.set(at(BAC_PRO_CLOSE) + ms(1));
+    let report = fx.sweep().await;
+    assert_eq!(report.cancellations, 0, "{report:?}");
+    assert_eq!(report.skipped, 1);
+    assert_eq!(
+        fx.inscription_of(&c.email).await.status,
+        InscriptionStatus::Complete
+    );
+    assert!(fx.mails_to(&c.email).is_empty());
+    assert!(fx.queued_mails(&c.account_id).await.is_empty());
+    assert_eq!(fx.sweep().await.changed(), 0);
+}
+
+async fn failed_sends_stay_queued_and_are_retried(backend: Backend) {
+    let fx = fixture(backend, CREATED).await;
+    let c = fx
+        .seed("flaky", Diploma::BacPro, "MCV_A", PieceStatus::Missing)
+        .await;
+    fx.clock.set(at(BAC_PRO_CLOSE) + Duration::minutes(1));
+    fx.fail_next_sends(vec![MailError::Throttled(
+        "Maximum sending rate exceeded.".into(),
+    )]);
+    let report = fx.sweep().await;
+    assert_eq!(
+        (report.cancellations, report.mails_sent, report.mails_failed),
+        (1, 0, 1),
+        "{report:?}"
+    );
+    assert!(!report.finished, "a throttled provider stops the drain");
+    let queued = fx.queued_mails(&c.account_id).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].status, MailStatus::Queued);
+    assert_eq!(queued[0].attempts, 1);
+    assert!(queued[0].last_error.as_deref().unwrap().contains("rate"));
+    // Not before its backoff.
+    assert_eq!(fx.sweep().await.mails_sent, 0);
+    fx.clock.set(fx.clock.now() + Duration::seconds(61));
+    assert_eq!(fx.sweep().await.mails_sent, 1);
+    assert_eq!(fx.mails_to(&c.email).len(), 1);
+    assert!(fx.queued_mails(&c.account_id).await.is_empty());
+
+    // A message refused for good is kept, out of the queue, not retried.
+    let d = fx
+        .seed("bounce", Diploma::BacPro, "MCV_A", PieceStatus::Missing)
+        .await;
+    fx.fail_next_sends(vec![MailError::Rejected("Address blacklisted.".into())]);
+    let report = fx.sweep().await;
+    assert_eq!(
+        (report.cancellations, report.mails_failed),
+        (1, 1),
+        "{report:?}"
+    );
+    fx.clock.set(fx.clock.now() + Duration::hours(3));
+    assert_eq!(fx.sweep().await.changed(), 0);
+    assert!(fx.mails_to(&d.email).is_empty());
+    let record = fx.inscription_of(&d.email).await;
+    let id = format!("{}#2022#cancellation#r{}", d.account_id, record.revision);
+    let kept: QueuedMail = fx
+        .app
+        .store
+        .get(&mail_key(&id))
+        .await
+        .unwrap()
+        .unwrap()
+        .to_value()
+        .unwrap();
+    assert_eq!(kept.status, MailStatus::Failed);
+    assert!(kept.last_error.unwrap().contains("blacklisted"));
+}
+
+// ---------------------------------------------------------------------------
+// Admin
+// ---------------------------------------------------------------------------
+
+fn piece<'a>(answer: &'a Value, kind: &str) -> &'a Value {
+    answer["pieces"]
+        .as_array()
+        .and_then(|pieces| pieces.iter().find(|p| p["kind"] == kind))
+        .unwrap_or_else(|| panic!("no piece {kind} in {answer}"))
+}
+
+async fn admin_pieces_validate_and_reject(backend: Backend) {
+    let fx = fixture(backend, "2021-11-02T10:00:00Z").await;
+    let c = fx
+        .seed("pieces", Diploma::BacPro, "MCV_A", PieceStatus::Received)
+        .await;
+    let actor = "M. Martin (DIEC 3.05)";
+
+    let answer = fx
+        .admin(json!({"action": "validate_piece", "actor": actor, "email": c.email, "kind": "signed_confirmation"}))
+        .await;
+    assert_eq!(answer["status"], "complete", "{answer}");
+    assert_eq!(piece(&answer, "signed_confirmation")["status"], "validated");
+    assert_eq!(piece(&answer, "identity_document")["status"], "received");
+    // Validating again changes nothing.
+    let again = fx
+        .admin(json!({"action": "validate_piece", "actor": actor, "email": c.email, "kind": "signed_confirmation"}))
+        .await;
+    assert_eq!(again["status"], "complete");
+
+    // A rejection: back to registered, the candidate told why.
+    let answer = fx
+        .admin(json!({
+            "action": "reject_piece", "actor": actor, "email": c.email.to_uppercase(),
+            "kind": "identity_document", "reason": "Document illisible : la photo est floue."
+        }))
+        .await;
+    assert_eq!(answer["status"], "registered", "{answer}");
+    assert_eq!(piece(&answer, "identity_document")["status"], "rejected");
+    assert_eq!(
+        piece(&answer, "identity_document")["reason"],
+        "Document illisible : la photo est floue."
+    );
+    assert_eq!(answer["notification"], "sent");
+    let mails = fx.mails_to(&c.email);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.starts_with("Pièce refusée"),
+        "{}",
+        mails[0].subject
+    );
+    assert!(mails[0].text.contains("la photo est floue"));
+    assert!(mails[0].text.contains("dimanche 7 novembre 2021"));
+    let listed = fx
+        .admin(json!({"action": "list", "status": "registered"}))
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+
+    // A rejected piece cannot be validated until it is uploaded again.
+    let refused = fx
+        .admin(json!({"action": "validate_piece", "actor": actor, "email": c.email, "kind": "identity_document"}))
+        .await;
+    assert_eq!(refused["error"]["code"], "piece_not_received", "{refused}");
+
+    // The candidate uploads it again (the documents service's write).
+    let mut record = fx.inscription_of(&c.email).await;
+    let read_revision = record.revision;
+    if let Some(p) = record.pieces.get_mut(&PieceKind::IdentityDocument) {
+        p.status = PieceStatus::Received;
+        p.reason = None;
+    }
+    record.revision += 1;
+    record.refresh_status();
+    let line = HistoryEntry {
+        at: at("2021-11-03T10:00:00Z"),
+        actor: "candidate".into(),
+        action: "piece_received".into(),
+        fields: vec!["identity_document".into()],
+        version: record.version,
+        detail: None,
+    };
+    fx.app
+        .store
+        .transact(
+            record
+                .write_ops(&fx.app.calendar, read_revision, line)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+
+    fx.set_now("2021-11-04T10:00:00Z");
+    let answer = fx
+        .admin(json!({"action": "validate_piece", "actor": actor, "email": c.email, "kind": "identity_document"}))
+        .await;
+    assert_eq!(answer["status"], "validated", "{answer}");
+    let mails = fx.mails_to(&c.email);
+    assert!(
+        mails.last().unwrap().subject.contains("validé"),
+        "{mails:?}"
+    );
+
+    let dossier = fx.admin(json!({"action": "get", "email": c.email})).await;
+    assert_eq!(dossier["status"], "validated", "{dossier}");
+    assert_eq!(dossier["account"]["status"], "active");
+    let history: Vec<(String, String)> = dossier["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["actor"].as_str().unwrap().to_owned(),
+                h["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("candidate", "created"),
+        (actor, "piece_validated"),
+        (actor, "piece_rejected"),
+        ("candidate", "piece_received"),
+        (actor, "piece_validated"),
+    ];
+    assert_eq!(
+        history,
+        expected
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    );
+    // The sweep never cancels a validated dossier.
+    fx.set_now("2021-11-08T10:00:00Z");
+    assert_eq!(fx.sweep().await.changed(), 0);
+
+    // Unknown piece for this inscription, missing piece.
+    let answer = fx
+        .admin(json!({"action": "validate_piece", "actor": actor, "email": c.email, "kind": "jdc_certificate"}))
+        .await;
+    assert_eq!(answer["error"]["code"], "unknown_piece", "{answer}");
+    let fresh = fx
+        .seed("fresh", Diploma::Bp, "COIFFURE", PieceStatus::Missing)
+        .await;
+    let answer = fx
+        .admin(json!({"action": "reject_piece", "actor": actor, "email": fresh.email, "kind": "identity_document", "reason": "x"}))
+        .await;
+    assert_eq!(answer["error"]["code"], "piece_not_received", "{answer}");
+}
+
+async fn admin_list_get_and_export(backend: Backend) {
+    let fx = fixture(backend, "2021-11-05T10:00:00Z").await;
+    let a = fx
+        .seed_many("a", 5, Diploma::BacPro, "MCV_A", PieceStatus::Missing)
+        .await;
+    fx.seed_many("b", 3, Diploma::BacPro, "MCV_B", PieceStatus::Received)
+        .await;
+    fx.seed_many("c", 4, Diploma::Cap, "CUISINE", PieceStatus::Missing)
+        .await;
+    fx.seed_many("d", 2, Diploma::Cap, "PATISSIER", PieceStatus::Missing)
+        .await;
+
+    let count = |v: &Value| v["items"].as_array().map_or(0, Vec::len);
+    let all = fx.admin(json!({"action": "list"})).await;
+    assert_eq!(count(&all), 14, "{all}");
+    assert!(all.get("cursor").is_none());
+    let item = &all["items"][0];
+    for field in [
+        "email",
+        "diploma",
+        "specialty",
+        "status",
+        "version",
+        "updated_at",
+    ] {
+        assert!(item.get(field).is_some(), "{field} in {item}");
+    }
+    assert_eq!(
+        count(
+            &fx.admin(json!({"action": "list", "diploma": "BAC_PRO"}))
+                .await
+        ),
+        8
+    );
+    assert_eq!(
+        count(
+            &fx.admin(json!({"action": "list", "diploma": "CAP", "specialty": "CUISINE"}))
+                .await
+        ),
+        4
+    );
+    assert_eq!(
+        count(
+            &fx.admin(json!({"action": "list", "status": "complete"}))
+                .await
+        ),
+        3
+    );
+    assert_eq!(
+        count(&fx.admin(json!({"action": "list", "diploma": "BAC_PRO", "specialty": "MCV_A", "status": "registered"})).await),
+        5
+    );
+    assert_eq!(
+        count(
+            &fx.admin(json!({"action": "list", "specialty": "PATISSIER"}))
+                .await
+        ),
+        2
+    );
+
+    // Pages of 3, through the cursor, cover everything once.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10 {
+        let mut event = json!({"action": "list", "limit": 3, "status": "registered"});
+        if let Some(c) = &cursor {
+            event["cursor"] = json!(c);
+        }
+        let page = fx.admin(event).await;
+        assert!(count(&page) <= 3, "{page}");
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["email"].as_str().unwrap().to_owned()),
+        );
+        cursor = page["cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    seen.sort();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!((before, seen.len()), (11, 11));
+    let bad = fx
+        .admin(json!({"action": "list", "cursor": "not-a-cursor"}))
+        .await;
+    assert_eq!(bad["error"]["code"], "invalid_event", "{bad}");
+    assert_eq!(bad["error"]["field"], "cursor");
+
+    let dossier = fx
+        .admin(json!({"action": "get", "email": a[0].email}))
+        .await;
+    assert_eq!(dossier["email"], a[0].email.as_str(), "{dossier}");
+    assert_eq!(dossier["diploma"], "BAC_PRO");
+    assert_eq!(dossier["identity"]["first_names"], "Zoé Anaïs");
+    assert_eq!(dossier["pieces"].as_array().unwrap().len(), 2);
+    assert_eq!(dossier["documents_deadline"], "2021-11-07T22:59:59.999Z");
+    assert_eq!(dossier["history"][0]["action"], "created");
+
+    // The export: CSV, UTF-8 with BOM, `;`, French headers.
+    let answer = fx
+        .admin(json!({"action": "export", "actor": "Mme Durand", "diploma": "BAC_PRO"}))
+        .await;
+    let key = answer["key"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_owned();
+    assert!(
+        key.starts_with("exports/") && key.ends_with(".csv"),
+        "{key}"
+    );
+    assert_eq!(answer["rows"], 8);
+    let location = answer["location"].as_str().unwrap();
+    let bytes = match fx.backend {
+        // moto serves the presigned link itself.
+        Backend::Moto => reqwest::get(location)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        Backend::Embedded => {
+            assert!(location.contains("/_local/blobs/exports/"), "{location}");
+            fx.app.documents.get(&key).await.unwrap().unwrap().to_vec()
+        }
+    };
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&bytes[3..]);
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "Courriel",
+            "Nom",
+            "Prénoms",
+            "Date de naissance",
+            "Diplôme",
+            "Spécialité",
+            "Statut",
+            "Version",
+            "Pièces attendues",
+            "Date limite de dépôt",
+            "Mis à jour le"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 8);
+    let row = rows.iter().find(|r| &r[0] == a[0].email.as_str()).unwrap();
+    assert_eq!(&row[2], "Zoé Anaïs");
+    assert_eq!(&row[3], "03/02/1990");
+    assert_eq!(&row[4], "Baccalauréat professionnel");
+    assert_eq!(&row[6], "enregistrée");
+    assert_eq!(&row[7], "1");
+    assert!(row[8].contains("Confirmation d'inscription datée et signée"));
+    assert_eq!(&row[9], "07/11/2021 23:59:59");
+    assert_eq!(rows.iter().filter(|r| &r[6] == "complète").count(), 3);
+
+    let filtered = fx
+        .admin(json!({"action": "export", "actor": "Mme Durand", "status": "complete"}))
+        .await;
+    assert_eq!(filtered["rows"], 3, "{filtered}");
+    let empty = fx
+        .admin(json!({"action": "export", "actor": "Mme Durand", "diploma": "MC"}))
+        .await;
+    assert_eq!(empty["rows"], 0, "{empty}");
+}
+
+async fn admin_errors_are_json_never_panics(backend: Backend) {
+    let fx = fixture(backend, "2021-11-05T10:00:00Z").await;
+    let c = fx
+        .seed("err", Diploma::BacPro, "MCV_A", PieceStatus::Received)
+        .await;
+    let (pending, _) = fx
+        .seed_pending_account("pending", "2021-11-05T09:00:00Z")
+        .await;
+
+    let code = |v: &Value| {
+        v["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error: {v}"))
+            .to_owned()
+    };
+    let message = |v: &Value| v["error"]["message"].as_str().unwrap().to_owned();
+
+    let malformed = admin::handle_json(&fx.app, "{\"action\": ").await;
+    assert_eq!(code(&malformed), "malformed_json");
+    assert!(message(&malformed).contains("JSON"));
+    for event in [json!([1, 2]), json!("list"), json!(null), json!({})] {
+        assert_eq!(code(&fx.admin(event).await), "invalid_event");
+    }
+    let unknown = fx.admin(json!({"action": "delete_everything"})).await;
+    assert_eq!(code(&unknown), "unknown_action");
+    assert!(message(&unknown).contains("« list »"), "{unknown}");
+    assert_eq!(code(&fx.admin(json!({"action": 3})).await), "invalid_event");
+
+    let cases = [
+        (
+            json!({"action": "list", "colour": "blue"}),
+            "invalid_event",
+            "colour",
+        ),
+        (
+            json!({"action": "list", "diploma": "LICENCE"}),
+            "invalid_event",
+            "diploma",
+        ),
+        (
+            json!({"action": "list", "status": "lost"}),
+            "invalid_event",
+            "status",
+        ),
+        (
+            json!({"action": "list", "diploma": "CAP", "specialty": "MCV_A"}),
+            "invalid_event",
+            "specialty",
+        ),
+        (
+            json!({"action": "list", "limit": 0}),
+            "invalid_event",
+            "limit",
+        ),
+        (
+            json!({"action": "list", "limit": "ten"}),
+            "invalid_event",
+            "limit",
+        ),
+        (json!({"action": "get"}), "invalid_event", "email"),
+        (
+            json!({"action": "get", "email": 42}),
+            "invalid_event",
+            "email",
+        ),
+        (
+            json!({"action": "get", "email": "not-an-address"}),
+            "invalid_event",
+            "email",
+        ),
+        (
+            json!({"action": "get", "email": "nobody@nowhere.fr"}),
+            "not_found",
+            "email",
+        ),
+        (
+            json!({"action": "get", "email": pending.email}),
+            "no_inscription",
+            "email",
+        ),
+        (
+            json!({"action": "validate_piece", "email": c.email, "kind": "identity_document"}),
+            "invalid_event",
+            "actor",
+        ),
+        (
+            json!({"action": "validate_piece", "actor": "  ", "email": c.email, "kind": "identity_document"}),
+            "invalid_event",
+            "actor",
+        ),
+        (
+            json!({"action": "validate_piece", "actor": "x", "email": c.email, "kind": "passport"}),
+            "invalid_event",
+            "kind",
+        ),
+        (
+            json!({"action": "reject_piece", "actor": "x", "email": c.email, "kind": "identity_document"}),
+            "invalid_event",
+            "reason",
+        ),
+        (
+            json!({"action": "extend_deadline", "actor": "x", "email": c.email, "until": "next monday"}),
+            "invalid_event",
+            "until",
+        ),
+        (
+            json!({"action": "extend_deadline", "actor": "x", "email": c.email, "until": "2021-11-06T12:00:00+01:00"}),
+            "invalid_deadline",
+            "until",
+        ),
+        (
+            json!({"action": "export", "diploma": "CAP"}),
+            "invalid_event",
+            "actor",
+        ),
+        (
+            json!({"action": "export", "actor": "x", "cursor": "abc"}),
+            "invalid_event",
+            "cursor",
+        ),
+    ];
+    for (event, expected, field) in cases {
+        let answer = fx.admin(event.clone()).await;
+        assert_eq!(code(&answer), expected, "{event} → {answer}");
+        assert_eq!(answer["error"]["field"], field, "{event} → {answer}");
+        assert!(!message(&answer).is_empty());
+    }
+    // Nothing was changed by the refused events.
+    let record = fx.inscription_of(&c.email).await;
+    assert_eq!(record.revision, 1);
+    let fetched = fx.admin(json!({"action": "get", "email": c.email})).await;
+    assert_eq!(fetched["history"].as_array().unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Scale (embedded): reads follow the changes, not the table
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_sweep_reads_what_is_due_not_the_table() {
+    let fx = fixture(Backend::Embedded, CREATED).await;
+    // 10,000 candidates the sweep must not touch: complete dossiers, CAP and
+    // BP ones whose dates are weeks ahead, active accounts...
+    fx.seed_many(
+        "done",
+        4_000,
+        Diploma::BacPro,
+        "MCV_A",
+        PieceStatus::Received,
+    )
+    .await;
+    fx.seed_many("cap", 3_000, Diploma::Cap, "CUISINE", PieceStatus::Missing)
+        .await;
+    fx.seed_many("bp", 3_000, Diploma::Bp, "BOULANGER", PieceStatus::Missing)
+        .await;
+    // ... and 100 due for cancellation.
+    let due = fx
+        .seed_many("due", 100, Diploma::BacPro, "AGORA", PieceStatus::Missing)
+        .await;
+
+    fx.clock.set(at(BAC_PRO_CLOSE) + Duration::minutes(1));
+    fx.counting.reset();
+    let started = Instant::now();
+    let report = fx.sweep().await;
+    let elapsed = started.elapsed();
+    let counts = fx.counting.counts();
+    assert_eq!(
+        (report.cancellations, report.mails_sent),
+        (100, 100),
+        "{report:?}"
+    );
+    assert!(report.finished);
+    // Each due inscription is read once from the index; the mails queued by
+    // the run are sent from memory; the empty queue answers nothing.
+    assert!(counts.items_read() <= 100 + 5, "items read: {counts:?}");
+    assert_eq!(report.items_read as u64, counts.items_read());
+    // Pages of 7: 15 pages of due inscriptions, plus the empty activation and mail queries.
+    assert!(counts.read_calls() <= 20, "read calls: {counts:?}");
+    eprintln!(
+        "10,100 candidates, 100 due: {} items read in {} calls, {} writes, {:?}",
+        counts.items_read(),
+        counts.read_calls(),
+        counts.transact.calls,
+        elapsed
+    );
+    for s in due.iter().take(3) {
+        assert_eq!(fx.mails_to(&s.email).len(), 1);
+    }
+    // A second run reads nothing.
+    fx.counting.reset();
+    assert_eq!(fx.sweep().await.changed(), 0);
+    assert_eq!(fx.counting.counts().items_read(), 0);
+}
