@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use examreg_common::adapters::clock::parse_duration;
 use examreg_common::adapters::outbox::read_outbox;
-use examreg_common::bootstrap::{embedded_app, init_tracing, DataDir, Embedded};
+use examreg_common::bootstrap::{embedded_app, init_tracing, local_aws_app, DataDir, Embedded};
 use examreg_common::calendar::SessionCalendar;
 use examreg_common::error::AppError;
 use examreg_common::http::json::StrictJson;
@@ -25,7 +25,7 @@ use examreg_common::http::routes::Function;
 use examreg_common::ports::DocumentStore as _;
 use examreg_common::services;
 
-use crate::ServeArgs;
+use crate::{Backend, ServeArgs};
 
 /// Uploads are at most 5 MiB; the signature pins the exact length anyway.
 const MAX_BLOB_BYTES: usize = 5 * 1024 * 1024 + 1024;
@@ -47,13 +47,10 @@ pub async fn serve(data_dir: &Path, session: &str, args: ServeArgs) -> anyhow::R
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.addr));
-    let embedded = Arc::new(embedded_app(
-        data_dir,
-        &public_url,
-        args.now,
-        default_start,
-        session,
-    )?);
+    let embedded = Arc::new(match args.backend {
+        Backend::Embedded => embedded_app(data_dir, &public_url, args.now, default_start, session)?,
+        Backend::Aws => local_aws_app(data_dir, &public_url, args.now, default_start, session).await?,
+    });
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -76,6 +73,21 @@ fn print_banner(embedded: &Embedded, data_dir: &Path, public_url: &str, clock_gi
     let app = &embedded.app;
     let now = app.now();
     let dir = DataDir(data_dir);
+    let (database, documents, emails) = match (&embedded.documents, &embedded.outbox) {
+        (Some(_), Some(outbox)) => (
+            dir.database().display().to_string(),
+            dir.documents().display().to_string(),
+            format!(
+                "{}  (also GET {public_url}/_local/outbox, and one line per email below)",
+                outbox.display()
+            ),
+        ),
+        _ => (
+            "DynamoDB (EXAMREG_TABLE, AWS_ENDPOINT_URL)".to_owned(),
+            "S3 (EXAMREG_BUCKET)".to_owned(),
+            "SES (EXAMREG_SENDER)".to_owned(),
+        ),
+    };
     let clock_note = if clock_given {
         "set by --now".to_owned()
     } else if now < Utc::now() - chrono::Duration::days(1) {
@@ -87,14 +99,11 @@ fn print_banner(embedded: &Embedded, data_dir: &Path, public_url: &str, clock_gi
         "simulated, ticking from where it was left or from the real time; move it with POST /_local/clock".to_owned()
     };
     eprintln!(
-        "\nexamreg {version} — session {session}, académie {academie}\n  listening   {public_url}  (API, portal, /openapi.json)\n  data        {data}\n  database    {db}\n  documents   {docs}\n  emails      {outbox}  (also GET {public_url}/_local/outbox, and one line per email below)\n  clock       {now} ({paris}) — {clock_note}\n",
+        "\nexamreg {version} — session {session}, académie {academie}\n  listening   {public_url}  (API, portal, /openapi.json)\n  data        {data}\n  database    {database}\n  documents   {documents}\n  emails      {emails}\n  clock       {now} ({paris}) — {clock_note}\n",
         version = env!("CARGO_PKG_VERSION"),
         session = app.calendar.session,
         academie = app.calendar.academie,
         data = data_dir.display(),
-        db = dir.database().display(),
-        docs = dir.documents().display(),
-        outbox = dir.outbox().display(),
         now = now.to_rfc3339(),
         paris = examreg_common::calendar::to_paris_string(now),
     );
@@ -131,8 +140,16 @@ fn local_routes(embedded: Arc<Embedded>) -> Router {
         .with_state(embedded)
 }
 
+fn embedded_only() -> AppError {
+    AppError::not_found(
+        "not_found",
+        "Cette route n'existe qu'avec les adaptateurs embarqués (--backend embedded).",
+    )
+}
+
 async fn outbox(State(embedded): State<Arc<Embedded>>) -> Result<Response, AppError> {
-    let entries = read_outbox(&embedded.outbox).map_err(|e| AppError::Internal(e.to_string()))?;
+    let path = embedded.outbox.as_ref().ok_or_else(embedded_only)?;
+    let entries = read_outbox(path).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Json(entries).into_response())
 }
 
@@ -177,9 +194,9 @@ async fn put_blob(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    let documents = embedded.documents.as_ref().ok_or_else(embedded_only)?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    embedded
-        .documents
+    documents
         .verify_signed_put(
             &key,
             query.as_deref().unwrap_or_default(),
@@ -188,8 +205,7 @@ async fn put_blob(
             embedded.app.now(),
         )
         .map_err(|e| blob_refused(e.to_string()))?;
-    embedded
-        .documents
+    documents
         .put(&key, content_type.unwrap_or("application/octet-stream"), body)
         .await?;
     // S3 would now notify the documents check; locally it runs right here.
@@ -202,12 +218,11 @@ async fn get_blob(
     UrlPath(key): UrlPath<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    embedded
-        .documents
+    let documents = embedded.documents.as_ref().ok_or_else(embedded_only)?;
+    documents
         .verify_signed_get(&key, query.as_deref().unwrap_or_default(), embedded.app.now())
         .map_err(|e| blob_refused(e.to_string()))?;
-    let bytes = embedded
-        .documents
+    let bytes = documents
         .get(&key)
         .await?
         .ok_or_else(|| AppError::not_found("not_found", "Ce document n'existe pas."))?;
@@ -228,7 +243,7 @@ pub async fn admin(data_dir: &Path, session: &str, event: &str) -> anyhow::Resul
     let file = answer
         .get("key")
         .and_then(serde_json::Value::as_str)
-        .and_then(|key| embedded.documents.path_for(key).ok());
+        .and_then(|key| embedded.documents.as_ref()?.path_for(key).ok());
     if let (Some(file), Some(map)) = (file, answer.as_object_mut()) {
         map.insert("file".into(), serde_json::json!(file.display().to_string()));
     }

@@ -38,9 +38,20 @@ struct ServeArgs {
     /// The base URL put in email links (default: http://<addr>).
     #[arg(long, env = "EXAMREG_PUBLIC_URL")]
     public_url: Option<String>,
+    /// `embedded` (SQLite, a folder, an outbox) or `aws` (DynamoDB, S3, SES
+    /// from the environment: EXAMREG_TABLE, EXAMREG_BUCKET, EXAMREG_SENDER and
+    /// the SDK's variables, AWS_ENDPOINT_URL for an emulator).
+    #[arg(long, env = "EXAMREG_BACKEND", value_enum, default_value_t = Backend::Embedded)]
+    backend: Backend,
     /// Seconds between two sweeps (they also run after every clock move).
     #[arg(long, env = "EXAMREG_SWEEP_EVERY", default_value_t = 30)]
     sweep_every: u64,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Embedded,
+    Aws,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,11 +1,12 @@
 //! The inscription end to end (« Vous inscrire », « Aucune modification ne
 //! pourra être prise en compte après la fin des inscriptions »).
 
+#[macro_use]
 mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{inscription_body, Runner, CAP_REGISTRATION_OPEN};
+use support::{Backend, inscription_body, Runner, CAP_REGISTRATION_OPEN};
 
 fn bac_pro_body(version: u64) -> Value {
     let mut body = inscription_body(version);
@@ -25,9 +26,8 @@ async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
     (status, r.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn a_candidate_registers_then_changes_the_inscription() {
-    let runner = Runner::start(CAP_REGISTRATION_OPEN).await;
+async fn a_candidate_registers_then_changes_the_inscription(backend: Backend) {
+    let runner = Runner::start_on(backend, CAP_REGISTRATION_OPEN).await;
     let token = runner.signup_and_login("zoe@exemple.fr").await;
 
     let (status, body) = json_of(runner.get("/inscription", Some(&token)).await).await;
@@ -82,9 +82,8 @@ async fn a_candidate_registers_then_changes_the_inscription() {
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
-#[tokio::test]
-async fn every_invalid_field_is_reported_at_once_and_nothing_is_stored() {
-    let runner = Runner::start(CAP_REGISTRATION_OPEN).await;
+async fn every_invalid_field_is_reported_at_once_and_nothing_is_stored(backend: Backend) {
+    let runner = Runner::start_on(backend, CAP_REGISTRATION_OPEN).await;
     let token = runner.signup_and_login("erreurs@exemple.fr").await;
     let mut body = inscription_body(0);
     body["specialty"] = json!("ASTRONAUTE");
@@ -146,10 +145,9 @@ async fn every_invalid_field_is_reported_at_once_and_nothing_is_stored() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change() {
+async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change(backend: Backend) {
     // Bac Pro: 14 Oct 2021 00:00 CEST to 31 Oct 2021 23:59:59.999 CET.
-    let runner = Runner::start("2021-10-13T23:59:58+02:00").await;
+    let runner = Runner::start_on(backend, "2021-10-13T23:59:58+02:00").await;
     let token = runner.signup_and_login("bacpro@exemple.fr").await;
 
     runner.set_clock("2021-10-13T23:59:59.000+02:00").await;
@@ -183,9 +181,8 @@ async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn twenty_concurrent_creates_make_one_inscription() {
-    let runner = Runner::start(CAP_REGISTRATION_OPEN).await;
+async fn twenty_concurrent_creates_make_one_inscription(backend: Backend) {
+    let runner = Runner::start_on(backend, CAP_REGISTRATION_OPEN).await;
     let token = runner.signup_and_login("vingt@exemple.fr").await;
     let body = inscription_body(0);
     let mut handles = Vec::new();
@@ -211,9 +208,8 @@ async fn twenty_concurrent_creates_make_one_inscription() {
     assert_eq!(read["version"], 1);
 }
 
-#[tokio::test]
-async fn the_required_pieces_follow_what_was_declared() {
-    let runner = Runner::start(CAP_REGISTRATION_OPEN).await;
+async fn the_required_pieces_follow_what_was_declared(backend: Backend) {
+    let runner = Runner::start_on(backend, CAP_REGISTRATION_OPEN).await;
     let token = runner.signup_and_login("pieces@exemple.fr").await;
     let mut body = inscription_body(0);
     // A French national of 20: the JDC certificate.
@@ -249,3 +245,11 @@ async fn the_required_pieces_follow_what_was_declared() {
     let kinds: Vec<&str> = updated["pieces"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["signed_confirmation", "identity_document"]);
 }
+
+on_both_backends!(
+    a_candidate_registers_then_changes_the_inscription,
+    every_invalid_field_is_reported_at_once_and_nothing_is_stored,
+    the_registration_window_is_enforced_to_the_second_across_the_dst_change,
+    twenty_concurrent_creates_make_one_inscription,
+    the_required_pieces_follow_what_was_declared,
+);

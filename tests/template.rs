@@ -20,13 +20,18 @@ use examreg_common::http::routes::ROUTES;
 use serde_json::{Map, Value};
 
 // ---------------------------------------------------------------------------
-// What each function may do. Adding a call to a function means adding its
-// action here AND to its role in template.yaml, on purpose.
+// What each function may do: the store, mailer and document-store calls its
+// code makes (functions/common/src/services/*), as IAM actions. Adding a call
+// to a function means adding its action here AND to its role in template.yaml,
+// on purpose; a role that grants more, or less, fails this test.
 //
-// DynamoDB authorises TransactWriteItems per operation inside it (there is no
-// `dynamodb:TransactWriteItems` IAM action): a Put needs PutItem, a Delete
-// DeleteItem, a ConditionCheck ConditionCheckItem. TransactGetItems would need
-// GetItem.
+// The store port maps to DynamoDB as follows (adapters/dynamodb.rs):
+// `get` GetItem, `get_many` BatchGetItem, `query` Query (on the table, or on
+// an index's ARN), `transact` of one Put/Delete PutItem/DeleteItem, and of
+// several TransactWriteItems, which IAM authorises per operation inside it:
+// Put PutItem, Delete DeleteItem, Check ConditionCheckItem (there is no
+// `dynamodb:TransactWriteItems` IAM action). A queued email delivered at once
+// (`mailqueue::deliver_now`) is claimed with a Put and dequeued with a Delete.
 
 struct Expected {
     /// Logical id of the `AWS::Serverless::Function`.
@@ -52,12 +57,14 @@ const EXPECTED: &[Expected] = &[
         binary: "signup",
         code_uri: "functions/signup",
         http: true,
-        // GetItem, PutItem, TransactWriteItems (Put + ConditionCheck), Query
-        // on the table, SES.
+        // accounts::signup: email guard and account (get), one transaction
+        // (Puts; Delete of an unactivated account past 48 h), then
+        // delete_candidate_data (Query of the partition, Deletes); the
+        // resend rate limit (get, put); activation email.
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:PutItem",
-            "dynamodb:ConditionCheckItem",
+            "dynamodb:DeleteItem",
             "dynamodb:Query",
             SES[0],
             SES[1],
@@ -70,11 +77,12 @@ const EXPECTED: &[Expected] = &[
         binary: "activation",
         code_uri: "functions/activation",
         http: true,
-        // GetItem, PutItem, TransactWriteItems (Put + Delete), DeleteItem.
+        // accounts::activate: account + tombstone (get_many), a conditional
+        // Put, a get after a lost race. No email.
         actions: &[
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
         ],
         indexes: &[],
         s3_prefixes: &[],
@@ -84,8 +92,9 @@ const EXPECTED: &[Expected] = &[
         binary: "auth",
         code_uri: "functions/auth",
         http: true,
-        // GetItem, BatchGetItem, PutItem, DeleteItem, TransactWriteItems
-        // (Put + Delete), Query on the table, SES.
+        // login (get, Puts), logout and /me (sessions::authenticate:
+        // get_many; Delete), password reset (get, Put, email) and its
+        // confirmation (Query of the sessions, Put + Deletes).
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
@@ -103,17 +112,16 @@ const EXPECTED: &[Expected] = &[
         binary: "inscription",
         code_uri: "functions/inscription",
         http: true,
-        // GetItem, BatchGetItem, PutItem, TransactWriteItems (Put), Query on
-        // the table and an index, SES.
+        // load_for_caller (get_many), save (a transaction of Puts, a get
+        // after a conflict), the summary email.
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
-            "dynamodb:Query",
             SES[0],
             SES[1],
         ],
-        indexes: &["*"],
+        indexes: &[],
         s3_prefixes: &[],
     },
     Expected {
@@ -121,16 +129,10 @@ const EXPECTED: &[Expected] = &[
         binary: "documents",
         code_uri: "functions/documents",
         http: true,
-        // GetItem, BatchGetItem, PutItem, TransactWriteItems (Put), S3
-        // PutObject (presigned upload URLs) on candidates/, SES.
-        actions: &[
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            "s3:PutObject",
-            SES[0],
-            SES[1],
-        ],
+        // confirmation_pdf and request_upload: load_for_caller (get_many),
+        // the upload request (Put), a presigned PUT (signed with the role's
+        // own s3:PutObject) under candidates/. No email.
+        actions: &["dynamodb:BatchGetItem", "dynamodb:PutItem", "s3:PutObject"],
         indexes: &[],
         s3_prefixes: &["candidates/"],
     },
@@ -139,12 +141,14 @@ const EXPECTED: &[Expected] = &[
         binary: "documents-check",
         code_uri: "functions/documents",
         http: false,
-        // GetItem, PutItem, TransactWriteItems (Put), Query on the table, S3
-        // GetObject + DeleteObject on candidates/, SES.
+        // check_stored_object: upload + inscription (get_many), the bytes
+        // (GetObject), a transaction of Puts, refused files deleted
+        // (DeleteObject), the "complete" email delivered at once (Put,
+        // send, Delete).
         actions: &[
-            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
-            "dynamodb:Query",
+            "dynamodb:DeleteItem",
             "s3:GetObject",
             "s3:DeleteObject",
             SES[0],
@@ -158,13 +162,15 @@ const EXPECTED: &[Expected] = &[
         binary: "sweep",
         code_uri: "functions/sweep",
         http: false,
-        // Query on gsi1 and the table, GetItem, BatchGetItem, PutItem,
-        // DeleteItem, TransactWriteItems (Put + Delete), SES.
+        // due_page and the mail queue (Query on gsi1), expired accounts (a
+        // Check and Deletes in one transaction, Query of the partition, get),
+        // reminders and cancellations (Puts, get), mailqueue::drain (Put,
+        // send, Delete).
         actions: &[
             "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
             "dynamodb:Query",
             SES[0],
             SES[1],
@@ -177,12 +183,15 @@ const EXPECTED: &[Expected] = &[
         binary: "admin",
         code_uri: "functions/admin",
         http: false,
-        // GetItem, BatchGetItem, Query on the table and gsi2, PutItem,
-        // TransactWriteItems (Put), S3 PutObject + GetObject on exports/, SES.
+        // list and export (Query on gsi2), get (email guard: get; account +
+        // inscription: get_many; history: Query of the partition), changes
+        // (a transaction of Puts, deliver_now: Put, send, Delete), the export
+        // CSV (PutObject) and its link (presigned GetObject) under exports/.
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
             "dynamodb:Query",
             "s3:PutObject",
             "s3:GetObject",

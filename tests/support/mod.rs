@@ -16,7 +16,35 @@ use serde_json::{json, Value};
 /// A password zxcvbn scores 4.
 pub const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 
+/// Which adapters the runner uses: embedded, or DynamoDB, S3 and SES on moto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    Aws,
+}
+
+/// Declares each listed `async fn name(backend: Backend)` as two tests, one
+/// per backend: `embedded::name` and `aws::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::support::Backend::Embedded).await
+            })*
+        }
+        mod aws {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::support::Backend::Aws).await
+            })*
+        }
+    };
+}
+
 pub struct Runner {
+    pub backend: Backend,
     pub base_url: String,
     pub data_dir: PathBuf,
     pub http: Client,
@@ -32,14 +60,35 @@ fn free_port() -> u16 {
 }
 
 impl Runner {
-    /// Starts the runner with its clock at `now` (RFC 3339).
+    /// Starts the runner on the embedded backend with its clock at `now` (RFC 3339).
     pub async fn start(now: &str) -> Runner {
+        Self::start_on(Backend::Embedded, now).await
+    }
+
+    /// Starts the runner on `backend` with its clock at `now` (RFC 3339).
+    pub async fn start_on(backend: Backend, now: &str) -> Runner {
         let port = free_port();
         let data_dir = std::env::temp_dir().join(format!("examreg-test-{}", uuid_like()));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
         let log = data_dir.join("runner.log");
         let log_file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_examreg"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_examreg"));
+        if backend == Backend::Aws {
+            let moto = tokio::task::spawn_blocking(examreg_common::testkit::moto::moto)
+                .await
+                .expect("moto");
+            command
+                .env("EXAMREG_BACKEND", "aws")
+                .env("AWS_ENDPOINT_URL", moto.endpoint_url())
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", examreg_common::testkit::moto::REGION)
+                .env("EXAMREG_S3_PATH_STYLE", "true")
+                .env("EXAMREG_TABLE", moto.fresh_table().await)
+                .env("EXAMREG_BUCKET", moto.fresh_bucket().await)
+                .env("EXAMREG_SENDER", moto.verified_sender().await);
+        }
+        let child = command
             .args([
                 "serve",
                 "--addr",
@@ -56,6 +105,7 @@ impl Runner {
             .spawn()
             .expect("cannot start the examreg binary");
         let runner = Runner {
+            backend,
             base_url: format!("http://127.0.0.1:{port}"),
             data_dir,
             http: Client::builder()
@@ -123,13 +173,33 @@ impl Runner {
             .await
     }
 
-    /// Every email sent so far, oldest first.
+    /// Every email sent so far, oldest first, as `{"to", "subject", "text"}`
+    /// (on moto, `text` is the HTML part when there is one: moto keeps only that).
     pub async fn outbox(&self) -> Vec<Value> {
-        self.get("/_local/outbox", None)
-            .await
-            .json::<Vec<Value>>()
-            .await
-            .expect("outbox is JSON")
+        match self.backend {
+            Backend::Embedded => self
+                .get("/_local/outbox", None)
+                .await
+                .json::<Vec<Value>>()
+                .await
+                .expect("outbox is JSON"),
+            Backend::Aws => {
+                let moto = tokio::task::spawn_blocking(examreg_common::testkit::moto::moto)
+                    .await
+                    .expect("moto");
+                moto.sent_emails()
+                    .await
+                    .into_iter()
+                    .map(|m| {
+                        json!({
+                            "to": unicode_address(m["destinations"]["ToAddresses"][0].as_str().unwrap_or_default()),
+                            "subject": m["subject"],
+                            "text": m["body"],
+                        })
+                    })
+                    .collect()
+            }
+        }
     }
 
     /// The emails sent to `to`, oldest first.
@@ -137,7 +207,7 @@ impl Runner {
         self.outbox()
             .await
             .into_iter()
-            .filter(|m| m["to"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(to)))
+            .filter(|m| m["to"].as_str().is_some_and(|t| t.to_lowercase() == to.to_lowercase()))
             .collect()
     }
 
@@ -150,7 +220,7 @@ impl Runner {
                 return token;
             }
         }
-        panic!("no {path} link sent to {to}: {mails:#?}");
+        panic!("no {path} link sent to {to}: {mails:#?}\nrunner logs:\n{}", self.logs());
     }
 
     pub async fn set_clock(&self, instant: &str) -> DateTime<Utc> {
@@ -227,6 +297,14 @@ impl Drop for Runner {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// SES carries internationalised domains as punycode: show them as typed.
+fn unicode_address(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", idna::domain_to_unicode(domain).0),
+        None => address.to_owned(),
     }
 }
 

@@ -52,12 +52,44 @@ pub fn reference_data(session: &str) -> anyhow::Result<(SessionCalendar, Catalog
     Ok((calendar, catalogue))
 }
 
+/// The AWS adapters, from the environment (`EXAMREG_TABLE`, `EXAMREG_SENDER`,
+/// `EXAMREG_BUCKET`; the SDK's own variables, `AWS_ENDPOINT_URL` included,
+/// which is how tests point them at an emulator).
+pub struct AwsAdapters {
+    pub store: Arc<DynamoStore>,
+    pub mailer: Arc<SesMailer>,
+    pub documents: Arc<S3DocumentStore>,
+}
+
+pub async fn aws_adapters() -> anyhow::Result<AwsAdapters> {
+    let sdk = aws_config::load_from_env().await;
+    // Path-style addressing for emulators, whose endpoint has no bucket subdomains.
+    let path_style = std::env::var("EXAMREG_S3_PATH_STYLE").is_ok_and(|v| v == "true");
+    let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+        .force_path_style(path_style)
+        .build();
+    Ok(AwsAdapters {
+        store: Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            env("EXAMREG_TABLE")?,
+        )),
+        mailer: Arc::new(SesMailer::new(
+            aws_sdk_ses::Client::new(&sdk),
+            env("EXAMREG_SENDER")?,
+        )),
+        documents: Arc::new(S3DocumentStore::new(
+            aws_sdk_s3::Client::from_conf(s3),
+            env("EXAMREG_BUCKET")?,
+        )),
+    })
+}
+
 /// The application on AWS, from the function's environment. Clients are built
 /// here, once per container, never per request.
 pub async fn aws_app() -> anyhow::Result<Arc<App>> {
     let session = std::env::var("EXAMREG_SESSION").unwrap_or_else(|_| "2022".into());
     let (calendar, catalogue) = reference_data(&session)?;
-    let sdk = aws_config::load_from_env().await;
+    let adapters = aws_adapters().await?;
     let config = Config {
         public_url: env("EXAMREG_PUBLIC_URL")?,
         mail_rate_per_second: std::env::var("EXAMREG_MAIL_RATE")
@@ -70,18 +102,9 @@ pub async fn aws_app() -> anyhow::Result<Arc<App>> {
         config,
         calendar,
         catalogue,
-        store: Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            env("EXAMREG_TABLE")?,
-        )),
-        mailer: Arc::new(SesMailer::new(
-            aws_sdk_ses::Client::new(&sdk),
-            env("EXAMREG_SENDER")?,
-        )),
-        documents: Arc::new(S3DocumentStore::new(
-            aws_sdk_s3::Client::new(&sdk),
-            env("EXAMREG_BUCKET")?,
-        )),
+        store: adapters.store,
+        mailer: adapters.mailer,
+        documents: adapters.documents,
         clock: Arc::new(SystemClock),
     }))
 }
@@ -120,12 +143,60 @@ impl DataDir<'_> {
     }
 }
 
-/// The embedded application, with the concrete adapters the local routes need.
+/// The application of the local runner, with the concrete adapters its
+/// `/_local/*` routes need (the folder and the outbox exist only embedded).
 pub struct Embedded {
     pub app: Arc<App>,
     pub clock: Arc<SimulatedClock>,
-    pub documents: Arc<FolderDocumentStore>,
-    pub outbox: std::path::PathBuf,
+    pub documents: Option<Arc<FolderDocumentStore>>,
+    pub outbox: Option<std::path::PathBuf>,
+}
+
+/// The local runner on the AWS adapters (an emulator, in tests) with its
+/// simulated clock in `data_dir`: the same end-to-end tests run on both.
+pub async fn local_aws_app(
+    data_dir: &Path,
+    public_url: &str,
+    start: Option<DateTime<Utc>>,
+    default_start: impl FnOnce(&SessionCalendar) -> DateTime<Utc>,
+    session: &str,
+) -> anyhow::Result<Embedded> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let (calendar, catalogue) = reference_data(session)?;
+    let clock = Arc::new(simulated_clock(&DataDir(data_dir), start, || default_start(&calendar))?);
+    let adapters = aws_adapters().await?;
+    let app = App {
+        config: Config {
+            public_url: public_url.to_owned(),
+            secure_cookies: !public_url.starts_with("http://"),
+            ..Config::default()
+        },
+        calendar,
+        catalogue,
+        store: adapters.store,
+        mailer: adapters.mailer,
+        documents: adapters.documents,
+        clock: clock.clone(),
+    };
+    Ok(Embedded {
+        app: Arc::new(app),
+        clock,
+        documents: None,
+        outbox: None,
+    })
+}
+
+fn simulated_clock(
+    dir: &DataDir<'_>,
+    start: Option<DateTime<Utc>>,
+    default_start: impl FnOnce() -> DateTime<Utc>,
+) -> anyhow::Result<SimulatedClock> {
+    Ok(match (start, SimulatedClock::load(&dir.clock())?) {
+        (Some(start), _) => SimulatedClock::persistent(&dir.clock(), start)?,
+        (None, Some(saved)) => saved,
+        (None, None) => SimulatedClock::persistent(&dir.clock(), default_start())?,
+    })
 }
 
 /// The embedded application in `data_dir`, with its simulated clock.
@@ -142,12 +213,7 @@ pub fn embedded_app(
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     let dir = DataDir(data_dir);
     let (calendar, catalogue) = reference_data(session)?;
-    let clock = match (start, SimulatedClock::load(&dir.clock())?) {
-        (Some(start), _) => SimulatedClock::persistent(&dir.clock(), start)?,
-        (None, Some(saved)) => saved,
-        (None, None) => SimulatedClock::persistent(&dir.clock(), default_start(&calendar))?,
-    };
-    let clock = Arc::new(clock);
+    let clock = Arc::new(simulated_clock(&dir, start, || default_start(&calendar))?);
     let signing_key = load_or_create_signing_key(&dir.signing_key())
         .with_context(|| format!("cannot read or create {}", dir.signing_key().display()))?;
     let documents = Arc::new(FolderDocumentStore::new(
@@ -171,7 +237,7 @@ pub fn embedded_app(
     Ok(Embedded {
         app: Arc::new(app),
         clock,
-        documents,
-        outbox: dir.outbox(),
+        documents: Some(documents),
+        outbox: Some(dir.outbox()),
     })
 }

@@ -88,7 +88,7 @@ impl Mailer for SesMailer {
             .client
             .send_email()
             .source(&self.sender)
-            .destination(Destination::builder().to_addresses(&email.to).build())
+            .destination(Destination::builder().to_addresses(ascii_address(&email.to)).build())
             .message(message)
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
@@ -138,5 +138,27 @@ mod tests {
             map_error(service_error(other)),
             MailError::Unavailable(_)
         ));
+    }
+}
+
+/// SES takes internationalised domains only in their ASCII (punycode) form.
+fn ascii_address(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{ascii}"),
+            Err(_) => address.to_owned(),
+        },
+        _ => address.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::ascii_address;
+
+    #[test]
+    fn internationalised_domains_are_sent_as_punycode() {
+        assert_eq!(ascii_address("zoe@académie.fr"), "zoe@xn--acadmie-cya.fr");
+        assert_eq!(ascii_address("zoe@exemple.fr"), "zoe@exemple.fr");
     }
 }

@@ -37,6 +37,8 @@ pub enum EmailError {
     TooLong,
     #[error("L'adresse électronique n'est pas valide : vérifiez qu'elle a la forme nom@domaine.fr.")]
     Invalid,
+    #[error("La partie de l'adresse électronique avant « @ » ne peut contenir que des lettres sans accents, des chiffres et les signes . _ - + : les messageries ne savent pas toutes acheminer les autres.")]
+    NonAsciiLocalPart,
 }
 
 impl Email {
@@ -53,6 +55,11 @@ impl Email {
             .without_domain_literal();
         let parsed = email_address::EmailAddress::parse_with_options(trimmed, options)
             .map_err(|_| EmailError::Invalid)?;
+        // Mail providers (SES among them) only deliver to ASCII local parts;
+        // internationalised domains are fine (sent as punycode).
+        if !parsed.local_part().is_ascii() {
+            return Err(EmailError::NonAsciiLocalPart);
+        }
         // A deliverable personal address has a dotted domain ("nom@localhost" is not).
         let domain = parsed.domain();
         if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
@@ -217,10 +224,11 @@ mod tests {
 
     #[test]
     fn emails_are_parsed_and_compared_case_insensitively() {
-        let e = Email::parse("  Zoé.Martin@Exemple.FR ").unwrap();
-        assert_eq!(e.as_typed(), "Zoé.Martin@Exemple.FR");
-        assert_eq!(e.canonical(), "zoé.martin@exemple.fr");
+        let e = Email::parse("  Zoe.Martin@Exemple.FR ").unwrap();
+        assert_eq!(e.as_typed(), "Zoe.Martin@Exemple.FR");
+        assert_eq!(e.canonical(), "zoe.martin@exemple.fr");
         assert!(Email::parse("candidat@académie.fr").is_ok());
+        assert_eq!(Email::parse("zoé@exemple.fr"), Err(EmailError::NonAsciiLocalPart));
         for bad in ["", "nom", "nom@", "@domaine.fr", "a b@c.fr", "nom@localhost", "Nom <a@b.fr>"] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }

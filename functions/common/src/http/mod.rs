@@ -6,6 +6,7 @@ pub mod documents;
 pub mod inscription;
 pub mod json;
 pub mod openapi;
+pub mod portal;
 pub mod problem;
 pub mod reference;
 pub mod routes;
@@ -49,6 +50,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/inscription/pieces") => get(inscription::get_pieces),
         ("GET", "/inscription/confirmation.pdf") => get(documents::confirmation_pdf),
         ("POST", "/inscription/pieces/{kind}/uploads") => post(documents::create_upload),
+        ("GET", p) if portal::is_page(p) => get(portal::page),
+        ("GET", portal::ASSETS_ROUTE) => get(portal::asset),
         _ => return None,
     })
 }

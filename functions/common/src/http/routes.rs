@@ -40,6 +40,15 @@ pub struct Route {
     pub function: Function,
 }
 
+impl Route {
+    /// Whether the route serves the candidates' portal (an HTML page or its
+    /// assets) rather than the JSON API: such routes are not in the OpenAPI
+    /// document.
+    pub fn is_portal(&self) -> bool {
+        super::portal::is_portal_path(self.path)
+    }
+}
+
 const fn route(method: &'static str, path: &'static str, function: Function) -> Route {
     Route {
         method,
@@ -71,4 +80,14 @@ pub const ROUTES: &[Route] = &[
     // Documents.
     route("GET", "/inscription/confirmation.pdf", Function::Documents),
     route("POST", "/inscription/pieces/{kind}/uploads", Function::Documents),
+    // The candidates' portal (http/portal.rs), served by the auth function.
+    route("GET", "/", Function::Auth),
+    route("GET", "/signup", Function::Auth),
+    route("GET", "/activate", Function::Auth),
+    route("GET", "/login", Function::Auth),
+    route("GET", "/forgot-password", Function::Auth),
+    route("GET", "/reset-password", Function::Auth),
+    route("GET", "/m-inscrire", Function::Auth),
+    route("GET", "/mes-documents", Function::Auth),
+    route("GET", "/assets/{file}", Function::Auth),
 ];

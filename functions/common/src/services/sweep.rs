@@ -143,7 +143,8 @@ pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
     } else {
         false
     };
-    // Mail already queued is sent even when the jobs ran out of budget.
+    // The mails this run queued (held in memory), then the rest of the
+    // queue: earlier runs' leftovers, retries, admins' unsent mails.
     let mut pacer = Pacer::new(app.config.mail_rate_per_second);
     let (drained, queue_done) = mailqueue::drain(app, held, &mut budget, &mut pacer).await?;
     report.mails_sent = drained.sent;
@@ -218,7 +219,14 @@ async fn delete_expired_account(
     now: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> AppResult<bool> {
-    let mut account: AccountRecord = item.to_value()?;
+    let mut account: AccountRecord = match item.to_value() {
+        Ok(account) => account,
+        Err(e) => {
+            // One unreadable item must not stop every run: left for a human.
+            tracing::error!(error = %e, "unreadable account left alone");
+            return Ok(false);
+        }
+    };
     for _ in 0..MAX_RETRIES {
         let expired = account.status == AccountStatus::PendingActivation
             && !crate::domain::account::activation_in_time(account.activation_deadline, now);
@@ -264,7 +272,11 @@ async fn delete_expired_account(
                     serde_json::json!(account.account_id),
                 ),
             };
-            match app.store.transact(vec![delete_account, delete_guard]).await {
+            // The trace answers the old link with « expired » rather than « unknown ».
+            let trace = account.expired_trace()?;
+            let mut ops = vec![delete_account, delete_guard];
+            ops.extend(trace.clone());
+            match app.store.transact(ops).await {
                 Ok(()) => {
                     tracing::info!(account_id = %account.account_id, "unactivated account deleted after 48 hours");
                     return Ok(true);
@@ -276,7 +288,9 @@ async fn delete_expired_account(
                         key: account_key,
                         condition: still_pending,
                     };
-                    match app.store.transact(vec![alone]).await {
+                    let mut ops = vec![alone];
+                    ops.extend(trace);
+                    match app.store.transact(ops).await {
                         Ok(()) => return Ok(true),
                         Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {}
                         Err(e) => return Err(e.into()),

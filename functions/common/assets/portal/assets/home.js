@@ -1,0 +1,133 @@
+// The home page: for a visitor, how to register; for a candidate, the
+// account, the inscription's status, each deadline in Paris time with how
+// long remains (by the server's clock), and what is still missing.
+
+import { api, calendar, serverNow } from './api.js';
+import {
+  $, el, formatInstant, initChrome, INSCRIPTION_STATUS, untilClosing, untilOpening,
+} from './ui.js';
+
+const STATUS_TEXT = {
+  registered: 'Votre inscription est enregistrée.',
+  complete: 'Votre dossier est complet : toutes les pièces demandées ont été reçues. Le rectorat va les vérifier.',
+  validated: 'Le rectorat a validé toutes vos pièces : votre inscription est définitive.',
+  cancelled: "Votre inscription est annulée : votre confirmation signée et vos pièces justificatives n'ont pas toutes été reçues avant la date limite.",
+};
+
+function deadline(label, iso, now, kind) {
+  const relative = kind === 'opening' ? untilOpening(iso, now) : untilClosing(iso, now);
+  return el('li', {},
+    el('span', { class: 'deadline-label', text: `${label}\u00a0: ` }),
+    el('time', { datetime: iso, text: formatInstant(iso) }),
+    ` (heure de Paris) – ${relative}.`);
+}
+
+function diplomaLabel(catalogue, code) {
+  const diploma = catalogue.diplomas.find((d) => d.diploma === code);
+  return diploma ? diploma.label : code;
+}
+
+function specialtyLabel(catalogue, diplomaCode, code) {
+  const diploma = catalogue.diplomas.find((d) => d.diploma === diplomaCode);
+  const specialty = diploma && diploma.specialties.find((s) => s.code === code);
+  return specialty ? specialty.label : code;
+}
+
+function renderCalendar(cal, catalogue, now, only) {
+  const root = $('#calendar');
+  root.replaceChildren();
+  for (const d of cal.diplomas) {
+    if (only && d.diploma !== only) continue;
+    const section = el('div', { class: 'calendar-diploma' },
+      el('h3', { text: diplomaLabel(catalogue, d.diploma) }),
+      el('ul', { class: 'deadlines' },
+        Date.parse(d.registration.opens) > now
+          ? deadline('Ouverture des inscriptions', d.registration.opens, now, 'opening') : null,
+        deadline('Clôture des inscriptions', d.registration.closes, now, 'closing'),
+        Date.parse(d.documents.opens) > now
+          ? deadline('Ouverture du dépôt des documents', d.documents.opens, now, 'opening') : null,
+        deadline('Date limite de dépôt des documents', d.documents.closes, now, 'closing')));
+    root.append(section);
+  }
+  $('#calendar-section').hidden = false;
+}
+
+function renderInscription(ins, catalogue, now) {
+  const summary = $('#inscription-summary');
+  summary.replaceChildren(
+    el('dl', { class: 'facts' },
+      el('dt', { text: 'Diplôme' }), el('dd', { text: diplomaLabel(catalogue, ins.diploma) }),
+      el('dt', { text: 'Spécialité' }), el('dd', { text: specialtyLabel(catalogue, ins.diploma, ins.specialty) }),
+      el('dt', { text: 'État' }), el('dd', {}, el('span', { class: `badge status-${ins.status}`, text: INSCRIPTION_STATUS[ins.status] || ins.status })),
+      el('dt', { text: 'Dernier enregistrement' }), el('dd', { text: `${formatInstant(ins.updated_at)} (version ${ins.version})` })),
+    el('p', { text: STATUS_TEXT[ins.status] || '' }),
+    el('h3', { text: 'Mes dates limites' }),
+    el('ul', { class: 'deadlines' },
+      deadline('Fin des inscriptions et des modifications', ins.registration_closes, now, 'closing'),
+      Date.parse(ins.documents_opens) > now
+        ? deadline('Ouverture du dépôt des documents', ins.documents_opens, now, 'opening') : null,
+      deadline('Date limite de dépôt des documents', ins.documents_deadline, now, 'closing')),
+    el('p', {}, el('a', { href: '/m-inscrire', text: Date.parse(ins.registration_closes) > now ? 'Voir ou modifier mon inscription' : 'Voir mon inscription' })));
+
+  const todo = $('#todo');
+  const items = [];
+  if (ins.status === 'cancelled') {
+    items.push(el('li', { text: "Votre inscription est annulée : il n'y a plus rien à déposer pour cette session. Pour toute question, contactez la division des examens et concours du rectorat." }));
+  } else {
+    const open = ins.pieces.filter((p) => p.status === 'missing' || p.status === 'rejected');
+    if (ins.pieces.some((p) => p.kind === 'signed_confirmation' && p.status !== 'received' && p.status !== 'validated')) {
+      items.push(el('li', {}, 'Téléchargez votre ',
+        el('a', { href: '/mes-documents', text: "confirmation d'inscription" }),
+        ', vérifiez-la, datez-la et signez-la.'));
+    }
+    for (const piece of open) {
+      items.push(el('li', {},
+        el('strong', { text: piece.status === 'rejected' ? 'À déposer de nouveau' : 'À déposer' }),
+        `\u00a0: ${piece.label}`,
+        piece.reason ? el('span', { class: 'reason', text: ` – motif du refus\u00a0: ${piece.reason}` }) : null));
+    }
+    if (open.length) {
+      items.push(el('li', {}, el('a', { href: '/mes-documents', text: 'Déposer mes documents' })));
+    }
+  }
+  todo.replaceChildren(items.length
+    ? el('ul', { class: 'todo' }, items)
+    : el('p', { text: ins.status === 'validated'
+      ? 'Rien : votre inscription est définitive.'
+      : "Rien pour le moment : toutes vos pièces ont été reçues. Un courriel vous préviendra si l'une d'elles est refusée." }));
+}
+
+async function main() {
+  const [me, cal, catalogue] = await Promise.all([initChrome(), calendar(), api('GET', '/catalogue')]);
+  $('#loading').hidden = true;
+  if (!cal.ok || !catalogue.ok) {
+    const problem = (cal.ok ? catalogue : cal).problem;
+    $('#page-title').after(el('div', { class: 'error-summary', role: 'alert' }, el('h2', { text: problem.title }), el('p', { text: problem.detail })));
+    return;
+  }
+  const now = serverNow(cal.data);
+  if (!me) {
+    $('#page-title').textContent = 'Inscriptions aux examens professionnels';
+    $('#guest').hidden = false;
+    renderCalendar(cal.data, catalogue.data, now);
+    return;
+  }
+  $('#account-email').textContent = me.email;
+  const ins = await api('GET', '/inscription');
+  $('#dashboard').hidden = false;
+  if (ins.ok) {
+    renderInscription(ins.data, catalogue.data, now);
+    $('#calendar-section').hidden = true;
+  } else if (ins.problem.code === 'no_inscription') {
+    $('#inscription-summary').replaceChildren(el('p', { text: "Vous n'avez pas encore d'inscription pour cette session." }));
+    const open = cal.data.diplomas.filter((d) => d.registration.open);
+    $('#todo').replaceChildren(el('ul', { class: 'todo' },
+      el('li', {}, el('a', { href: '/m-inscrire', text: "Remplir le formulaire « M'inscrire »" }),
+        open.length ? ` – inscriptions ouvertes pour\u00a0: ${open.map((d) => diplomaLabel(catalogue.data, d.diploma)).join(', ')}.` : " – aucune inscription n'est ouverte en ce moment : consultez le calendrier ci-dessous.")));
+    renderCalendar(cal.data, catalogue.data, now);
+  } else {
+    $('#inscription-summary').replaceChildren(el('p', { text: ins.problem.detail }));
+  }
+}
+
+main();

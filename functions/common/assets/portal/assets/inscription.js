@@ -1,0 +1,381 @@
+// The inscription form: PUT /inscription with the version last read.
+
+import { api, calendar, serverNow } from './api.js';
+import { countries } from './countries.js';
+import {
+  $, $$, busy, clearErrors, el, formatInstant, initChrome, requireLogin, showNotice, showProblem,
+  untilClosing, untilOpening,
+} from './ui.js';
+
+const form = $('#inscription-form');
+const diploma = $('#f-diploma');
+const specialty = $('#f-specialty');
+const unitsBox = $('#acquis-units');
+const windowNote = $('#window-note');
+
+const state = {
+  catalogue: null,
+  calendar: null,
+  version: 0,
+  // The unit of each item of the last `acquis` sent, to place its errors.
+  sentUnits: [],
+};
+
+const KIND_LABEL = { professional: 'épreuve professionnelle', general: 'épreuve générale', optional: 'épreuve facultative' };
+
+function unitId(code) {
+  return code.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+function option(value, text, selected = false) {
+  return el('option', { value, selected }, text);
+}
+
+// ---------------------------------------------------------------------------
+// Lists that follow one another: diploma → specialty → units.
+
+function currentDiploma() {
+  return state.catalogue.diplomas.find((d) => d.diploma === diploma.value) || null;
+}
+
+function currentSpecialty() {
+  const d = currentDiploma();
+  return d ? d.specialties.find((s) => s.code === specialty.value) || null : null;
+}
+
+function fillSpecialties(selected) {
+  const d = currentDiploma();
+  specialty.replaceChildren(option('', d ? 'Choisissez une spécialité' : "Choisissez d'abord un diplôme"));
+  if (d) {
+    for (const s of d.specialties) specialty.append(option(s.code, s.label, s.code === selected));
+  }
+}
+
+/** The acquis typed so far, by unit code. */
+function acquisValues() {
+  const values = {};
+  for (const row of $$('fieldset.unit', unitsBox)) {
+    const code = row.dataset.unit;
+    values[code] = {
+      type: $('select', row).value,
+      grade: $('input[data-leaf="grade"]', row).value,
+      year: $('input[data-leaf="year"]', row).value,
+    };
+  }
+  return values;
+}
+
+function syncUnitRow(row) {
+  const type = $('select', row).value;
+  const gradeField = $('[data-leaf="grade"]', row).closest('.field');
+  const yearField = $('[data-leaf="year"]', row).closest('.field');
+  gradeField.hidden = type !== 'benefit';
+  yearField.hidden = type === '';
+  $('.year-label', row).textContent = type === 'benefit'
+    ? 'Année de la session où la note a été obtenue'
+    : "Année d'obtention du diplôme ou du titre";
+}
+
+function renderUnits(values = acquisValues()) {
+  const s = currentSpecialty();
+  unitsBox.replaceChildren();
+  $('#acquis-empty').hidden = Boolean(s);
+  if (!s) return;
+  for (const unit of s.units) {
+    const id = unitId(unit.code);
+    const v = values[unit.code] || { type: '', grade: '', year: '' };
+    const row = el('fieldset', { class: 'unit', id: `unit-${id}`, 'data-unit': unit.code },
+      el('legend', {}, el('span', { class: 'unit-code', text: unit.code }), ` ${unit.label}`,
+        el('span', { class: 'unit-kind', text: ` (${KIND_LABEL[unit.kind] || 'épreuve'})` })),
+      el('div', { class: 'unit-fields' },
+        el('div', { class: 'field' },
+          el('label', { for: `acq-${id}-type`, text: 'Acquis' }),
+          el('select', { id: `acq-${id}-type`, 'data-leaf': 'type' },
+            option('', 'Aucun', v.type === ''),
+            option('dispense', "Dispense d'épreuve", v.type === 'dispense'),
+            option('benefit', 'Bénéfice de note', v.type === 'benefit'))),
+        el('div', { class: 'field' },
+          el('label', { for: `acq-${id}-grade`, text: 'Note conservée, sur 20' }),
+          el('p', { class: 'hint', id: `acq-${id}-grade-hint`, text: 'De 10 à 20, par exemple 12,5.' }),
+          el('input', {
+            id: `acq-${id}-grade`, 'data-leaf': 'grade', type: 'text', inputmode: 'decimal', class: 'short',
+            autocomplete: 'off', value: v.grade, 'aria-describedby': `acq-${id}-grade-hint`,
+          })),
+        el('div', { class: 'field' },
+          el('label', { for: `acq-${id}-year`, class: 'year-label' }),
+          el('p', { class: 'hint', id: `acq-${id}-year-hint`, text: 'Quatre chiffres, par exemple 2019.' }),
+          el('input', {
+            id: `acq-${id}-year`, 'data-leaf': 'year', type: 'text', inputmode: 'numeric', class: 'short',
+            autocomplete: 'off', value: v.year, 'aria-describedby': `acq-${id}-year-hint`,
+          }))));
+    unitsBox.append(row);
+    syncUnitRow(row);
+  }
+}
+
+unitsBox.addEventListener('change', (event) => {
+  if (event.target.matches('select[data-leaf="type"]')) syncUnitRow(event.target.closest('fieldset.unit'));
+});
+
+// ---------------------------------------------------------------------------
+// The registration window of the chosen diploma.
+
+function renderWindow() {
+  windowNote.replaceChildren();
+  const d = state.calendar && state.calendar.diplomas.find((x) => x.diploma === diploma.value);
+  if (!d) return;
+  const now = serverNow(state.calendar);
+  const { opens, closes } = d.registration;
+  const label = currentDiploma().label.toLowerCase();
+  let text;
+  let kind = 'info';
+  if (Date.parse(opens) > now) {
+    text = `Les inscriptions au ${label} ouvriront le ${formatInstant(opens)} (heure de Paris), ${untilOpening(opens, now)}.`;
+    kind = 'warning';
+  } else if (Date.parse(closes) > now) {
+    text = `Les inscriptions au ${label} sont ouvertes jusqu'au ${formatInstant(closes)} (heure de Paris) : ${untilClosing(closes, now)}.`;
+  } else {
+    text = `Les inscriptions au ${label} sont closes depuis le ${formatInstant(closes)} (heure de Paris) : votre inscription ne peut plus être modifiée.`;
+    kind = 'warning';
+  }
+  windowNote.append(el('div', { class: `notice ${kind}` }, el('p', { text })));
+}
+
+diploma.addEventListener('change', () => {
+  fillSpecialties('');
+  renderUnits();
+  renderWindow();
+});
+specialty.addEventListener('change', () => renderUnits());
+
+// ---------------------------------------------------------------------------
+// Disability: the second question and the académie's link.
+
+function radioValue(name) {
+  const checked = form.querySelector(`input[name="${name}"]:checked`);
+  return checked ? checked.value === 'true' : null;
+}
+
+function setRadio(name, value) {
+  for (const input of $$(`input[name="${name}"]`, form)) {
+    input.checked = value !== null && value !== undefined && input.value === String(value);
+  }
+}
+
+function syncDisability() {
+  const declared = radioValue('disability.declared');
+  const existing = radioValue('disability.existing_accommodation');
+  $('#disability-existing').hidden = declared !== true;
+  $('#accommodation-new').hidden = !(declared === true && existing === false);
+  $('#accommodation-existing').hidden = !(declared === true && existing === true);
+}
+
+form.addEventListener('change', (event) => {
+  if (event.target.name && event.target.name.startsWith('disability.')) syncDisability();
+});
+
+// ---------------------------------------------------------------------------
+// Reading and writing the form.
+
+function field(name) {
+  return form.querySelector(`[name="${name}"]`);
+}
+
+function fill(ins) {
+  diploma.value = ins.diploma;
+  fillSpecialties(ins.specialty);
+  const id = ins.identity;
+  const values = {
+    'identity.last_name': id.last_name,
+    'identity.first_names': id.first_names,
+    'identity.birth_date': id.birth_date,
+    'identity.birth_place': id.birth_place,
+    'identity.nationality': id.nationality,
+    'identity.address.line1': id.address.line1,
+    'identity.address.line2': id.address.line2 || '',
+    'identity.address.postal_code': id.address.postal_code,
+    'identity.address.city': id.address.city,
+    'identity.address.country': id.address.country,
+    'identity.phone': id.phone,
+  };
+  for (const [name, value] of Object.entries(values)) field(name).value = value;
+  setRadio('disability.declared', ins.disability.declared);
+  setRadio('disability.existing_accommodation', ins.disability.declared ? ins.disability.existing_accommodation : null);
+  syncDisability();
+  const acquis = {};
+  for (const a of ins.acquis) {
+    acquis[a.unit] = {
+      type: a.type,
+      grade: a.grade === undefined || a.grade === null ? '' : String(a.grade).replace('.', ','),
+      year: String(a.year),
+    };
+  }
+  renderUnits(acquis);
+  renderWindow();
+  state.version = ins.version;
+}
+
+/** The body of PUT /inscription, and the errors found before sending it. */
+function read() {
+  const errors = [];
+  const text = (name) => field(name).value;
+  const address = {
+    line1: text('identity.address.line1'),
+    postal_code: text('identity.address.postal_code'),
+    city: text('identity.address.city'),
+    country: text('identity.address.country'),
+  };
+  if (text('identity.address.line2').trim()) address.line2 = text('identity.address.line2');
+  const disability = {};
+  const declared = radioValue('disability.declared');
+  if (declared !== null) disability.declared = declared;
+  if (declared === true) {
+    const existing = radioValue('disability.existing_accommodation');
+    if (existing !== null) disability.existing_accommodation = existing;
+  }
+  const acquis = [];
+  state.sentUnits = [];
+  for (const row of $$('fieldset.unit', unitsBox)) {
+    const type = $('select', row).value;
+    if (!type) continue;
+    const index = acquis.length;
+    const item = { unit: row.dataset.unit, type };
+    const gradeText = $('input[data-leaf="grade"]', row).value.trim();
+    const yearText = $('input[data-leaf="year"]', row).value.trim();
+    if (type === 'benefit' && gradeText) {
+      const grade = Number(gradeText.replace(',', '.'));
+      if (Number.isFinite(grade) && /^\d+([.,]\d+)?$/.test(gradeText)) item.grade = grade;
+      else errors.push({ field: `acquis[${index}].grade`, message: 'La note doit être un nombre, par exemple 12,5.' });
+    }
+    if (yearText) {
+      if (/^\d{4}$/.test(yearText)) item.year = Number(yearText);
+      else errors.push({ field: `acquis[${index}].year`, message: "Indiquez l'année sur quatre chiffres, par exemple 2019." });
+    }
+    acquis.push(item);
+    state.sentUnits.push(row.dataset.unit);
+  }
+  const body = {
+    diploma: diploma.value,
+    specialty: specialty.value,
+    identity: {
+      last_name: text('identity.last_name'),
+      first_names: text('identity.first_names'),
+      birth_date: text('identity.birth_date'),
+      birth_place: text('identity.birth_place'),
+      nationality: text('identity.nationality'),
+      address,
+      phone: text('identity.phone'),
+    },
+    disability,
+    acquis,
+    version: state.version,
+  };
+  return { body, errors };
+}
+
+/** The input or group an API field path names. */
+function resolve(path) {
+  const group = form.querySelector(`fieldset[data-field="${path}"]`);
+  if (group) return group.hidden ? null : group;
+  const acquis = /^acquis\[(\d+)\]\.(\w+)$/.exec(path);
+  if (acquis) {
+    const unit = state.sentUnits[Number(acquis[1])];
+    if (unit === undefined) return null;
+    const leaf = acquis[2] === 'unit' ? 'type' : acquis[2];
+    return document.getElementById(`acq-${unitId(unit)}-${leaf}`);
+  }
+  const input = field(path);
+  return input && input.type !== 'radio' ? input : null;
+}
+
+// ---------------------------------------------------------------------------
+// Loading and saving.
+
+async function load() {
+  const answer = await api('GET', '/inscription');
+  if (answer.ok) {
+    fill(answer.data);
+    return true;
+  }
+  if (answer.problem.code === 'no_inscription') {
+    state.version = 0;
+    return true;
+  }
+  showProblem(form, answer.problem);
+  return false;
+}
+
+function reloadButton() {
+  const button = el('button', { type: 'button', class: 'secondary', text: 'Recharger mon inscription' });
+  button.addEventListener('click', async () => {
+    clearErrors(form);
+    $$('.notice.success', form.parentNode).forEach((n) => n.remove());
+    if (await load()) {
+      showNotice(form, 'info', 'Inscription rechargée',
+        `Voici votre inscription telle qu'elle est enregistrée (version ${state.version}). Refaites vos changements, puis enregistrez.`);
+    }
+  });
+  return el('p', {}, button);
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearErrors(form);
+  $$('.notice.success, .notice.info:not(#accommodation-new):not(#accommodation-existing)', form.parentNode)
+    .filter((n) => !windowNote.contains(n))
+    .forEach((n) => n.remove());
+  const { body, errors } = read();
+  if (errors.length) {
+    showProblem(form, {
+      code: 'validation_failed',
+      title: 'Certaines informations sont invalides',
+      detail: 'Corrigez les informations signalées, puis enregistrez de nouveau.',
+      errors,
+    }, resolve);
+    return;
+  }
+  busy(form, async () => {
+    const answer = await api('PUT', '/inscription', body);
+    if (answer.ok) {
+      const created = answer.status === 201;
+      fill(answer.data);
+      showNotice(form, 'success',
+        created ? 'Votre inscription est enregistrée' : 'Vos modifications sont enregistrées',
+        `Version ${answer.data.version}, enregistrée le ${formatInstant(answer.data.updated_at)}. Vous pouvez la modifier jusqu'au ${formatInstant(answer.data.registration_closes)} (heure de Paris).`,
+        { extra: el('p', {}, 'Étape suivante : ', el('a', { href: '/mes-documents', text: "téléchargez votre confirmation d'inscription et déposez vos documents" }), '.') });
+      return;
+    }
+    const problem = answer.problem;
+    const summary = showProblem(form, problem, resolve);
+    if (problem.code === 'version_conflict') summary.append(reloadButton());
+    if (problem.code === 'unauthenticated') {
+      summary.append(el('p', {}, el('a', { href: '/login?next=%2Fm-inscrire', text: 'Se connecter de nouveau' })));
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+async function main() {
+  const me = await initChrome();
+  if (!requireLogin(me)) return;
+  const [catalogue, cal] = await Promise.all([api('GET', '/catalogue'), calendar()]);
+  $('#loading').hidden = true;
+  if (!catalogue.ok || !cal.ok) {
+    showProblem(form, (catalogue.ok ? cal : catalogue).problem);
+    return;
+  }
+  state.catalogue = catalogue.data;
+  state.calendar = cal.data;
+  for (const d of state.catalogue.diplomas) diploma.append(option(d.diploma, d.label));
+  for (const select of [field('identity.nationality'), field('identity.address.country')]) {
+    select.append(option('', 'Choisissez un pays'));
+    for (const c of countries()) select.append(option(c.code, c.name));
+  }
+  field('identity.address.country').value = 'FR';
+  form.hidden = false;
+  syncDisability();
+  await load();
+}
+
+main();

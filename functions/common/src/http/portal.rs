@@ -1,0 +1,513 @@
+//! The candidates' portal: French HTML pages, their stylesheet and their
+//! scripts, embedded in the binary at build time (nothing is read from disk or
+//! downloaded at run time) and served with strict security headers.
+//!
+//! The pages are static: one layout (`assets/portal/layout.html`) around each
+//! page's `<main>`; their scripts (plain ES modules) call the JSON API with the
+//! `HttpOnly` session cookie that `POST /auth/login` sets, so no token is ever
+//! within reach of a script. Portal routes are in the route table (they are
+//! served by the auth function in AWS) but not in the OpenAPI document: see
+//! [`Route::is_portal`](super::routes::Route::is_portal).
+
+use std::sync::OnceLock;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{MatchedPath, Path, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::error::AppError;
+
+/// The route of every asset (`/assets/portal.css`, `/assets/home.js`, ...).
+pub const ASSETS_ROUTE: &str = "/assets/{file}";
+
+/// The origin presigned upload URLs point at, when it is not the portal's
+/// own (S3 in AWS): added to the pages' `connect-src`. Several origins may be
+/// given, separated by spaces.
+pub const UPLOAD_ORIGIN_ENV: &str = "EXAMREG_UPLOAD_ORIGIN";
+
+/// One page of the portal.
+pub struct Page {
+    /// Its path, as in the route table.
+    pub path: &'static str,
+    /// The `<title>`, before the site's name.
+    pub title: &'static str,
+    /// Its script, in [`ASSETS`].
+    pub script: &'static str,
+    /// The content of its `<main>`.
+    pub main: &'static str,
+}
+
+macro_rules! page {
+    ($path:literal, $title:literal, $name:literal) => {
+        Page {
+            path: $path,
+            title: $title,
+            script: concat!($name, ".js"),
+            main: include_str!(concat!("../../assets/portal/pages/", $name, ".html")),
+        }
+    };
+}
+
+/// Every page. The email links point at `/activate`, `/reset-password`,
+/// `/login`, `/forgot-password`, `/signup` and `/`; the names of the two
+/// others follow the notice's « m'inscrire » and « mes documents » (and do
+/// not collide with the API's `/inscription`).
+pub const PAGES: &[Page] = &[
+    page!("/", "Accueil", "home"),
+    page!("/signup", "Créer un compte", "signup"),
+    page!("/activate", "Activer mon compte", "activate"),
+    page!("/login", "Se connecter", "login"),
+    page!("/forgot-password", "Mot de passe oublié", "forgot-password"),
+    page!(
+        "/reset-password",
+        "Choisir un nouveau mot de passe",
+        "reset-password"
+    ),
+    page!("/m-inscrire", "M'inscrire", "inscription"),
+    page!("/mes-documents", "Mes documents", "documents"),
+];
+
+/// One file under `/assets/`.
+pub struct Asset {
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub bytes: &'static [u8],
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("../../assets/portal/assets/", $name)),
+        }
+    };
+}
+
+pub const ASSETS: &[Asset] = &[
+    asset!("portal.css", "text/css; charset=utf-8"),
+    asset!("api.js", JS),
+    asset!("ui.js", JS),
+    asset!("countries.js", JS),
+    asset!("home.js", JS),
+    asset!("signup.js", JS),
+    asset!("activate.js", JS),
+    asset!("login.js", JS),
+    asset!("forgot-password.js", JS),
+    asset!("reset-password.js", JS),
+    asset!("inscription.js", JS),
+    asset!("documents.js", JS),
+];
+
+const LAYOUT: &str = include_str!("../../assets/portal/layout.html");
+
+/// Whether `path` (a route of the table) is one of the portal's pages.
+pub fn is_page(path: &str) -> bool {
+    PAGES.iter().any(|p| p.path == path)
+}
+
+/// Whether `path` (a route of the table) belongs to the portal: a page or
+/// its assets.
+pub fn is_portal_path(path: &str) -> bool {
+    path == ASSETS_ROUTE || is_page(path)
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// « d'Aix-Marseille », « de Nice »: the académie's name after « de ».
+fn de(name: &str) -> String {
+    let elided = name
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUYÉÈÊÂÎÔaeiouyéèêâîô".contains(c));
+    if elided {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
+/// The page in its layout: the navigation link to the page itself is marked
+/// `aria-current="page"`.
+pub fn render(page: &Page, academie: &str, session: &str) -> String {
+    let current = format!("data-nav=\"{}\"", page.path);
+    LAYOUT
+        .replace("{{title}}", page.title)
+        .replace("{{script}}", page.script)
+        .replace("{{main}}", page.main)
+        .replace(&current, &format!("{current} aria-current=\"page\""))
+        .replace("{{de_academie}}", &escape_html(&de(academie)))
+        .replace("{{academie}}", &escape_html(academie))
+        .replace("{{session}}", &escape_html(session))
+}
+
+/// The Content-Security-Policy of the portal: nothing inline, nothing from
+/// elsewhere except uploads to the presigned URLs' origin.
+pub fn content_security_policy(upload_origins: &str) -> String {
+    let mut connect = String::from("'self'");
+    for origin in upload_origins.split_whitespace() {
+        // An origin, nothing that could end the directive or the header.
+        let plausible = origin.starts_with("https://") || origin.starts_with("http://");
+        if plausible && !origin.contains([';', ',', '\'', '"']) {
+            connect.push(' ');
+            connect.push_str(origin.trim_end_matches('/'));
+        }
+    }
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src {connect}; object-src 'none'; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// Where uploads go, from the environment: `EXAMREG_UPLOAD_ORIGIN` if set;
+/// else, in AWS (a bucket is configured), S3's presigned URLs' hosts; else
+/// (the local runner) the portal's own origin only.
+fn upload_origins() -> String {
+    match std::env::var(UPLOAD_ORIGIN_ENV) {
+        Ok(origins) if !origins.trim().is_empty() => origins,
+        _ if std::env::var_os("EXAMREG_BUCKET").is_some() => "https://*.amazonaws.com".into(),
+        _ => String::new(),
+    }
+}
+
+fn csp_header() -> HeaderValue {
+    static CSP: OnceLock<HeaderValue> = OnceLock::new();
+    CSP.get_or_init(|| {
+        HeaderValue::from_str(&content_security_policy(&upload_origins()))
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+    })
+    .clone()
+}
+
+/// The security headers of every portal answer.
+fn secure(mut response: Response, https: bool) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp_header());
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Links carry tokens (activation, password reset): never leak them.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}
+
+/// `GET` of a page (which one comes from the matched route).
+pub async fn page(State(app): State<AppState>, matched: Option<MatchedPath>) -> Response {
+    let path = matched.as_ref().map(MatchedPath::as_str).unwrap_or("/");
+    let Some(page) = PAGES.iter().find(|p| p.path == path) else {
+        return not_found();
+    };
+    let html = render(page, &app.calendar.academie, &app.calendar.session);
+    let response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        html,
+    )
+        .into_response();
+    secure(response, app.config.secure_cookies)
+}
+
+/// The strong validator of each asset, computed once.
+fn etag(index: usize) -> &'static str {
+    static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
+    let etags = ETAGS.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                let digest = Sha256::digest(a.bytes);
+                format!("\"{}\"", hex::encode(&digest[..12]))
+            })
+            .collect()
+    });
+    etags.get(index).map(String::as_str).unwrap_or("\"\"")
+}
+
+/// `GET /assets/{file}`: revalidated on each use (`no-cache` with an ETag),
+/// so a new deployment is picked up at once and an unchanged file costs a 304.
+pub async fn asset(
+    State(app): State<AppState>,
+    file: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let name = file.map(|Path(f)| f).unwrap_or_default();
+    let Some((index, asset)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
+        return not_found();
+    };
+    let etag = etag(index);
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let common = [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (
+            header::ETAG,
+            HeaderValue::from_str(etag).unwrap_or_else(|_| HeaderValue::from_static("\"\"")),
+        ),
+    ];
+    let response = if fresh {
+        (StatusCode::NOT_MODIFIED, common).into_response()
+    } else {
+        (
+            common,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            )],
+            asset.bytes,
+        )
+            .into_response()
+    };
+    secure(response, app.config.secure_cookies)
+}
+
+fn not_found() -> Response {
+    AppError::refused(
+        404,
+        "not_found",
+        "Page introuvable",
+        "Cette adresse ne correspond à aucune page ni à aucun service.",
+    )
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::routes::{Function, ROUTES};
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    fn app(dir: &std::path::Path) -> AppState {
+        let start = "2021-10-26T08:00:00Z".parse().ok();
+        crate::bootstrap::embedded_app(
+            dir,
+            "http://127.0.0.1:3000",
+            start,
+            |c| c.first_opening(),
+            "2022",
+        )
+        .expect("embedded app")
+        .app
+    }
+
+    async fn get(
+        router: &axum::Router,
+        path: &str,
+        extra: Option<(&str, &str)>,
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = Request::get(path);
+        if let Some((name, value)) = extra {
+            request = request.header(name, value);
+        }
+        let response = router
+            .clone()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (status, headers, body.to_vec())
+    }
+
+    #[test]
+    fn every_page_is_french_with_one_h1_and_nothing_inline() {
+        for page in PAGES {
+            let html = render(page, "Aix-Marseille", "2022");
+            let p = page.path;
+            assert!(html.starts_with("<!DOCTYPE html>"), "{p}");
+            assert!(html.contains("<html lang=\"fr\">"), "{p}");
+            assert_eq!(html.matches("<h1").count(), 1, "{p}: one h1");
+            assert_eq!(html.matches("<main").count(), 1, "{p}: one main");
+            assert!(!html.contains("{{"), "{p}: a placeholder is left");
+            assert!(!html.contains(" style="), "{p}: inline style");
+            assert!(!html.contains("<style"), "{p}: inline style");
+            assert!(!html.contains(" onclick="), "{p}: inline handler");
+            assert!(!html.contains(" onsubmit="), "{p}: inline handler");
+            assert!(!html.contains(" onchange="), "{p}: inline handler");
+            let scripts = html.matches("<script").count();
+            let external = html
+                .matches("<script type=\"module\" src=\"/assets/")
+                .count();
+            assert_eq!(scripts, external, "{p}: every script is an external module");
+            assert!(
+                ASSETS.iter().any(|a| a.name == page.script),
+                "{p}: its script {} is an asset",
+                page.script
+            );
+            if p != "/" {
+                assert!(
+                    html.contains(&format!("data-nav=\"{p}\" aria-current=\"page\""))
+                        || !html.contains(&format!("data-nav=\"{p}\"")),
+                    "{p}: the current link is marked"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_academie_is_named_in_good_french() {
+        assert_eq!(de("Aix-Marseille"), "d'Aix-Marseille");
+        assert_eq!(de("Nice"), "de Nice");
+        assert_eq!(de("Orléans-Tours"), "d'Orléans-Tours");
+    }
+
+    #[test]
+    fn every_module_imported_is_an_asset() {
+        for asset in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+            let text = std::str::from_utf8(asset.bytes).expect("UTF-8");
+            assert!(
+                !text.contains("from \"") && !text.contains("import(\""),
+                "{}: quote imports with '",
+                asset.name
+            );
+            for (at, _) in text.match_indices(" from '") {
+                let rest = &text[at + 7..];
+                let name = &rest[..rest.find('\'').expect("closing quote")];
+                let name = name.strip_prefix("./").unwrap_or_else(|| {
+                    panic!(
+                        "{} imports {name}: only ./ modules of the portal",
+                        asset.name
+                    )
+                });
+                assert!(
+                    ASSETS.iter().any(|a| a.name == name),
+                    "{} imports {name}, which is not an asset",
+                    asset.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_only_the_upload_origins_given() {
+        let local = content_security_policy("");
+        assert!(local.contains("connect-src 'self';"));
+        assert!(local.contains("script-src 'self';"));
+        assert!(local.contains("frame-ancestors 'none'"));
+        assert!(!local.contains("unsafe"));
+        let aws = content_security_policy("https://b.s3.eu-west-3.amazonaws.com/ bad;x");
+        assert!(aws.contains("connect-src 'self' https://b.s3.eu-west-3.amazonaws.com;"));
+        assert!(!aws.contains("bad"));
+    }
+
+    #[test]
+    fn portal_routes_are_on_the_auth_function_and_out_of_the_openapi_document() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&crate::http::openapi::document_json()).expect("JSON");
+        let paths = doc["paths"].as_object().expect("paths");
+        for page in PAGES {
+            assert!(
+                ROUTES
+                    .iter()
+                    .any(|r| r.method == "GET" && r.path == page.path && r.is_portal()),
+                "{} is in ROUTES",
+                page.path
+            );
+        }
+        for route in ROUTES {
+            if route.is_portal() {
+                assert_eq!(route.function, Function::Auth, "{}", route.path);
+                assert_eq!(route.method, "GET", "{}", route.path);
+                assert!(!paths.contains_key(route.path), "{} documented", route.path);
+            } else {
+                assert!(
+                    paths.contains_key(route.path),
+                    "{} undocumented",
+                    route.path
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_and_assets_are_served_with_strict_headers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let router = crate::http::router(app(dir.path()), &[Function::Auth]);
+        for page in PAGES {
+            let (status, headers, body) = get(&router, page.path, None).await;
+            assert_eq!(status, StatusCode::OK, "{}", page.path);
+            assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+            let csp = headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .expect("CSP");
+            assert!(csp.contains("default-src 'self'") && csp.contains("base-uri 'none'"));
+            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+            assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+            let html = String::from_utf8(body).expect("UTF-8");
+            assert!(html.contains("Aix-Marseille"), "{}", page.path);
+        }
+
+        let (status, headers, body) = get(&router, "/assets/portal.css", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
+        assert!(!body.is_empty());
+        let etag = headers[header::ETAG].to_str().expect("ETag").to_owned();
+        let (status, _, body) = get(
+            &router,
+            "/assets/portal.css",
+            Some(("if-none-match", &etag)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        assert!(body.is_empty());
+
+        let (status, headers, _) = get(&router, "/assets/home.js", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], JS);
+
+        let (status, headers, _) = get(&router, "/assets/nope.js", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+        let (status, _, _) = get(&router, "/assets/..%2Fportal.rs", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}

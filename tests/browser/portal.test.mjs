@@ -1,0 +1,566 @@
+// The candidate portal in a real browser: Debian's headless Chromium driven by
+// playwright-core, against the local runner (target/debug/examreg), with
+// axe-core (WCAG 2.1 A and AA rules) on every page and screenshots of each
+// page at desktop and phone widths in tests/browser/screenshots/.
+//
+//   node --test portal.test.mjs      (tests/browser/run.sh does it all)
+//
+// Environment: EXAMREG_BIN (default target/debug/examreg), CHROMIUM_PATH
+// (default /usr/bin/chromium).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const BIN = process.env.EXAMREG_BIN || path.join(ROOT, 'target', 'debug', 'examreg');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = path.join(HERE, 'screenshots');
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const PASSWORD = 'une phrase de passe assez longue 42';
+// Both windows of the Bac Pro are open on 26 October 2021 (10:00 in Paris);
+// the BP's documents window opens on 8 November.
+const START = '2021-10-26T08:00:00Z';
+
+// ---------------------------------------------------------------------------
+// Fixtures, made here: a tiny PDF and a 1×1 PNG.
+
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+// ---------------------------------------------------------------------------
+// The local runner.
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRunner(now) {
+  assert.ok(fs.existsSync(BIN), `${BIN} is missing: run cargo build first (run.sh does)`);
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-browser-'));
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--now', now], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the runner exited: ${log}`);
+    try {
+      const response = await fetch(`${base}/health`);
+      if (response.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`the runner did not answer in 30 s: ${log}`);
+    await new Promise((r) => { setTimeout(r, 100); });
+  }
+  return {
+    base,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => { child.once('exit', r); });
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    async json(method, p, body) {
+      const response = await fetch(`${base}${p}`, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    async setClock(instant) {
+      const answer = await this.json('POST', '/_local/clock', { set: instant });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    },
+    /** The last link to `pagePath` emailed to `to`. */
+    async emailedLink(to, pagePath) {
+      const { body } = await this.json('GET', '/_local/outbox');
+      const pattern = new RegExp(`https?://[^\\s"<>]+${pagePath}\\?token=[^\\s"<>]+`);
+      const mails = body.filter((m) => m.to === to && pattern.test(m.text));
+      assert.ok(mails.length, `no email to ${to} with a ${pagePath} link`);
+      return pattern.exec(mails[mails.length - 1].text)[0];
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The browser: a persistent context on a fresh profile for each journey.
+
+const profiles = [];
+
+async function openBrowser() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-chromium-'));
+  profiles.push(profile);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: DESKTOP,
+    locale: 'fr-FR',
+    // Dates must show in Paris time whatever the machine's zone.
+    timezoneId: 'America/New_York',
+    acceptDownloads: true,
+  });
+  context.setDefaultTimeout(15000);
+  return context;
+}
+
+/** Fails the test on any script error or CSP violation in the page. */
+function watch(page) {
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+  page.problems = problems;
+  return page;
+}
+
+async function newPage(context) {
+  return watch(await context.newPage());
+}
+
+function assertClean(page) {
+  assert.deepEqual(page.problems, [], `problems in ${page.url()}`);
+}
+
+/** axe-core on the page as it is now: no WCAG 2.1 A/AA violation. */
+async function axe(page, name) {
+  // Evaluated through the DevTools protocol: the page's CSP does not apply.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+    }));
+  }, WCAG_TAGS);
+  assert.deepEqual(violations, [], `axe found violations on ${name}:\n${JSON.stringify(violations, null, 2)}`);
+}
+
+const checked = [];
+
+/**
+ * The page as it is: French, one h1, no axe violation, no horizontal scroll
+ * at phone widths (nor at 320 px, what 200 % zoom of 640 px gives), and
+ * screenshots at desktop and phone widths.
+ */
+async function check(page, name) {
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr', name);
+  assert.equal(await page.locator('h1').count(), 1, `${name}: one h1`);
+  await axe(page, name);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  for (const size of [PHONE, { width: 320, height: 640 }]) {
+    await page.setViewportSize(size);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow} px at ${size.width} px`);
+    if (size === PHONE) {
+      await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
+      await axe(page, `${name} (phone)`);
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  assertClean(page);
+  checked.push(name);
+}
+
+async function focusedElement(page) {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    return { tag: e.tagName, id: e.id, className: e.className, text: e.textContent.trim().slice(0, 200) };
+  });
+}
+
+/** The field's error is shown next to it and announced with it. */
+async function assertFieldError(page, inputId, pattern) {
+  const error = page.locator(`#${inputId}-error`);
+  await error.waitFor();
+  assert.match(await error.innerText(), pattern);
+  const input = page.locator(`#${inputId}`);
+  const describedBy = (await input.getAttribute('aria-describedby')) || '';
+  assert.ok(describedBy.split(' ').includes(`${inputId}-error`), `#${inputId} is described by its error`);
+}
+
+async function assertSummaryFocused(page, pattern) {
+  const summary = page.locator('.error-summary');
+  await summary.waitFor();
+  const focused = await focusedElement(page);
+  assert.match(focused.className, /error-summary/, 'the focus moves to the error summary');
+  assert.match(focused.text, pattern);
+}
+
+async function fillIdentity(page, { diploma, specialty, phone = '06 12 34 56 78' }) {
+  await page.getByLabel('Diplôme', { exact: true }).selectOption(diploma);
+  await page.getByLabel('Spécialité').selectOption(specialty);
+  await page.getByLabel('Nom de famille').fill('N’Diaye-Durand');
+  await page.getByLabel('Prénoms').fill('Zoé Anaïs');
+  await page.getByLabel('Date de naissance').fill('2004-05-17');
+  await page.getByLabel('Lieu de naissance').fill('Marseille');
+  await page.getByLabel('Nationalité').selectOption('FR');
+  await page.getByLabel('Adresse', { exact: true }).fill('12 rue de la République');
+  await page.getByLabel('Code postal').fill('13001');
+  await page.getByLabel('Commune').fill('Marseille');
+  await page.getByLabel('Pays').selectOption('FR');
+  await page.getByLabel('Téléphone').fill(phone);
+}
+
+async function login(page, base, email, password = PASSWORD) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${base}/`);
+}
+
+async function signupByApi(runner, email) {
+  const signup = await runner.json('POST', '/auth/signup', { email, password: PASSWORD });
+  assert.equal(signup.status, 202);
+  const link = await runner.emailedLink(email, '/activate');
+  const token = new URL(link).searchParams.get('token');
+  assert.equal((await runner.json('POST', '/auth/activate', { token })).status, 200);
+}
+
+// ---------------------------------------------------------------------------
+
+after(() => {
+  for (const profile of profiles) fs.rmSync(profile, { recursive: true, force: true });
+  if (checked.length) console.log(`# screenshots of ${checked.length} page states in ${SHOTS}`);
+});
+
+describe('journey 1: from sign-up to a complete inscription', () => {
+  let runner;
+  let context;
+  const email = 'zoe.ndiaye@example.fr';
+
+  before(async () => {
+    runner = await startRunner(START);
+    context = await openBrowser();
+  });
+  after(async () => {
+    await context?.close();
+    await runner?.stop();
+  });
+
+  test('the whole journey', async () => {
+    const base = runner.base;
+    const page = await newPage(context);
+
+    // A visitor: how to register, the calendar.
+    await page.goto(`${base}/`);
+    await page.locator('#guest').waitFor();
+    assert.match(await page.locator('h1').innerText(), /Inscriptions aux examens professionnels/);
+    assert.match(await page.locator('#calendar').innerText(), /heure de Paris/);
+    // The first Tab reaches the skip link.
+    await page.keyboard.press('Tab');
+    assert.equal((await focusedElement(page)).text, 'Aller au contenu');
+    await check(page, 'home-visitor');
+
+    // Sign-up: errors next to their fields, then success.
+    await page.getByRole('link', { name: 'Créer un compte' }).first().click();
+    await page.waitForURL(`${base}/signup`);
+    await check(page, 'signup');
+    await page.getByLabel('Adresse électronique').fill('pas-une-adresse');
+    await page.getByLabel('Mot de passe', { exact: true }).fill('court');
+    await page.getByLabel('Confirmez le mot de passe').fill('court');
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await assertSummaryFocused(page, /Informations à corriger/);
+    await assertFieldError(page, 'f-email', /adresse électronique n'est pas valide/);
+    await assertFieldError(page, 'f-password', /12 caractères/);
+    await check(page, 'signup-errors');
+    await page.getByLabel('Adresse électronique').fill(email);
+    await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Confirmez le mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Créer mon compte' }).click();
+    await page.locator('#signup-done').waitFor();
+    assert.match((await focusedElement(page)).text, /Vérifiez votre messagerie/);
+    await check(page, 'signup-done');
+
+    // Activation from the emailed link; the token leaves the address bar.
+    const activation = await runner.emailedLink(email, '/activate');
+    await page.goto(activation);
+    await page.locator('#activate-done').waitFor();
+    assert.equal(new URL(page.url()).search, '');
+    await check(page, 'activate');
+
+    // Login.
+    await page.getByRole('link', { name: 'Se connecter' }).last().click();
+    await page.waitForURL(`${base}/login`);
+    await check(page, 'login');
+    await page.getByLabel('Adresse électronique').fill(email);
+    await page.getByLabel('Mot de passe').fill('pas le bon mot de passe');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await assertSummaryFocused(page, /Identifiants incorrects/);
+    await check(page, 'login-error');
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL(`${base}/`);
+    await page.locator('#dashboard').waitFor();
+    assert.equal(await page.locator('#account-email').innerText(), email);
+    assert.match(await page.locator('#todo').innerText(), /M'inscrire/);
+    // No token for scripts: the session cookie is HttpOnly.
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    await check(page, 'home-no-inscription');
+
+    // The inscription form: every error at once, next to its field.
+    await page.getByRole('link', { name: "M'inscrire", exact: true }).click();
+    await page.waitForURL(`${base}/m-inscrire`);
+    await page.locator('#inscription-form').waitFor();
+    await check(page, 'inscription-new');
+    await page.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await assertSummaryFocused(page, /Certaines informations sont invalides/);
+    await assertFieldError(page, 'f-diploma', /diplôme/i);
+    await assertFieldError(page, 'f-last_name', /nom/i);
+    assert.equal(await page.locator('#f-last_name').getAttribute('aria-invalid'), 'true');
+    assert.ok(await page.locator('#disability-declared-error').isVisible());
+    await check(page, 'inscription-errors');
+    // A link of the summary takes the focus to its field.
+    await page.locator('.error-summary a', { hasText: /nom de famille/ }).click();
+    assert.equal((await focusedElement(page)).id, 'f-last_name');
+
+    await fillIdentity(page, { diploma: 'BAC_PRO', specialty: 'MCV_A' });
+    // Disability: the académie's link when an accommodation is to be asked for.
+    await page.getByRole('radio', { name: 'Oui', exact: true }).check();
+    await page.getByRole('radio', { name: /je souhaite en demander un/ }).check();
+    const amex = page.getByRole('link', { name: /demande d'aménagement/ });
+    assert.equal(await amex.getAttribute('href'), 'https://appli.ac-aix-marseille.fr/amex/');
+    await page.getByRole('radio', { name: /j'ai déjà une notification/ }).check();
+    assert.ok(!(await amex.isVisible()));
+    // An acquis: a grade kept from an earlier session.
+    const unit = page.locator('fieldset.unit[data-unit="E11"]');
+    await unit.getByLabel('Acquis').selectOption('benefit');
+    await unit.getByLabel('Note conservée, sur 20').fill('12,5');
+    await unit.getByLabel('Année de la session où la note a été obtenue').fill('2020');
+    await page.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await page.locator('.notice.success').waitFor();
+    assert.match((await focusedElement(page)).text, /Votre inscription est enregistrée.*Version 1/s);
+    await check(page, 'inscription-saved');
+
+    // Documents: the PDF, then every required piece.
+    await page.getByRole('link', { name: 'Mes documents' }).click();
+    await page.waitForURL(`${base}/mes-documents`);
+    await page.locator('#documents').waitFor();
+    await check(page, 'documents');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Télécharger ma confirmation d'inscription/ }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^confirmation-inscription-2022-v1\.pdf$/);
+    const pdf = fs.readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+
+    const kinds = await page.locator('li.piece').evaluateAll((items) => items.map((i) => i.dataset.kind));
+    assert.deepEqual(kinds, ['signed_confirmation', 'identity_document', 'jdc_certificate', 'accommodation_notice', 'acquis_proof']);
+    for (const [i, kind] of kinds.entries()) {
+      const piece = page.locator(`li.piece[data-kind="${kind}"]`);
+      const file = i % 2 === 0
+        ? { name: `${kind}.pdf`, mimeType: 'application/pdf', buffer: PDF }
+        : { name: `${kind}.png`, mimeType: 'image/png', buffer: PNG };
+      await piece.locator('input[type="file"]').setInputFiles(file);
+      await piece.getByRole('button', { name: 'Déposer ce fichier' }).click();
+      await piece.locator('.success-text').waitFor();
+      assert.equal(await piece.locator('.badge').getAttribute('data-status'), 'received');
+      assert.equal(await piece.locator('progress').getAttribute('value'), '100');
+    }
+    assert.equal(await page.locator('#inscription-status').getAttribute('data-status'), 'complete');
+    await check(page, 'documents-complete');
+
+    // Home: the status and the deadlines, in Paris time with what remains.
+    await page.getByRole('link', { name: 'Accueil' }).click();
+    await page.locator('#dashboard').waitFor();
+    const summary = await page.locator('#inscription-summary').innerText();
+    assert.match(summary, /Complète/);
+    // 31 October 2021, 23:59 in Paris although the browser is in New York.
+    assert.match(summary, /dimanche 31 octobre 2021 à 23:59 \(heure de Paris\) – il reste 5\sjours et \d+\sheures/);
+    assert.match(await page.locator('#todo').innerText(), /Rien pour le moment/);
+    await check(page, 'home-complete');
+
+    // Logout: the pages that need a session send to the login page.
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(`${base}/login?logout=1`);
+    await page.goto(`${base}/mes-documents`);
+    await page.waitForURL(`${base}/login?next=%2Fmes-documents`);
+    assertClean(page);
+  });
+
+  test('a forgotten password', async () => {
+    const base = runner.base;
+    const page = await newPage(context);
+    await page.goto(`${base}/login`);
+    await page.getByRole('link', { name: 'Mot de passe oublié ?' }).click();
+    await page.waitForURL(`${base}/forgot-password`);
+    await check(page, 'forgot-password');
+    await page.getByLabel('Adresse électronique').fill(email);
+    await page.getByRole('button', { name: 'Recevoir le lien' }).click();
+    await page.locator('#forgot-done').waitFor();
+    await check(page, 'forgot-password-done');
+
+    const link = await runner.emailedLink(email, '/reset-password');
+    await page.goto(link);
+    assert.equal(new URL(page.url()).search, '');
+    await check(page, 'reset-password');
+    const newPassword = 'un tout nouveau mot de passe 2021';
+    await page.getByLabel('Nouveau mot de passe', { exact: true }).fill(newPassword);
+    await page.getByLabel('Confirmez le nouveau mot de passe').fill('autre chose');
+    await page.getByRole('button', { name: 'Enregistrer le nouveau mot de passe' }).click();
+    await assertFieldError(page, 'f-password2', /pas identiques/);
+    await page.getByLabel('Confirmez le nouveau mot de passe').fill(newPassword);
+    await page.getByRole('button', { name: 'Enregistrer le nouveau mot de passe' }).click();
+    await page.locator('#reset-done').waitFor();
+    await check(page, 'reset-password-done');
+
+    // The same link cannot serve twice.
+    await page.goto(link);
+    await page.getByLabel('Nouveau mot de passe', { exact: true }).fill(newPassword);
+    await page.getByLabel('Confirmez le nouveau mot de passe').fill(newPassword);
+    await page.getByRole('button', { name: 'Enregistrer le nouveau mot de passe' }).click();
+    await assertSummaryFocused(page, /n'est pas valide ou a déjà servi/);
+
+    await login(page, base, email, newPassword);
+    assertClean(page);
+  });
+});
+
+describe('journey 2: conflicts and closed windows, shown to the candidate', () => {
+  let runner;
+  let context;
+  const email = 'sam.martin@example.fr';
+
+  before(async () => {
+    runner = await startRunner(START);
+    context = await openBrowser();
+  });
+  after(async () => {
+    await context?.close();
+    await runner?.stop();
+  });
+
+  test('the errors of a real session', async () => {
+    const base = runner.base;
+    await signupByApi(runner, email);
+    const first = await newPage(context);
+
+    // Login with the keyboard alone.
+    await first.goto(`${base}/login`);
+    for (let i = 0; i < 20 && (await focusedElement(first)).id !== 'f-email'; i += 1) {
+      await first.keyboard.press('Tab');
+    }
+    assert.equal((await focusedElement(first)).id, 'f-email');
+    await first.keyboard.type(email);
+    await first.keyboard.press('Tab');
+    await first.keyboard.type(PASSWORD);
+    await first.keyboard.press('Enter');
+    await first.waitForURL(`${base}/`);
+
+    // A BP inscription (its documents window opens on 8 November).
+    await first.goto(`${base}/m-inscrire`);
+    await first.locator('#inscription-form').waitFor();
+    const catalogue = (await runner.json('GET', '/catalogue')).body;
+    const bp = catalogue.diplomas.find((d) => d.diploma === 'BP').specialties[0].code;
+    await fillIdentity(first, { diploma: 'BP', specialty: bp });
+    await first.getByRole('radio', { name: 'Non', exact: true }).check();
+    // Wrong on the server's side: shown next to the field.
+    await first.getByLabel('Code postal').fill('1300');
+    await first.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await assertSummaryFocused(first, /Certaines informations sont invalides/);
+    await assertFieldError(first, 'f-postal_code', /5 chiffres/);
+    await first.getByLabel('Code postal').fill('13001');
+    await first.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await first.locator('.notice.success').waitFor();
+
+    // A second tab reads version 1; the first saves version 2 meanwhile.
+    const second = await newPage(context);
+    await second.goto(`${base}/m-inscrire`);
+    await second.locator('#inscription-form').waitFor();
+    await second.waitForLoadState('networkidle');
+    await first.getByLabel('Téléphone').fill('06 98 76 54 32');
+    await first.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await first.locator('.notice.success', { hasText: 'Version 2' }).waitFor();
+
+    await second.getByLabel('Commune').fill('Aix-en-Provence');
+    await second.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await assertSummaryFocused(second, /Inscription modifiée entre-temps/);
+    assert.equal(await second.locator('.error-summary').getAttribute('data-code'), 'version_conflict');
+    await check(second, 'inscription-conflict');
+    await second.getByRole('button', { name: 'Recharger mon inscription' }).click();
+    await second.locator('.notice.info', { hasText: 'version 2' }).waitFor();
+    assert.equal(await second.getByLabel('Téléphone').inputValue(), '+33698765432');
+    assert.equal(await second.getByLabel('Commune').inputValue(), 'Marseille');
+    await second.getByLabel('Commune').fill('Aix-en-Provence');
+    await second.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await second.locator('.notice.success', { hasText: 'Version 3' }).waitFor();
+
+    // Documents before their window: refused next to the file input.
+    await second.goto(`${base}/mes-documents`);
+    await second.locator('#documents').waitFor();
+    assert.match(await second.locator('#documents-window').innerText(), /ouvrira le lundi 8 novembre 2021 à 00:00/);
+    const piece = second.locator('li.piece[data-kind="identity_document"]');
+    await piece.locator('input[type="file"]').setInputFiles({ name: 'cni.png', mimeType: 'image/png', buffer: PNG });
+    await piece.getByRole('button', { name: 'Déposer ce fichier' }).click();
+    await assertFieldError(second, 'file-identity_document', /dépôt|documents/i);
+    assert.equal((await focusedElement(second)).id, 'file-identity_document');
+    // A file of a type that is not accepted: said before anything is sent.
+    await piece.locator('input[type="file"]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+    await piece.getByRole('button', { name: 'Déposer ce fichier' }).click();
+    await assertFieldError(second, 'file-identity_document', /PDF, JPEG ou PNG/);
+    await check(second, 'documents-closed');
+
+    // The home page while the inscription is registered.
+    await second.goto(`${base}/`);
+    await second.locator('#dashboard').waitFor();
+    assert.match(await second.locator('#todo').innerText(), /À déposer/);
+    await check(second, 'home-registered');
+
+    // The registration window closes (12 November for the BP).
+    await runner.setClock('2021-11-13T09:00:00Z');
+    await second.goto(`${base}/m-inscrire`);
+    await second.locator('#inscription-form').waitFor();
+    await second.waitForLoadState('networkidle');
+    assert.match(await second.locator('#window-note').innerText(), /sont closes depuis le vendredi 12 novembre 2021 à 23:59/);
+    await second.getByLabel('Téléphone').fill('06 11 22 33 44');
+    await second.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
+    await assertSummaryFocused(second, /Inscriptions fermées/);
+    assert.equal(await second.locator('.error-summary').getAttribute('data-code'), 'registration_closed');
+    await check(second, 'inscription-closed');
+    assertClean(first);
+  });
+});

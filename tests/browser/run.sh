@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The portal's browser tests: Debian's Chromium driven by playwright-core
+# (pinned in package-lock.json), against the local runner built here.
+# Installs what is missing (CI runs as root), then runs node's test runner.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT="$(cd ../.. && pwd)"
+
+CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM_PATH" ]; then
+    echo "installing Debian's chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+fi
+export CHROMIUM_PATH
+
+npm ci --no-audit --no-fund --loglevel=error
+
+export EXAMREG_BIN="${EXAMREG_BIN:-$ROOT/target/debug/examreg}"
+(cd "$ROOT" && cargo build --quiet -p examreg)
+
+rm -rf screenshots
+node --test --test-concurrency=1 --test-reporter=spec portal.test.mjs
