@@ -49,7 +49,9 @@ pub async fn serve(data_dir: &Path, session: &str, args: ServeArgs) -> anyhow::R
         .unwrap_or_else(|| format!("http://{}", args.addr));
     let embedded = Arc::new(match args.backend {
         Backend::Embedded => embedded_app(data_dir, &public_url, args.now, default_start, session)?,
-        Backend::Aws => local_aws_app(data_dir, &public_url, args.now, default_start, session).await?,
+        Backend::Aws => {
+            local_aws_app(data_dir, &public_url, args.now, default_start, session).await?
+        }
     });
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -165,7 +167,12 @@ async fn move_clock(
     StrictJson(body): StrictJson<ClockMove>,
 ) -> Result<Response, AppError> {
     let bad = |detail: &str| {
-        AppError::refused(422, "validation_failed", "Déplacement d'horloge invalide", detail)
+        AppError::refused(
+            422,
+            "validation_failed",
+            "Déplacement d'horloge invalide",
+            detail,
+        )
     };
     let now = match (body.set, body.advance.as_deref()) {
         (Some(instant), None) => embedded.clock.set(instant),
@@ -175,7 +182,11 @@ async fn move_clock(
             })?;
             embedded.clock.advance(by)
         }
-        _ => return Err(bad("Donnez soit « set » (un instant RFC 3339), soit « advance » (une durée).")),
+        _ => {
+            return Err(bad(
+                "Donnez soit « set » (un instant RFC 3339), soit « advance » (une durée).",
+            ))
+        }
     }
     .map_err(|e| AppError::Internal(e.to_string()))?;
     // Whatever fell due in the jump is done before answering.
@@ -195,7 +206,9 @@ async fn put_blob(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let documents = embedded.documents.as_ref().ok_or_else(embedded_only)?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     documents
         .verify_signed_put(
             &key,
@@ -206,7 +219,11 @@ async fn put_blob(
         )
         .map_err(|e| blob_refused(e.to_string()))?;
     documents
-        .put(&key, content_type.unwrap_or("application/octet-stream"), body)
+        .put(
+            &key,
+            content_type.unwrap_or("application/octet-stream"),
+            body,
+        )
         .await?;
     // S3 would now notify the documents check; locally it runs right here.
     services::documents::check_stored_object(&embedded.app, &key).await?;
@@ -220,7 +237,11 @@ async fn get_blob(
 ) -> Result<Response, AppError> {
     let documents = embedded.documents.as_ref().ok_or_else(embedded_only)?;
     documents
-        .verify_signed_get(&key, query.as_deref().unwrap_or_default(), embedded.app.now())
+        .verify_signed_get(
+            &key,
+            query.as_deref().unwrap_or_default(),
+            embedded.app.now(),
+        )
         .map_err(|e| blob_refused(e.to_string()))?;
     let bytes = documents
         .get(&key)
@@ -235,8 +256,13 @@ async fn get_blob(
 }
 
 /// `examreg admin '<json>'`: one admin event against the data directory.
-pub async fn admin(data_dir: &Path, session: &str, event: &str) -> anyhow::Result<serde_json::Value> {
-    let public_url = std::env::var("EXAMREG_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
+pub async fn admin(
+    data_dir: &Path,
+    session: &str,
+    event: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let public_url =
+        std::env::var("EXAMREG_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
     let embedded = embedded_app(data_dir, &public_url, None, default_start, session)?;
     let mut answer = services::admin::handle_json(&embedded.app, event).await;
     // An export lands in the data directory's documents: say where.

@@ -13,10 +13,19 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "examreg", version, about = "Inscriptions aux examens professionnels : le système complet en local")]
+#[command(
+    name = "examreg",
+    version,
+    about = "Inscriptions aux examens professionnels : le système complet en local"
+)]
 struct Cli {
     /// Where the database, the documents, the outbox and the clock live.
-    #[arg(long, global = true, env = "EXAMREG_DATA_DIR", default_value = "./.examreg")]
+    #[arg(
+        long,
+        global = true,
+        env = "EXAMREG_DATA_DIR",
+        default_value = "./.examreg"
+    )]
     data_dir: PathBuf,
     /// The session whose calendar is in force.
     #[arg(long, global = true, env = "EXAMREG_SESSION", default_value = "2022")]
@@ -79,7 +88,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => local::serve(&cli.data_dir, &cli.session, args).await,
         Some(Command::Admin { event }) => {
             let answer = local::admin(&cli.data_dir, &cli.session, &event).await?;
-            println!("{}", serde_json::to_string_pretty(&answer).context("printing the answer")?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).context("printing the answer")?
+            );
             Ok(())
         }
     }

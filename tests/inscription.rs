@@ -6,7 +6,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{Backend, inscription_body, Runner, CAP_REGISTRATION_OPEN};
+use support::{inscription_body, Backend, Runner, CAP_REGISTRATION_OPEN};
 
 fn bac_pro_body(version: u64) -> Value {
     let mut body = inscription_body(version);
@@ -18,7 +18,10 @@ fn bac_pro_body(version: u64) -> Value {
 async fn relogin(runner: &Runner, email: &str) -> String {
     let r = runner.login(email).await;
     assert_eq!(r.status(), StatusCode::OK);
-    r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
@@ -34,7 +37,12 @@ async fn a_candidate_registers_then_changes_the_inscription(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], "no_inscription");
 
-    let (status, created) = json_of(runner.put("/inscription", Some(&token), &inscription_body(0)).await).await;
+    let (status, created) = json_of(
+        runner
+            .put("/inscription", Some(&token), &inscription_body(0))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["version"], 1);
     assert_eq!(created["status"], "registered");
@@ -42,7 +50,12 @@ async fn a_candidate_registers_then_changes_the_inscription(backend: Backend) {
     assert_eq!(created["identity"]["last_name"], "N'Diaye-Lefèvre");
     assert_eq!(created["identity"]["phone"], "+33612345678");
     assert!(created["created_at"].is_string() && created["updated_at"].is_string());
-    let kinds: Vec<&str> = created["pieces"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = created["pieces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["signed_confirmation", "identity_document"]);
 
     // The same inscription is read back.
@@ -71,14 +84,24 @@ async fn a_candidate_registers_then_changes_the_inscription(backend: Backend) {
     assert!(text.contains("version 2"), "{text}");
 
     // A stale version changes nothing.
-    let (status, body) = json_of(runner.put("/inscription", Some(&token), &inscription_body(1)).await).await;
+    let (status, body) = json_of(
+        runner
+            .put("/inscription", Some(&token), &inscription_body(1))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["code"], "version_conflict");
     let (_, read) = json_of(runner.get("/inscription", Some(&token)).await).await;
     assert_eq!(read["version"], 2);
     assert_eq!(read["identity"]["address"]["city"], "Aix-en-Provence");
     // So does a second creation.
-    let (status, _) = json_of(runner.put("/inscription", Some(&token), &inscription_body(0)).await).await;
+    let (status, _) = json_of(
+        runner
+            .put("/inscription", Some(&token), &inscription_body(0))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
@@ -105,7 +128,10 @@ async fn every_invalid_field_is_reported_at_once_and_nothing_is_stored(backend: 
         .iter()
         .map(|e| {
             assert!(!e["message"].as_str().unwrap().is_empty());
-            (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned())
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
         })
         .collect();
     for expected in [
@@ -117,7 +143,9 @@ async fn every_invalid_field_is_reported_at_once_and_nothing_is_stored(backend: 
         ("identity.phone", "invalid_phone"),
     ] {
         assert!(
-            errors.iter().any(|(f, c)| f == expected.0 && c == expected.1),
+            errors
+                .iter()
+                .any(|(f, c)| f == expected.0 && c == expected.1),
             "{expected:?} missing from {errors:?}"
         );
     }
@@ -151,14 +179,27 @@ async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change
     let token = runner.signup_and_login("bacpro@exemple.fr").await;
 
     runner.set_clock("2021-10-13T23:59:59.000+02:00").await;
-    let (status, body) = json_of(runner.put("/inscription", Some(&token), &bac_pro_body(0)).await).await;
+    let (status, body) = json_of(
+        runner
+            .put("/inscription", Some(&token), &bac_pro_body(0))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["code"], "registration_closed");
     let detail = body["detail"].as_str().unwrap();
-    assert!(detail.contains("du jeudi 14 octobre 2021 au dimanche 31 octobre 2021"), "{detail}");
+    assert!(
+        detail.contains("du jeudi 14 octobre 2021 au dimanche 31 octobre 2021"),
+        "{detail}"
+    );
 
     runner.set_clock("2021-10-14T00:00:00.000+02:00").await;
-    let (status, _) = json_of(runner.put("/inscription", Some(&token), &bac_pro_body(0)).await).await;
+    let (status, _) = json_of(
+        runner
+            .put("/inscription", Some(&token), &bac_pro_body(0))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
 
     // The last second of 31 October is CET (UTC+1), after the DST change.
@@ -166,18 +207,33 @@ async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change
     runner.set_clock("2021-10-31T23:59:50+01:00").await;
     let token = relogin(&runner, "bacpro@exemple.fr").await;
     runner.set_clock("2021-10-31T23:59:58.500+01:00").await;
-    let (status, _) = json_of(runner.put("/inscription", Some(&token), &bac_pro_body(1)).await).await;
+    let (status, _) = json_of(
+        runner
+            .put("/inscription", Some(&token), &bac_pro_body(1))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
 
     runner.set_clock("2021-11-01T00:00:00.000+01:00").await;
-    let (status, body) = json_of(runner.put("/inscription", Some(&token), &bac_pro_body(2)).await).await;
+    let (status, body) = json_of(
+        runner
+            .put("/inscription", Some(&token), &bac_pro_body(2))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["code"], "registration_closed");
     let (_, read) = json_of(runner.get("/inscription", Some(&token)).await).await;
     assert_eq!(read["version"], 2, "the refused write changed nothing");
 
     // Moving to the CAP, whose window is not open yet, is refused too.
-    let (status, _) = json_of(runner.put("/inscription", Some(&token), &inscription_body(2)).await).await;
+    let (status, _) = json_of(
+        runner
+            .put("/inscription", Some(&token), &inscription_body(2))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -192,7 +248,13 @@ async fn twenty_concurrent_creates_make_one_inscription(backend: Backend) {
         let token = token.clone();
         let body = body.clone();
         handles.push(tokio::spawn(async move {
-            http.put(url).bearer_auth(token).json(&body).send().await.unwrap().status()
+            http.put(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
         }));
     }
     let mut created = 0;
@@ -224,10 +286,21 @@ async fn the_required_pieces_follow_what_was_declared(backend: Backend) {
 
     let (status, pieces) = json_of(runner.get("/inscription/pieces", Some(&token)).await).await;
     assert_eq!(status, StatusCode::OK);
-    let kinds: Vec<&str> = pieces.as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = pieces
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
-        ["signed_confirmation", "identity_document", "jdc_certificate", "accommodation_notice", "acquis_proof"]
+        [
+            "signed_confirmation",
+            "identity_document",
+            "jdc_certificate",
+            "accommodation_notice",
+            "acquis_proof"
+        ]
     );
     for piece in pieces.as_array().unwrap() {
         assert_eq!(piece["status"], "missing");
@@ -241,8 +314,16 @@ async fn the_required_pieces_follow_what_was_declared(backend: Backend) {
     body["disability"] = json!({ "declared": true, "existing_accommodation": false });
     let (status, updated) = json_of(runner.put("/inscription", Some(&token), &body).await).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(updated["accommodation_request_url"], "https://appli.ac-aix-marseille.fr/amex/");
-    let kinds: Vec<&str> = updated["pieces"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        updated["accommodation_request_url"],
+        "https://appli.ac-aix-marseille.fr/amex/"
+    );
+    let kinds: Vec<&str> = updated["pieces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["signed_confirmation", "identity_document"]);
 }
 

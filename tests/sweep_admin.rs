@@ -191,7 +191,8 @@ async fn an_unactivated_account_is_deleted_at_48_hours_to_the_second_and_can_sig
     let r = runner
         .post("/auth/activate", None, &json!({ "token": token }))
         .await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Its link now says it expired, rather than that it never existed.
+    assert_eq!(r.status(), StatusCode::GONE);
     // The activated one stays.
     let kept = runner.admin(&json!({"action": "get", "email": "kept@exemple.fr"}));
     assert_eq!(kept["error"]["code"], "no_inscription", "{kept}");

@@ -290,10 +290,10 @@ describe('journey 1: from sign-up to a complete inscription', () => {
     await page.locator('#guest').waitFor();
     assert.match(await page.locator('h1').innerText(), /Inscriptions aux examens professionnels/);
     assert.match(await page.locator('#calendar').innerText(), /heure de Paris/);
+    await check(page, 'home-visitor');
     // The first Tab reaches the skip link.
     await page.keyboard.press('Tab');
     assert.equal((await focusedElement(page)).text, 'Aller au contenu');
-    await check(page, 'home-visitor');
 
     // Sign-up: errors next to their fields, then success.
     await page.getByRole('link', { name: 'Créer un compte' }).first().click();
@@ -366,7 +366,7 @@ describe('journey 1: from sign-up to a complete inscription', () => {
     await page.getByRole('radio', { name: /j'ai déjà une notification/ }).check();
     assert.ok(!(await amex.isVisible()));
     // An acquis: a grade kept from an earlier session.
-    const unit = page.locator('fieldset.unit[data-unit="E11"]');
+    const unit = page.locator('.unit[data-unit="E11"]');
     await unit.getByLabel('Acquis').selectOption('benefit');
     await unit.getByLabel('Note conservée, sur 20').fill('12,5');
     await unit.getByLabel('Année de la session où la note a été obtenue').fill('2020');
@@ -551,8 +551,14 @@ describe('journey 2: conflicts and closed windows, shown to the candidate', () =
     await check(second, 'home-registered');
 
     // The registration window closes (12 November for the BP).
+    // Sessions last 12 hours: back to the login page, then back here.
     await runner.setClock('2021-11-13T09:00:00Z');
     await second.goto(`${base}/m-inscrire`);
+    await second.waitForURL(`${base}/login?next=%2Fm-inscrire`);
+    await second.getByLabel('Adresse électronique').fill(email);
+    await second.getByLabel('Mot de passe').fill(PASSWORD);
+    await second.getByRole('button', { name: 'Se connecter' }).click();
+    await second.waitForURL(`${base}/m-inscrire`);
     await second.locator('#inscription-form').waitFor();
     await second.waitForLoadState('networkidle');
     assert.match(await second.locator('#window-note').innerText(), /sont closes depuis le vendredi 12 novembre 2021 à 23:59/);

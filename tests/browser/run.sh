@@ -20,5 +20,10 @@ npm ci --no-audit --no-fund --loglevel=error
 export EXAMREG_BIN="${EXAMREG_BIN:-$ROOT/target/debug/examreg}"
 (cd "$ROOT" && cargo build --quiet -p examreg)
 
+# The portal's scripts parse (a syntax error would only show as a blank page).
+for script in "$ROOT"/functions/common/assets/portal/assets/*.js; do
+    node --input-type=module --check < "$script" || { echo "syntax error in $script"; exit 1; }
+done
+
 rm -rf screenshots
 node --test --test-concurrency=1 --test-reporter=spec portal.test.mjs

@@ -207,7 +207,11 @@ impl Runner {
         self.outbox()
             .await
             .into_iter()
-            .filter(|m| m["to"].as_str().is_some_and(|t| t.to_lowercase() == to.to_lowercase()))
+            .filter(|m| {
+                m["to"]
+                    .as_str()
+                    .is_some_and(|t| t.to_lowercase() == to.to_lowercase())
+            })
             .collect()
     }
 
@@ -220,7 +224,10 @@ impl Runner {
                 return token;
             }
         }
-        panic!("no {path} link sent to {to}: {mails:#?}\nrunner logs:\n{}", self.logs());
+        panic!(
+            "no {path} link sent to {to}: {mails:#?}\nrunner logs:\n{}",
+            self.logs()
+        );
     }
 
     pub async fn set_clock(&self, instant: &str) -> DateTime<Utc> {

@@ -53,6 +53,10 @@ impl App {
 
     /// A link into the portal, e.g. `link("/activate?token=...")`.
     pub fn link(&self, path_and_query: &str) -> String {
-        format!("{}{}", self.config.public_url.trim_end_matches('/'), path_and_query)
+        format!(
+            "{}{}",
+            self.config.public_url.trim_end_matches('/'),
+            path_and_query
+        )
     }
 }

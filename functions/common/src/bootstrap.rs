@@ -164,7 +164,9 @@ pub async fn local_aws_app(
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     let (calendar, catalogue) = reference_data(session)?;
-    let clock = Arc::new(simulated_clock(&DataDir(data_dir), start, || default_start(&calendar))?);
+    let clock = Arc::new(simulated_clock(&DataDir(data_dir), start, || {
+        default_start(&calendar)
+    })?);
     let adapters = aws_adapters().await?;
     let app = App {
         config: Config {

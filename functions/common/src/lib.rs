@@ -2,16 +2,16 @@
 //! local runner's command line.
 
 pub mod adapters;
+pub mod app;
+pub mod bootstrap;
 pub mod calendar;
 pub mod catalogue;
 pub mod domain;
-pub mod pdf;
-pub mod ports;
-#[cfg(feature = "testkit")]
-pub mod testkit;
-pub mod app;
-pub mod bootstrap;
 pub mod error;
 pub mod http;
+pub mod pdf;
+pub mod ports;
 pub mod security;
 pub mod services;
+#[cfg(feature = "testkit")]
+pub mod testkit;

@@ -45,7 +45,11 @@ pub async fn verify_password(candidate: &str, stored: Option<&str>) -> bool {
     let stored = stored.unwrap_or(DUMMY_HASH).to_owned();
     tokio::task::spawn_blocking(move || {
         let ok = PasswordHash::new(&stored)
-            .map(|hash| argon2().verify_password(candidate.as_bytes(), &hash).is_ok())
+            .map(|hash| {
+                argon2()
+                    .verify_password(candidate.as_bytes(), &hash)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && exists
     })

@@ -24,12 +24,23 @@ struct Fixture {
     _dir: tempfile::TempDir,
 }
 
-async fn call(router: &Router, method: Method, path: &str, token: Option<&str>, body: Option<String>) -> (StatusCode, String, Value) {
-    let mut request = Request::builder().method(method).uri(path).header("content-type", "application/json");
+async fn call(
+    router: &Router,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> (StatusCode, String, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    let request = request.body(body.map(Body::from).unwrap_or_default()).unwrap();
+    let request = request
+        .body(body.map(Body::from).unwrap_or_default())
+        .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let content_type = response
@@ -45,20 +56,69 @@ async fn call(router: &Router, method: Method, path: &str, token: Option<&str>, 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let start = "2021-11-20T10:00:00+01:00".parse().unwrap();
-    let embedded = embedded_app(dir.path(), "http://127.0.0.1:3000", Some(start), |c| c.first_opening(), "2022").unwrap();
+    let embedded = embedded_app(
+        dir.path(),
+        "http://127.0.0.1:3000",
+        Some(start),
+        |c| c.first_opening(),
+        "2022",
+    )
+    .unwrap();
     let router = examreg_common::http::router(Arc::clone(&embedded.app), &Function::ALL);
     let credentials = json!({ "email": "prop@exemple.fr", "password": PASSWORD }).to_string();
-    call(&router, Method::POST, "/auth/signup", None, Some(credentials.clone())).await;
-    let mail = read_outbox(&embedded.outbox).unwrap().pop().unwrap();
-    let token = mail.text.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
-    let (status, _, _) = call(&router, Method::POST, "/auth/activate", None, Some(json!({ "token": token }).to_string())).await;
+    call(
+        &router,
+        Method::POST,
+        "/auth/signup",
+        None,
+        Some(credentials.clone()),
+    )
+    .await;
+    let outbox = embedded.outbox.clone().unwrap();
+    let mail = read_outbox(&outbox).unwrap().pop().unwrap();
+    let token = mail
+        .text
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _, _) = call(
+        &router,
+        Method::POST,
+        "/auth/activate",
+        None,
+        Some(json!({ "token": token }).to_string()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, _, login) = call(&router, Method::POST, "/auth/login", None, Some(credentials)).await;
+    let (_, _, login) = call(
+        &router,
+        Method::POST,
+        "/auth/login",
+        None,
+        Some(credentials),
+    )
+    .await;
     let token = login["token"].as_str().unwrap().to_owned();
     // A first inscription, so that the properties also cover updates.
-    let (status, _, _) = call(&router, Method::PUT, "/inscription", Some(&token), Some(valid(0).to_string())).await;
+    let (status, _, _) = call(
+        &router,
+        Method::PUT,
+        "/inscription",
+        Some(&token),
+        Some(valid(0).to_string()),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
-    Fixture { router, token, _embedded: embedded, _dir: dir }
+    Fixture {
+        router,
+        token,
+        _embedded: embedded,
+        _dir: dir,
+    }
 }
 
 fn valid(version: u64) -> Value {
@@ -85,10 +145,21 @@ fn any_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
-        ".{0,40}".prop_map(Value::from),
-        prop_oneof![Just("CAP"), Just("BAC_PRO"), Just("2021-02-29"), Just("FR"), Just("EG1"), Just("benefit"), Just("dispense"), Just("../../etc")]
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
             .prop_map(Value::from),
+        ".{0,40}".prop_map(Value::from),
+        prop_oneof![
+            Just("CAP"),
+            Just("BAC_PRO"),
+            Just("2021-02-29"),
+            Just("FR"),
+            Just("EG1"),
+            Just("benefit"),
+            Just("dispense"),
+            Just("../../etc")
+        ]
+        .prop_map(Value::from),
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
@@ -178,7 +249,8 @@ fn apply(mut body: Value, mutations: &[Mutation]) -> Value {
 /// One application for every case (signing up costs two argon2 hashes);
 /// each case reads the current version first, so cases stay independent.
 fn shared() -> &'static (tokio::runtime::Runtime, Fixture) {
-    static SHARED: std::sync::OnceLock<(tokio::runtime::Runtime, Fixture)> = std::sync::OnceLock::new();
+    static SHARED: std::sync::OnceLock<(tokio::runtime::Runtime, Fixture)> =
+        std::sync::OnceLock::new();
     SHARED.get_or_init(|| {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let fixture = runtime.block_on(fixture());

@@ -597,7 +597,17 @@ async fn unactivated_accounts_are_deleted_at_48_hours_to_the_second(backend: Bac
         ))
         .await
         .unwrap();
-    assert!(rest.items.is_empty(), "left behind: {:?}", rest.items);
+    // Only the trace that answers the old link with « expired » remains: no
+    // personal data (no address, no name, no password hash).
+    assert_eq!(rest.items.len(), 1, "left behind: {:?}", rest.items);
+    let trace = &rest.items[0];
+    assert_eq!(trace.key.sk, "EXPIRED");
+    let mut attributes: Vec<&str> = trace.attrs.keys().map(String::as_str).collect();
+    attributes.sort();
+    assert_eq!(
+        attributes,
+        ["activation_deadline", "activation_token_hash", "expires_at_epoch", "record_type"]
+    );
     let kept_now = accounts::load(&fx.app, &kept.account_id)
         .await
         .unwrap()

@@ -3,9 +3,9 @@
 
 pub mod clock;
 pub mod counting;
-pub mod sqlite;
 pub mod dynamodb;
 pub mod folder;
 pub mod outbox;
 pub mod s3;
 pub mod ses;
+pub mod sqlite;

@@ -17,8 +17,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{Map, Value};
 
 use crate::ports::store::{
-    Condition, Item, Key, Page, Query, SortKeyCondition, Store, StoreError, WriteOp,
-    GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, MAX_TRANSACTION_OPS,
+    Condition, Item, Key, Page, Query, SortKeyCondition, Store, StoreError, WriteOp, GSI1_PK,
+    GSI1_SK, GSI2_PK, GSI2_SK, MAX_TRANSACTION_OPS,
 };
 
 const SCHEMA: &str = "
@@ -44,9 +44,8 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(|e| {
-            StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
-        })?;
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
         Self::init(conn)
     }
 
@@ -57,7 +56,8 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(Duration::from_secs(10)).map_err(backend)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -76,9 +76,9 @@ impl SqliteStore {
     {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Unavailable("the SQLite connection was poisoned".into()))?;
+            let mut guard = conn.lock().map_err(|_| {
+                StoreError::Unavailable("the SQLite connection was poisoned".into())
+            })?;
             work(&mut guard)
         })
         .await
@@ -106,7 +106,9 @@ fn row_to_item(pk: String, sk: String, attrs: &str) -> Result<Item, StoreError> 
             key: Key { pk, sk },
             attrs,
         }),
-        _ => Err(StoreError::Corrupt(format!("item {pk}/{sk} is not a JSON object"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "item {pk}/{sk} is not a JSON object"
+        ))),
     }
 }
 
@@ -147,7 +149,8 @@ fn index_column(attrs: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
-    let attrs = serde_json::to_string(&item.attrs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let attrs =
+        serde_json::to_string(&item.attrs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.execute(
         "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, attrs)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -315,7 +318,11 @@ fn run_query(conn: &Connection, query: &Query) -> Result<Page, StoreError> {
         });
         items.push(row_to_item(pk, sk, &attrs)?);
     }
-    let cursor = if more { last.as_ref().map(encode_cursor) } else { None };
+    let cursor = if more {
+        last.as_ref().map(encode_cursor)
+    } else {
+        None
+    };
     Ok(Page { items, cursor })
 }
 

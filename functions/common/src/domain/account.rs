@@ -35,7 +35,9 @@ pub enum EmailError {
     Empty,
     #[error("L'adresse électronique ne doit pas dépasser 254 caractères.")]
     TooLong,
-    #[error("L'adresse électronique n'est pas valide : vérifiez qu'elle a la forme nom@domaine.fr.")]
+    #[error(
+        "L'adresse électronique n'est pas valide : vérifiez qu'elle a la forme nom@domaine.fr."
+    )]
     Invalid,
     #[error("La partie de l'adresse électronique avant « @ » ne peut contenir que des lettres sans accents, des chiffres et les signes . _ - + : les messageries ne savent pas toutes acheminer les autres.")]
     NonAsciiLocalPart,
@@ -202,7 +204,10 @@ pub fn record_failure(
 
 /// Sends in the last hour, and whether one more is allowed at `now`; when it
 /// is not, the seconds to wait.
-pub fn resend_allowed(sends: &[DateTime<Utc>], now: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>, u64> {
+pub fn resend_allowed(
+    sends: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, u64> {
     let hour_ago = now - Duration::hours(1);
     let mut recent: Vec<_> = sends.iter().copied().filter(|t| *t > hour_ago).collect();
     recent.sort();
@@ -228,8 +233,19 @@ mod tests {
         assert_eq!(e.as_typed(), "Zoe.Martin@Exemple.FR");
         assert_eq!(e.canonical(), "zoe.martin@exemple.fr");
         assert!(Email::parse("candidat@académie.fr").is_ok());
-        assert_eq!(Email::parse("zoé@exemple.fr"), Err(EmailError::NonAsciiLocalPart));
-        for bad in ["", "nom", "nom@", "@domaine.fr", "a b@c.fr", "nom@localhost", "Nom <a@b.fr>"] {
+        assert_eq!(
+            Email::parse("zoé@exemple.fr"),
+            Err(EmailError::NonAsciiLocalPart)
+        );
+        for bad in [
+            "",
+            "nom",
+            "nom@",
+            "@domaine.fr",
+            "a b@c.fr",
+            "nom@localhost",
+            "Nom <a@b.fr>",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
         let long = format!("{}@exemple.fr", "a".repeat(250));
@@ -243,14 +259,23 @@ mod tests {
         let common = Password::parse("password1234", &[]).unwrap_err();
         assert!(common.contains("trop faible"), "{common}");
         assert!(Password::parse("cheval-agrafe-batterie-correcte", &[]).is_ok());
-        assert_eq!(format!("{:?}", Password::parse("cheval-agrafe-batterie-correcte", &[]).unwrap()), "Password(***)");
+        assert_eq!(
+            format!(
+                "{:?}",
+                Password::parse("cheval-agrafe-batterie-correcte", &[]).unwrap()
+            ),
+            "Password(***)"
+        );
     }
 
     #[test]
     fn activation_is_in_time_strictly_before_48_hours() {
         let created = at("2021-10-14T10:00:00Z");
         let deadline = created + ACTIVATION_PERIOD;
-        assert!(activation_in_time(deadline, deadline - Duration::seconds(1)));
+        assert!(activation_in_time(
+            deadline,
+            deadline - Duration::seconds(1)
+        ));
         assert!(!activation_in_time(deadline, deadline));
     }
 

@@ -233,7 +233,10 @@ mod tests {
             next_due(r, created, deadline, &["7d".into(), "2d".into()]),
             Some((deadline + Duration::milliseconds(1), DueAction::Cancel))
         );
-        assert_eq!(next_due(InscriptionStatus::Complete, created, deadline, &[]), None);
+        assert_eq!(
+            next_due(InscriptionStatus::Complete, created, deadline, &[]),
+            None
+        );
     }
 
     #[test]
@@ -253,11 +256,26 @@ mod tests {
         let r = InscriptionStatus::Registered;
         // Both reminders' times passed: only the 2-day one is sent.
         let now = deadline - Duration::days(1);
-        assert_eq!(due_action_at(r, created, deadline, &[], now), Some(DueAction::Remind("2d")));
-        assert_eq!(due_action_at(r, created, deadline, &["2d".into()], now), None);
-        assert_eq!(due_action_at(r, created, deadline, &[], deadline), Some(DueAction::Remind("2d")));
         assert_eq!(
-            due_action_at(r, created, deadline, &[], deadline + Duration::milliseconds(1)),
+            due_action_at(r, created, deadline, &[], now),
+            Some(DueAction::Remind("2d"))
+        );
+        assert_eq!(
+            due_action_at(r, created, deadline, &["2d".into()], now),
+            None
+        );
+        assert_eq!(
+            due_action_at(r, created, deadline, &[], deadline),
+            Some(DueAction::Remind("2d"))
+        );
+        assert_eq!(
+            due_action_at(
+                r,
+                created,
+                deadline,
+                &[],
+                deadline + Duration::milliseconds(1)
+            ),
             Some(DueAction::Cancel)
         );
     }

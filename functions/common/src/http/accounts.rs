@@ -109,7 +109,9 @@ pub async fn login(
 
 fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly{secure}; SameSite=Strict")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly{secure}; SameSite=Strict"
+    )
 }
 
 /// Log out: the token is revoked at once.
@@ -119,10 +121,7 @@ fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
         (status = 401, description = "unauthenticated", body = Problem),
     ),
     security(("bearer" = [])))]
-pub async fn logout(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let token = token_from_headers(&headers);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
     accounts::logout(&app, &caller).await?;

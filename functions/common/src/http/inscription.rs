@@ -47,7 +47,11 @@ pub async fn put_inscription(
 ) -> Result<(StatusCode, Json<InscriptionView>), AppError> {
     let token = token_from_headers(&headers);
     let (created, view) = inscription::save(&app, token.as_deref(), input).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(view)))
 }
 

@@ -57,9 +57,8 @@ pub fn parse_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(malformed("le corps de la requête est vide"));
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        malformed(&format!("ligne {}, colonne {}", e.line(), e.column()))
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| malformed(&format!("ligne {}, colonne {}", e.line(), e.column())))?;
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
@@ -120,5 +119,8 @@ fn type_error_message(message: &str) -> String {
 
 /// An empty body for routes that take none, still refusing oversize ones.
 pub async fn drain(body: Body) -> Result<(), AppError> {
-    to_bytes(body, MAX_BODY_BYTES).await.map(|_| ()).map_err(|_| too_large())
+    to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map(|_| ())
+        .map_err(|_| too_large())
 }

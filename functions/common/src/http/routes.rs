@@ -79,7 +79,11 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/inscription/pieces", Function::Inscription),
     // Documents.
     route("GET", "/inscription/confirmation.pdf", Function::Documents),
-    route("POST", "/inscription/pieces/{kind}/uploads", Function::Documents),
+    route(
+        "POST",
+        "/inscription/pieces/{kind}/uploads",
+        Function::Documents,
+    ),
     // The candidates' portal (http/portal.rs), served by the auth function.
     route("GET", "/", Function::Auth),
     route("GET", "/signup", Function::Auth),

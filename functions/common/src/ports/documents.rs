@@ -51,7 +51,12 @@ pub trait DocumentStore: Send + Sync {
         expires_in: Duration,
     ) -> Result<String, DocumentStoreError>;
 
-    async fn put(&self, key: &str, content_type: &str, body: Bytes) -> Result<(), DocumentStoreError>;
+    async fn put(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> Result<(), DocumentStoreError>;
 
     /// The stored bytes, or `None` when nothing is stored at `key`.
     async fn get(&self, key: &str) -> Result<Option<Bytes>, DocumentStoreError>;

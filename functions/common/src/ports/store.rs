@@ -62,9 +62,8 @@ impl Item {
 
     /// Reads the attributes back into a typed value.
     pub fn to_value<T: serde::de::DeserializeOwned>(&self) -> Result<T, StoreError> {
-        serde_json::from_value(Value::Object(self.attrs.clone())).map_err(|e| {
-            StoreError::Corrupt(format!("item {}/{}: {e}", self.key.pk, self.key.sk))
-        })
+        serde_json::from_value(Value::Object(self.attrs.clone()))
+            .map_err(|e| StoreError::Corrupt(format!("item {}/{}: {e}", self.key.pk, self.key.sk)))
     }
 
     pub fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
@@ -172,10 +171,19 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteOp {
     /// Writes the whole item, replacing any other at its key.
-    Put { item: Item, condition: Condition },
-    Delete { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
     /// Writes nothing, but the transaction fails unless the condition holds.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl WriteOp {

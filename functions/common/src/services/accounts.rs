@@ -64,7 +64,8 @@ impl AccountRecord {
     pub fn to_item(&self) -> AppResult<Item> {
         let mut item = Item::from_value(self.key(), self)?;
         if self.status == AccountStatus::PendingActivation {
-            item.attrs.insert(GSI1_PK.into(), json!(keys::DUE_ACTIVATION));
+            item.attrs
+                .insert(GSI1_PK.into(), json!(keys::DUE_ACTIVATION));
             item.attrs.insert(
                 GSI1_SK.into(),
                 json!(format!(
@@ -143,8 +144,7 @@ fn parse_password(text: &str, email: Option<&Email>) -> Result<Password, FieldEr
     let context: Vec<&str> = email
         .map(|e| e.canonical().split(['@', '.']).collect())
         .unwrap_or_default();
-    Password::parse(text, &context)
-        .map_err(|why| FieldError::new("password", "weak_password", why))
+    Password::parse(text, &context).map_err(|why| FieldError::new("password", "weak_password", why))
 }
 
 /// 422 whose top-level code is the first field's (`invalid_email`, `weak_password`).
@@ -185,7 +185,11 @@ pub async fn load(app: &App, account_id: &str) -> AppResult<Option<AccountRecord
     }
 }
 
-fn activation_email(app: &App, account: &AccountRecord, token: &str) -> crate::ports::OutgoingEmail {
+fn activation_email(
+    app: &App,
+    account: &AccountRecord,
+    token: &str,
+) -> crate::ports::OutgoingEmail {
     emails::activation(
         &account.email,
         &app.link(&format!("/activate?token={token}")),
@@ -199,7 +203,11 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
     let password = parse_password(&input.password, email.as_ref().ok());
     let (email, password) = match (email, password) {
         (Ok(e), Ok(p)) => (e, p),
-        (e, p) => return Err(refuse_fields([e.err(), p.err()].into_iter().flatten().collect())),
+        (e, p) => {
+            return Err(refuse_fields(
+                [e.err(), p.err()].into_iter().flatten().collect(),
+            ))
+        }
     };
     // Hash first, whatever happens next: a taken address costs the same time.
     let password_hash = security::hash_password(&password).await?;
@@ -264,7 +272,14 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
         Err(e) => return Err(e.into()),
     }
     if existing.is_some() {
-        delete_candidate_data(app, &existing.as_ref().map(|a| a.account_id.clone()).unwrap_or_default()).await?;
+        delete_candidate_data(
+            app,
+            &existing
+                .as_ref()
+                .map(|a| a.account_id.clone())
+                .unwrap_or_default(),
+        )
+        .await?;
     }
     tracing::info!(account_id = %account_id, "account created");
     send_or_log(app, activation_email(app, &account, &token), "activation").await;
@@ -297,8 +312,14 @@ pub async fn resend_activation(app: &App, input: EmailOnly) -> AppResult<()> {
             let previous = account.version;
             account.activation_token_hash = Some(hash);
             account.version += 1;
-            match app.store.transact(vec![account.put_if_version(previous)?]).await {
-                Ok(()) => send_or_log(app, activation_email(app, &account, &token), "activation").await,
+            match app
+                .store
+                .transact(vec![account.put_if_version(previous)?])
+                .await
+            {
+                Ok(()) => {
+                    send_or_log(app, activation_email(app, &account, &token), "activation").await
+                }
                 // Activated or changed meanwhile: the other request's outcome stands.
                 Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
@@ -320,7 +341,10 @@ async fn consume_rate(app: &App, kind: &str, email: &Email, now: DateTime<Utc>) 
                     .cloned()
                     .and_then(|v| serde_json::from_value::<Vec<DateTime<Utc>>>(v).ok())
                     .unwrap_or_default(),
-                item.attrs.get("version").and_then(|v| v.as_u64()).unwrap_or(0),
+                item.attrs
+                    .get("version")
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0),
             ),
             None => (Vec::new(), 0),
         };
@@ -348,13 +372,19 @@ async fn consume_rate(app: &App, kind: &str, email: &Email, now: DateTime<Utc>) 
             Some(_) => Condition::AttributeEquals("version".into(), json!(version)),
             None => Condition::NotExists,
         };
-        match app.store.transact(vec![WriteOp::put(item, condition)]).await {
+        match app
+            .store
+            .transact(vec![WriteOp::put(item, condition)])
+            .await
+        {
             Ok(()) => return Ok(()),
             Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Store(StoreError::Conflict("rate counter busy".into())))
+    Err(AppError::Store(StoreError::Conflict(
+        "rate counter busy".into(),
+    )))
 }
 
 /// The trace an unactivated account leaves when the sweep deletes it: no
@@ -380,8 +410,9 @@ impl AccountRecord {
             record_type: "expired_account".into(),
             activation_token_hash: hash.clone(),
             activation_deadline: self.activation_deadline,
-            expires_at_epoch: (self.activation_deadline + chrono::Duration::days(EXPIRED_TRACE_DAYS))
-                .timestamp(),
+            expires_at_epoch: (self.activation_deadline
+                + chrono::Duration::days(EXPIRED_TRACE_DAYS))
+            .timestamp(),
         };
         let item = Item::from_value(keys::expired_account(&self.account_id), &trace)?;
         Ok(Some(WriteOp::put(item, Condition::Always)))
@@ -410,7 +441,10 @@ pub async fn activate(app: &App, input: TokenOnly) -> AppResult<AccountStatus> {
     };
     let (account_id, hash) = security::parse_token(&input.token).ok_or_else(invalid)?;
     // The account, or what remains of it once deleted unactivated: one read.
-    let wanted = [keys::account(&account_id), keys::expired_account(&account_id)];
+    let wanted = [
+        keys::account(&account_id),
+        keys::expired_account(&account_id),
+    ];
     let items = app.store.get_many(&wanted).await?;
     let found = |key: &Key| items.iter().find(|i| &i.key == key);
     let Some(account_item) = found(&wanted[0]) else {
@@ -438,12 +472,18 @@ pub async fn activate(app: &App, input: TokenOnly) -> AppResult<AccountStatus> {
     account.activated_at = Some(now);
     account.activation_token_hash = None;
     account.version += 1;
-    match app.store.transact(vec![account.put_if_version(previous)?]).await {
+    match app
+        .store
+        .transact(vec![account.put_if_version(previous)?])
+        .await
+    {
         Ok(()) => Ok(AccountStatus::Active),
         // A concurrent activation with the same link: one of them did it.
         Err(StoreError::ConditionFailed { .. }) => match load(app, &account_id).await? {
             Some(a) if a.status == AccountStatus::Active => Err(invalid()),
-            _ => Err(AppError::Store(StoreError::Conflict("activation raced".into()))),
+            _ => Err(AppError::Store(StoreError::Conflict(
+                "activation raced".into(),
+            ))),
         },
         Err(e) => Err(e.into()),
     }
@@ -503,7 +543,11 @@ pub async fn login(app: &App, input: Credentials) -> AppResult<LoginAnswer> {
     open_session(app, account, now).await
 }
 
-async fn record_failed_login(app: &App, mut account: AccountRecord, now: DateTime<Utc>) -> AppResult<()> {
+async fn record_failed_login(
+    app: &App,
+    mut account: AccountRecord,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     for _ in 0..MAX_RETRIES {
         let (failures, lock) = account::record_failure(&account.failed_logins, now);
         let previous = account.version;
@@ -513,7 +557,11 @@ async fn record_failed_login(app: &App, mut account: AccountRecord, now: DateTim
             tracing::warn!(account_id = %account.account_id, "account locked after failed logins");
         }
         account.version += 1;
-        match app.store.transact(vec![account.put_if_version(previous)?]).await {
+        match app
+            .store
+            .transact(vec![account.put_if_version(previous)?])
+            .await
+        {
             Ok(()) => return Ok(()),
             Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
                 match load(app, &account.account_id).await? {
@@ -527,7 +575,11 @@ async fn record_failed_login(app: &App, mut account: AccountRecord, now: DateTim
     Ok(())
 }
 
-async fn open_session(app: &App, mut account: AccountRecord, now: DateTime<Utc>) -> AppResult<LoginAnswer> {
+async fn open_session(
+    app: &App,
+    mut account: AccountRecord,
+    now: DateTime<Utc>,
+) -> AppResult<LoginAnswer> {
     let (token, hash) = security::new_token(&account.account_id);
     let expires_at = now + SESSION_PERIOD;
     let session = SessionRecord {
@@ -587,7 +639,11 @@ pub async fn request_password_reset(app: &App, input: EmailOnly) -> AppResult<()
     account.reset_token_hash = Some(hash);
     account.reset_expires_at = Some(expires);
     account.version += 1;
-    match app.store.transact(vec![account.put_if_version(previous)?]).await {
+    match app
+        .store
+        .transact(vec![account.put_if_version(previous)?])
+        .await
+    {
         Ok(()) => {
             let mail = emails::password_reset(
                 &account.email,
@@ -647,7 +703,9 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AppResult<
 
     let sessions = session_keys(app, &account_id).await?;
     let mut ops = vec![account.put_if_version(previous)?];
-    let first_batch = sessions.len().min(crate::ports::store::MAX_TRANSACTION_OPS - 1);
+    let first_batch = sessions
+        .len()
+        .min(crate::ports::store::MAX_TRANSACTION_OPS - 1);
     ops.extend(sessions[..first_batch].iter().cloned().map(WriteOp::delete));
     match app.store.transact(ops).await {
         Ok(()) => {}

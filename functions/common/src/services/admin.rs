@@ -17,6 +17,12 @@
 //! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
 //!
 //! Decisions:
+//! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
+//!   `<DIPLOMA>#<SPECIALTY>#<status>#<account>`) by the longest prefix the
+//!   filters give; a filter that is not a prefix (a status without diploma
+//!   and specialty, a specialty without diploma) is applied to what is read,
+//!   so such a page may come back shorter than `limit` with a `cursor`: keep
+//!   following the cursor until there is none. `cursor` is opaque;
 //! - every change is conditional on the inscription's `revision` as read,
 //!   with a bounded retry, and writes a history line naming the `actor`;
 //! - the emails the candidate is owed (rejected piece, dossier validated,

@@ -3,7 +3,8 @@
 use crate::ports::OutgoingEmail;
 
 /// The signature under every email.
-const SIGNATURE: &str = "Division des examens et concours (DIEC)\nRectorat de l'académie d'Aix-Marseille";
+const SIGNATURE: &str =
+    "Division des examens et concours (DIEC)\nRectorat de l'académie d'Aix-Marseille";
 
 /// A simple message: paragraphs and call-to-action links, rendered twice.
 pub struct Message {
@@ -135,7 +136,11 @@ mod tests {
 
     #[test]
     fn emails_have_french_text_and_escaped_html() {
-        let mail = activation("zoé@exemple.fr", "http://x/activate?token=a.b&c", "mardi 16 novembre 2021 à 14 h 05");
+        let mail = activation(
+            "zoé@exemple.fr",
+            "http://x/activate?token=a.b&c",
+            "mardi 16 novembre 2021 à 14 h 05",
+        );
         assert!(mail.text.contains("http://x/activate?token=a.b&c"));
         assert!(mail.text.contains("48 heures"));
         let html = mail.html.unwrap();

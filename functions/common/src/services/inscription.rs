@@ -99,18 +99,26 @@ impl InscriptionRecord {
     pub fn to_item(&self, calendar: &SessionCalendar) -> AppResult<Item> {
         let mut item = Item::from_value(self.key(), self)?;
         let deadline = self.documents_deadline(calendar);
-        if let Some((due, _)) = next_due(self.status, self.created_at, deadline, &self.reminders_sent)
+        if let Some((due, _)) =
+            next_due(self.status, self.created_at, deadline, &self.reminders_sent)
         {
-            item.attrs.insert(GSI1_PK.into(), json!(keys::due_inscriptions(&self.session)));
+            item.attrs
+                .insert(GSI1_PK.into(), json!(keys::due_inscriptions(&self.session)));
             item.attrs.insert(
                 GSI1_SK.into(),
                 json!(format!("{}#{}", keys::sortable(due), self.account_id)),
             );
         }
-        item.attrs.insert(GSI2_PK.into(), json!(keys::listing(&self.session)));
+        item.attrs
+            .insert(GSI2_PK.into(), json!(keys::listing(&self.session)));
         item.attrs.insert(
             GSI2_SK.into(),
-            json!(listing_sort_key(self.data.diploma, &self.data.specialty, self.status, &self.account_id)),
+            json!(listing_sort_key(
+                self.data.diploma,
+                &self.data.specialty,
+                self.status,
+                &self.account_id
+            )),
         );
         Ok(item)
     }
@@ -143,7 +151,13 @@ pub fn listing_sort_key(
     status: InscriptionStatus,
     account_id: &str,
 ) -> String {
-    format!("{}#{}#{}#{}", diploma.code(), specialty, status.code(), account_id)
+    format!(
+        "{}#{}#{}#{}",
+        diploma.code(),
+        specialty,
+        status.code(),
+        account_id
+    )
 }
 
 /// A piece as the candidate sees it.
@@ -234,7 +248,12 @@ pub async fn load_for_caller(
 
 pub async fn load(app: &App, account_id: &str) -> AppResult<Option<InscriptionRecord>> {
     let key = keys::inscription(account_id, &app.calendar.session);
-    Ok(app.store.get(&key).await?.map(|i| i.to_value()).transpose()?)
+    Ok(app
+        .store
+        .get(&key)
+        .await?
+        .map(|i| i.to_value())
+        .transpose()?)
 }
 
 /// `GET /inscription`.
@@ -250,7 +269,11 @@ pub async fn pieces(app: &App, token: Option<&str>) -> AppResult<Vec<PieceView>>
     Ok(pieces_view(&record.ok_or_else(no_inscription)?))
 }
 
-fn registration_closed(calendar: &SessionCalendar, diploma: Diploma, now: DateTime<Utc>) -> AppError {
+fn registration_closed(
+    calendar: &SessionCalendar,
+    diploma: Diploma,
+    now: DateTime<Utc>,
+) -> AppError {
     let window = calendar.windows(diploma).registration;
     let when = if window.is_upcoming(now) {
         "ne sont pas encore ouvertes"
@@ -276,7 +299,12 @@ fn version_conflict(current: Option<u64>) -> AppError {
         ),
         None => "Vous n'avez pas encore d'inscription : envoyez la version 0 pour la créer.".into(),
     };
-    AppError::refused(409, "version_conflict", "Inscription modifiée entre-temps", detail)
+    AppError::refused(
+        409,
+        "version_conflict",
+        "Inscription modifiée entre-temps",
+        detail,
+    )
 }
 
 /// `PUT /inscription`: creates (version 0) or replaces the inscription.
@@ -291,7 +319,11 @@ pub async fn save(
     let today = now.with_timezone(&app.calendar.timezone).date_naive();
 
     // A closed window is said first: no use correcting a form that cannot be saved.
-    if let Some(diploma) = input.diploma.as_deref().and_then(|d| d.parse::<Diploma>().ok()) {
+    if let Some(diploma) = input
+        .diploma
+        .as_deref()
+        .and_then(|d| d.parse::<Diploma>().ok())
+    {
         if !app.calendar.windows(diploma).registration.is_open(now) {
             return Err(registration_closed(&app.calendar, diploma, now));
         }
@@ -460,7 +492,9 @@ async fn send_modification_email(
             url,
         );
     }
-    let email = message.link("Mon espace candidat", app.link("/")).to(&record.email);
+    let email = message
+        .link("Mon espace candidat", app.link("/"))
+        .to(&record.email);
     if let Err(e) = app.mailer.send(&email).await {
         tracing::error!(error = %e, "modification email not sent");
     }

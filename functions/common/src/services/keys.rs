@@ -26,7 +26,10 @@ pub fn expired_account(account_id: &str) -> Key {
 pub const SESSION_PREFIX: &str = "SESSION#";
 
 pub fn session(account_id: &str, token_hash: &str) -> Key {
-    Key::new(candidate_pk(account_id), format!("{SESSION_PREFIX}{token_hash}"))
+    Key::new(
+        candidate_pk(account_id),
+        format!("{SESSION_PREFIX}{token_hash}"),
+    )
 }
 
 pub fn email_guard(canonical_email: &str) -> Key {

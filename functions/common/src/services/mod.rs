@@ -2,11 +2,11 @@
 //! ports, so the Lambdas and the local runner run the very same code.
 
 pub mod accounts;
-pub mod emails;
-pub mod keys;
-pub mod sessions;
-pub mod inscription;
 pub mod admin;
 pub mod documents;
+pub mod emails;
+pub mod inscription;
+pub mod keys;
 pub mod mailqueue;
+pub mod sessions;
 pub mod sweep;

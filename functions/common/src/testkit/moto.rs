@@ -223,12 +223,25 @@ impl MotoServer {
     /// "body"}`, where `body` is the HTML part when there is one, else the text.
     pub async fn sent_emails(&self) -> Vec<Value> {
         let url = format!("{}/moto-api/data.json", self.endpoint);
-        let data: Value = match reqwest::get(&url).await {
-            Ok(response) => match response.json().await {
-                Ok(data) => data,
-                Err(e) => panic!("moto's {url} is not JSON: {e}"),
-            },
-            Err(e) => panic!("cannot read {url}: {e}"),
+        // moto serialises its whole state for this route; under concurrent
+        // writes it can answer a torn document: read it again.
+        let mut last_error = String::new();
+        let mut data = None;
+        for _ in 0..5 {
+            match reqwest::get(&url).await {
+                Ok(response) => match response.json::<Value>().await {
+                    Ok(value) => {
+                        data = Some(value);
+                        break;
+                    }
+                    Err(e) => last_error = format!("moto's {url} is not JSON: {e}"),
+                },
+                Err(e) => last_error = format!("cannot read {url}: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let Some(data) = data else {
+            panic!("{last_error}");
         };
         data.pointer("/ses/Message")
             .and_then(Value::as_array)

@@ -4,7 +4,7 @@
 
 import { api, calendar, serverNow } from './api.js';
 import {
-  $, $$, clearErrors, el, formatInstant, initChrome, INSCRIPTION_STATUS, PIECE_STATUS, requireLogin,
+  $, $$, clearErrors, el, formatInstant, initChrome, INSCRIPTION_STATUS, nbsp, PIECE_STATUS, requireLogin,
   showFieldError, showProblem, untilClosing, untilOpening,
 } from './ui.js';
 
@@ -64,7 +64,7 @@ function renderWindow() {
   } else {
     text = `Le dépôt des documents est clos depuis le ${formatInstant(ins.documents_deadline)} (heure de Paris).`;
   }
-  $('#documents-window').textContent = text;
+  $('#documents-window').textContent = nbsp(text);
 }
 
 function pieceStatus(piece) {
@@ -73,6 +73,10 @@ function pieceStatus(piece) {
       el('span', { class: `badge piece-${piece.status}`, 'data-status': piece.status, text: PIECE_STATUS[piece.status] || piece.status }),
       piece.received_at && piece.status !== 'missing' ? ` – reçue le ${formatInstant(piece.received_at)}` : null),
     piece.reason ? el('p', { class: 'reason' }, el('strong', { text: 'Motif\u00a0: ' }), piece.reason) : null);
+}
+
+function buttonText(piece) {
+  return piece.status === 'received' ? 'Remplacer par ce fichier' : 'Déposer ce fichier';
 }
 
 function uploadForm(piece) {
@@ -85,7 +89,7 @@ function uploadForm(piece) {
       el('label', { for: `progress-${id}`, text: 'Envoi du fichier' }),
       el('progress', { id: `progress-${id}`, max: '100', value: '0' }),
       el('span', { class: 'progress-text', id: `progress-${id}-text`, 'aria-live': 'polite' })),
-    el('p', { class: 'actions' }, el('button', { type: 'submit', class: 'secondary' }, 'Déposer ce fichier')),
+    el('p', { class: 'actions' }, el('button', { type: 'submit', class: 'secondary' }, buttonText(piece))),
     el('div', { class: 'upload-result', 'aria-live': 'polite' }));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -117,6 +121,8 @@ function refreshStatuses() {
       return;
     }
     $('.piece-status', item).replaceWith(pieceStatus(piece));
+    const button = $('form.upload button[type="submit"]', item);
+    if (button) button.textContent = buttonText(piece);
     if (piece.status === 'validated') $$('form.upload', item).forEach((f) => f.remove());
   }
 }
@@ -184,7 +190,7 @@ async function upload(form) {
     }
     progressBox.hidden = false;
     progress.value = 0;
-    progressText.textContent = 'Envoi en cours : 0 %';
+    progressText.textContent = nbsp('Envoi en cours : 0 %');
     let announced = 0;
     const sent = await put(ticket.data, file, (fraction) => {
       const percent = Math.round(fraction * 100);
@@ -192,7 +198,7 @@ async function upload(form) {
       // Announced every quarter, not at each event.
       if (percent - announced >= 25 || percent === 100) {
         announced = percent;
-        progressText.textContent = `Envoi en cours : ${percent} %`;
+        progressText.textContent = nbsp(`Envoi en cours : ${percent} %`);
       }
     });
     if (!sent.ok) {

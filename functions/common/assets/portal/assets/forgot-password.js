@@ -1,7 +1,7 @@
 // Forgotten password: POST /auth/password-reset sends a link by email.
 
 import { api } from './api.js';
-import { $, busy, clearErrors, initChrome, showProblem } from './ui.js';
+import { $, busy, clearErrors, initChrome, nbsp, showProblem } from './ui.js';
 
 const form = $('#forgot-form');
 const email = $('#f-email');
@@ -18,7 +18,7 @@ form.addEventListener('submit', (event) => {
       return;
     }
     form.hidden = true;
-    $('#forgot-detail').textContent = answer.data.message;
+    $('#forgot-detail').textContent = nbsp(answer.data.message);
     $('#forgot-done').hidden = false;
     $('#forgot-message').focus();
   });

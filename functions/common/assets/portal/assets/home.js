@@ -38,16 +38,18 @@ function renderCalendar(cal, catalogue, now, only) {
   root.replaceChildren();
   for (const d of cal.diplomas) {
     if (only && d.diploma !== only) continue;
-    const section = el('div', { class: 'calendar-diploma' },
+    const dates = [
+      ['Ouverture des inscriptions', d.registration.opens, 'opening'],
+      ['Clôture des inscriptions', d.registration.closes, 'closing'],
+      ['Ouverture du dépôt des documents', d.documents.opens, 'opening'],
+      ['Date limite de dépôt des documents', d.documents.closes, 'closing'],
+    ]
+      // What has opened already goes without saying.
+      .filter(([, iso, kind]) => kind === 'closing' || Date.parse(iso) > now)
+      .sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
+    root.append(el('div', { class: 'calendar-diploma' },
       el('h3', { text: diplomaLabel(catalogue, d.diploma) }),
-      el('ul', { class: 'deadlines' },
-        Date.parse(d.registration.opens) > now
-          ? deadline('Ouverture des inscriptions', d.registration.opens, now, 'opening') : null,
-        deadline('Clôture des inscriptions', d.registration.closes, now, 'closing'),
-        Date.parse(d.documents.opens) > now
-          ? deadline('Ouverture du dépôt des documents', d.documents.opens, now, 'opening') : null,
-        deadline('Date limite de dépôt des documents', d.documents.closes, now, 'closing')));
-    root.append(section);
+      el('ul', { class: 'deadlines' }, dates.map(([label, iso, kind]) => deadline(label, iso, now, kind)))));
   }
   $('#calendar-section').hidden = false;
 }

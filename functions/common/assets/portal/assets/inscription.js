@@ -54,7 +54,7 @@ function fillSpecialties(selected) {
 /** The acquis typed so far, by unit code. */
 function acquisValues() {
   const values = {};
-  for (const row of $$('fieldset.unit', unitsBox)) {
+  for (const row of $$('.unit', unitsBox)) {
     const code = row.dataset.unit;
     values[code] = {
       type: $('select', row).value,
@@ -71,6 +71,7 @@ function syncUnitRow(row) {
   const yearField = $('[data-leaf="year"]', row).closest('.field');
   gradeField.hidden = type !== 'benefit';
   yearField.hidden = type === '';
+  $('.unit-details', row).hidden = type === '';
   $('.year-label', row).textContent = type === 'benefit'
     ? 'Année de la session où la note a été obtenue'
     : "Année d'obtention du diplôme ou du titre";
@@ -84,16 +85,18 @@ function renderUnits(values = acquisValues()) {
   for (const unit of s.units) {
     const id = unitId(unit.code);
     const v = values[unit.code] || { type: '', grade: '', year: '' };
-    const row = el('fieldset', { class: 'unit', id: `unit-${id}`, 'data-unit': unit.code },
-      el('legend', {}, el('span', { class: 'unit-code', text: unit.code }), ` ${unit.label}`,
+    const row = el('div', { class: 'unit', role: 'group', id: `unit-${id}`, 'data-unit': unit.code, 'aria-labelledby': `unit-${id}-title` },
+      el('p', { class: 'unit-title', id: `unit-${id}-title` },
+        el('span', { class: 'unit-code', text: unit.code }), ' ', el('span', { class: 'unit-label', text: unit.label }),
         el('span', { class: 'unit-kind', text: ` (${KIND_LABEL[unit.kind] || 'épreuve'})` })),
-      el('div', { class: 'unit-fields' },
-        el('div', { class: 'field' },
-          el('label', { for: `acq-${id}-type`, text: 'Acquis' }),
-          el('select', { id: `acq-${id}-type`, 'data-leaf': 'type' },
-            option('', 'Aucun', v.type === ''),
-            option('dispense', "Dispense d'épreuve", v.type === 'dispense'),
-            option('benefit', 'Bénéfice de note', v.type === 'benefit'))),
+      el('div', { class: 'field unit-type' },
+        el('label', { for: `acq-${id}-type`, id: `acq-${id}-type-label`, text: 'Acquis' }),
+        // Named « Acquis E11 Économie-droit ... » for screen readers.
+        el('select', { id: `acq-${id}-type`, 'data-leaf': 'type', 'aria-labelledby': `acq-${id}-type-label unit-${id}-title` },
+          option('', 'Aucun', v.type === ''),
+          option('dispense', "Dispense d'épreuve", v.type === 'dispense'),
+          option('benefit', 'Bénéfice de note', v.type === 'benefit'))),
+      el('div', { class: 'unit-details' },
         el('div', { class: 'field' },
           el('label', { for: `acq-${id}-grade`, text: 'Note conservée, sur 20' }),
           el('p', { class: 'hint', id: `acq-${id}-grade-hint`, text: 'De 10 à 20, par exemple 12,5.' }),
@@ -114,7 +117,7 @@ function renderUnits(values = acquisValues()) {
 }
 
 unitsBox.addEventListener('change', (event) => {
-  if (event.target.matches('select[data-leaf="type"]')) syncUnitRow(event.target.closest('fieldset.unit'));
+  if (event.target.matches('select[data-leaf="type"]')) syncUnitRow(event.target.closest('.unit'));
 });
 
 // ---------------------------------------------------------------------------
@@ -177,6 +180,25 @@ form.addEventListener('change', (event) => {
 // ---------------------------------------------------------------------------
 // Reading and writing the form.
 
+/** « 17/05/2004 » (or « 2004-05-17 ») to « 2004-05-17 », if it is a real date. */
+function isoDate(text) {
+  const french = /^(\d{1,2})[/.\s-](\d{1,2})[/.\s-](\d{4})$/.exec(text);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!french && !iso) return null;
+  const [day, month, year] = french
+    ? [Number(french[1]), Number(french[2]), Number(french[3])]
+    : [Number(iso[3]), Number(iso[2]), Number(iso[1])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** « 2004-05-17 » to « 17/05/2004 ». */
+function frenchDate(iso) {
+  const [year, month, day] = iso.split('-');
+  return `${day}/${month}/${year}`;
+}
+
 function field(name) {
   return form.querySelector(`[name="${name}"]`);
 }
@@ -188,7 +210,7 @@ function fill(ins) {
   const values = {
     'identity.last_name': id.last_name,
     'identity.first_names': id.first_names,
-    'identity.birth_date': id.birth_date,
+    'identity.birth_date': frenchDate(id.birth_date),
     'identity.birth_place': id.birth_place,
     'identity.nationality': id.nationality,
     'identity.address.line1': id.address.line1,
@@ -233,9 +255,15 @@ function read() {
     const existing = radioValue('disability.existing_accommodation');
     if (existing !== null) disability.existing_accommodation = existing;
   }
+  let birthDate = text('identity.birth_date').trim();
+  if (birthDate) {
+    const iso = isoDate(birthDate);
+    if (iso) birthDate = iso;
+    else errors.push({ field: 'identity.birth_date', message: 'Indiquez une date réelle, au format jour/mois/année, par exemple 17/05/2004.' });
+  }
   const acquis = [];
   state.sentUnits = [];
-  for (const row of $$('fieldset.unit', unitsBox)) {
+  for (const row of $$('.unit', unitsBox)) {
     const type = $('select', row).value;
     if (!type) continue;
     const index = acquis.length;
@@ -260,7 +288,7 @@ function read() {
     identity: {
       last_name: text('identity.last_name'),
       first_names: text('identity.first_names'),
-      birth_date: text('identity.birth_date'),
+      birth_date: birthDate,
       birth_place: text('identity.birth_place'),
       nationality: text('identity.nationality'),
       address,

@@ -1,7 +1,7 @@
 // Creating an account: POST /auth/signup, then the activation email.
 
 import { api } from './api.js';
-import { $, busy, clearErrors, initChrome, passwordToggle, showProblem } from './ui.js';
+import { $, busy, clearErrors, initChrome, nbsp, passwordToggle, showProblem } from './ui.js';
 
 const form = $('#signup-form');
 const email = $('#f-email');
@@ -31,7 +31,7 @@ form.addEventListener('submit', (event) => {
       return;
     }
     form.hidden = true;
-    $('#signup-detail').textContent = answer.data.message;
+    $('#signup-detail').textContent = nbsp(answer.data.message);
     $('#signup-done').hidden = false;
     $('#signup-message').focus();
   });
@@ -47,7 +47,7 @@ resend.addEventListener('submit', (event) => {
       showProblem(resend, answer.problem);
       return;
     }
-    $('#signup-detail').textContent = answer.data.message;
+    $('#signup-detail').textContent = nbsp(answer.data.message);
     $('#signup-message').focus();
   });
 });

@@ -2,17 +2,22 @@
 
 import { api } from './api.js';
 
+/** French typography: no line break before « : ; ! ? » % » nor after « « ». */
+export function nbsp(text) {
+  return String(text).replace(/ ([:;!?»%])/g, '\u00a0$1').replace(/« /g, '«\u00a0');
+}
+
 /** Builds an element: el('p', {class: 'x'}, 'text', child). Text is never parsed as HTML. */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value === null || value === undefined) continue;
-    if (name === 'text') node.textContent = value;
+    if (name === 'text') node.textContent = nbsp(value);
     else node.setAttribute(name, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    node.append(child instanceof Node ? child : document.createTextNode(nbsp(child)));
   }
   return node;
 }
@@ -147,7 +152,8 @@ export function showProblem(anchor, problem, resolve = () => null) {
     { class: 'error-summary', tabindex: '-1', 'aria-labelledby': titleId, 'data-code': problem.code },
     el('h2', { id: titleId, text: problem.title || 'Une erreur est survenue' }),
     detail ? el('p', { text: detail }) : null,
-    problem.errors && problem.errors.length > 1 ? el('p', { text: problem.detail }) : null,
+    // The API's detail repeats the messages: a count is enough.
+    items.length > 1 ? el('p', { text: `${items.length} informations sont à corriger :` }) : null,
     items.length ? el('ul', {}, items) : null,
   );
   summary.addEventListener('click', (event) => {
@@ -157,7 +163,7 @@ export function showProblem(anchor, problem, resolve = () => null) {
     if (!input) return;
     event.preventDefault();
     input.focus();
-    const label = input.closest('fieldset.unit, .field, fieldset') || input;
+    const label = input.closest('.field, fieldset') || input;
     label.scrollIntoView({ block: 'center' });
   });
   anchor.before(summary);
