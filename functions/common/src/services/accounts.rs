@@ -216,12 +216,12 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
     let existing = load_by_email(app, &email).await?;
     if let Some(account) = &existing {
         if !account.is_expired_pending(now) {
-            let mail = emails::account_already_exists(
-                &account.email,
-                &app.link("/login"),
-                &app.link("/forgot-password"),
-            );
-            send_or_log(app, mail, "account_exists").await;
+            // The owner is told by email (at most a few times an hour, so that
+            // nobody can flood a mailbox through this form); the answer is
+            // the same as for a new account.
+            if consume_rate(app, "signup", &email, now).await.is_ok() {
+                tell_owner(app, account.clone()).await?;
+            }
             return Ok(());
         }
     }
@@ -286,13 +286,52 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
     Ok(())
 }
 
+/// A signup for an address that has an account: an active account's owner
+/// gets the login and reset links; a pending one's a fresh activation link
+/// (they most likely lost the first).
+async fn tell_owner(app: &App, account: AccountRecord) -> AppResult<()> {
+    match account.status {
+        AccountStatus::Active => {
+            let mail = emails::account_already_exists(
+                &account.email,
+                &app.link("/login"),
+                &app.link("/forgot-password"),
+            );
+            send_or_log(app, mail, "account_exists").await;
+            Ok(())
+        }
+        AccountStatus::PendingActivation => send_new_activation_link(app, account).await,
+    }
+}
+
+/// Replaces the activation token (the old link is void) and emails the new one.
+async fn send_new_activation_link(app: &App, mut account: AccountRecord) -> AppResult<()> {
+    let (token, hash) = security::new_token(&account.account_id);
+    let previous = account.version;
+    account.activation_token_hash = Some(hash);
+    account.version += 1;
+    match app
+        .store
+        .transact(vec![account.put_if_version(previous)?])
+        .await
+    {
+        Ok(()) => {
+            send_or_log(app, activation_email(app, &account, &token), "activation").await;
+            Ok(())
+        }
+        // Activated or changed meanwhile: the other request's outcome stands.
+        Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /auth/resend-activation`: a new link, the old one void; 3 an hour.
 pub async fn resend_activation(app: &App, input: EmailOnly) -> AppResult<()> {
     let email = parse_email(&input.email).map_err(|e| refuse_fields(vec![e]))?;
     let now = app.now();
     consume_rate(app, "resend", &email, now).await?;
 
-    let Some(mut account) = load_by_email(app, &email).await? else {
+    let Some(account) = load_by_email(app, &email).await? else {
         return Ok(());
     };
     match account.status {
@@ -307,24 +346,7 @@ pub async fn resend_activation(app: &App, input: EmailOnly) -> AppResult<()> {
         AccountStatus::PendingActivation if account.is_expired_pending(now) => {
             // Deleted at its deadline: the candidate must sign up again.
         }
-        AccountStatus::PendingActivation => {
-            let (token, hash) = security::new_token(&account.account_id);
-            let previous = account.version;
-            account.activation_token_hash = Some(hash);
-            account.version += 1;
-            match app
-                .store
-                .transact(vec![account.put_if_version(previous)?])
-                .await
-            {
-                Ok(()) => {
-                    send_or_log(app, activation_email(app, &account, &token), "activation").await
-                }
-                // Activated or changed meanwhile: the other request's outcome stands.
-                Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        AccountStatus::PendingActivation => send_new_activation_link(app, account).await?,
     }
     Ok(())
 }
