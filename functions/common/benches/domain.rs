@@ -156,7 +156,10 @@ fn hashing(c: &mut Criterion) {
         .hash_password(PASSWORD.as_bytes(), &salt)
         .expect("hashing works")
         .to_string();
-    println!("argon2id parameters: {}", &stored[..stored.rfind('$').unwrap_or(0)]);
+    println!(
+        "argon2id parameters: {}",
+        &stored[..stored.rfind('$').unwrap_or(0)]
+    );
     let parsed = PasswordHash::new(&stored).expect("a PHC string");
 
     let mut group = c.benchmark_group("security");

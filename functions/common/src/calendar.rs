@@ -448,7 +448,8 @@ pub enum CalendarError {
     UnknownSession { session: String, known: String },
     #[error("{origin}: cannot read the file: {message}")]
     Read { origin: String, message: String },
-    #[error("{origin}: {problem}")]
+    // The problem may quote the file's own text: kept on one line.
+    #[error("{origin}: {}", one_line(problem))]
     Invalid {
         origin: String,
         problem: CalendarProblem,
@@ -497,6 +498,23 @@ pub enum CalendarProblem {
         last_day: NaiveDate,
         timezone: String,
     },
+}
+
+/// `text` on one line: line breaks and other control characters that a
+/// quoted value may hold are written as escapes (`\n`).
+pub(crate) fn one_line(text: impl fmt::Display) -> String {
+    text.to_string()
+        .chars()
+        .flat_map(|c| {
+            let escape = c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+            let shown: Vec<char> = if escape {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            shown
+        })
+        .collect()
 }
 
 /// " at line L, column C" when known, for one-line TOML error messages.

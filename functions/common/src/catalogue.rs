@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{toml_error_parts, toml_position as position};
+use crate::calendar::{one_line, toml_error_parts, toml_position as position};
 use crate::domain::Diploma;
 
 const EMBEDDED_ORIGIN: &str = "infra/catalogue.toml";
@@ -287,7 +287,8 @@ fn check_code(code: &str, place: &str, what: &'static str) -> Result<(), Catalog
 pub enum CatalogueError {
     #[error("{origin}: cannot read the file: {message}")]
     Read { origin: String, message: String },
-    #[error("{origin}: {problem}")]
+    // The problem may quote the file's own text: kept on one line.
+    #[error("{origin}: {}", one_line(problem))]
     Invalid {
         origin: String,
         problem: CatalogueProblem,

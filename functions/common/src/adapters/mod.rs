@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod counting;
 pub mod dynamodb;
+pub mod faulty;
 pub mod folder;
 pub mod outbox;
 pub mod s3;

@@ -3,8 +3,14 @@
 
 use std::sync::OnceLock;
 
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
+
+use super::problem::PROBLEM_JSON;
 
 use super::{accounts, documents, inscription, reference};
 
@@ -34,7 +40,7 @@ use super::{accounts, documents, inscription, reference};
         documents::create_upload,
     ),
     components(schemas(crate::domain::validation::FieldError, super::problem::Problem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemAnswers),
 )]
 pub struct ApiDoc;
 
@@ -47,6 +53,91 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// What the HTTP edge answers on every route, documented once here rather
+/// than in each handler's annotation: errors are `application/problem+json`
+/// (not `application/json`); a JSON body (`StrictJson`) may be answered 400
+/// `malformed_json`, 413 `payload_too_large` and 422 `unknown_field`; a route
+/// that reads the store may be answered 503 `service_unavailable` with
+/// `Retry-After` when the store throttles. Found by the outside fuzzer
+/// (`infra/scripts/fuzz-api.sh`).
+struct ProblemAnswers;
+
+const PROBLEM_REF: &str = "#/components/schemas/Problem";
+
+fn problem_answer(description: &str) -> Response {
+    let mut response = Response::new(description);
+    response.content.insert(
+        PROBLEM_JSON.to_owned(),
+        ContentBuilder::new()
+            .schema(Some(Ref::new(PROBLEM_REF)))
+            .build(),
+    );
+    response
+}
+
+fn document_edge_answers(op: &mut Operation) {
+    // Errors are problem+json, whatever the annotation said.
+    for answer in op.responses.responses.values_mut() {
+        let RefOr::T(response) = answer else { continue };
+        let is_problem = |content: &utoipa::openapi::Content| {
+            matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location == PROBLEM_REF)
+        };
+        if let Some(content) = response.content.get("application/json") {
+            if is_problem(content) {
+                if let Some(content) = response.content.shift_remove("application/json") {
+                    response.content.insert(PROBLEM_JSON.to_owned(), content);
+                }
+            }
+        }
+    }
+    let answers = &mut op.responses.responses;
+    if op.request_body.is_some() {
+        answers
+            .entry("400".into())
+            .or_insert_with(|| problem_answer("malformed_json: the body is not JSON").into());
+        answers
+            .entry("413".into())
+            .or_insert_with(|| problem_answer("payload_too_large: the body is over 64 KiB").into());
+        answers.entry("422".into()).or_insert_with(|| {
+            problem_answer("unknown_field, validation_failed (a field of the wrong type)").into()
+        });
+    }
+    if op.request_body.is_some() || op.security.is_some() {
+        answers.entry("503".into()).or_insert_with(|| {
+            let mut response = problem_answer(
+                "service_unavailable: the store is throttling; retry after `Retry-After` seconds",
+            );
+            response.headers.insert(
+                "Retry-After".into(),
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait before retrying."))
+                    .build(),
+            );
+            response.into()
+        });
+    }
+}
+
+impl Modify for ProblemAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                document_edge_answers(op);
+            }
+        }
     }
 }
 

@@ -219,7 +219,7 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
             // The owner is told by email (at most a few times an hour, so that
             // nobody can flood a mailbox through this form); the answer is
             // the same as for a new account.
-            if consume_rate(app, "signup", &email, now).await.is_ok() {
+            if within_rate(app, "signup", &email, now).await? {
                 tell_owner(app, account.clone()).await?;
             }
             return Ok(());
@@ -349,6 +349,18 @@ pub async fn resend_activation(app: &App, input: EmailOnly) -> AppResult<()> {
         AccountStatus::PendingActivation => send_new_activation_link(app, account).await?,
     }
     Ok(())
+}
+
+/// [`consume_rate`] for a form whose answer must not change past the limit:
+/// `false` over the limit (or when the counter is too busy to tell), an
+/// error only when the store fails, so that a throttled store answers 503
+/// rather than a 202 claiming an email was sent.
+async fn within_rate(app: &App, kind: &str, email: &Email, now: DateTime<Utc>) -> AppResult<bool> {
+    match consume_rate(app, kind, email, now).await {
+        Ok(()) => Ok(true),
+        Err(AppError::Refused { .. } | AppError::Store(StoreError::Conflict(_))) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Counts one request against a per-address hourly limit.
@@ -647,7 +659,7 @@ pub async fn request_password_reset(app: &App, input: EmailOnly) -> AppResult<()
     let email = parse_email(&input.email).map_err(|e| refuse_fields(vec![e]))?;
     let now = app.now();
     // Past the hourly limit, nothing more is sent, but the answer is the same.
-    if consume_rate(app, "reset", &email, now).await.is_err() {
+    if !within_rate(app, "reset", &email, now).await? {
         return Ok(());
     }
     let Some(mut account) = load_by_email(app, &email).await? else {

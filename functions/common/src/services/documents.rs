@@ -636,6 +636,33 @@ async fn discard(app: &App, key: &str, why: &str) -> AppResult<CheckOutcome> {
     Ok(CheckOutcome::Discarded)
 }
 
+/// Whether the piece already counts a file from an upload requested after
+/// `upload`. One more read, only when the piece holds another file.
+async fn superseded(
+    app: &App,
+    record: &InscriptionRecord,
+    upload: &UploadRecord,
+    key: &str,
+) -> AppResult<bool> {
+    let Some(current) = record
+        .pieces
+        .get(&upload.kind)
+        .and_then(|p| p.object_key.as_deref())
+        .filter(|current| *current != key)
+        .and_then(ObjectKey::parse)
+    else {
+        return Ok(false);
+    };
+    let current = app
+        .store
+        .get(&keys::upload(&current.account_id, &current.upload_id))
+        .await?;
+    Ok(current
+        .map(|item| item.to_value::<UploadRecord>())
+        .transpose()?
+        .is_some_and(|current| current.created_at > upload.created_at))
+}
+
 /// Checks the file stored at `key` and records the outcome on its piece.
 ///
 /// Reads the upload request and the inscription in one round trip, the bytes
@@ -693,6 +720,12 @@ pub async fn check_stored_object(app: &App, key: &str) -> AppResult<CheckOutcome
         let Some(record) = record else {
             return discard(app, key, "no inscription").await;
         };
+        // A file counted from a newer upload request of this piece stays in
+        // force: the late (or redelivered) notification of an older upload
+        // changes nothing, and its file goes.
+        if superseded(app, &record, &upload, key).await? {
+            return discard(app, key, "superseded by a newer upload").await;
+        }
         let bytes = match &stored {
             Some(bytes) => bytes.clone(),
             None => {

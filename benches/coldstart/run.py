@@ -1,0 +1,156 @@
+"""Cold start of each Lambda bootstrap under cargo-lambda's runtime emulator,
+side by side with a hello-world lambda_http function built the same way.
+
+    python3 benches/coldstart/run.py --bin-dir target/release --hello /tmp/hello-lambda/target/release/hello
+
+For each round and each function (interleaved, so that all see the same
+machine state): an invocation is queued on `cargo lambda watch
+--only-lambda-apis` (which serves the Lambda runtime API without starting
+anything), then the bootstrap is started with AWS_LAMBDA_RUNTIME_API pointing
+at it; the time measured is from starting the process to the invocation's
+answer: exec, init (AWS SDK clients, calendar, catalogue, router), the first
+`/next`, the handler, `/response`. Each event is chosen so that the answer
+needs no AWS call (e.g. GET /inscription without a token answers 401), so
+the figure is the function's own start, not a backend's latency. The process
+is then killed: every start is cold. Binaries are the host's (x86_64)
+release builds: Lambda runs the arm64 ones, which cannot run here.
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+S3_EVENT = {"Records": [{
+    "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-3",
+    "eventTime": "2021-12-02T09:00:00.000Z", "eventName": "ObjectCreated:Put",
+    "s3": {"s3SchemaVersion": "1.0", "configurationId": "bench",
+           "bucket": {"name": "bench", "arn": "arn:aws:s3:::bench"},
+           "object": {"key": "not-a-candidate/x.pdf", "size": 10}},
+}]}
+
+# name, binary, how to invoke it, what the answer must contain.
+FUNCTIONS = [
+    ("hello (lambda_http)", None, ("url", "GET", "/", None), "Hello"),
+    ("auth", "auth", ("url", "GET", "/health", None), '"status":"ok"'),
+    ("signup", "signup", ("url", "POST", "/auth/signup", b"{}"), "422"),
+    ("activation", "activation", ("url", "POST", "/auth/activate", b"{}"), "422"),
+    ("inscription", "inscription", ("url", "GET", "/inscription", None), "401"),
+    ("documents", "documents", ("url", "GET", "/inscription/confirmation.pdf", None), "401"),
+    ("documents-check", "documents-check", ("event", S3_EVENT), "Ignored"),
+    ("admin", "admin", ("event", {"action": "no_such_action"}), "error"),
+]
+
+ENV = {
+    "AWS_LAMBDA_FUNCTION_NAME": "_",
+    "AWS_LAMBDA_FUNCTION_VERSION": "1",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+    "AWS_REGION": "eu-west-3",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    # Nothing listens there: an AWS call would fail, not go out.
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    "EXAMREG_TABLE": "examreg-bench",
+    "EXAMREG_BUCKET": "examreg-bench",
+    "EXAMREG_SENDER": "inscriptions@exemple.fr",
+    "EXAMREG_PUBLIC_URL": "https://inscriptions.exemple.fr",
+    "RUST_LOG": "info",
+}
+
+
+def wait_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"coldstart: the emulator is not listening on {port}")
+
+
+def invoke(port, how, result):
+    if how[0] == "url":
+        _, method, path, body = how
+        url = f"http://127.0.0.1:{port}/lambda-url/_{path}"
+        headers = {"content-type": "application/json"} if body is not None else {}
+    else:
+        url = f"http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"
+        method, body, headers = "POST", json.dumps(how[1]).encode(), {"content-type": "application/json"}
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            result["status"], result["body"] = resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        result["status"], result["body"] = e.code, e.read().decode("utf-8", "replace")
+    except Exception as e:  # noqa: BLE001 - reported as a failed start
+        result["status"], result["body"] = None, repr(e)
+    result["done"] = time.perf_counter()
+
+
+def one_start(port, binary, how, expect):
+    result = {}
+    thread = threading.Thread(target=invoke, args=(port, how, result))
+    thread.start()
+    time.sleep(0.15)  # the invocation is queued before the process exists
+    env = dict(os.environ, **ENV, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}/.rt")
+    started = time.perf_counter()
+    proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    thread.join(35)
+    proc.kill()
+    proc.wait()
+    if "done" not in result:
+        return None, "no answer"
+    text = f"{result['status']} {result['body']}"
+    if expect not in text:
+        return None, text[:200]
+    return (result["done"] - started) * 1000.0, text[:80]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin-dir", default="target/release")
+    parser.add_argument("--hello", required=True)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=9310)
+    args = parser.parse_args()
+
+    cargo_lambda = shutil.which("cargo-lambda") or "target/tools-venv/bin/cargo-lambda"
+    emulator = subprocess.Popen(
+        [cargo_lambda, "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", str(args.port)],
+        cwd=os.path.dirname(os.path.abspath(args.hello)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(args.port)
+        times = {name: [] for name, *_ in FUNCTIONS}
+        sizes = {}
+        for r in range(args.rounds + 1):
+            for name, binary, how, expect in FUNCTIONS:
+                path = args.hello if binary is None else os.path.join(args.bin_dir, binary)
+                sizes[name] = os.path.getsize(path)
+                ms, answer = one_start(args.port, path, how, expect)
+                if ms is None:
+                    sys.exit(f"coldstart: {name} did not answer as expected: {answer}")
+                if r > 0:  # round 0 warms the page cache
+                    times[name].append(ms)
+        hello = statistics.median(times[FUNCTIONS[0][0]])
+        print(f"| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello |")
+        print("|---|---|---|---|---|---|")
+        for name, *_ in FUNCTIONS:
+            t = times[name]
+            p50 = statistics.median(t)
+            print(f"| {name} | {sizes[name] / 1048576:.1f} MiB | {p50:.1f} | {min(t):.1f} | {max(t):.1f} | {p50 / hello:.2f} |")
+        print(f"\n{args.rounds} cold starts each (after one warm-up round), interleaved.")
+    finally:
+        emulator.kill()
+        emulator.wait()
+
+
+if __name__ == "__main__":
+    main()
