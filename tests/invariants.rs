@@ -249,8 +249,7 @@ async fn saves_at_once_with_one_version_make_one_winner_and_lose_no_write(backen
         .unwrap();
     assert_eq!(stored["version"], 2);
     assert_eq!(
-        stored["identity"]["address"]["city"],
-        winners[0]["identity"]["address"]["city"],
+        stored["identity"]["address"]["city"], winners[0]["identity"]["address"]["city"],
         "the winner's text is what is stored"
     );
 
@@ -372,8 +371,16 @@ struct Dossier {
 }
 
 async fn dossier_state(runner: &Runner, dossier: &Dossier) -> (String, Vec<Value>) {
-    let r = runner.get("/inscription/pieces", Some(&dossier.token)).await;
-    assert_eq!(r.status(), StatusCode::OK, "{}: {}", dossier.email, r.text().await.unwrap());
+    let r = runner
+        .get("/inscription/pieces", Some(&dossier.token))
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "{}: {}",
+        dossier.email,
+        r.text().await.unwrap()
+    );
     let inscription: Value = runner
         .get("/inscription", Some(&dossier.token))
         .await
@@ -386,10 +393,7 @@ async fn dossier_state(runner: &Runner, dossier: &Dossier) -> (String, Vec<Value
         .json()
         .await
         .unwrap();
-    (
-        inscription["status"].as_str().unwrap().to_owned(),
-        pieces,
-    )
+    (inscription["status"].as_str().unwrap().to_owned(), pieces)
 }
 
 async fn relog(runner: &Runner, dossiers: &mut [Dossier]) {
@@ -406,7 +410,12 @@ async fn cancellation_mails(runner: &Runner, email: &str) -> usize {
         .mails_to(email)
         .await
         .iter()
-        .filter(|m| m["subject"].as_str().unwrap_or_default().contains("annulée"))
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("annulée")
+        })
         .count()
 }
 
@@ -417,7 +426,9 @@ async fn sweeps_during_uploads_never_cancel_a_dossier_completed_in_time(backend:
     for i in 0..16 {
         let email = format!("depot{i}@exemple.fr");
         let token = runner.signup_and_login(&email).await;
-        let r = runner.put("/inscription", Some(&token), &bac_pro_body()).await;
+        let r = runner
+            .put("/inscription", Some(&token), &bac_pro_body())
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         dossiers.push(Dossier { email, token });
     }
@@ -509,12 +520,20 @@ async fn sweeps_during_uploads_never_cancel_a_dossier_completed_in_time(backend:
         let in_time = all_in && received_at.iter().flatten().all(|at| *at <= deadline);
         let mails = cancellation_mails(&runner, &d.email).await;
         if in_time {
-            assert_eq!(status, "complete", "{}: completed in time: {pieces:#?}", d.email);
+            assert_eq!(
+                status, "complete",
+                "{}: completed in time: {pieces:#?}",
+                d.email
+            );
             assert_eq!(mails, 0, "{}", d.email);
         }
         if status == "cancelled" {
             cancelled += 1;
-            assert!(!all_in, "{}: cancelled with every piece in: {pieces:#?}", d.email);
+            assert!(
+                !all_in,
+                "{}: cancelled with every piece in: {pieces:#?}",
+                d.email
+            );
             assert_eq!(mails, 1, "{}: one cancellation email", d.email);
         } else {
             assert_eq!(status, "complete", "{}: {pieces:#?}", d.email);

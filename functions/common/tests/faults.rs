@@ -291,7 +291,11 @@ impl Answer {
     /// A 503 as the contract has it: problem+json, `service_unavailable`,
     /// and a `Retry-After` in seconds.
     fn assert_unavailable(&self, context: &str) {
-        assert_eq!(self.status, StatusCode::SERVICE_UNAVAILABLE, "{context}: {self:?}");
+        assert_eq!(
+            self.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{context}: {self:?}"
+        );
         assert_eq!(self.code(), "service_unavailable", "{context}");
         assert_eq!(
             self.headers["content-type"], "application/problem+json",
@@ -582,7 +586,9 @@ async fn ses_failing_during_signup_leaves_a_usable_account(backend: Backend) {
     fx.mailer.clear();
     fx.mailer.inject(Fault::always(mail_throttled).times(1));
     let resend = json!({ "email": email });
-    let r = fx.post("/auth/resend-activation", None, resend.clone()).await;
+    let r = fx
+        .post("/auth/resend-activation", None, resend.clone())
+        .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{r:?}");
     assert!(fx.sent_to(&email).is_empty());
 
@@ -780,13 +786,16 @@ async fn throttle_each_store_call(
 ) -> Answer {
     for k in 0.. {
         let mark = fx.log.len();
-        let fault = fx
-            .store
-            .inject(Fault::always(throttled).skip(k).times(1));
+        let fault = fx.store.inject(Fault::always(throttled).skip(k).times(1));
         let answer = fx.send(call).await;
         fx.store.clear();
         let committed = fx.log.since(mark);
-        let context = format!("{} {} with store call {} throttled", call.method, call.path, k + 1);
+        let context = format!(
+            "{} {} with store call {} throttled",
+            call.method,
+            call.path,
+            k + 1
+        );
         if fault.hits() == 0 {
             assert!(answer.status.is_success(), "{context}: {answer:?}");
             return answer;
@@ -862,12 +871,18 @@ async fn a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written(b
         Some(inscription_body(0)),
     );
     let r = throttle_each_store_call(&fx, &create, None).await;
-    assert_eq!((r.status, r.body["version"].clone()), (StatusCode::CREATED, json!(1)));
+    assert_eq!(
+        (r.status, r.body["version"].clone()),
+        (StatusCode::CREATED, json!(1))
+    );
     let mut changed = inscription_body(1);
     changed["identity"]["phone"] = json!("+33491000001");
     let update = Call::new(Method::PUT, "/inscription", Some(&token), Some(changed));
     let r = throttle_each_store_call(&fx, &update, None).await;
-    assert_eq!((r.status, r.body["version"].clone()), (StatusCode::OK, json!(2)));
+    assert_eq!(
+        (r.status, r.body["version"].clone()),
+        (StatusCode::OK, json!(2))
+    );
     for path in [
         "/inscription",
         "/inscription/pieces",
@@ -942,7 +957,11 @@ async fn a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written(b
 
 async fn a_write_whose_answer_is_lost_is_never_applied_twice(backend: Backend) {
     let fx = fixture(backend).await;
-    let lost = || Fault::on(|c: &StoreCall| c.is_write(), throttled).fail_after().times(1);
+    let lost = || {
+        Fault::on(|c: &StoreCall| c.is_write(), throttled)
+            .fail_after()
+            .times(1)
+    };
 
     // A save committed, its answer lost: 503. The candidate's retry with the
     // same version is refused as a conflict (never a second save), and the
@@ -969,9 +988,7 @@ async fn a_write_whose_answer_is_lost_is_never_applied_twice(backend: Backend) {
     // candidate gets a link by asking again.
     let email = fx.email("inscrite-sans-le-savoir");
     fx.store.inject(lost());
-    fx.signup(&email)
-        .await
-        .assert_unavailable("lost signup");
+    fx.signup(&email).await.assert_unavailable("lost signup");
     let id = fx.account_id(&email).await.expect("the account was made");
     assert_eq!(fx.signup(&email).await.status, StatusCode::ACCEPTED);
     assert_eq!(fx.account_id(&email).await.as_deref(), Some(id.as_str()));
@@ -980,7 +997,9 @@ async fn a_write_whose_answer_is_lost_is_never_applied_twice(backend: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     let link = fx.last_token(&email, "/activate");
-    let r = fx.post("/auth/activate", None, json!({ "token": link })).await;
+    let r = fx
+        .post("/auth/activate", None, json!({ "token": link }))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
 }
 
@@ -995,9 +1014,7 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
     let (email, token) = fx.registered("notifiee").await;
 
     // The same notification delivered twice at once, then a third time.
-    let key = fx
-        .upload(&email, &token, "identity_document", PDF)
-        .await;
+    let key = fx.upload(&email, &token, "identity_document", PDF).await;
     let (a, b) = tokio::join!(
         check_stored_object(&fx.app, &key),
         check_stored_object(&fx.app, &key)
@@ -1005,7 +1022,13 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
     let mut outcomes = [a.unwrap(), b.unwrap()];
     outcomes.sort_by_key(|o| matches!(o, CheckOutcome::AlreadyProcessed));
     assert!(
-        matches!(outcomes[0], CheckOutcome::Received { kind: PieceKind::IdentityDocument, .. }),
+        matches!(
+            outcomes[0],
+            CheckOutcome::Received {
+                kind: PieceKind::IdentityDocument,
+                ..
+            }
+        ),
         "{outcomes:?}"
     );
     assert_eq!(outcomes[1], CheckOutcome::AlreadyProcessed);
@@ -1025,9 +1048,7 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
 
     // The check meets a throttled store, then S3 failing: the notification
     // is retried (the Lambda fails), and counts once when it goes through.
-    let second = fx
-        .upload(&email, &token, "identity_document", PDF_2)
-        .await;
+    let second = fx.upload(&email, &token, "identity_document", PDF_2).await;
     fx.store.fail_next(StoreMethod::Transact, 1, throttled);
     assert!(check_stored_object(&fx.app, &second).await.is_err());
     fx.documents
@@ -1050,13 +1071,9 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
 
     // Late: an older upload's notification arrives after a newer upload of
     // the same piece was counted. The newer file stays in force.
-    let older = fx
-        .upload(&email, &token, "identity_document", PDF)
-        .await;
+    let older = fx.upload(&email, &token, "identity_document", PDF).await;
     fx.clock.set(fx.clock.now() + Duration::minutes(1));
-    let newer = fx
-        .upload(&email, &token, "identity_document", PDF_2)
-        .await;
+    let newer = fx.upload(&email, &token, "identity_document", PDF_2).await;
     assert!(matches!(
         check_stored_object(&fx.app, &newer).await.unwrap(),
         CheckOutcome::Received { .. }
@@ -1165,8 +1182,16 @@ async fn a_sweep_killed_after_any_of_its_writes_finishes_next_run_without_duplic
             assert_eq!(record.status, InscriptionStatus::Cancelled, "{point}");
             // The activation link, the save's summary, and one cancellation.
             let mails = fx.sent_to(email);
-            let cancellations = mails.iter().filter(|m| m.subject.contains("annulée")).count();
-            assert_eq!(cancellations, 1, "{point}: {email}: {:#?}", subjects(&mails));
+            let cancellations = mails
+                .iter()
+                .filter(|m| m.subject.contains("annulée"))
+                .count();
+            assert_eq!(
+                cancellations,
+                1,
+                "{point}: {email}: {:#?}",
+                subjects(&mails)
+            );
             assert_eq!(mails.len(), 3, "{point}: {email}: {:#?}", subjects(&mails));
             let actions = fx.history_actions(email).await;
             assert_eq!(
@@ -1177,7 +1202,11 @@ async fn a_sweep_killed_after_any_of_its_writes_finishes_next_run_without_duplic
         }
         everyone.extend(batch);
     }
-    assert_eq!(killed_runs, kill_points.len(), "every kill point was reached");
+    assert_eq!(
+        killed_runs,
+        kill_points.len(),
+        "every kill point was reached"
+    );
     // And nothing is left in the queue.
     let queue = fx
         .log

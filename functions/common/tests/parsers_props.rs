@@ -136,7 +136,10 @@ fn apply(text: &str, edits: &[Edit]) -> String {
             }
             Edit::ReplaceChar(i, c) => {
                 let at = boundary(&text, *i);
-                let end = text[at..].chars().next().map_or(at, |ch| at + ch.len_utf8());
+                let end = text[at..]
+                    .chars()
+                    .next()
+                    .map_or(at, |ch| at + ch.len_utf8());
                 text.replace_range(at..end, &c.to_string());
             }
             Edit::InsertText(i, s) => {
@@ -339,16 +342,14 @@ fn any_json() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(4, 48, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..8).prop_map(
-                |pairs| {
-                    Value::Object(
-                        pairs
-                            .into_iter()
-                            .map(|(k, v)| (k.to_owned(), v))
-                            .collect::<Map<String, Value>>(),
-                    )
-                }
-            ),
+            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..8).prop_map(|pairs| {
+                Value::Object(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect::<Map<String, Value>>(),
+                )
+            }),
         ]
     })
 }
@@ -418,8 +419,11 @@ fn change() -> impl Strategy<Value = Change> {
     prop_oneof![
         (any::<usize>(), any_json()).prop_map(|(i, v)| Change::Replace(i, v)),
         any::<usize>().prop_map(Change::Remove),
-        (any::<usize>(), prop::sample::select(FIELDS), leaf())
-            .prop_map(|(i, k, v)| Change::Add(i, k.to_owned(), v)),
+        (any::<usize>(), prop::sample::select(FIELDS), leaf()).prop_map(|(i, k, v)| Change::Add(
+            i,
+            k.to_owned(),
+            v
+        )),
     ]
 }
 
@@ -508,7 +512,12 @@ fn assert_classified(error: &AppError, bytes: &[u8]) -> Result<(), TestCaseError
             if *code == "unknown_field" {
                 // Named by its path (which is empty only for a key `""`).
                 let named = format!("« {} »", field.field);
-                prop_assert!(detail.contains(&named), "{} does not name {}", detail, named);
+                prop_assert!(
+                    detail.contains(&named),
+                    "{} does not name {}",
+                    detail,
+                    named
+                );
             }
         }
         other => {

@@ -606,7 +606,12 @@ async fn unactivated_accounts_are_deleted_at_48_hours_to_the_second(backend: Bac
     attributes.sort();
     assert_eq!(
         attributes,
-        ["activation_deadline", "activation_token_hash", "expires_at_epoch", "record_type"]
+        [
+            "activation_deadline",
+            "activation_token_hash",
+            "expires_at_epoch",
+            "record_type"
+        ]
     );
     let kept_now = accounts::load(&fx.app, &kept.account_id)
         .await

@@ -220,11 +220,7 @@ impl<C, E> Faults<C, E> {
     }
 
     /// Runs `call` through the faults: `run` is the real adapter's call.
-    async fn around<T>(
-        &self,
-        call: &C,
-        run: impl Future<Output = Result<T, E>>,
-    ) -> Result<T, E> {
+    async fn around<T>(&self, call: &C, run: impl Future<Output = Result<T, E>>) -> Result<T, E> {
         match self.decide(call) {
             Decision::Pass => run.await,
             Decision::Fail(error) => Err(error),
@@ -407,10 +403,7 @@ impl FaultyMailer {
     }
 
     /// Fails every send with `error()` until [`FaultyMailer::clear`].
-    pub fn fail_all(
-        &self,
-        error: impl Fn() -> MailError + Send + Sync + 'static,
-    ) -> FaultHandle {
+    pub fn fail_all(&self, error: impl Fn() -> MailError + Send + Sync + 'static) -> FaultHandle {
         self.inject(Fault::always(error))
     }
 

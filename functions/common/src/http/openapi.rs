@@ -82,9 +82,7 @@ fn document_edge_answers(op: &mut Operation) {
     // Errors are problem+json, whatever the annotation said.
     for answer in op.responses.responses.values_mut() {
         let RefOr::T(response) = answer else { continue };
-        let is_problem = |content: &utoipa::openapi::Content| {
-            matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location == PROBLEM_REF)
-        };
+        let is_problem = |content: &utoipa::openapi::Content| matches!(&content.schema, Some(RefOr::Ref(r)) if r.ref_location == PROBLEM_REF);
         if let Some(content) = response.content.get("application/json") {
             if is_problem(content) {
                 if let Some(content) = response.content.shift_remove("application/json") {
