@@ -100,7 +100,7 @@ def one_start(port, binary, how, expect):
     thread = threading.Thread(target=invoke, args=(port, how, result))
     thread.start()
     time.sleep(0.15)  # the invocation is queued before the process exists
-    env = dict(os.environ, **ENV, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}/.rt")
+    env = dict(os.environ, **ENV, AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt")
     started = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     thread.join(35)
@@ -122,7 +122,7 @@ def main():
     parser.add_argument("--port", type=int, default=9310)
     args = parser.parse_args()
 
-    cargo_lambda = shutil.which("cargo-lambda") or "target/tools-venv/bin/cargo-lambda"
+    cargo_lambda = shutil.which("cargo-lambda") or os.path.abspath("target/tools-venv/bin/cargo-lambda")
     emulator = subprocess.Popen(
         [cargo_lambda, "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", str(args.port)],
         cwd=os.path.dirname(os.path.abspath(args.hello)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,7 +13,7 @@
 # schemathesis sends; runs a bounded number of examples per operation; stops
 # the runner; and exits non-zero on any failure (or a panic in the runner's log).
 #
-# Knobs (environment): FUZZ_MAX_EXAMPLES (default 30 per operation),
+# Knobs (environment): FUZZ_MAX_EXAMPLES (default 100 per operation),
 # FUZZ_SEED (default fixed, so that a failure reproduces; `random` for a new
 # one each run), FUZZ_REPORT_DIR (default target/fuzz-report), FUZZ_REPORTS
 # (default junit,ndjson; add har for every request and answer), PYTHON
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT="$PWD"
 
-MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-30}"
+MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-100}"
 SEED="${FUZZ_SEED:-20211120}"
 REPORT_DIR="${FUZZ_REPORT_DIR:-$ROOT/target/fuzz-report}"
 REPORTS="${FUZZ_REPORTS:-junit,ndjson}"
@@ -69,9 +69,13 @@ stop_runner() {
 cleanup() {
     local rc=$?
     stop_runner
-    if [[ $rc -ne 0 && -f "$DATA/runner.log" ]]; then
-        echo "fuzz: the runner's last log lines:"
-        tail -n 40 "$DATA/runner.log" || true
+    if [[ -f "$DATA/runner.log" ]]; then
+        mkdir -p "$REPORT_DIR"
+        cp "$DATA/runner.log" "$REPORT_DIR/runner.log"
+        if [[ $rc -ne 0 ]]; then
+            echo "fuzz: the runner's errors (whole log in $REPORT_DIR/runner.log):"
+            grep -E "ERROR|WARN|panicked" "$DATA/runner.log" | tail -n 40 || true
+        fi
     fi
     rm -rf "$DATA"
     exit "$rc"
@@ -79,7 +83,7 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting the runner on $BASE (data in $DATA, clock at $NOW)"
-EXAMREG_SWEEP_EVERY=3600 RUST_LOG="${RUST_LOG:-info}" \
+NO_COLOR=1 EXAMREG_SWEEP_EVERY=3600 RUST_LOG="${RUST_LOG:-info}" \
     "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$DATA" --now "$NOW" \
     >"$DATA/runner.log" 2>&1 &
 RUNNER_PID=$!

@@ -108,7 +108,10 @@ impl Runner {
             backend,
             base_url: format!("http://127.0.0.1:{port}"),
             data_dir,
+            // No pooled connections: a reused keep-alive connection the
+            // server just closed would fail a request for nothing.
             http: Client::builder()
+                .pool_max_idle_per_host(0)
                 .timeout(Duration::from_secs(60))
                 .build()
                 .expect("http client"),

@@ -11,6 +11,7 @@
 //!   throttle injected at each store call of each route in turn answers 503,
 //!   never 500, with nothing half-written, and the candidate's retry works.
 //! - A write whose answer is lost (the store committed, the caller timed out).
+//! - A right password racing a wrong one (found by the outside fuzzer: a 500).
 //! - S3 notifications delivered twice, at once or late, and an older upload
 //!   notified after a newer one: each piece counted once, the newest kept.
 //! - The sweep killed after each of its writes in turn, then run again: each
@@ -271,6 +272,7 @@ on_both_backends!(
     ses_failing_during_signup_leaves_a_usable_account,
     a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written,
     a_write_whose_answer_is_lost_is_never_applied_twice,
+    a_login_racing_a_failed_login_is_never_a_500,
     s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newest,
     a_sweep_killed_after_any_of_its_writes_finishes_next_run_without_duplicates,
 );
@@ -949,6 +951,56 @@ async fn a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written(b
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "the new password is in force");
+}
+
+// ---------------------------------------------------------------------------
+// A login racing a failed login
+// ---------------------------------------------------------------------------
+
+/// Found by `infra/scripts/fuzz-api.sh`: a login clears the failed attempts
+/// on the account with a write conditional on the version it read; a failed
+/// login recording its failure in between made that write fail, and the
+/// right password got a 500.
+async fn a_login_racing_a_failed_login_is_never_a_500(backend: Backend) {
+    let fx = fixture(backend).await;
+    let (email, _) = fx.candidate("course").await;
+    let wrong = json!({ "email": email, "password": "pas-le-bon-mot-de-passe" });
+    let r = fx.post("/auth/login", None, wrong.clone()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // The right password, held between its reads and its write...
+    let hold = fx.store.inject(
+        Fault::on(
+            |c: &StoreCall| c.is_write() && c.touches_sort_key("SESSION#"),
+            throttled,
+        )
+        .hold()
+        .times(1),
+    );
+    let router = fx.router.clone();
+    let right = Call::new(
+        Method::POST,
+        "/auth/login",
+        None,
+        Some(json!({ "email": email, "password": PASSWORD })),
+    );
+    let login = tokio::spawn(async move { send_to(&router, &right).await });
+    hold.stalled().await;
+    // ...while a wrong one records its failure.
+    let r = fx.post("/auth/login", None, wrong).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    hold.release();
+    let r = login.await.unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    let token = r.body["token"].as_str().unwrap();
+    let me = fx
+        .send(&Call::new(Method::GET, "/me", Some(token), None))
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    // The login that succeeded cleared every failure it followed.
+    let id = fx.account_id(&email).await.unwrap();
+    let account = fx.log.get(&keys::account(&id)).await.unwrap().unwrap();
+    assert!(account.attrs.get("failed_logins").is_none(), "{account:?}");
 }
 
 // ---------------------------------------------------------------------------

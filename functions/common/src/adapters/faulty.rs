@@ -17,7 +17,10 @@
 //! - [`Fault::stall`] / [`Fault::stall_after`]: the call never returns
 //!   (before or after reaching the adapter), so that a test can abort the
 //!   task that made it, at exactly that point: a Lambda killed mid-run.
-//!   [`FaultHandle::stalled`] resolves once a call is parked.
+//!   [`FaultHandle::stalled`] resolves once a call is parked;
+//! - [`Fault::hold`]: the call waits until the test calls
+//!   [`FaultHandle::release`], then goes through: another request can be
+//!   slipped in between a read and a write, deterministically.
 //!
 //! Faults are tried in the order they were injected; the first one that
 //! matches a call decides. Test support, small enough to be always compiled.
@@ -48,6 +51,7 @@ enum Effect<E> {
     FailAfter(MakeError<E>),
     Stall,
     StallAfter,
+    Hold,
 }
 
 /// One injected failure: which calls, how many, and what happens to them.
@@ -119,6 +123,12 @@ impl<C: 'static, E: 'static> Fault<C, E> {
         self.effect = Effect::StallAfter;
         self
     }
+
+    /// The call waits for [`FaultHandle::release`], then goes through.
+    pub fn hold(mut self) -> Self {
+        self.effect = Effect::Hold;
+        self
+    }
 }
 
 /// What a test keeps of an injected fault.
@@ -129,6 +139,7 @@ pub struct FaultHandle(Arc<FaultState>);
 struct FaultState {
     hits: AtomicUsize,
     stalled: Notify,
+    released: Notify,
 }
 
 impl FaultHandle {
@@ -141,6 +152,11 @@ impl FaultHandle {
     /// [`Fault::stall_after`] (at once if one already was).
     pub async fn stalled(&self) {
         self.0.stalled.notified().await;
+    }
+
+    /// Lets a call held by [`Fault::hold`] go on (or the next one, at once).
+    pub fn release(&self) {
+        self.0.released.notify_one();
     }
 }
 
@@ -157,6 +173,7 @@ enum Decision<E> {
     FailAfter(E),
     Stall(FaultHandle),
     StallAfter(FaultHandle),
+    Hold(FaultHandle),
 }
 
 /// The faults of one adapter.
@@ -214,6 +231,7 @@ impl<C, E> Faults<C, E> {
                 Effect::FailAfter(error) => Decision::FailAfter(error()),
                 Effect::Stall => Decision::Stall(rule.state.clone()),
                 Effect::StallAfter => Decision::StallAfter(rule.state.clone()),
+                Effect::Hold => Decision::Hold(rule.state.clone()),
             };
         }
         Decision::Pass
@@ -232,6 +250,11 @@ impl<C, E> Faults<C, E> {
             Decision::StallAfter(state) => {
                 let _ = run.await;
                 park(state).await
+            }
+            Decision::Hold(state) => {
+                state.0.stalled.notify_one();
+                state.0.released.notified().await;
+                run.await
             }
         }
     }
@@ -612,5 +635,17 @@ mod tests {
         assert!(task.await.unwrap_err().is_cancelled());
         // The write was made before the call stalled.
         assert!(store.get(&Key::new("P", "a")).await.unwrap().is_some());
+
+        // A held call waits for its release, then goes through.
+        let hold = store.inject(Fault::always(throttled).hold().times(1));
+        let task = {
+            let store = store.clone();
+            tokio::spawn(async move { store.transact(put("b")).await })
+        };
+        hold.stalled().await;
+        assert!(store.get(&Key::new("P", "b")).await.unwrap().is_none());
+        hold.release();
+        task.await.unwrap().unwrap();
+        assert!(store.get(&Key::new("P", "b")).await.unwrap().is_some());
     }
 }

@@ -623,19 +623,35 @@ async fn open_session(
         expires_at,
         expires_at_epoch: expires_at.timestamp(),
     };
-    let mut ops = vec![WriteOp::put(
-        Item::from_value(keys::session(&account.account_id, &hash), &session)?,
-        Condition::NotExists,
-    )];
-    if !account.failed_logins.is_empty() || account.locked_until.is_some() {
-        let previous = account.version;
-        account.failed_logins.clear();
-        account.locked_until = None;
-        account.version += 1;
-        ops.push(account.put_if_version(previous)?);
+    let session = Item::from_value(keys::session(&account.account_id, &hash), &session)?;
+    for _ in 0..MAX_RETRIES {
+        let mut ops = vec![WriteOp::put(session.clone(), Condition::NotExists)];
+        if !account.failed_logins.is_empty() || account.locked_until.is_some() {
+            let previous = account.version;
+            account.failed_logins.clear();
+            account.locked_until = None;
+            account.version += 1;
+            ops.push(account.put_if_version(previous)?);
+        }
+        match app.store.transact(ops).await {
+            Ok(()) => return Ok(LoginAnswer { token, expires_at }),
+            // Another request (a failed login recording its failure) changed
+            // the account since it was read: the password was right, so read
+            // it again and clear its counters then (found by the fuzzer: a 500).
+            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
+                account = load(app, &account.account_id).await?.ok_or_else(|| {
+                    AppError::refused(
+                        401,
+                        "invalid_credentials",
+                        "Identifiants incorrects",
+                        "L'adresse électronique ou le mot de passe est incorrect.",
+                    )
+                })?;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    app.store.transact(ops).await?;
-    Ok(LoginAnswer { token, expires_at })
+    Err(AppError::Store(StoreError::Conflict("login raced".into())))
 }
 
 /// `POST /auth/logout`: the token is void at once.

@@ -40,9 +40,22 @@ const START_WAIT: Duration = Duration::from_secs(120);
 
 /// Runs moto in this interpreter, prints its port, then exits when the test
 /// process (whose pid is `sys.argv[1]`) is gone.
+///
+/// moto's threaded server checks a write's conditions and applies it without
+/// a lock, so that two concurrent `TransactWriteItems` conditional on the
+/// same item could both commit (seen: 2 winners out of 20 racing writers),
+/// which DynamoDB never allows. Its DynamoDB writes are serialised here, as
+/// DynamoDB's conditional writes and transactions are.
 const WRAPPER: &str = r#"
-import logging, os, sys, time
+import logging, os, sys, threading, time
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
+from moto.dynamodb.models import DynamoDBBackend
+_writes = threading.RLock()
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    def _serialised(self, *args, _write=getattr(DynamoDBBackend, _name), **kwargs):
+        with _writes:
+            return _write(self, *args, **kwargs)
+    setattr(DynamoDBBackend, _name, _serialised)
 from moto.server import ThreadedMotoServer
 parent = int(sys.argv[1])
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
