@@ -779,10 +779,13 @@ pub async fn partition_keys(app: &App, account_id: &str, prefix: &str) -> AppRes
     let mut found = Vec::new();
     let mut cursor = None;
     loop {
-        let query = Query::table(
-            keys::candidate_pk(account_id),
-            SortKeyCondition::BeginsWith(prefix.to_owned()),
-        )
+        // DynamoDB refuses an empty `begins_with`: no prefix is no condition.
+        let sort_key = if prefix.is_empty() {
+            SortKeyCondition::Any
+        } else {
+            SortKeyCondition::BeginsWith(prefix.to_owned())
+        };
+        let query = Query::table(keys::candidate_pk(account_id), sort_key)
         .limit(500)
         .after(cursor);
         let page = app.store.query(&query).await?;
