@@ -106,26 +106,30 @@ impl SimulatedClock {
         &self,
         change: impl FnOnce(DateTime<Utc>) -> DateTime<Utc>,
     ) -> Result<DateTime<Utc>, ClockError> {
-        let new_now = {
-            let mut anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
-            let now = change(anchor.now());
-            *anchor = Anchor {
-                simulated: now,
-                real: Utc::now(),
-            };
-            now
+        // The file is written under the lock: concurrent moves save in order.
+        let mut anchor = self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+        let now = change(anchor.now());
+        *anchor = Anchor {
+            simulated: now,
+            real: Utc::now(),
         };
-        self.save()?;
-        Ok(new_now)
+        self.write(&anchor)?;
+        Ok(now)
     }
 
     fn save(&self) -> Result<(), ClockError> {
+        let anchor = *self.anchor.lock().unwrap_or_else(|p| p.into_inner());
+        self.write(&anchor)
+    }
+
+    fn write(&self, anchor: &Anchor) -> Result<(), ClockError> {
         let Some(file) = &self.file else {
             return Ok(());
         };
-        let anchor = *self.anchor.lock().unwrap_or_else(|p| p.into_inner());
-        let text = serde_json::to_string(&anchor).unwrap_or_default();
-        let tmp = file.with_extension("tmp");
+        let text = serde_json::to_string(anchor).unwrap_or_default();
+        // A name of its own per process, so another process's write cannot
+        // rename this one's temporary file away.
+        let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, file))
             .map_err(|source| ClockError::Save {

@@ -786,8 +786,8 @@ pub async fn partition_keys(app: &App, account_id: &str, prefix: &str) -> AppRes
             SortKeyCondition::BeginsWith(prefix.to_owned())
         };
         let query = Query::table(keys::candidate_pk(account_id), sort_key)
-        .limit(500)
-        .after(cursor);
+            .limit(500)
+            .after(cursor);
         let page = app.store.query(&query).await?;
         found.extend(page.items.into_iter().map(|i| i.key));
         cursor = page.cursor;
