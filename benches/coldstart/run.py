@@ -28,12 +28,19 @@ import time
 import urllib.error
 import urllib.request
 
+# aws_lambda_events' fixture `example-s3-event.json`, with a key that is not
+# a candidate's upload: the check ignores it without any AWS call.
 S3_EVENT = {"Records": [{
-    "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-3",
-    "eventTime": "2021-12-02T09:00:00.000Z", "eventName": "ObjectCreated:Put",
+    "eventVersion": "2.0", "eventSource": "aws:s3", "awsRegion": "eu-west-3",
+    "eventTime": "2021-12-02T09:00:00.123Z", "eventName": "ObjectCreated:Put",
+    "userIdentity": {"principalId": "EXAMPLE"},
+    "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+    "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8"},
     "s3": {"s3SchemaVersion": "1.0", "configurationId": "bench",
-           "bucket": {"name": "bench", "arn": "arn:aws:s3:::bench"},
-           "object": {"key": "not-a-candidate/x.pdf", "size": 10}},
+           "bucket": {"name": "bench", "ownerIdentity": {"principalId": "EXAMPLE"},
+                      "arn": "arn:aws:s3:::bench"},
+           "object": {"key": "not-a-candidate/x.pdf", "size": 10, "versionId": "v",
+                      "eTag": "d41d8cd98f00b204e9800998ecf8427e", "sequencer": "0A"}},
 }]}
 
 # name, binary, how to invoke it, what the answer must contain.
@@ -63,6 +70,9 @@ ENV = {
     "EXAMREG_PUBLIC_URL": "https://inscriptions.exemple.fr",
     "RUST_LOG": "info",
 }
+
+
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC"}
 
 
 def wait_port(port, timeout=30):
@@ -100,7 +110,8 @@ def one_start(port, binary, how, expect):
     thread = threading.Thread(target=invoke, args=(port, how, result))
     thread.start()
     time.sleep(0.15)  # the invocation is queued before the process exists
-    env = dict(os.environ, **ENV, AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt")
+    # A clean environment, as Lambda gives (no HOME, no SSL_CERT_DIR...).
+    env = dict(BASE_ENV, **ENV, AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt")
     started = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     thread.join(35)
@@ -125,7 +136,7 @@ def main():
     cargo_lambda = shutil.which("cargo-lambda") or os.path.abspath("target/tools-venv/bin/cargo-lambda")
     emulator = subprocess.Popen(
         [cargo_lambda, "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", str(args.port)],
-        cwd=os.path.dirname(os.path.abspath(args.hello)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=os.getcwd(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(args.port)
         times = {name: [] for name, *_ in FUNCTIONS}

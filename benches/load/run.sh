@@ -61,21 +61,27 @@ memory() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MiB  ", $1, $2/1024}' "/proc/$P
 echo "load: runner pid $PID on $BASE, data in $DATA; idle: $(memory)" >&2
 started=$(date +%s.%N)
 python3 benches/load/prepare.py "$BASE" "$CANDIDATES" >"$DATA/tokens.txt"
-echo "load: $CANDIDATES candidates prepared in $(echo "$(date +%s.%N) - $started" | bc) s; $(memory)" >&2
+prepared="$(echo "$(date +%s.%N) - $started" | bc)"
+prepare_memory="$(memory)"
+echo "load: $CANDIDATES candidates prepared in $prepared s; $prepare_memory" >&2
 
 echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)."
-echo "Runner: $BIN serve (embedded backend), clock at $NOW, $CANDIDATES prepared candidates; wrk -t$THREADS -d$DURATION --latency."
+echo "Runner: $BIN serve (embedded backend), clock at $NOW; wrk -t$THREADS -d$DURATION --latency."
+echo "Preparation: $CANDIDATES candidates (signup, activation, login, first PUT; 4 clients in parallel) in $prepared s; runner memory after it: $prepare_memory(the peak is argon2id's 19 MiB per hash on the blocking threads)."
 echo
-echo "| route | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | 2xx | 409 | other 4xx | 5xx | socket errors | runner VmRSS after / VmHWM (peak) |"
+echo "| route | connections | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | 2xx | 409 | other 4xx | 5xx | socket errors | runner VmRSS before → after / peak during the run (VmHWM) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for c in $CONNECTIONS; do
     for route in get put; do
+        # Reset the peak (VmHWM) so that it is this run's (Linux >= 4.0).
+        echo 5 >"/proc/$PID/clear_refs" 2>/dev/null || true
+        before="$(awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$PID/status")"
         out="$(wrk -t"$THREADS" -c"$c" -d"$DURATION" --latency --timeout 10s \
             -s "benches/load/$route.lua" "$BASE/inscription" -- "$DATA/tokens.txt" "$THREADS")"
         echo "$out" >"$DATA/wrk-$route-$c.txt"
         json="$(echo "$out" | sed -n 's/^LOADRESULT //p')"
-        rss="$(awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.1f / %.1f MiB", r/1024, h/1024}' "/proc/$PID/status")"
+        rss="$(awk -v b="$before" '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%s → %.1f / %.1f MiB", b, r/1024, h/1024}' "/proc/$PID/status")"
         python3 - "$route" "$c" "$json" "$rss" <<'PY'
 import json, sys
 route, c, raw, rss = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
