@@ -270,6 +270,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     ses_failing_during_signup_leaves_a_usable_account,
+    ses_failing_during_a_save_queues_its_email_for_the_sweep,
     a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written,
     a_write_whose_answer_is_lost_is_never_applied_twice,
     a_login_racing_a_failed_login_is_never_a_500,
@@ -614,6 +615,50 @@ async fn ses_failing_during_signup_leaves_a_usable_account(backend: Backend) {
         fx.account_id(&email).await.as_deref(),
         bearer.split('.').next()
     );
+}
+
+// ---------------------------------------------------------------------------
+// SES down during a save
+// ---------------------------------------------------------------------------
+
+/// The save stands and its « Modification d'inscription » email is queued:
+/// the next sweep sends it, once.
+async fn ses_failing_during_a_save_queues_its_email_for_the_sweep(backend: Backend) {
+    let fx = fixture(backend).await;
+    let (email, token) = fx.registered("modifiee").await;
+    let modification = |m: &OutgoingEmail| m.subject == "Modification d'inscription";
+    let before = fx.sent_to(&email).iter().filter(|m| modification(m)).count();
+    assert_eq!(before, 1, "the creation's email");
+
+    fx.mailer.fail_all(mail_unavailable);
+    let mut body = inscription_body(1);
+    body["identity"]["phone"] = json!("+33491000002");
+    let r = fx
+        .send(&Call::new(
+            Method::PUT,
+            "/inscription",
+            Some(&token),
+            Some(body),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(r.body["version"], 2);
+    assert!(fx.mailer.injected() >= 1, "SES was called and failed");
+    assert_eq!(fx.record(&email).await.version, 2, "the save stands");
+
+    fx.mailer.clear();
+    for _ in 0..2 {
+        sweep::run(&fx.app, Instant::now() + StdDuration::from_secs(120))
+            .await
+            .unwrap();
+    }
+    let sent: Vec<_> = fx
+        .sent_to(&email)
+        .into_iter()
+        .filter(|m| modification(m))
+        .collect();
+    assert_eq!(sent.len(), 2, "the queued email, sent once: {sent:?}");
+    assert!(sent[1].text.contains("version 2"), "{}", sent[1].text);
 }
 
 // ---------------------------------------------------------------------------

@@ -64,7 +64,8 @@ pub struct QueuedMail {
     pub record_type: String,
     pub mail_id: String,
     /// What it is about: `reminder_7d`, `reminder_2d`, `cancellation`,
-    /// `piece_rejected`, `deadline_extended`.
+    /// `piece_rejected`, `deadline_extended`, `dossier_complete`,
+    /// `modification` (queued only when sending it at once failed).
     pub kind: String,
     pub account_id: String,
     pub to: String,
