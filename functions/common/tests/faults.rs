@@ -274,6 +274,7 @@ on_both_backends!(
     a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written,
     a_write_whose_answer_is_lost_is_never_applied_twice,
     a_login_racing_a_failed_login_is_never_a_500,
+    an_activation_racing_a_failed_login_still_activates,
     s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newest,
     a_sweep_killed_after_any_of_its_writes_finishes_next_run_without_duplicates,
 );
@@ -627,7 +628,11 @@ async fn ses_failing_during_a_save_queues_its_email_for_the_sweep(backend: Backe
     let fx = fixture(backend).await;
     let (email, token) = fx.registered("modifiee").await;
     let modification = |m: &OutgoingEmail| m.subject == "Modification d'inscription";
-    let before = fx.sent_to(&email).iter().filter(|m| modification(m)).count();
+    let before = fx
+        .sent_to(&email)
+        .iter()
+        .filter(|m| modification(m))
+        .count();
     assert_eq!(before, 1, "the creation's email");
 
     fx.mailer.fail_all(mail_unavailable);
@@ -1046,6 +1051,48 @@ async fn a_login_racing_a_failed_login_is_never_a_500(backend: Backend) {
     let id = fx.account_id(&email).await.unwrap();
     let account = fx.log.get(&keys::account(&id)).await.unwrap().unwrap();
     assert!(account.attrs.get("failed_logins").is_none(), "{account:?}");
+}
+
+/// The activation reads the pending account, then writes it conditional on
+/// the version read; a failed login counted in between used to make it
+/// answer an undocumented 409. It reads again and activates.
+async fn an_activation_racing_a_failed_login_still_activates(backend: Backend) {
+    let fx = fixture(backend).await;
+    let email = fx.email("activation-course");
+    assert_eq!(fx.signup(&email).await.status, StatusCode::ACCEPTED);
+    let link = fx.last_token(&email, "/activate");
+
+    let hold = fx.store.inject(
+        Fault::on(
+            |c: &StoreCall| c.is_write() && c.touches_sort_key("ACCOUNT"),
+            throttled,
+        )
+        .hold()
+        .times(1),
+    );
+    let router = fx.router.clone();
+    let activate = Call::new(
+        Method::POST,
+        "/auth/activate",
+        None,
+        Some(json!({ "token": link })),
+    );
+    let activation = tokio::spawn(async move { send_to(&router, &activate).await });
+    hold.stalled().await;
+    let wrong = json!({ "email": email, "password": "pas-le-bon-mot-de-passe" });
+    let r = fx.post("/auth/login", None, wrong).await;
+    assert!(r.status.is_client_error(), "{r:?}");
+    let id = fx.account_id(&email).await.unwrap();
+    let version = |item: &Item| item.attrs.get("version").cloned();
+    let before = fx.log.get(&keys::account(&id)).await.unwrap().unwrap();
+    hold.release();
+
+    let r = activation.await.unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(r.body["status"], "active");
+    let after = fx.log.get(&keys::account(&id)).await.unwrap().unwrap();
+    assert_ne!(version(&before), version(&after), "the account was written");
+    assert_eq!(fx.login(&email).await.status, StatusCode::OK);
 }
 
 // ---------------------------------------------------------------------------

@@ -467,60 +467,68 @@ fn activation_expired(deadline: DateTime<Utc>) -> AppError {
 
 /// `POST /auth/activate`.
 pub async fn activate(app: &App, input: TokenOnly) -> AppResult<AccountStatus> {
-    let invalid = || {
-        AppError::not_found(
-            "invalid_token",
-            "Ce lien d'activation n'est pas valide ou a déjà servi. Si votre compte n'est pas encore activé, demandez un nouveau lien.",
-        )
-    };
-    let (account_id, hash) = security::parse_token(&input.token).ok_or_else(invalid)?;
-    // The account, or what remains of it once deleted unactivated: one read.
-    let wanted = [
-        keys::account(&account_id),
-        keys::expired_account(&account_id),
-    ];
+    let (account_id, hash) =
+        security::parse_token(&input.token).ok_or_else(invalid_activation_token)?;
+    // Another write to the account (a failed login counted, a new link asked
+    // for) may land between the read and the write: read and decide again.
+    for _ in 0..MAX_RETRIES {
+        let mut account = pending_account_for(app, &account_id, &hash).await?;
+        let now = app.now();
+        if !account::activation_in_time(account.activation_deadline, now) {
+            return Err(activation_expired(account.activation_deadline));
+        }
+        let previous = account.version;
+        account.status = AccountStatus::Active;
+        account.activated_at = Some(now);
+        account.activation_token_hash = None;
+        account.version += 1;
+        match app
+            .store
+            .transact(vec![account.put_if_version(previous)?])
+            .await
+        {
+            Ok(()) => return Ok(AccountStatus::Active),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Store(StoreError::Conflict(
+        "the account kept changing during its activation".into(),
+    )))
+}
+
+/// The pending account that `hash` (an activation token's) activates, or
+/// why not: `invalid_token` (unknown, used, replaced by a newer link, or the
+/// account is already active), `activation_expired` (also once the sweep has
+/// deleted the account, through its trace). One read.
+async fn pending_account_for(app: &App, account_id: &str, hash: &str) -> AppResult<AccountRecord> {
+    let wanted = [keys::account(account_id), keys::expired_account(account_id)];
     let items = app.store.get_many(&wanted).await?;
     let found = |key: &Key| items.iter().find(|i| &i.key == key);
     let Some(account_item) = found(&wanted[0]) else {
-        let tombstone = found(&wanted[1]).ok_or_else(invalid)?;
+        let tombstone = found(&wanted[1]).ok_or_else(invalid_activation_token)?;
         let expired: ExpiredAccount = tombstone.to_value()?;
-        if !security::same_hash(&expired.activation_token_hash, &hash) {
-            return Err(invalid());
+        if !security::same_hash(&expired.activation_token_hash, hash) {
+            return Err(invalid_activation_token());
         }
         return Err(activation_expired(expired.activation_deadline));
     };
-    let mut account: AccountRecord = account_item.to_value()?;
+    let account: AccountRecord = account_item.to_value()?;
     let matches = account
         .activation_token_hash
         .as_deref()
-        .is_some_and(|stored| security::same_hash(stored, &hash));
+        .is_some_and(|stored| security::same_hash(stored, hash));
     if !matches || account.status != AccountStatus::PendingActivation {
-        return Err(invalid());
+        return Err(invalid_activation_token());
     }
-    let now = app.now();
-    if !account::activation_in_time(account.activation_deadline, now) {
-        return Err(activation_expired(account.activation_deadline));
-    }
-    let previous = account.version;
-    account.status = AccountStatus::Active;
-    account.activated_at = Some(now);
-    account.activation_token_hash = None;
-    account.version += 1;
-    match app
-        .store
-        .transact(vec![account.put_if_version(previous)?])
-        .await
-    {
-        Ok(()) => Ok(AccountStatus::Active),
-        // A concurrent activation with the same link: one of them did it.
-        Err(StoreError::ConditionFailed { .. }) => match load(app, &account_id).await? {
-            Some(a) if a.status == AccountStatus::Active => Err(invalid()),
-            _ => Err(AppError::Store(StoreError::Conflict(
-                "activation raced".into(),
-            ))),
-        },
-        Err(e) => Err(e.into()),
-    }
+    Ok(account)
+}
+
+fn invalid_activation_token() -> AppError {
+    AppError::not_found(
+        "invalid_token",
+        "Ce lien d'activation n'est pas valide ou a déjà servi. Si votre compte n'est pas encore activé, demandez un nouveau lien.",
+    )
 }
 
 /// `POST /auth/login`.
