@@ -12,6 +12,13 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than glibc's malloc: the runner serves many requests at
+/// once, and each password hash allocates 19 MiB on one of tokio's blocking
+/// threads; glibc kept those in per-thread arenas (the runner stayed at
+/// ~575 MiB after 512 hashes, see BENCHMARKS.md), mimalloc gives them back.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "examreg",

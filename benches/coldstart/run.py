@@ -1,7 +1,10 @@
 """Cold start of each Lambda bootstrap under cargo-lambda's runtime emulator,
-side by side with a hello-world lambda_http function built the same way.
+side by side with a hello-world lambda_http function built the same way
+(`benches/coldstart/hello`, a workspace member: same release profile).
 
-    python3 benches/coldstart/run.py --bin-dir target/release --hello /tmp/hello-lambda/target/release/hello
+    cargo build --release -p coldstart-hello -p signup -p activation -p auth \
+        -p inscription -p documents -p sweep -p admin
+    python3 benches/coldstart/run.py   # --bin-dir target/release --rounds 10
 
 For each round and each function (interleaved, so that all see the same
 machine state): an invocation is queued on `cargo lambda watch
@@ -12,7 +15,11 @@ answer: exec, init (AWS SDK clients, calendar, catalogue, router), the first
 `/next`, the handler, `/response`. Each event is chosen so that the answer
 needs no AWS call (e.g. GET /inscription without a token answers 401), so
 the figure is the function's own start, not a backend's latency. The process
-is then killed: every start is cold. Binaries are the host's (x86_64)
+is then killed: every start is cold. A second reference, hello world plus a
+DynamoDB client built from the environment, is the floor of any function
+that uses the AWS SDK (the SDK loads the TLS roots when a client is built).
+The sweep is not in the list: its init is the admin function's (the same
+`aws_app()`), and any event makes it call DynamoDB. Binaries are the host's (x86_64)
 release builds: Lambda runs the arm64 ones, which cannot run here.
 """
 import argparse
@@ -46,6 +53,7 @@ S3_EVENT = {"Records": [{
 # name, binary, how to invoke it, what the answer must contain.
 FUNCTIONS = [
     ("hello (lambda_http)", None, ("url", "GET", "/", None), "Hello"),
+    ("hello + DynamoDB client", "coldstart-hello-sdk", ("url", "GET", "/", None), "Hello"),
     ("auth", "auth", ("url", "GET", "/health", None), '"status":"ok"'),
     ("signup", "signup", ("url", "POST", "/auth/signup", b"{}"), "422"),
     ("activation", "activation", ("url", "POST", "/auth/activate", b"{}"), "422"),
@@ -128,10 +136,11 @@ def one_start(port, binary, how, expect):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", default="target/release")
-    parser.add_argument("--hello", required=True)
+    parser.add_argument("--hello", help="default: <bin-dir>/coldstart-hello")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--port", type=int, default=9310)
     args = parser.parse_args()
+    args.hello = args.hello or os.path.join(args.bin_dir, "coldstart-hello")
 
     cargo_lambda = shutil.which("cargo-lambda") or os.path.abspath("target/tools-venv/bin/cargo-lambda")
     emulator = subprocess.Popen(
@@ -151,12 +160,14 @@ def main():
                 if r > 0:  # round 0 warms the page cache
                     times[name].append(ms)
         hello = statistics.median(times[FUNCTIONS[0][0]])
-        print(f"| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello |")
-        print("|---|---|---|---|---|---|")
+        hello_sdk = statistics.median(times[FUNCTIONS[1][0]])
+        print("| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello | p50 / hello + SDK client |")
+        print("|---|---|---|---|---|---|---|")
         for name, *_ in FUNCTIONS:
             t = times[name]
             p50 = statistics.median(t)
-            print(f"| {name} | {sizes[name] / 1048576:.1f} MiB | {p50:.1f} | {min(t):.1f} | {max(t):.1f} | {p50 / hello:.2f} |")
+            print(f"| {name} | {sizes[name] / 1048576:.1f} MiB | {p50:.1f} | {min(t):.1f} | {max(t):.1f} "
+                  f"| {p50 / hello:.2f} | {p50 / hello_sdk:.2f} |")
         print(f"\n{args.rounds} cold starts each (after one warm-up round), interleaved.")
     finally:
         emulator.kill()

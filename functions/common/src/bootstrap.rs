@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::adapters::clock::{SimulatedClock, SystemClock};
 use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::folder::{load_or_create_signing_key, FolderDocumentStore};
+use crate::adapters::lazy_client::LazyClient;
 use crate::adapters::outbox::OutboxMailer;
 use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
@@ -63,29 +64,30 @@ pub struct AwsAdapters {
 
 pub async fn aws_adapters() -> anyhow::Result<AwsAdapters> {
     let sdk = aws_config::load_from_env().await;
-    // Path-style addressing for emulators, whose endpoint has no bucket subdomains.
     let path_style = std::env::var("EXAMREG_S3_PATH_STYLE").is_ok_and(|v| v == "true");
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(path_style)
         .build();
+    let ses = sdk.clone();
+    // DynamoDB serves every request: built now. SES and S3 are built on
+    // first use, so that a function that never mails nor touches S3 does
+    // not pay for their TLS set-up at each cold start (see BENCHMARKS.md).
     Ok(AwsAdapters {
         store: Arc::new(DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             env("EXAMREG_TABLE")?,
         )),
         mailer: Arc::new(SesMailer::new(
-            aws_sdk_ses::Client::new(&sdk),
+            LazyClient::new(move || aws_sdk_ses::Client::new(&ses)),
             env("EXAMREG_SENDER")?,
         )),
         documents: Arc::new(S3DocumentStore::new(
-            aws_sdk_s3::Client::from_conf(s3),
+            LazyClient::new(move || aws_sdk_s3::Client::from_conf(s3.clone())),
             env("EXAMREG_BUCKET")?,
         )),
     })
 }
 
-/// The application on AWS, from the function's environment. Clients are built
-/// here, once per container, never per request.
 pub async fn aws_app() -> anyhow::Result<Arc<App>> {
     let session = std::env::var("EXAMREG_SESSION").unwrap_or_else(|_| "2022".into());
     let (calendar, catalogue) = reference_data(&session)?;

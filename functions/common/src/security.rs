@@ -1,5 +1,7 @@
 //! Secrets: argon2id password hashes and random tokens kept only as hashes.
 
+use std::sync::LazyLock;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,6 +9,7 @@ use base64::Engine as _;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
 use crate::domain::account::Password;
 use crate::error::AppError;
@@ -17,10 +20,33 @@ pub fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// At most one argon2id computation per core at a time. Each takes 19 MiB and
+/// a core for ~25 ms: a burst of logins on the local runner (or any process
+/// serving many requests) queues here instead of growing memory by 19 MiB per
+/// waiting request and sharing the cores among them all. (A Lambda
+/// environment serves one request at a time: one permit is ever used.)
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    Semaphore::new(cores)
+});
+
+/// Runs an argon2id computation off the async executor, within [`HASHING`].
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing queue closed: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))
+}
+
 /// Hashes a password (CPU-heavy: runs off the async executor).
 pub async fn hash_password(password: &Password) -> Result<String, AppError> {
     let secret = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let mut salt_bytes = [0u8; 16];
         rand::rng().fill_bytes(&mut salt_bytes);
         let salt = SaltString::encode_b64(&salt_bytes)
@@ -30,8 +56,7 @@ pub async fn hash_password(password: &Password) -> Result<String, AppError> {
             .map(|h| h.to_string())
             .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?
+    .await?
 }
 
 /// A hash of a random password, verified against when the account does not
@@ -43,7 +68,7 @@ pub async fn verify_password(candidate: &str, stored: Option<&str>) -> bool {
     let candidate = candidate.to_owned();
     let exists = stored.is_some();
     let stored = stored.unwrap_or(DUMMY_HASH).to_owned();
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let ok = PasswordHash::new(&stored)
             .map(|hash| {
                 argon2()

@@ -6,6 +6,7 @@ pub mod counting;
 pub mod dynamodb;
 pub mod faulty;
 pub mod folder;
+pub mod lazy_client;
 pub mod outbox;
 pub mod s3;
 pub mod ses;

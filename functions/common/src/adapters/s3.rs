@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
+use crate::adapters::lazy_client::LazyClient;
 use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
@@ -23,15 +24,15 @@ const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 /// A [`DocumentStore`] over one S3 bucket.
 #[derive(Debug, Clone)]
 pub struct S3DocumentStore {
-    client: Client,
+    client: LazyClient<Client>,
     bucket: String,
 }
 
 impl S3DocumentStore {
     /// A store over `bucket`. Build the client once (in `main`), not per request.
-    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+    pub fn new(client: impl Into<LazyClient<Client>>, bucket: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             bucket: bucket.into(),
         }
     }
@@ -116,6 +117,7 @@ impl DocumentStore for S3DocumentStore {
         // Content-Type or Content-Length differs from what was asked for.
         let request = self
             .client
+            .get()
             .put_object()
             .bucket(&self.bucket)
             .key(key)
@@ -141,6 +143,7 @@ impl DocumentStore for S3DocumentStore {
         check_key(key)?;
         let request = self
             .client
+            .get()
             .get_object()
             .bucket(&self.bucket)
             .key(key)
@@ -158,6 +161,7 @@ impl DocumentStore for S3DocumentStore {
     ) -> Result<(), DocumentStoreError> {
         check_key(key)?;
         self.client
+            .get()
             .put_object()
             .bucket(&self.bucket)
             .key(key)
@@ -173,6 +177,7 @@ impl DocumentStore for S3DocumentStore {
         check_key(key)?;
         let output = match self
             .client
+            .get()
             .get_object()
             .bucket(&self.bucket)
             .key(key)
@@ -199,6 +204,7 @@ impl DocumentStore for S3DocumentStore {
         check_key(key)?;
         // S3 answers 204 whether or not the key existed.
         self.client
+            .get()
             .delete_object()
             .bucket(&self.bucket)
             .key(key)

@@ -1,5 +1,6 @@
 //! The SES mailer: the [`Mailer`] port over SES v1 `SendEmail`.
 
+use crate::adapters::lazy_client::LazyClient;
 use async_trait::async_trait;
 use aws_sdk_ses::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ses::operation::send_email::SendEmailError;
@@ -20,7 +21,7 @@ const THROTTLING_CODES: [&str; 3] = [
 /// Sends each email with one SES `SendEmail` call.
 #[derive(Debug, Clone)]
 pub struct SesMailer {
-    client: Client,
+    client: LazyClient<Client>,
     sender: String,
     configuration_set: Option<String>,
 }
@@ -28,9 +29,9 @@ pub struct SesMailer {
 impl SesMailer {
     /// `sender` is the verified `Source` address (it may carry a display
     /// name: `Examens <noreply@example.fr>`).
-    pub fn new(client: Client, sender: impl Into<String>) -> Self {
+    pub fn new(client: impl Into<LazyClient<Client>>, sender: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             sender: sender.into(),
             configuration_set: None,
         }
@@ -86,6 +87,7 @@ impl Mailer for SesMailer {
             .build();
         let output = self
             .client
+            .get()
             .send_email()
             .source(&self.sender)
             .destination(
