@@ -123,14 +123,27 @@ def one_start(port, binary, how, expect):
     started = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     thread.join(35)
+    peak = peak_memory_mib(proc.pid)
     proc.kill()
     proc.wait()
     if "done" not in result:
-        return None, "no answer"
+        return None, "no answer", None
     text = f"{result['status']} {result['body']}"
     if expect not in text:
-        return None, text[:200]
-    return (result["done"] - started) * 1000.0, text[:80]
+        return None, text[:200], None
+    return (result["done"] - started) * 1000.0, text[:80], peak
+
+
+def peak_memory_mib(pid):
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def main():
@@ -149,25 +162,29 @@ def main():
     try:
         wait_port(args.port)
         times = {name: [] for name, *_ in FUNCTIONS}
+        peaks = {name: [] for name, *_ in FUNCTIONS}
         sizes = {}
         for r in range(args.rounds + 1):
             for name, binary, how, expect in FUNCTIONS:
                 path = args.hello if binary is None else os.path.join(args.bin_dir, binary)
                 sizes[name] = os.path.getsize(path)
-                ms, answer = one_start(args.port, path, how, expect)
+                ms, answer, peak = one_start(args.port, path, how, expect)
                 if ms is None:
                     sys.exit(f"coldstart: {name} did not answer as expected: {answer}")
                 if r > 0:  # round 0 warms the page cache
                     times[name].append(ms)
+                    if peak is not None:
+                        peaks[name].append(peak)
         hello = statistics.median(times[FUNCTIONS[0][0]])
         hello_sdk = statistics.median(times[FUNCTIONS[1][0]])
-        print("| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello | p50 / hello + SDK client |")
-        print("|---|---|---|---|---|---|---|")
+        print("| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello | p50 / hello + SDK client | peak memory (VmHWM) |")
+        print("|---|---|---|---|---|---|---|---|")
         for name, *_ in FUNCTIONS:
             t = times[name]
             p50 = statistics.median(t)
             print(f"| {name} | {sizes[name] / 1048576:.1f} MiB | {p50:.1f} | {min(t):.1f} | {max(t):.1f} "
-                  f"| {p50 / hello:.2f} | {p50 / hello_sdk:.2f} |")
+                  f"| {p50 / hello:.2f} | {p50 / hello_sdk:.2f} "
+                  f"| {max(peaks[name], default=0):.1f} MiB |")
         print(f"\n{args.rounds} cold starts each (after one warm-up round), interleaved.")
     finally:
         emulator.kill()
