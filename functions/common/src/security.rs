@@ -34,7 +34,15 @@ static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
 async fn hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let _permit = HASHING
+    run_within(&HASHING, work).await
+}
+
+/// Runs `work` on the blocking pool once `permits` grants a place.
+async fn run_within<T: Send + 'static>(
+    permits: &Semaphore,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = permits
         .acquire()
         .await
         .map_err(|e| AppError::Internal(format!("hashing queue closed: {e}")))?;
@@ -120,6 +128,42 @@ pub fn new_account_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// More hashes asked for than there are permits: the others wait, so a
+    /// burst of logins costs one argon2id buffer per core, not per request.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashing_never_runs_more_computations_than_permits() {
+        let permits = Arc::new(Semaphore::new(2));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let (permits, running, most) = (permits.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    run_within(&permits, move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        i
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut done = Vec::new();
+        for task in tasks {
+            done.push(task.await.unwrap().unwrap());
+        }
+        assert_eq!(done, (0..8).collect::<Vec<_>>(), "every computation ran");
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            2,
+            "never more than the permits"
+        );
+    }
 
     #[test]
     fn tokens_round_trip_and_only_their_hash_identifies_them() {

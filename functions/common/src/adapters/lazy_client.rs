@@ -13,7 +13,9 @@ type Build<C> = Arc<dyn Fn() -> C + Send + Sync>;
 
 #[derive(Clone)]
 pub struct LazyClient<C> {
-    build: Build<C>,
+    /// `None` only for a client given ready-made, whose cell is set at once
+    /// and so never asks for a build.
+    build: Option<Build<C>>,
     client: Arc<OnceLock<C>>,
 }
 
@@ -21,14 +23,17 @@ impl<C> LazyClient<C> {
     /// A client `build` makes when it is first needed.
     pub fn new(build: impl Fn() -> C + Send + Sync + 'static) -> Self {
         Self {
-            build: Arc::new(build),
+            build: Some(Arc::new(build)),
             client: Arc::new(OnceLock::new()),
         }
     }
 
     /// The client, built now if this is its first use.
     pub fn get(&self) -> &C {
-        self.client.get_or_init(|| (self.build)())
+        self.client.get_or_init(|| match &self.build {
+            Some(build) => build(),
+            None => unreachable!("a ready-made client is set at construction"),
+        })
     }
 
     /// Whether it has been built (for tests and logs).
@@ -38,13 +43,11 @@ impl<C> LazyClient<C> {
 }
 
 /// A client built already.
-impl<C: Clone + Send + Sync + 'static> From<C> for LazyClient<C> {
+impl<C> From<C> for LazyClient<C> {
     fn from(client: C) -> Self {
-        let cell = OnceLock::new();
-        let _ = cell.set(client.clone());
         Self {
-            build: Arc::new(move || client.clone()),
-            client: Arc::new(cell),
+            build: None,
+            client: Arc::new(OnceLock::from(client)),
         }
     }
 }

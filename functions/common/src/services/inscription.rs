@@ -21,10 +21,10 @@ use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::Diploma;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, WriteOp, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK};
-use crate::ports::{OutgoingEmail, StoreError};
+use crate::ports::StoreError;
 use crate::services::emails::Message;
 use crate::services::keys;
-use crate::services::mailqueue::QueuedMail;
+use crate::services::mailqueue;
 use crate::services::sessions::{authenticate, take, Caller};
 
 /// How many times a write is retried when only someone else's unrelated
@@ -496,34 +496,7 @@ async fn send_modification_email(
     let email = message
         .link("Mon espace candidat", app.link("/"))
         .to(&record.email);
-    send_or_queue(app, &record.account_id, email).await;
-}
-
-/// Sends an email owed for a change already saved. Sent at once in the
-/// common case (no extra store write on the save's path); if the provider
-/// fails, the email is put in the mail queue so that the next sweep sends it:
-/// a saved modification is never left without its email.
-async fn send_or_queue(app: &App, account_id: &str, email: OutgoingEmail) {
-    let Err(error) = app.mailer.send(&email).await else {
-        return;
-    };
-    tracing::warn!(%error, "modification email not sent: queued for the sweep");
-    let mail = QueuedMail::new(
-        uuid::Uuid::new_v4().simple().to_string(),
-        "modification",
-        account_id,
-        email,
-        app.now(),
-    );
-    let queued = match mail.enqueue_op() {
-        Ok(op) => app.store.transact(vec![op]).await.map_err(AppError::from),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = queued {
-        // Both SES and the store failed: the save stands, the email is lost;
-        // the candidate still sees the change in the portal.
-        tracing::error!(error = %e, "modification email neither sent nor queued");
-    }
+    mailqueue::send_or_queue(app, "modification", &record.account_id, email).await;
 }
 
 /// Reads the history of an inscription, oldest first.

@@ -376,6 +376,34 @@ pub async fn deliver_now(app: &App, mail: &QueuedMail) -> bool {
     }
 }
 
+/// Sends an email owed for a change already saved, outside that change's
+/// transaction: at once in the common case (no extra store write on the
+/// caller's path); if the provider fails, the email is queued so that the
+/// next sweep sends it, and a saved change is never left without its email.
+/// The mirror of [`deliver_now`], for emails that were not queued first.
+pub async fn send_or_queue(app: &App, kind: &str, account_id: &str, email: OutgoingEmail) {
+    let Err(error) = app.mailer.send(&email).await else {
+        return;
+    };
+    tracing::warn!(%error, email_kind = kind, "email not sent: queued for the sweep");
+    let mail = QueuedMail::new(
+        uuid::Uuid::new_v4().simple().to_string(),
+        kind,
+        account_id,
+        email,
+        app.now(),
+    );
+    let queued = match mail.enqueue_op() {
+        Ok(op) => app.store.transact(vec![op]).await.map_err(Into::into),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = queued {
+        // Both the provider and the store failed: the change stands, the
+        // email is lost; the candidate still sees the change in the portal.
+        tracing::error!(error = %e, email_kind = kind, "email neither sent nor queued");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
