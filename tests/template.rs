@@ -151,6 +151,9 @@ const EXPECTED: &[Expected] = &[
             "dynamodb:DeleteItem",
             "s3:GetObject",
             "s3:DeleteObject",
+            // So that a key deleted since its notification answers 404, not
+            // 403 (S3 hides absence from who may not list).
+            "s3:ListBucket",
             SES[0],
             SES[1],
         ],
@@ -605,6 +608,11 @@ fn every_role_grants_only_what_its_function_uses() {
                                     .is_some_and(|index| expected.indexes.contains(&index))
                             });
                             on_table || (on_index && action == "dynamodb:Query")
+                        }
+                        // Object actions on the function's prefixes; the one
+                        // bucket action, ListBucket, on the bucket itself.
+                        "s3" if action == "s3:ListBucket" => {
+                            *resource == format!("arn:${{AWS::Partition}}:s3:::{}", arns.bucket)
                         }
                         "s3" => expected.s3_prefixes.iter().any(|prefix| {
                             *resource
