@@ -79,9 +79,13 @@ impl InscriptionRecord {
     }
 
     /// The documents deadline in force: the extension, else the window's close.
+    /// The end of the diploma's documents window, or the extension an admin
+    /// granted if later: an extension never shortens the window (it was
+    /// granted past the close of the diploma held then).
     pub fn documents_deadline(&self, calendar: &SessionCalendar) -> DateTime<Utc> {
+        let closes = calendar.windows(self.data.diploma).documents.closes;
         self.documents_deadline_extension
-            .unwrap_or_else(|| calendar.windows(self.data.diploma).documents.closes)
+            .map_or(closes, |until| until.max(closes))
     }
 
     /// Whether uploads are accepted at `now`.
@@ -437,10 +441,19 @@ fn update(
             ));
         }
     }
+    if data.diploma != current.data.diploma {
+        // An extension, and the reminders sent, were for the deadline of the
+        // diploma held then.
+        record.documents_deadline_extension = None;
+        record.reminders_sent.clear();
+    }
     if record.status == InscriptionStatus::Cancelled {
+        // Registering again (in another diploma's open window) starts afresh:
+        // neither the old extension nor the reminders already sent apply.
         record.status = InscriptionStatus::Registered;
         record.cancelled_at = None;
         record.reminders_sent.clear();
+        record.documents_deadline_extension = None;
     }
     record.status = InscriptionStatus::Registered;
     record.refresh_status();
