@@ -6,19 +6,9 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{Backend, Runner, PASSWORD};
+use support::{join_all, problem, Backend, Runner, PASSWORD};
 
 const START: &str = "2021-10-14T09:00:00+02:00";
-
-async fn problem(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    assert_eq!(
-        r.headers()["content-type"],
-        "application/problem+json",
-        "errors are problem+json"
-    );
-    (status, r.json().await.unwrap())
-}
 
 async fn a_candidate_signs_up_activates_logs_in_and_out(backend: Backend) {
     let runner = Runner::start_on(backend, START).await;
@@ -228,15 +218,12 @@ async fn fifty_concurrent_signups_for_one_address_make_one_account(backend: Back
         };
         runner.signup(email)
     });
-    for r in futures_join_all(signups).await {
+    for r in join_all(signups.collect()).await {
         assert_eq!(r.status(), StatusCode::ACCEPTED);
     }
-    let activations: Vec<Value> = runner
-        .mails_to("course@exemple.fr")
-        .await
-        .into_iter()
-        .filter(|m| m["subject"] == "Activez votre compte candidat")
-        .collect();
+    let activations = runner
+        .mails_titled("course@exemple.fr", "Activez votre compte candidat")
+        .await;
     // Every link names the same account (a token is `<account id>.<secret>`);
     // the signups that lost the race re-sent its link, at most 3 times an hour.
     let accounts: std::collections::BTreeSet<String> = activations
@@ -259,35 +246,6 @@ async fn fifty_concurrent_signups_for_one_address_make_one_account(backend: Back
         .post("/auth/activate", None, &json!({ "token": token }))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-}
-
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.collect();
-    let mut out = Vec::with_capacity(handles.len());
-    // Polled together by one task: concurrent requests on the server side.
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = handles.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => results[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.extend(results.into_iter().flatten());
-    out
 }
 
 async fn ten_failed_logins_lock_the_account_for_fifteen_minutes(backend: Backend) {
@@ -359,15 +317,7 @@ async fn resending_the_activation_link_voids_the_old_one_three_times_an_hour(bac
 async fn a_password_reset_revokes_every_session(backend: Backend) {
     let runner = Runner::start_on(backend, START).await;
     let first = runner.signup_and_login("oubli@exemple.fr").await;
-    let second = runner
-        .login("oubli@exemple.fr")
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let second = runner.login_token("oubli@exemple.fr").await;
 
     let r = runner
         .post(

@@ -12,20 +12,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::Runner;
+use support::{
+    account_of, bac_pro_melec_body, problem, uploads_path, Runner, BAC_PRO_BOTH_OPEN, PDF, PNG,
+};
 
-/// Bac Pro: registration open (14–31 Oct 2021) and documents open (25 Oct – 7 Nov).
-const BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
 /// Bac Pro: registration open, documents not yet.
 const BEFORE_DOCUMENTS: &str = "2021-10-20T10:00:00+02:00";
 
-/// A 1×1 PNG.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
-/// A small valid PDF.
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 const HTML: &[u8] = b"<!DOCTYPE html><html><body><script>alert('pdf?')</script></body></html>";
 
 /// The Bac Pro inscription that asks for every kind of piece: French and 21
@@ -58,147 +53,15 @@ fn full_body(version: u64) -> Value {
     })
 }
 
-/// A Bac Pro inscription asking only for the signed confirmation and an
-/// identity document (31 years old: no JDC).
-fn simple_body(version: u64, city: &str) -> Value {
-    json!({
-        "diploma": "BAC_PRO",
-        "specialty": "MELEC",
-        "identity": {
-            "last_name": "Martin",
-            "first_names": "Hélène",
-            "birth_date": "1990-05-17",
-            "birth_place": "Marseille",
-            "nationality": "FR",
-            "address": {
-                "line1": "3 boulevard Michelet",
-                "postal_code": "13008",
-                "city": city,
-                "country": "FR"
-            },
-            "phone": "+33491000000"
-        },
-        "disability": { "declared": false, "existing_accommodation": false },
-        "acquis": [],
-        "version": version
-    })
-}
-
-async fn save(runner: &Runner, token: &str, body: &Value) -> Value {
-    let r = runner.put("/inscription", Some(token), body).await;
-    let status = r.status();
-    let answer: Value = r.json().await.unwrap();
-    assert!(status.is_success(), "{status}: {answer:#}");
-    answer
-}
-
-async fn login(runner: &Runner, email: &str) -> String {
-    let r = runner.login(email).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
-async fn problem(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    (status, r.json().await.unwrap())
-}
-
-fn uploads_path(kind: &str) -> String {
-    format!("/inscription/pieces/{kind}/uploads")
-}
-
-async fn ask(
+/// Asks for an upload URL that must be refused: the problem's status and body.
+async fn refusal(
     runner: &Runner,
     token: &str,
     kind: &str,
     content_type: &str,
     size: u64,
-) -> reqwest::Response {
-    runner
-        .post(
-            &uploads_path(kind),
-            Some(token),
-            &json!({ "content_type": content_type, "size_bytes": size }),
-        )
-        .await
-}
-
-async fn ticket(
-    runner: &Runner,
-    token: &str,
-    kind: &str,
-    content_type: &str,
-    size: usize,
-) -> Value {
-    let r = ask(runner, token, kind, content_type, size as u64).await;
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body:#}");
-    body
-}
-
-fn signed_headers(ticket: &Value) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for (name, value) in ticket["headers"].as_object().unwrap() {
-        headers.insert(
-            HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            HeaderValue::from_str(value.as_str().unwrap()).unwrap(),
-        );
-    }
-    headers
-}
-
-/// PUTs `bytes` to a ticket's URL with exactly its headers.
-async fn put_file(runner: &Runner, ticket: &Value, bytes: &[u8]) -> reqwest::Response {
-    assert_eq!(ticket["method"], "PUT");
-    runner
-        .http
-        .put(ticket["upload_url"].as_str().unwrap())
-        .headers(signed_headers(ticket))
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Asks for a URL and uploads `bytes` through it; the runner checks them.
-async fn upload(
-    runner: &Runner,
-    token: &str,
-    kind: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> Value {
-    let ticket = ticket(runner, token, kind, content_type, bytes.len()).await;
-    let r = put_file(runner, &ticket, bytes).await;
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    ticket
-}
-
-async fn pieces(runner: &Runner, token: &str) -> Vec<Value> {
-    let r = runner.get("/inscription/pieces", Some(token)).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json().await.unwrap()
-}
-
-async fn piece(runner: &Runner, token: &str, kind: &str) -> Value {
-    pieces(runner, token)
-        .await
-        .into_iter()
-        .find(|p| p["kind"] == kind)
-        .unwrap_or_else(|| panic!("no piece {kind}"))
-}
-
-async fn inscription_status(runner: &Runner, token: &str) -> String {
-    let r = runner.get("/inscription", Some(token)).await;
-    let body: Value = r.json().await.unwrap();
-    body["status"].as_str().unwrap().to_owned()
-}
-
-fn account_id(token: &str) -> &str {
-    token.split('.').next().unwrap()
+) -> (StatusCode, Value) {
+    problem(runner.ask_upload(token, kind, content_type, size).await).await
 }
 
 /// Every file stored under the runner's documents folder, as keys.
@@ -256,7 +119,7 @@ fn squash(text: &str) -> String {
 
 #[tokio::test]
 async fn the_confirmation_pdf_holds_every_declared_field_with_its_accents() {
-    let runner = Runner::start(BOTH_OPEN).await;
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let token = runner.signup_and_login("zoe.ndiaye@exemple.fr").await;
 
     // No inscription yet; no token at all.
@@ -276,7 +139,7 @@ async fn the_confirmation_pdf_holds_every_declared_field_with_its_accents() {
         (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
     );
 
-    let saved = save(&runner, &token, &full_body(0)).await;
+    let saved = runner.save(&token, &full_body(0)).await;
     let updated_at: DateTime<Utc> = saved["updated_at"].as_str().unwrap().parse().unwrap();
 
     let r = runner
@@ -365,7 +228,7 @@ async fn the_confirmation_pdf_holds_every_declared_field_with_its_accents() {
     // A new version is a new document, named after it.
     let mut changed = full_body(1);
     changed["identity"]["birth_place"] = json!("Bézier");
-    save(&runner, &token, &changed).await;
+    runner.save(&token, &changed).await;
     let r = runner
         .get("/inscription/confirmation.pdf", Some(&token))
         .await;
@@ -383,8 +246,7 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
     let token = runner.signup_and_login("hors.delai@exemple.fr").await;
 
     // No inscription, no token.
-    let (status, body) =
-        problem(ask(&runner, &token, "identity_document", "application/pdf", 10).await).await;
+    let (status, body) = refusal(&runner, &token, "identity_document", "application/pdf", 10).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("no_inscription"))
@@ -398,11 +260,12 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
         .await;
     assert_eq!(problem(r).await.0, StatusCode::UNAUTHORIZED);
 
-    save(&runner, &token, &simple_body(0, "Marseille")).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
 
     // The documents window is not open yet: the detail gives its dates.
-    let (status, body) =
-        problem(ask(&runner, &token, "identity_document", "application/pdf", 10).await).await;
+    let (status, body) = refusal(&runner, &token, "identity_document", "application/pdf", 10).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("documents_closed"))
@@ -413,9 +276,9 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
         "{detail}"
     );
 
-    runner.set_clock(BOTH_OPEN).await;
+    runner.set_clock(BAC_PRO_BOTH_OPEN).await;
     // Days later: the session has expired, log in again.
-    let token = login(&runner, "hors.delai@exemple.fr").await;
+    let token = runner.login_token("hors.delai@exemple.fr").await;
 
     // Unknown kinds, kinds this inscription does not require, path tricks:
     // all `unknown_piece`, and nothing reaches the document store.
@@ -431,7 +294,7 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
         "%FF",
         "signed_confirmation%00",
     ] {
-        let (status, body) = problem(ask(&runner, &token, kind, "application/pdf", 10).await).await;
+        let (status, body) = refusal(&runner, &token, kind, "application/pdf", 10).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (StatusCode::NOT_FOUND, Some("unknown_piece")),
@@ -441,7 +304,7 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
     // More segments do not even reach the route (`%2E%2E` is a dot segment
     // to URL parsers, resolved before sending).
     for kind in ["../identity_document", "%2E%2E", "identity_document/x"] {
-        let (status, body) = problem(ask(&runner, &token, kind, "application/pdf", 10).await).await;
+        let (status, body) = refusal(&runner, &token, kind, "application/pdf", 10).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{kind}: {body:#}");
     }
 
@@ -452,31 +315,26 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
         "image/gif",
         "application/octet-stream",
     ] {
-        let (status, body) =
-            problem(ask(&runner, &token, "identity_document", bad_type, 10).await).await;
+        let (status, body) = refusal(&runner, &token, "identity_document", bad_type, 10).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_type")),
             "{bad_type}"
         );
     }
-    let (status, body) = problem(
-        ask(
-            &runner,
-            &token,
-            "identity_document",
-            "application/pdf",
-            5_242_881,
-        )
-        .await,
+    let (status, body) = refusal(
+        &runner,
+        &token,
+        "identity_document",
+        "application/pdf",
+        5_242_881,
     )
     .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large"))
     );
-    let (status, body) =
-        problem(ask(&runner, &token, "identity_document", "image/png", 0).await).await;
+    let (status, body) = refusal(&runner, &token, "identity_document", "image/png", 0).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
@@ -514,19 +372,14 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
     );
 
     // Exactly 5 MiB is fine, and the URL is for this candidate's own prefix.
-    let t = ticket(
-        &runner,
-        &token,
-        "identity_document",
-        "application/pdf",
-        5_242_880,
-    )
-    .await;
+    let t = runner
+        .upload_ticket(&token, "identity_document", "application/pdf", 5_242_880)
+        .await;
     let key = ticket_key(&t);
     assert!(
         key.starts_with(&format!(
             "candidates/{}/identity_document/",
-            account_id(&token)
+            account_of(&token)
         )),
         "{key}"
     );
@@ -535,9 +388,8 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
 
     // After the window (and the candidate has no extension): closed again.
     runner.set_clock("2021-11-08T00:00:00+01:00").await;
-    let token = login(&runner, "hors.delai@exemple.fr").await;
-    let (status, body) =
-        problem(ask(&runner, &token, "identity_document", "application/pdf", 10).await).await;
+    let token = runner.login_token("hors.delai@exemple.fr").await;
+    let (status, body) = refusal(&runner, &token, "identity_document", "application/pdf", 10).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("documents_closed"))
@@ -553,21 +405,16 @@ async fn uploads_are_refused_outside_the_window_and_for_anything_but_a_required_
 
 #[tokio::test]
 async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
-    let runner = Runner::start(BOTH_OPEN).await;
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let token = runner.signup_and_login("fichiers@exemple.fr").await;
-    save(&runner, &token, &full_body(0)).await;
-    let own_prefix = format!("candidates/{}/", account_id(&token));
+    runner.save(&token, &full_body(0)).await;
+    let own_prefix = format!("candidates/{}/", account_of(&token));
 
     // HTML declared as a PDF: stored by the PUT, then refused and deleted.
-    let t = upload(
-        &runner,
-        &token,
-        "identity_document",
-        "application/pdf",
-        HTML,
-    )
-    .await;
-    let p = piece(&runner, &token, "identity_document").await;
+    let t = runner
+        .upload(&token, "identity_document", "application/pdf", HTML)
+        .await;
+    let p = runner.piece(&token, "identity_document").await;
     assert_eq!(p["status"], "missing");
     let reason = p["reason"].as_str().unwrap();
     assert!(
@@ -576,24 +423,30 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
     );
     assert!(!stored_keys(&runner).contains(&ticket_key(&t)));
     // The same URL again: still refused, still deleted.
-    assert_eq!(put_file(&runner, &t, HTML).await.status(), StatusCode::OK);
+    assert_eq!(runner.put_file(&t, HTML).await.status(), StatusCode::OK);
     assert_eq!(
-        piece(&runner, &token, "identity_document").await["status"],
+        runner.piece(&token, "identity_document").await["status"],
         "missing"
     );
     assert!(stored_keys(&runner).is_empty());
 
     // A PNG declared as a PDF does not count either.
-    upload(&runner, &token, "jdc_certificate", "application/pdf", PNG).await;
+    runner
+        .upload(&token, "jdc_certificate", "application/pdf", PNG)
+        .await;
     assert_eq!(
-        piece(&runner, &token, "jdc_certificate").await["status"],
+        runner.piece(&token, "jdc_certificate").await["status"],
         "missing"
     );
 
     // A valid PNG and a valid PDF count.
-    let png = upload(&runner, &token, "identity_document", "image/png", PNG).await;
-    let pdf = upload(&runner, &token, "jdc_certificate", "application/pdf", PDF).await;
-    let received = piece(&runner, &token, "identity_document").await;
+    let png = runner
+        .upload(&token, "identity_document", "image/png", PNG)
+        .await;
+    let pdf = runner
+        .upload(&token, "jdc_certificate", "application/pdf", PDF)
+        .await;
+    let received = runner.piece(&token, "identity_document").await;
     assert_eq!(received["status"], "received");
     assert!(received.get("reason").is_none(), "{received:#}");
     assert!(received["received_at"]
@@ -601,7 +454,7 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
         .unwrap()
         .starts_with("2021-10-26"));
     assert_eq!(
-        piece(&runner, &token, "jdc_certificate").await["status"],
+        runner.piece(&token, "jdc_certificate").await["status"],
         "received"
     );
     let stored = stored_keys(&runner);
@@ -613,34 +466,36 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
     assert!(stored.iter().all(|k| k.starts_with(&own_prefix)));
 
     // The same file through the same URL again (a duplicated check): nothing changes.
-    let before = pieces(&runner, &token).await;
+    let before = runner.pieces(&token).await;
     runner.advance("1m").await;
-    assert_eq!(put_file(&runner, &png, PNG).await.status(), StatusCode::OK);
-    assert_eq!(pieces(&runner, &token).await, before);
+    assert_eq!(runner.put_file(&png, PNG).await.status(), StatusCode::OK);
+    assert_eq!(runner.pieces(&token).await, before);
 
     // Other bytes of the same length through the same URL: the checked file
     // is gone, so the piece no longer counts.
     let mut swapped = HTML.to_vec();
     swapped.resize(PNG.len(), b' ');
     assert_eq!(
-        put_file(&runner, &png, &swapped).await.status(),
+        runner.put_file(&png, &swapped).await.status(),
         StatusCode::OK
     );
-    let p = piece(&runner, &token, "identity_document").await;
+    let p = runner.piece(&token, "identity_document").await;
     assert_eq!(p["status"], "missing", "{p:#}");
     assert!(!stored_keys(&runner).contains(&ticket_key(&png)));
 
     // A good file, then a bad replacement: the good one stays in force.
-    let good = upload(
-        &runner,
-        &token,
-        "identity_document",
-        "image/jpeg",
-        b"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01",
-    )
-    .await;
-    upload(&runner, &token, "identity_document", "image/jpeg", PNG).await;
-    let p = piece(&runner, &token, "identity_document").await;
+    let good = runner
+        .upload(
+            &token,
+            "identity_document",
+            "image/jpeg",
+            b"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01",
+        )
+        .await;
+    runner
+        .upload(&token, "identity_document", "image/jpeg", PNG)
+        .await;
+    let p = runner.piece(&token, "identity_document").await;
     assert_eq!(p["status"], "received", "{p:#}");
     assert!(
         p["reason"]
@@ -651,8 +506,10 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
     );
     assert!(stored_keys(&runner).contains(&ticket_key(&good)));
     // A good replacement replaces the file (the old one is deleted).
-    let newer = upload(&runner, &token, "identity_document", "application/pdf", PDF).await;
-    let p = piece(&runner, &token, "identity_document").await;
+    let newer = runner
+        .upload(&token, "identity_document", "application/pdf", PDF)
+        .await;
+    let p = runner.piece(&token, "identity_document").await;
     assert_eq!(p["status"], "received");
     assert!(p.get("reason").is_none(), "{p:#}");
     let stored = stored_keys(&runner);
@@ -664,16 +521,22 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
 
 #[tokio::test]
 async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
-    let runner = Runner::start(BOTH_OPEN).await;
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let alice = runner.signup_and_login("alice@exemple.fr").await;
     let bob = runner.signup_and_login("bob@exemple.fr").await;
-    save(&runner, &alice, &simple_body(0, "Marseille")).await;
-    save(&runner, &bob, &simple_body(0, "Toulon")).await;
+    runner
+        .save(&alice, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner.save(&bob, &bac_pro_melec_body(0, "Toulon")).await;
 
     // Bob's URLs only ever name Bob's prefix.
-    let bobs = ticket(&runner, &bob, "identity_document", "image/png", PNG.len()).await;
-    assert!(ticket_key(&bobs).starts_with(&format!("candidates/{}/", account_id(&bob))));
-    let alices = ticket(&runner, &alice, "identity_document", "image/png", PNG.len()).await;
+    let bobs = runner
+        .upload_ticket(&bob, "identity_document", "image/png", PNG.len())
+        .await;
+    assert!(ticket_key(&bobs).starts_with(&format!("candidates/{}/", account_of(&bob))));
+    let alices = runner
+        .upload_ticket(&alice, "identity_document", "image/png", PNG.len())
+        .await;
     let alice_key = ticket_key(&alices);
 
     // Bob's signature does not open Alice's key (nor any other key).
@@ -683,12 +546,12 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
         alice_key.clone(),
         format!(
             "candidates/{}/identity_document/{}",
-            account_id(&bob),
+            account_of(&bob),
             "0".repeat(32)
         ),
         format!(
             "candidates/{}/signed_confirmation/{}",
-            account_id(&bob),
+            account_of(&bob),
             &ticket_key(&bobs)[ticket_key(&bobs).len() - 32..]
         ),
     ] {
@@ -697,7 +560,7 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
             "method": "PUT",
             "headers": bobs["headers"],
         });
-        let (status, body) = problem(put_file(&runner, &forged, PNG).await).await;
+        let (status, body) = problem(runner.put_file(&forged, PNG).await).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (StatusCode::FORBIDDEN, Some("signature_invalid")),
@@ -708,7 +571,7 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
     let mut other_type = bobs.clone();
     other_type["headers"]["Content-Type"] = json!("application/pdf");
     assert_eq!(
-        put_file(&runner, &other_type, PNG).await.status(),
+        runner.put_file(&other_type, PNG).await.status(),
         StatusCode::FORBIDDEN
     );
     let mut longer = PNG.to_vec();
@@ -719,13 +582,13 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
         .unwrap()
         .remove("Content-Length");
     assert_eq!(
-        put_file(&runner, &other_length, &longer).await.status(),
+        runner.put_file(&other_length, &longer).await.status(),
         StatusCode::FORBIDDEN
     );
     // An expired URL is refused.
     runner.advance("11m").await;
     assert_eq!(
-        put_file(&runner, &alices, PNG).await.status(),
+        runner.put_file(&alices, PNG).await.status(),
         StatusCode::FORBIDDEN
     );
     assert!(
@@ -735,7 +598,9 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
     );
 
     // Nothing lets anyone read a document: no route, and blob reads need a signature.
-    let bobs = upload(&runner, &bob, "identity_document", "image/png", PNG).await;
+    let bobs = runner
+        .upload(&bob, "identity_document", "image/png", PNG)
+        .await;
     let key = ticket_key(&bobs);
     for path in [
         format!("/_local/blobs/{key}"),
@@ -770,37 +635,31 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
     }
     // Alice's pieces are untouched by all of this.
     assert_eq!(
-        piece(&runner, &alice, "identity_document").await["status"],
+        runner.piece(&alice, "identity_document").await["status"],
         "missing"
     );
     assert_eq!(
-        piece(&runner, &bob, "identity_document").await["status"],
+        runner.piece(&bob, "identity_document").await["status"],
         "received"
     );
 }
 
 #[tokio::test]
 async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_then_left() {
-    let runner = Runner::start(BOTH_OPEN).await;
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "version@exemple.fr";
     let token = runner.signup_and_login(email).await;
-    save(&runner, &token, &simple_body(0, "Marseille")).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
 
     // A URL asked for version 1, a save (version 2), then the upload: void.
-    let stale = ticket(
-        &runner,
-        &token,
-        "signed_confirmation",
-        "application/pdf",
-        PDF.len(),
-    )
-    .await;
-    save(&runner, &token, &simple_body(1, "Aubagne")).await;
-    assert_eq!(
-        put_file(&runner, &stale, PDF).await.status(),
-        StatusCode::OK
-    );
-    let p = piece(&runner, &token, "signed_confirmation").await;
+    let stale = runner
+        .upload_ticket(&token, "signed_confirmation", "application/pdf", PDF.len())
+        .await;
+    runner.save(&token, &bac_pro_melec_body(1, "Aubagne")).await;
+    assert_eq!(runner.put_file(&stale, PDF).await.status(), StatusCode::OK);
+    let p = runner.piece(&token, "signed_confirmation").await;
     assert_eq!(p["status"], "missing", "{p:#}");
     let reason = p["reason"].as_str().unwrap();
     assert!(
@@ -810,28 +669,21 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
     assert!(stored_keys(&runner).is_empty());
 
     // The confirmation of version 2 and the identity document: complete.
-    upload(
-        &runner,
-        &token,
-        "signed_confirmation",
-        "application/pdf",
-        PDF,
-    )
-    .await;
-    assert_eq!(inscription_status(&runner, &token).await, "registered");
+    runner
+        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .await;
+    assert_eq!(runner.inscription_status(&token).await, "registered");
     assert!(runner
-        .mails_to(email)
+        .mails_titled(email, "Votre dossier d'inscription est complet")
         .await
-        .iter()
-        .all(|m| m["subject"] != "Votre dossier d'inscription est complet"));
-    upload(&runner, &token, "identity_document", "image/png", PNG).await;
-    assert_eq!(inscription_status(&runner, &token).await, "complete");
-    let complete: Vec<Value> = runner
-        .mails_to(email)
-        .await
-        .into_iter()
-        .filter(|m| m["subject"] == "Votre dossier d'inscription est complet")
-        .collect();
+        .is_empty());
+    runner
+        .upload(&token, "identity_document", "image/png", PNG)
+        .await;
+    assert_eq!(runner.inscription_status(&token).await, "complete");
+    let complete = runner
+        .mails_titled(email, "Votre dossier d'inscription est complet")
+        .await;
     assert_eq!(complete.len(), 1, "one email");
     let text = complete[0]["text"].as_str().unwrap();
     assert!(
@@ -841,13 +693,17 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
     assert!(text.contains("session 2022"), "{text}");
 
     // A replacement while complete keeps it complete, and sends no new email.
-    upload(&runner, &token, "identity_document", "application/pdf", PDF).await;
-    assert_eq!(inscription_status(&runner, &token).await, "complete");
+    runner
+        .upload(&token, "identity_document", "application/pdf", PDF)
+        .await;
+    assert_eq!(runner.inscription_status(&token).await, "complete");
 
     // A later save voids the signed confirmation and leaves `complete`.
-    save(&runner, &token, &simple_body(2, "La Ciotat")).await;
-    assert_eq!(inscription_status(&runner, &token).await, "registered");
-    let p = piece(&runner, &token, "signed_confirmation").await;
+    runner
+        .save(&token, &bac_pro_melec_body(2, "La Ciotat"))
+        .await;
+    assert_eq!(runner.inscription_status(&token).await, "registered");
+    let p = runner.piece(&token, "signed_confirmation").await;
     assert_eq!(p["status"], "missing");
     assert!(
         p["reason"]
@@ -857,25 +713,18 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
         "{p:#}"
     );
     assert_eq!(
-        piece(&runner, &token, "identity_document").await["status"],
+        runner.piece(&token, "identity_document").await["status"],
         "received"
     );
 
     // Signing the new version makes it complete again (a second email).
-    upload(
-        &runner,
-        &token,
-        "signed_confirmation",
-        "application/pdf",
-        PDF,
-    )
-    .await;
-    assert_eq!(inscription_status(&runner, &token).await, "complete");
+    runner
+        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .await;
+    assert_eq!(runner.inscription_status(&token).await, "complete");
     let count = runner
-        .mails_to(email)
+        .mails_titled(email, "Votre dossier d'inscription est complet")
         .await
-        .iter()
-        .filter(|m| m["subject"] == "Votre dossier d'inscription est complet")
-        .count();
+        .len();
     assert_eq!(count, 2);
 }

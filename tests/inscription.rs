@@ -15,15 +15,6 @@ fn bac_pro_body(version: u64) -> Value {
     body
 }
 
-async fn relogin(runner: &Runner, email: &str) -> String {
-    let r = runner.login(email).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
     (status, r.json().await.unwrap())
@@ -72,12 +63,9 @@ async fn a_candidate_registers_then_changes_the_inscription(backend: Backend) {
     assert_eq!(updated["identity"]["address"]["city"], "Aix-en-Provence");
 
     // Each save sends « Modification d'inscription » with what changed.
-    let mails: Vec<Value> = runner
-        .mails_to("zoe@exemple.fr")
-        .await
-        .into_iter()
-        .filter(|m| m["subject"] == "Modification d'inscription")
-        .collect();
+    let mails = runner
+        .mails_titled("zoe@exemple.fr", "Modification d'inscription")
+        .await;
     assert_eq!(mails.len(), 2);
     let text = mails[1]["text"].as_str().unwrap();
     assert!(text.contains("Marseille → Aix-en-Provence"), "{text}");
@@ -205,7 +193,7 @@ async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change
     // The last second of 31 October is CET (UTC+1), after the DST change.
     // (Sessions last 12 hours: log in again after the jump.)
     runner.set_clock("2021-10-31T23:59:50+01:00").await;
-    let token = relogin(&runner, "bacpro@exemple.fr").await;
+    let token = runner.login_token("bacpro@exemple.fr").await;
     runner.set_clock("2021-10-31T23:59:58.500+01:00").await;
     let (status, _) = json_of(
         runner

@@ -20,7 +20,10 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{inscription_body, Backend, Runner, CAP_REGISTRATION_OPEN};
+use support::{
+    account_of, inscription_body, join_all, Backend, Runner, BAC_PRO_BOTH_OPEN,
+    CAP_REGISTRATION_OPEN,
+};
 
 on_both_backends!(
     a_hundred_signups_at_once_for_one_address_make_one_account,
@@ -34,55 +37,6 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sweeps_during_uploads_never_cancel_a_dossier_completed_in_time_embedded() {
     sweeps_during_uploads_never_cancel_a_dossier_completed_in_time(Backend::Embedded).await
-}
-
-/// Polls every future together, in this task: the requests are in flight at
-/// once, the server handles them concurrently. Answers in order.
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, result) in pinned.iter_mut().zip(results.iter_mut()) {
-            if result.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(output) => *result = Some(output),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    results.into_iter().flatten().collect()
-}
-
-/// The account id a bearer or activation token names (`<account id>.<secret>`).
-fn account_of(token: &str) -> String {
-    token.split('.').next().unwrap_or_default().to_owned()
-}
-
-/// Every activation token sent to `email`.
-async fn activation_tokens(runner: &Runner, email: &str) -> Vec<String> {
-    runner
-        .mails_to(email)
-        .await
-        .iter()
-        .filter_map(|m| {
-            let text = m["text"].as_str()?;
-            let start = text.find("/activate?token=")? + "/activate?token=".len();
-            Some(
-                text[start..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-                    .collect(),
-            )
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -126,10 +80,10 @@ async fn a_hundred_signups_at_once_for_one_address_make_one_account(backend: Bac
     assert_eq!(accepted, 100, "every signup answers the same 202");
 
     // Every link sent names one and the same account.
-    let tokens = activation_tokens(&runner, email).await;
+    let tokens = runner.link_tokens(email, "/activate").await;
     assert!(!tokens.is_empty());
     let accounts: std::collections::BTreeSet<String> =
-        tokens.iter().map(|t| account_of(t)).collect();
+        tokens.iter().map(|t| account_of(t).to_owned()).collect();
     assert_eq!(accounts.len(), 1, "one account: {accounts:?}");
     let account = accounts.into_iter().next().unwrap();
 
@@ -154,21 +108,18 @@ async fn a_hundred_signups_at_once_for_one_address_make_one_account(backend: Bac
     // More signups now change nothing: still the one account.
     let again = join_all(variants.iter().take(10).map(|v| runner.signup(v)).collect()).await;
     assert!(again.iter().all(|r| r.status() == StatusCode::ACCEPTED));
-    let accounts: std::collections::BTreeSet<String> = activation_tokens(&runner, email)
+    let accounts: std::collections::BTreeSet<String> = runner
+        .link_tokens(email, "/activate")
         .await
         .iter()
-        .map(|t| account_of(t))
+        .map(|t| account_of(t).to_owned())
         .collect();
     assert_eq!(accounts.len(), 1);
 
     // Counted by the exams office (`examreg admin`, which reads the embedded
     // data directory): one inscription for the address, whatever its spelling.
     if backend == Backend::Embedded {
-        let token = {
-            let r = runner.login(&variants[7]).await;
-            let body: Value = r.json().await.unwrap();
-            body["token"].as_str().unwrap().to_owned()
-        };
+        let token = runner.login_token(&variants[7]).await;
         let mut body = inscription_body(0);
         body["diploma"] = json!("BAC_PRO");
         body["specialty"] = json!("MELEC");
@@ -303,11 +254,9 @@ async fn saves_at_once_with_one_version_make_one_winner_and_lose_no_write(backen
     assert_eq!(stored["version"], 14);
     // Every accepted save sent its summary, and nothing else did: 1 + 1 + 12.
     let summaries = runner
-        .mails_to(email)
+        .mails_titled(email, "Modification d'inscription")
         .await
-        .into_iter()
-        .filter(|m| m["subject"] == "Modification d'inscription")
-        .count();
+        .len();
     assert_eq!(summaries, 14);
     if backend == Backend::Embedded {
         let dossier = runner.admin(&json!({ "action": "get", "email": email }));
@@ -326,8 +275,6 @@ async fn saves_at_once_with_one_version_make_one_winner_and_lose_no_write(backen
 // Sweeps during uploads
 // ---------------------------------------------------------------------------
 
-/// Bac Pro: registration and documents open.
-const BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
 /// The Bac Pro documents window closes at 23:59:59.999 Paris time on Sunday
 /// 7 November 2021 (CET).
 const DEADLINE: &str = "2021-11-07T22:59:59.999Z";
@@ -344,25 +291,16 @@ fn bac_pro_body() -> Value {
     body
 }
 
+/// An upload ticket for this suite's PDF as the piece `kind`.
 async fn ticket(runner: &Runner, token: &str, kind: &str) -> Value {
-    let r = runner
-        .post(
-            &format!("/inscription/pieces/{kind}/uploads"),
-            Some(token),
-            &json!({ "content_type": "application/pdf", "size_bytes": PDF.len() }),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    r.json().await.unwrap()
+    runner
+        .upload_ticket(token, kind, "application/pdf", PDF.len())
+        .await
 }
 
-/// PUTs the file through the ticket's URL; the runner checks it at once.
+/// PUTs the PDF through the ticket's URL; the runner checks it at once.
 async fn put_file(runner: &Runner, ticket: &Value) -> StatusCode {
-    let mut request = runner.http.put(ticket["upload_url"].as_str().unwrap());
-    for (name, value) in ticket["headers"].as_object().unwrap() {
-        request = request.header(name.as_str(), value.as_str().unwrap());
-    }
-    request.body(PDF.to_vec()).send().await.unwrap().status()
+    runner.put_file(ticket, PDF).await.status()
 }
 
 struct Dossier {
@@ -398,29 +336,16 @@ async fn dossier_state(runner: &Runner, dossier: &Dossier) -> (String, Vec<Value
 
 async fn relog(runner: &Runner, dossiers: &mut [Dossier]) {
     for d in dossiers {
-        let r = runner.login(&d.email).await;
-        assert_eq!(r.status(), StatusCode::OK, "{}", d.email);
-        let body: Value = r.json().await.unwrap();
-        d.token = body["token"].as_str().unwrap().to_owned();
+        d.token = runner.login_token(&d.email).await;
     }
 }
 
 async fn cancellation_mails(runner: &Runner, email: &str) -> usize {
-    runner
-        .mails_to(email)
-        .await
-        .iter()
-        .filter(|m| {
-            m["subject"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("annulée")
-        })
-        .count()
+    runner.mails_about(email, "annulée").await.len()
 }
 
 async fn sweeps_during_uploads_never_cancel_a_dossier_completed_in_time(backend: Backend) {
-    let runner = Runner::start_on(backend, BOTH_OPEN).await;
+    let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
     let deadline: DateTime<Utc> = DEADLINE.parse().unwrap();
     let mut dossiers = Vec::new();
     for i in 0..16 {

@@ -8,149 +8,32 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use examreg_common::testkit::at;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-use support::{inscription_body, Runner, CAP_REGISTRATION_OPEN};
-
-/// Bac Pro: registration (14–31 Oct 2021) and documents (25 Oct – 7 Nov) open.
-const BAC_PRO_BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
-
-/// A 1×1 PNG.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
-/// A small valid PDF.
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-
-fn instant(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use serde_json::json;
+use support::{
+    bac_pro_melec_body, inscription_body, Runner, BAC_PRO_BOTH_OPEN, CAP_REGISTRATION_OPEN, PDF,
+    PNG,
+};
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// The emails to `to` whose subject contains `part`.
-async fn mails_about(runner: &Runner, to: &str, part: &str) -> Vec<Value> {
-    runner
-        .mails_to(to)
-        .await
-        .into_iter()
-        .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(part)))
-        .collect()
-}
-
 /// The inscription's status, read by the candidate (logging in afresh: the
 /// clock may have moved past the last session's end).
 async fn status_of(runner: &Runner, email: &str) -> String {
-    let r = runner.login(email).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let login: Value = r.json().await.unwrap();
-    let token = login["token"].as_str().unwrap();
-    let r = runner.get("/inscription", Some(token)).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
-    body["status"].as_str().unwrap().to_owned()
-}
-
-async fn save(runner: &Runner, token: &str, body: &Value) {
-    let r = runner.put("/inscription", Some(token), body).await;
-    let status = r.status();
-    assert!(status.is_success(), "{status}: {}", r.text().await.unwrap());
-}
-
-/// Runs `examreg admin <raw text>` and answers what it printed.
-fn admin_raw(runner: &Runner, raw: &str) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_examreg"))
-        .arg("admin")
-        .arg(raw)
-        .arg("--data-dir")
-        .arg(&runner.data_dir)
-        .env("EXAMREG_PUBLIC_URL", &runner.base_url)
-        .output()
-        .expect("cannot run examreg admin");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("admin prints JSON")
-}
-
-/// Uploads `bytes` as the piece `kind` through a presigned URL.
-async fn upload(runner: &Runner, token: &str, kind: &str, content_type: &str, bytes: &[u8]) {
-    let r = runner
-        .post(
-            &format!("/inscription/pieces/{kind}/uploads"),
-            Some(token),
-            &json!({ "content_type": content_type, "size_bytes": bytes.len() }),
-        )
-        .await;
-    let status = r.status();
-    let ticket: Value = r.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{ticket:#}");
-    let mut headers = HeaderMap::new();
-    for (name, value) in ticket["headers"].as_object().unwrap() {
-        headers.insert(
-            HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            HeaderValue::from_str(value.as_str().unwrap()).unwrap(),
-        );
-    }
-    let r = runner
-        .http
-        .put(ticket["upload_url"].as_str().unwrap())
-        .headers(headers)
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-}
-
-async fn pieces(runner: &Runner, token: &str) -> Vec<Value> {
-    runner
-        .get("/inscription/pieces", Some(token))
-        .await
-        .json()
-        .await
-        .unwrap()
-}
-
-/// A Bac Pro inscription asking for the signed confirmation and an identity
-/// document only (31 years old: no JDC certificate).
-fn bac_pro_body(version: u64) -> Value {
-    json!({
-        "diploma": "BAC_PRO",
-        "specialty": "MELEC",
-        "identity": {
-            "last_name": "Martin",
-            "first_names": "Hélène",
-            "birth_date": "1990-05-17",
-            "birth_place": "Marseille",
-            "nationality": "FR",
-            "address": {
-                "line1": "3 boulevard Michelet",
-                "postal_code": "13008",
-                "city": "Marseille",
-                "country": "FR"
-            },
-            "phone": "+33491000000"
-        },
-        "disability": { "declared": false, "existing_accommodation": false },
-        "acquis": [],
-        "version": version
-    })
+    let token = runner.login_token(email).await;
+    runner.inscription_status(&token).await
 }
 
 #[tokio::test]
 async fn an_unactivated_account_is_deleted_at_48_hours_to_the_second_and_can_sign_up_again() {
     let runner = Runner::start("2021-10-14T09:00:00+02:00").await;
-    let t0 = instant("2021-10-14T07:00:00Z");
+    let t0 = at("2021-10-14T07:00:00Z");
 
     // Each signup starts with the clock at t0; it is created within `elapsed`.
     runner.set_clock(&rfc3339(t0)).await;
@@ -209,9 +92,7 @@ async fn an_unactivated_account_is_deleted_at_48_hours_to_the_second_and_can_sig
     let token = runner.signup_and_login("gone@exemple.fr").await;
     assert!(!token.is_empty());
     assert_eq!(
-        mails_about(&runner, "gone@exemple.fr", "Activez")
-            .await
-            .len(),
+        runner.mails_about("gone@exemple.fr", "Activez").await.len(),
         2
     );
 }
@@ -222,9 +103,9 @@ async fn reminders_at_7_and_2_days_then_cancellation_once_and_an_extension_honou
     let late = "retard@exemple.fr";
     let ext = "prolonge@exemple.fr";
     let late_token = runner.signup_and_login(late).await;
-    save(&runner, &late_token, &inscription_body(0)).await;
+    runner.save(&late_token, &inscription_body(0)).await;
     let ext_token = runner.signup_and_login(ext).await;
-    save(&runner, &ext_token, &inscription_body(0)).await;
+    runner.save(&ext_token, &inscription_body(0)).await;
 
     // The CAP documents window closes on Wednesday 22 December 2021 at
     // 23:59:59.999 Paris time; one candidate gets a week more.
@@ -239,12 +120,12 @@ async fn reminders_at_7_and_2_days_then_cancellation_once_and_an_extension_honou
 
     // Seven days before the close.
     runner.set_clock("2021-12-15T23:59:59+01:00").await;
-    assert!(mails_about(&runner, late, "Rappel").await.is_empty());
+    assert!(runner.mails_about(late, "Rappel").await.is_empty());
     runner.set_clock("2021-12-16T00:00:00+01:00").await;
     for _ in 0..3 {
         runner.advance("1h").await;
     }
-    let reminders = mails_about(&runner, late, "Rappel").await;
+    let reminders = runner.mails_about(late, "Rappel").await;
     assert_eq!(reminders.len(), 1, "{reminders:#?}");
     assert!(reminders[0]["subject"]
         .as_str()
@@ -255,16 +136,16 @@ async fn reminders_at_7_and_2_days_then_cancellation_once_and_an_extension_honou
         .unwrap()
         .contains("mercredi 22 décembre 2021 à 23 h 59"));
     assert!(
-        mails_about(&runner, ext, "Rappel").await.is_empty(),
+        runner.mails_about(ext, "Rappel").await.is_empty(),
         "its deadline is a week later"
     );
 
     // Two days before.
     runner.set_clock("2021-12-20T23:59:59+01:00").await;
-    assert_eq!(mails_about(&runner, late, "Rappel").await.len(), 1);
+    assert_eq!(runner.mails_about(late, "Rappel").await.len(), 1);
     runner.set_clock("2021-12-21T00:00:00+01:00").await;
     runner.advance("2h").await;
-    let reminders = mails_about(&runner, late, "Rappel").await;
+    let reminders = runner.mails_about(late, "Rappel").await;
     assert_eq!(reminders.len(), 2);
     assert!(reminders[1]["subject"]
         .as_str()
@@ -274,13 +155,13 @@ async fn reminders_at_7_and_2_days_then_cancellation_once_and_an_extension_honou
     // Not one second early...
     runner.set_clock("2021-12-22T23:59:59+01:00").await;
     assert_eq!(status_of(&runner, late).await, "registered");
-    assert!(mails_about(&runner, late, "annulée").await.is_empty());
+    assert!(runner.mails_about(late, "annulée").await.is_empty());
     // ... cancelled once the window has closed, and told once.
     runner.set_clock("2021-12-23T00:00:00+01:00").await;
     assert_eq!(status_of(&runner, late).await, "cancelled");
     runner.advance("1d").await;
     runner.advance("1d").await;
-    let cancelled = mails_about(&runner, late, "annulée").await;
+    let cancelled = runner.mails_about(late, "annulée").await;
     assert_eq!(cancelled.len(), 1, "{cancelled:#?}");
     assert!(cancelled[0]["text"]
         .as_str()
@@ -291,11 +172,11 @@ async fn reminders_at_7_and_2_days_then_cancellation_once_and_an_extension_honou
     assert_eq!(status_of(&runner, ext).await, "registered");
     runner.set_clock("2021-12-29T23:59:59+01:00").await;
     assert_eq!(status_of(&runner, ext).await, "registered");
-    assert_eq!(mails_about(&runner, ext, "Rappel").await.len(), 2);
+    assert_eq!(runner.mails_about(ext, "Rappel").await.len(), 2);
     runner.set_clock("2021-12-30T00:00:00+01:00").await;
     runner.advance("3h").await;
     assert_eq!(status_of(&runner, ext).await, "cancelled");
-    assert_eq!(mails_about(&runner, ext, "annulée").await.len(), 1);
+    assert_eq!(runner.mails_about(ext, "annulée").await.len(), 1);
 
     let dossier = runner.admin(&json!({"action": "get", "email": late}));
     let actions: Vec<&str> = dossier["history"]
@@ -323,16 +204,15 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "helene.martin@exemple.fr";
     let token = runner.signup_and_login(email).await;
-    save(&runner, &token, &bac_pro_body(0)).await;
-    upload(
-        &runner,
-        &token,
-        "signed_confirmation",
-        "application/pdf",
-        PDF,
-    )
-    .await;
-    upload(&runner, &token, "identity_document", "image/png", PNG).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner
+        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .await;
+    runner
+        .upload(&token, "identity_document", "image/png", PNG)
+        .await;
     assert_eq!(status_of(&runner, email).await, "complete");
     let actor = "M. Martin (DIEC 3.05)";
 
@@ -351,14 +231,10 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
         "reason": "La pièce d'identité est expirée."
     }));
     assert_eq!(answer["status"], "registered", "{answer}");
-    let piece = pieces(&runner, &token)
-        .await
-        .into_iter()
-        .find(|p| p["kind"] == "identity_document")
-        .unwrap();
+    let piece = runner.piece(&token, "identity_document").await;
     assert_eq!(piece["status"], "rejected");
     assert_eq!(piece["reason"], "La pièce d'identité est expirée.");
-    let rejected = mails_about(&runner, email, "Pièce refusée").await;
+    let rejected = runner.mails_about(email, "Pièce refusée").await;
     assert_eq!(rejected.len(), 1);
     assert!(rejected[0]["text"]
         .as_str()
@@ -366,7 +242,9 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
         .contains("La pièce d'identité est expirée."));
 
     // Uploaded again, then validated: every piece validated.
-    upload(&runner, &token, "identity_document", "image/png", PNG).await;
+    runner
+        .upload(&token, "identity_document", "image/png", PNG)
+        .await;
     assert_eq!(status_of(&runner, email).await, "complete");
     let answer = runner.admin(&json!({
         "action": "validate_piece", "actor": actor, "email": email, "kind": "identity_document"
@@ -439,11 +317,11 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
 
     // Refusals are JSON, never a crash.
     assert_eq!(
-        admin_raw(&runner, "{\"action\": ")["error"]["code"],
+        runner.admin_raw("{\"action\": ")["error"]["code"],
         "malformed_json"
     );
     assert_eq!(
-        admin_raw(&runner, "{\"action\": \"drop_table\"}")["error"]["code"],
+        runner.admin_raw("{\"action\": \"drop_table\"}")["error"]["code"],
         "unknown_action"
     );
     let missing = runner.admin(&json!({"action": "reject_piece", "actor": actor, "email": email, "kind": "identity_document"}));

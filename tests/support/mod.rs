@@ -1,30 +1,42 @@
 //! The end-to-end harness: runs the real `examreg` binary on a free port with
 //! its own data directory and simulated clock, and talks to it over HTTP as
-//! a candidate's browser or script would.
+//! a candidate's browser or script would; and the steps and data the suites
+//! share (each suite uses some of them).
 
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use examreg_common::testkit::{bac_pro_inscription, link_token, moto_server};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
+
+/// Which adapters the runner uses: embedded, or DynamoDB, S3 and SES on moto
+/// (`Backend::Moto`, the runner's AWS backend).
+pub use examreg_common::testkit::Backend;
 
 /// A password zxcvbn scores 4.
 pub const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 
-/// Which adapters the runner uses: embedded, or DynamoDB, S3 and SES on moto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Embedded,
-    Aws,
-}
+/// Bac Pro: registration (14–31 Oct 2021) and documents (25 Oct – 7 Nov) open.
+pub const BAC_PRO_BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
+
+/// A 1×1 PNG.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
+/// A small valid PDF.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 /// Declares each listed `async fn name(backend: Backend)` as two tests, one
-/// per backend: `embedded::name` and `aws::name`.
+/// per backend: `embedded::name` and `aws::name` (the runner's AWS backend,
+/// on moto).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -37,7 +49,7 @@ macro_rules! on_both_backends {
         mod aws {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                super::$name(super::support::Backend::Aws).await
+                super::$name(super::support::Backend::Moto).await
             })*
         }
     };
@@ -73,10 +85,8 @@ impl Runner {
         let log = data_dir.join("runner.log");
         let log_file = std::fs::File::create(&log).expect("log file");
         let mut command = Command::new(env!("CARGO_BIN_EXE_examreg"));
-        if backend == Backend::Aws {
-            let moto = tokio::task::spawn_blocking(examreg_common::testkit::moto::moto)
-                .await
-                .expect("moto");
+        if backend == Backend::Moto {
+            let moto = moto_server().await;
             command
                 .env("EXAMREG_BACKEND", "aws")
                 .env("AWS_ENDPOINT_URL", moto.endpoint_url())
@@ -186,10 +196,8 @@ impl Runner {
                 .json::<Vec<Value>>()
                 .await
                 .expect("outbox is JSON"),
-            Backend::Aws => {
-                let moto = tokio::task::spawn_blocking(examreg_common::testkit::moto::moto)
-                    .await
-                    .expect("moto");
+            Backend::Moto => {
+                let moto = moto_server().await;
                 moto.sent_emails()
                     .await
                     .into_iter()
@@ -218,19 +226,40 @@ impl Runner {
             .collect()
     }
 
+    /// The emails to `to` whose subject is `subject`, oldest first.
+    pub async fn mails_titled(&self, to: &str, subject: &str) -> Vec<Value> {
+        let mut mails = self.mails_to(to).await;
+        mails.retain(|m| m["subject"] == subject);
+        mails
+    }
+
+    /// The emails to `to` whose subject contains `part`, oldest first.
+    pub async fn mails_about(&self, to: &str, part: &str) -> Vec<Value> {
+        let mut mails = self.mails_to(to).await;
+        mails.retain(|m| m["subject"].as_str().is_some_and(|s| s.contains(part)));
+        mails
+    }
+
+    /// The `token` of every `<path>?token=` link sent to `to`, oldest first.
+    pub async fn link_tokens(&self, to: &str, path: &str) -> Vec<String> {
+        let marker = format!("{path}?token=");
+        let mails = self.mails_to(to).await;
+        mails
+            .iter()
+            .filter_map(|m| link_token(m["text"].as_str().unwrap_or_default(), &marker))
+            .collect()
+    }
+
     /// The `token` of the last link containing `path` sent to `to`.
     pub async fn last_token(&self, to: &str, path: &str) -> String {
-        let mails = self.mails_to(to).await;
-        for mail in mails.iter().rev() {
-            let text = mail["text"].as_str().unwrap_or_default();
-            if let Some(token) = token_after(text, &format!("{path}?token=")) {
-                return token;
-            }
+        match self.link_tokens(to, path).await.pop() {
+            Some(token) => token,
+            None => panic!(
+                "no {path} link sent to {to}: {:#?}\nrunner logs:\n{}",
+                self.mails_to(to).await,
+                self.logs()
+            ),
         }
-        panic!(
-            "no {path} link sent to {to}: {mails:#?}\nrunner logs:\n{}",
-            self.logs()
-        );
     }
 
     pub async fn set_clock(&self, instant: &str) -> DateTime<Utc> {
@@ -269,6 +298,14 @@ impl Runner {
         .await
     }
 
+    /// Logs in (again: sessions end): the bearer token.
+    pub async fn login_token(&self, email: &str) -> String {
+        let r = self.login(email).await;
+        assert_eq!(r.status(), StatusCode::OK, "login failed for {email}");
+        let body: Value = r.json().await.expect("login answer");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
     /// Signs up, activates from the emailed link and logs in: the bearer token.
     pub async fn signup_and_login(&self, email: &str) -> String {
         assert_eq!(self.signup(email).await.status(), StatusCode::ACCEPTED);
@@ -277,17 +314,105 @@ impl Runner {
             .post("/auth/activate", None, &json!({ "token": token }))
             .await;
         assert_eq!(r.status(), StatusCode::OK, "activation failed");
-        let r = self.login(email).await;
-        assert_eq!(r.status(), StatusCode::OK, "login failed");
-        let body: Value = r.json().await.expect("login answer");
-        body["token"].as_str().expect("token").to_owned()
+        self.login_token(email).await
+    }
+
+    /// Saves the inscription (`PUT /inscription`), which must succeed: the answer.
+    pub async fn save(&self, token: &str, body: &Value) -> Value {
+        let r = self.put("/inscription", Some(token), body).await;
+        let status = r.status();
+        let text = r.text().await.expect("save answer");
+        assert!(status.is_success(), "{status}: {text}");
+        serde_json::from_str(&text).expect("the saved inscription")
+    }
+
+    /// The inscription's status, as its candidate reads it.
+    pub async fn inscription_status(&self, token: &str) -> String {
+        let r = self.get("/inscription", Some(token)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.expect("the inscription");
+        body["status"].as_str().expect("status").to_owned()
+    }
+
+    /// The pieces the candidate's inscription asks for, with their state.
+    pub async fn pieces(&self, token: &str) -> Vec<Value> {
+        let r = self.get("/inscription/pieces", Some(token)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.expect("the pieces")
+    }
+
+    /// The piece `kind` of the candidate's inscription.
+    pub async fn piece(&self, token: &str, kind: &str) -> Value {
+        self.pieces(token)
+            .await
+            .into_iter()
+            .find(|p| p["kind"] == kind)
+            .unwrap_or_else(|| panic!("no piece {kind}"))
+    }
+
+    /// Asks for an upload URL for the piece `kind` (any answer).
+    pub async fn ask_upload(
+        &self,
+        token: &str,
+        kind: &str,
+        content_type: &str,
+        size: u64,
+    ) -> Response {
+        let body = json!({ "content_type": content_type, "size_bytes": size });
+        self.post(&uploads_path(kind), Some(token), &body).await
+    }
+
+    /// An upload ticket for the piece `kind`: `{upload_url, method, headers, ...}`.
+    pub async fn upload_ticket(
+        &self,
+        token: &str,
+        kind: &str,
+        content_type: &str,
+        size: usize,
+    ) -> Value {
+        let r = self
+            .ask_upload(token, kind, content_type, size as u64)
+            .await;
+        let status = r.status();
+        let body: Value = r.json().await.expect("upload ticket");
+        assert_eq!(status, StatusCode::CREATED, "{body:#}");
+        body
+    }
+
+    /// PUTs `bytes` to a ticket's URL with exactly its headers, as a browser
+    /// would; the runner checks them at the end of the PUT.
+    pub async fn put_file(&self, ticket: &Value, bytes: &[u8]) -> Response {
+        assert_eq!(ticket["method"], "PUT");
+        self.http
+            .put(ticket["upload_url"].as_str().expect("URL"))
+            .headers(signed_headers(ticket))
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .expect("PUT failed")
+    }
+
+    /// Asks for a URL and uploads `bytes` through it, which must answer 200:
+    /// the ticket.
+    pub async fn upload(&self, token: &str, kind: &str, content_type: &str, bytes: &[u8]) -> Value {
+        let ticket = self
+            .upload_ticket(token, kind, content_type, bytes.len())
+            .await;
+        let r = self.put_file(&ticket, bytes).await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        ticket
     }
 
     /// Runs `examreg admin '<event>'` against this runner's data directory.
     pub fn admin(&self, event: &Value) -> Value {
+        self.admin_raw(&event.to_string())
+    }
+
+    /// Runs `examreg admin <raw text>` (JSON or not) and answers what it printed.
+    pub fn admin_raw(&self, raw: &str) -> Value {
         let output = Command::new(env!("CARGO_BIN_EXE_examreg"))
             .arg("admin")
-            .arg(event.to_string())
+            .arg(raw)
             .arg("--data-dir")
             .arg(&self.data_dir)
             .env("EXAMREG_PUBLIC_URL", &self.base_url)
@@ -318,13 +443,62 @@ fn unicode_address(address: &str) -> String {
     }
 }
 
-fn token_after(text: &str, marker: &str) -> Option<String> {
-    let start = text.rfind(marker)? + marker.len();
-    let token: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    (!token.is_empty()).then_some(token)
+/// The headers an upload ticket says to send.
+fn signed_headers(ticket: &Value) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in ticket["headers"].as_object().expect("headers") {
+        headers.insert(
+            HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+            HeaderValue::from_str(value.as_str().expect("header value")).expect("header value"),
+        );
+    }
+    headers
+}
+
+/// Where a candidate asks for an upload URL for the piece `kind`.
+pub fn uploads_path(kind: &str) -> String {
+    format!("/inscription/pieces/{kind}/uploads")
+}
+
+/// An error answer's status and body, checking that it is problem+json.
+pub async fn problem(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/problem+json",
+        "errors are problem+json"
+    );
+    (status, r.json().await.expect("a problem body"))
+}
+
+/// The account id a bearer or activation token names (`<account id>.<secret>`).
+pub fn account_of(token: &str) -> &str {
+    token.split('.').next().unwrap_or_default()
+}
+
+/// Polls every future together, in this task: the requests are in flight at
+/// once, the server handles them concurrently. Answers in order.
+pub async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, result) in pinned.iter_mut().zip(results.iter_mut()) {
+            if result.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(output) => *result = Some(output),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    results.into_iter().flatten().collect()
 }
 
 fn uuid_like() -> String {
@@ -361,6 +535,16 @@ pub fn inscription_body(version: u64) -> Value {
         "acquis": [],
         "version": version
     })
+}
+
+/// A Bac Pro MELEC inscription asking only for the signed confirmation and
+/// an identity document (Hélène Martin, 31 years old: no JDC), living in `city`.
+pub fn bac_pro_melec_body(version: u64, city: &str) -> Value {
+    let mut body = bac_pro_inscription(version);
+    body["identity"]["last_name"] = json!("Martin");
+    body["identity"]["first_names"] = json!("Hélène");
+    body["identity"]["address"]["city"] = json!(city);
+    body
 }
 
 /// Inside the CAP registration window (19 Nov – 8 Dec 2021).

@@ -7,30 +7,17 @@
 //!
 //! One case runs on the embedded adapters: a write racing the check.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use examreg_common::adapters::counting::CountingStore;
-use examreg_common::adapters::dynamodb::DynamoStore;
-use examreg_common::adapters::folder::FolderDocumentStore;
-use examreg_common::adapters::s3::S3DocumentStore;
-use examreg_common::adapters::ses::SesMailer;
-use examreg_common::adapters::sqlite::SqliteStore;
 use examreg_common::app::{App, Config};
-use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
 use examreg_common::domain::dossier::{InscriptionStatus, PieceStatus};
 use examreg_common::domain::inscription::InscriptionInput;
 use examreg_common::domain::pieces::PieceKind;
-use examreg_common::ports::store::{Item, Key, Page, Query, WriteOp};
-use examreg_common::ports::{
-    Clock, DocumentStore, MailError, Mailer, OutgoingEmail, Store, StoreError,
-};
+use examreg_common::ports::OutgoingEmail;
 use examreg_common::services::accounts::{self, Credentials, TokenOnly};
 use examreg_common::services::documents::{
     check_notified_keys, check_stored_object, request_upload, CheckOutcome, UploadRequestInput,
@@ -38,7 +25,10 @@ use examreg_common::services::documents::{
 };
 use examreg_common::services::inscription::{self, InscriptionRecord};
 use examreg_common::services::keys;
-use examreg_common::testkit::moto::{moto, MotoServer};
+use examreg_common::testkit::{
+    self, at, bac_pro_inscription, moto_server, Backend, FixedClock, RaceStore, RecordingMailer,
+    ScratchDir,
+};
 
 /// Bac Pro: registration and documents windows both open.
 const BOTH_OPEN: &str = "2021-10-26T08:00:00Z";
@@ -49,142 +39,34 @@ const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 const HTML: &[u8] = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>";
 
-async fn moto_server() -> &'static MotoServer {
-    tokio::task::spawn_blocking(moto).await.unwrap()
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-struct FixedClock(Mutex<DateTime<Utc>>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-/// Keeps what is sent (and passes it on, to SES on moto).
-struct RecordingMailer {
-    inner: Option<Arc<dyn Mailer>>,
-    sent: Mutex<Vec<OutgoingEmail>>,
-}
-
-#[async_trait]
-impl Mailer for RecordingMailer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        if let Some(inner) = &self.inner {
-            inner.send(email).await?;
-        }
-        self.sent.lock().unwrap().push(email.clone());
-        Ok(())
-    }
-}
-
-/// Applies queued writes just before the next transactions (a concurrent
-/// writer landing between a read and a write).
-struct RaceStore {
-    inner: Arc<dyn Store>,
-    before_next: Mutex<VecDeque<Vec<WriteOp>>>,
-}
-
-#[async_trait]
-impl Store for RaceStore {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
-        self.inner.get_many(keys).await
-    }
-    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        let racing = self.before_next.lock().unwrap().pop_front();
-        if let Some(racing) = racing {
-            self.inner.transact(racing).await?;
-        }
-        self.inner.transact(ops).await
-    }
-}
-
 struct Fixture {
     app: Arc<App>,
     counting: Arc<CountingStore>,
     race: Arc<RaceStore>,
     mailer: Arc<RecordingMailer>,
     domain: String,
-    _dir: Option<tempfile::TempDir>,
+    _scratch: Option<ScratchDir>,
 }
 
-/// The store, the document store, the mailer to pass emails on to, and the
-/// temporary directory of the embedded adapters.
-type Adapters = (
-    Arc<dyn Store>,
-    Arc<dyn DocumentStore>,
-    Option<Arc<dyn Mailer>>,
-    Option<tempfile::TempDir>,
-);
-
-async fn fixture(on_moto: bool) -> Fixture {
-    let (base, documents, inner, dir): Adapters = if on_moto {
-        let server = moto_server().await;
-        (
-            Arc::new(DynamoStore::new(
-                server.dynamodb_client(),
-                server.fresh_table().await,
-            )),
-            Arc::new(S3DocumentStore::new(
-                server.s3_client(),
-                server.fresh_bucket().await,
-            )),
-            Some(Arc::new(SesMailer::new(
-                server.ses_client(),
-                server.verified_sender().await,
-            ))),
-            None,
-        )
-    } else {
-        let dir = tempfile::tempdir().unwrap();
-        (
-            Arc::new(SqliteStore::open(&dir.path().join("examreg.sqlite3")).unwrap()),
-            Arc::new(FolderDocumentStore::new(
-                dir.path().join("documents"),
-                "http://127.0.0.1:3000".into(),
-                vec![7; 32],
-            )),
-            None,
-            Some(dir),
-        )
-    };
-    let race = Arc::new(RaceStore {
-        inner: base,
-        before_next: Mutex::new(VecDeque::new()),
-    });
+async fn fixture(backend: Backend) -> Fixture {
+    let adapters = backend.adapters().await;
+    let race = Arc::new(RaceStore::new(adapters.store));
     let counting = Arc::new(CountingStore::new(race.clone()));
-    let mailer = Arc::new(RecordingMailer {
-        inner,
-        sent: Mutex::new(Vec::new()),
-    });
-    let app = App {
-        config: Config::default(),
-        calendar: SessionCalendar::embedded("2022").unwrap(),
-        catalogue: Catalogue::embedded().unwrap(),
-        store: counting.clone(),
-        mailer: mailer.clone(),
-        documents,
-        clock: Arc::new(FixedClock(Mutex::new(at(BOTH_OPEN)))),
-    };
+    let mailer = Arc::new(RecordingMailer::new(adapters.mailer));
+    let app = testkit::app(
+        Config::default(),
+        counting.clone(),
+        mailer.clone(),
+        adapters.documents,
+        Arc::new(FixedClock::new(at(BOTH_OPEN))),
+    );
     Fixture {
         app: Arc::new(app),
         counting,
         race,
         mailer,
-        domain: format!("d{}.fr", &uuid::Uuid::new_v4().simple().to_string()[..12]),
-        _dir: dir,
+        domain: testkit::unique_domain("d"),
+        _scratch: adapters.scratch,
     }
 }
 
@@ -192,74 +74,25 @@ impl Fixture {
     /// Signs up, activates (the link from the email) and logs in.
     async fn candidate(&self, name: &str) -> (String, String) {
         let email = format!("{name}@{}", self.domain);
-        accounts::signup(
-            &self.app,
-            Credentials {
-                email: email.clone(),
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .unwrap();
-        let text = self
-            .sent_to(&email)
-            .last()
-            .map(|m| m.text.clone())
-            .expect("activation email");
-        let start = text.find("token=").expect("activation link") + "token=".len();
-        let token: String = text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-            .collect();
+        let credentials = || Credentials {
+            email: email.clone(),
+            password: PASSWORD.into(),
+        };
+        accounts::signup(&self.app, credentials()).await.unwrap();
+        let token = self.mailer.last_token(&email, "/activate");
         accounts::activate(&self.app, TokenOnly { token })
             .await
             .unwrap();
-        let login = accounts::login(
-            &self.app,
-            Credentials {
-                email: email.clone(),
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .unwrap();
+        let login = accounts::login(&self.app, credentials()).await.unwrap();
         (email, login.token)
     }
 
     fn sent_to(&self, email: &str) -> Vec<OutgoingEmail> {
-        self.mailer
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|m| m.to == email)
-            .cloned()
-            .collect()
+        self.mailer.sent_to(email)
     }
 
     async fn register(&self, token: &str) -> InscriptionRecord {
-        let input: InscriptionInput = serde_json::from_value(json!({
-            "diploma": "BAC_PRO",
-            "specialty": "MELEC",
-            "identity": {
-                "last_name": "Lefèvre",
-                "first_names": "Anaïs",
-                "birth_date": "1990-05-17",
-                "birth_place": "Marseille",
-                "nationality": "FR",
-                "address": {
-                    "line1": "3 boulevard Michelet",
-                    "postal_code": "13008",
-                    "city": "Marseille",
-                    "country": "FR"
-                },
-                "phone": "+33491000000"
-            },
-            "disability": { "declared": false, "existing_accommodation": false },
-            "acquis": [],
-            "version": 0
-        }))
-        .unwrap();
+        let input: InscriptionInput = serde_json::from_value(bac_pro_inscription(0)).unwrap();
         inscription::save(&self.app, Some(token), input)
             .await
             .unwrap();
@@ -322,7 +155,7 @@ async fn put(ticket: &UploadTicket, bytes: &[u8]) -> reqwest::StatusCode {
 
 #[tokio::test]
 async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_stored_bytes() {
-    let f = fixture(true).await;
+    let f = fixture(Backend::Moto).await;
     let (email, token) = f.candidate("ana").await;
     let record = f.register(&token).await;
     let account_id = record.account_id.clone();
@@ -514,7 +347,7 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
 
 #[tokio::test]
 async fn a_signed_confirmation_asked_for_an_older_version_counts_for_nothing_on_s3() {
-    let f = fixture(true).await;
+    let f = fixture(Backend::Moto).await;
     let (_, token) = f.candidate("versions").await;
     let record = f.register(&token).await;
     let stale = f
@@ -541,7 +374,7 @@ async fn a_signed_confirmation_asked_for_an_older_version_counts_for_nothing_on_
 
 #[tokio::test]
 async fn a_write_racing_the_check_is_retried_and_nothing_is_lost() {
-    let f = fixture(false).await;
+    let f = fixture(Backend::Embedded).await;
     let (_, token) = f.candidate("course").await;
     let record = f.register(&token).await;
     let ticket = f
@@ -570,7 +403,7 @@ async fn a_write_racing_the_check_is_retried_and_nothing_is_lost() {
     let ops = raced
         .write_ops(&f.app.calendar, record.revision, history)
         .unwrap();
-    f.race.before_next.lock().unwrap().push_back(ops);
+    f.race.before_next_transaction(ops);
 
     let before = f.counting.counts();
     let outcome = check_stored_object(&f.app, &key).await.unwrap();
@@ -644,7 +477,7 @@ fn refusal_code(error: examreg_common::error::AppError) -> (u16, &'static str) {
 
 #[tokio::test]
 async fn validated_pieces_stay_and_cancelled_inscriptions_take_no_file() {
-    let f = fixture(false).await;
+    let f = fixture(Backend::Embedded).await;
     let (_, token) = f.candidate("annulee").await;
     f.register(&token).await;
     let input = |ct: &str, size: u64| UploadRequestInput {

@@ -28,7 +28,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use bytes::Bytes;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -39,24 +39,20 @@ use examreg_common::adapters::faulty::{
     FaultHandle, FaultyDocuments, FaultyMailer, FaultyStore, StoreCall, StoreMethod,
 };
 use examreg_common::adapters::folder::FolderDocumentStore;
-use examreg_common::adapters::s3::S3DocumentStore;
-use examreg_common::adapters::ses::SesMailer;
-use examreg_common::adapters::sqlite::SqliteStore;
 use examreg_common::app::{App, Config};
-use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
 use examreg_common::domain::dossier::{InscriptionStatus, PieceStatus};
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::http::routes::Function;
+use examreg_common::on_both_backends;
 use examreg_common::ports::store::{Item, Key, Page, Query, SortKeyCondition, WriteOp};
-use examreg_common::ports::{
-    Clock, DocumentStore, MailError, Mailer, OutgoingEmail, Store, StoreError,
-};
+use examreg_common::ports::{Clock, OutgoingEmail, Store, StoreError};
 use examreg_common::services::documents::{check_stored_object, CheckOutcome, UploadRecord};
 use examreg_common::services::inscription::{self, InscriptionRecord};
 use examreg_common::services::mailqueue::LEASE;
 use examreg_common::services::{keys, sweep};
-use examreg_common::testkit::moto::{moto, MotoServer};
+use examreg_common::testkit::{
+    self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
+};
 
 // ---------------------------------------------------------------------------
 // The fixture
@@ -72,54 +68,6 @@ const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 const PDF_2: &[u8] =
     b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n% v2\n";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Embedded,
-    Moto,
-}
-
-async fn moto_server() -> &'static MotoServer {
-    tokio::task::spawn_blocking(moto).await.unwrap()
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-/// A clock that only moves when told.
-struct FixedClock(Mutex<DateTime<Utc>>);
-
-impl FixedClock {
-    fn set(&self, to: DateTime<Utc>) {
-        *self.0.lock().unwrap() = to;
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-/// Keeps every email the provider accepted (and passes it on, to SES on moto).
-struct RecordingMailer {
-    inner: Option<Arc<dyn Mailer>>,
-    sent: Mutex<Vec<OutgoingEmail>>,
-}
-
-#[async_trait]
-impl Mailer for RecordingMailer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        if let Some(inner) = &self.inner {
-            inner.send(email).await?;
-        }
-        self.sent.lock().unwrap().push(email.clone());
-        Ok(())
-    }
-}
 
 /// Records the keys of every transaction the real store committed: what a
 /// request left behind, whatever it answered.
@@ -168,75 +116,32 @@ struct Fixture {
     clock: Arc<FixedClock>,
     /// A domain of its own, so that this case's emails are its own.
     domain: String,
-    _dir: Option<tempfile::TempDir>,
+    _scratch: Option<ScratchDir>,
 }
 
-type Adapters = (
-    Arc<dyn Store>,
-    Arc<dyn DocumentStore>,
-    Option<Arc<dyn Mailer>>,
-    Option<tempfile::TempDir>,
-);
-
 async fn fixture(backend: Backend) -> Fixture {
-    let (base, documents, inner_mailer, dir): Adapters = match backend {
-        Backend::Embedded => {
-            let dir = tempfile::tempdir().unwrap();
-            (
-                Arc::new(SqliteStore::open(&dir.path().join("examreg.sqlite3")).unwrap()),
-                Arc::new(FolderDocumentStore::new(
-                    dir.path().join("documents"),
-                    "http://127.0.0.1:3000".into(),
-                    vec![7; 32],
-                )),
-                None,
-                Some(dir),
-            )
-        }
-        Backend::Moto => {
-            let server = moto_server().await;
-            (
-                Arc::new(DynamoStore::new(
-                    server.dynamodb_client(),
-                    server.fresh_table().await,
-                )),
-                Arc::new(S3DocumentStore::new(
-                    server.s3_client(),
-                    server.fresh_bucket().await,
-                )),
-                Some(Arc::new(SesMailer::new(
-                    server.ses_client(),
-                    server.verified_sender().await,
-                ))),
-                None,
-            )
-        }
-    };
+    let adapters = backend.adapters().await;
     let log = Arc::new(CommitLog {
-        inner: base,
+        inner: adapters.store,
         commits: Mutex::new(Vec::new()),
     });
     let store = Arc::new(FaultyStore::new(log.clone()));
-    let sent = Arc::new(RecordingMailer {
-        inner: inner_mailer,
-        sent: Mutex::new(Vec::new()),
-    });
+    let sent = Arc::new(RecordingMailer::new(adapters.mailer));
     let mailer = Arc::new(FaultyMailer::new(sent.clone()));
-    let documents = Arc::new(FaultyDocuments::new(documents));
-    let clock = Arc::new(FixedClock(Mutex::new(at(BOTH_OPEN))));
-    let app = Arc::new(App {
-        config: Config {
-            mail_rate_per_second: 1000.0,
-            sweep_page_size: 5,
-            ..Config::default()
-        },
-        calendar: SessionCalendar::embedded("2022").unwrap(),
-        catalogue: Catalogue::embedded().unwrap(),
-        store: store.clone(),
-        mailer: mailer.clone(),
-        documents: documents.clone(),
-        clock: clock.clone(),
-    });
+    let documents = Arc::new(FaultyDocuments::new(adapters.documents));
+    let clock = Arc::new(FixedClock::new(at(BOTH_OPEN)));
+    let config = Config {
+        mail_rate_per_second: 1000.0,
+        sweep_page_size: 5,
+        ..Config::default()
+    };
+    let app = Arc::new(testkit::app(
+        config,
+        store.clone(),
+        mailer.clone(),
+        documents.clone(),
+        clock.clone(),
+    ));
     Fixture {
         router: examreg_common::http::router(app.clone(), &Function::ALL),
         app,
@@ -246,26 +151,9 @@ async fn fixture(backend: Backend) -> Fixture {
         sent,
         documents,
         clock,
-        domain: format!("f{}.fr", &uuid::Uuid::new_v4().simple().to_string()[..12]),
-        _dir: dir,
+        domain: testkit::unique_domain("f"),
+        _scratch: adapters.scratch,
     }
-}
-
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test]
-                async fn embedded() {
-                    super::$case(super::Backend::Embedded).await
-                }
-                #[tokio::test]
-                async fn moto() {
-                    super::$case(super::Backend::Moto).await
-                }
-            }
-        )*
-    };
 }
 
 on_both_backends!(
@@ -340,32 +228,7 @@ impl Call {
 
 impl Fixture {
     async fn send(&self, call: &Call) -> Answer {
-        let mut request = Request::builder()
-            .method(call.method.clone())
-            .uri(&call.path)
-            .header("content-type", "application/json");
-        if let Some(token) = &call.token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let body = call
-            .body
-            .as_ref()
-            .map(|b| Body::from(b.to_string()))
-            .unwrap_or_default();
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
+        send_to(&self.router, call).await
     }
 
     async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
@@ -378,32 +241,12 @@ impl Fixture {
     }
 
     fn sent_to(&self, email: &str) -> Vec<OutgoingEmail> {
-        self.sent
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|m| m.to.eq_ignore_ascii_case(email))
-            .cloned()
-            .collect()
+        self.sent.sent_to(email)
     }
 
     /// The token of the last `<path>?token=` link sent to `email`.
     fn last_token(&self, email: &str, path: &str) -> String {
-        let marker = format!("{path}?token=");
-        self.sent_to(email)
-            .iter()
-            .rev()
-            .find_map(|m| {
-                let start = m.text.rfind(&marker)? + marker.len();
-                Some(
-                    m.text[start..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-                        .collect(),
-                )
-            })
-            .unwrap_or_else(|| panic!("no {path} link sent to {email}"))
+        self.sent.last_token(email, path)
     }
 
     async fn signup(&self, email: &str) -> Answer {
@@ -543,27 +386,9 @@ impl Fixture {
 /// A valid Bac Pro inscription at `version`: two pieces (a Belgian
 /// candidate needs no JDC certificate).
 fn inscription_body(version: u64) -> Value {
-    json!({
-        "diploma": "BAC_PRO",
-        "specialty": "MELEC",
-        "identity": {
-            "last_name": "Lefèvre",
-            "first_names": "Anaïs",
-            "birth_date": "1990-05-17",
-            "birth_place": "Marseille",
-            "nationality": "BE",
-            "address": {
-                "line1": "3 boulevard Michelet",
-                "postal_code": "13008",
-                "city": "Marseille",
-                "country": "FR"
-            },
-            "phone": "+33491000000"
-        },
-        "disability": { "declared": false, "existing_accommodation": false },
-        "acquis": [],
-        "version": version
-    })
+    let mut body = bac_pro_inscription(version);
+    body["identity"]["nationality"] = json!("BE");
+    body
 }
 
 // ---------------------------------------------------------------------------
@@ -750,22 +575,17 @@ async fn dynamodb_throttling_after_the_sdks_retries_is_a_503_with_retry_after() 
 
     // The routes: 503 with Retry-After, never 500.
     let dir = tempfile::tempdir().unwrap();
-    let app = Arc::new(App {
-        config: Config::default(),
-        calendar: SessionCalendar::embedded("2022").unwrap(),
-        catalogue: Catalogue::embedded().unwrap(),
-        store: Arc::new(store),
-        mailer: Arc::new(RecordingMailer {
-            inner: None,
-            sent: Mutex::new(Vec::new()),
-        }),
-        documents: Arc::new(FolderDocumentStore::new(
+    let app = Arc::new(testkit::app(
+        Config::default(),
+        Arc::new(store),
+        Arc::new(RecordingMailer::new(None)),
+        Arc::new(FolderDocumentStore::new(
             dir.path().to_owned(),
             "http://127.0.0.1:3000".into(),
             vec![7; 32],
         )),
-        clock: Arc::new(FixedClock(Mutex::new(at(BOTH_OPEN)))),
-    });
+        Arc::new(FixedClock::new(at(BOTH_OPEN))),
+    ));
     let router = examreg_common::http::router(app, &Function::ALL);
     let token = format!("{}.{}", "0".repeat(32), "s".repeat(43));
     let calls = [

@@ -8,11 +8,7 @@ use examreg_common::adapters::outbox::{read_outbox, OutboxMailer, OUTBOX_FILE};
 use examreg_common::adapters::ses::SesMailer;
 use examreg_common::ports::clock::Clock;
 use examreg_common::ports::mailer::{MailError, Mailer, OutgoingEmail};
-use examreg_common::testkit::moto::{moto, MotoServer};
-
-async fn moto_server() -> &'static MotoServer {
-    tokio::task::spawn_blocking(moto).await.unwrap()
-}
+use examreg_common::testkit::{moto_server, FixedClock};
 
 /// One sent email as a backend keeps it: SES keeps only the HTML part when
 /// there is one, the outbox keeps both.
@@ -70,14 +66,6 @@ where
     }
 }
 
-struct FixedClock(DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
 fn october_14() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2021, 10, 13, 22, 0, 0).unwrap()
 }
@@ -86,7 +74,7 @@ fn october_14() -> DateTime<Utc> {
 async fn outbox_mailer_honours_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data").join(OUTBOX_FILE);
-    let mailer = OutboxMailer::new(&path, Arc::new(FixedClock(october_14())));
+    let mailer = OutboxMailer::new(&path, Arc::new(FixedClock::new(october_14())));
     run_mailer_contract(&mailer, || async {
         read_outbox(&path)
             .unwrap()
@@ -130,7 +118,7 @@ async fn outbox_mailer_honours_the_contract() {
 async fn outbox_lines_never_interleave() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(OUTBOX_FILE);
-    let clock: Arc<dyn Clock> = Arc::new(FixedClock(october_14()));
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(october_14()));
     // Two mailers on one file, as the runner and `examreg admin` would be.
     let mailers = [
         Arc::new(OutboxMailer::new(&path, Arc::clone(&clock))),

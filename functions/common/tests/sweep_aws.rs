@@ -4,11 +4,10 @@
 //! that "to the millisecond" means it.
 //!
 //! A racing write (a candidate's activation or upload landing between the
-//! sweep's read and its write) is simulated by [`RaceStore`], which applies
-//! it just before the sweep's transaction on the raced key.
+//! sweep's read and its write) is simulated by the testkit's `RaceStore`,
+//! which applies it just before the sweep's transaction on the raced key.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
 use async_trait::async_trait;
@@ -16,114 +15,31 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use examreg_common::adapters::counting::CountingStore;
-use examreg_common::adapters::dynamodb::DynamoStore;
-use examreg_common::adapters::folder::FolderDocumentStore;
-use examreg_common::adapters::s3::S3DocumentStore;
-use examreg_common::adapters::ses::SesMailer;
-use examreg_common::adapters::sqlite::SqliteStore;
 use examreg_common::app::{App, Config};
 use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
 use examreg_common::domain::account::AccountStatus;
 use examreg_common::domain::dossier::{InscriptionStatus, PieceState, PieceStatus, Pieces};
 use examreg_common::domain::inscription::{Address, Disability, Identity, ValidInscription};
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::domain::Diploma;
+use examreg_common::on_both_backends;
 use examreg_common::ports::store::{
     Condition, Index, Item, Key, Page, Query, SortKeyCondition, WriteOp,
 };
-use examreg_common::ports::{
-    Clock, DocumentStore, MailError, Mailer, OutgoingEmail, Store, StoreError,
-};
+use examreg_common::ports::{Clock, MailError, OutgoingEmail, Store, StoreError};
 use examreg_common::security;
 use examreg_common::services::accounts::{self, AccountRecord, Credentials, TokenOnly};
 use examreg_common::services::inscription::{self, HistoryEntry, InscriptionRecord};
 use examreg_common::services::mailqueue::{mail_key, MailStatus, QueuedMail};
 use examreg_common::services::sweep::{self, Budget, SweepReport};
 use examreg_common::services::{admin, keys};
-use examreg_common::testkit::moto::{moto, MotoServer};
+use examreg_common::testkit::{
+    self, at, moto_server, Backend, FixedClock, RaceStore, RecordingMailer, ScratchDir,
+};
 
 // ---------------------------------------------------------------------------
 // The fixture
 // ---------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Embedded,
-    Moto,
-}
-
-/// A clock that only moves when told.
-struct FixedClock(Mutex<DateTime<Utc>>);
-
-impl FixedClock {
-    fn set(&self, at: DateTime<Utc>) {
-        *self.0.lock().unwrap() = at;
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-/// Records every email sent (and passes it on to SES on moto); fails the
-/// next sends with the errors queued in `failures`.
-struct TestMailer {
-    inner: Option<Arc<dyn Mailer>>,
-    failures: Mutex<VecDeque<MailError>>,
-    sent: Mutex<Vec<OutgoingEmail>>,
-}
-
-#[async_trait]
-impl Mailer for TestMailer {
-    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
-        let failure = self.failures.lock().unwrap().pop_front();
-        if let Some(error) = failure {
-            return Err(error);
-        }
-        if let Some(inner) = &self.inner {
-            inner.send(email).await?;
-        }
-        self.sent.lock().unwrap().push(email.clone());
-        Ok(())
-    }
-}
-
-/// Applies `ops` just before the first transaction touching `key`.
-struct RaceStore {
-    inner: Arc<dyn Store>,
-    race: Mutex<Option<(Key, Vec<WriteOp>)>>,
-}
-
-#[async_trait]
-impl Store for RaceStore {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
-        self.inner.get_many(keys).await
-    }
-    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        let racing = {
-            let mut race = self.race.lock().unwrap();
-            match race.as_ref() {
-                Some((key, _)) if ops.iter().any(|op| op.key() == key) => {
-                    race.take().map(|(_, ops)| ops)
-                }
-                _ => None,
-            }
-        };
-        if let Some(racing) = racing {
-            self.inner.transact(racing).await?;
-        }
-        self.inner.transact(ops).await
-    }
-}
 
 /// One store call at a time. DynamoDB applies each request atomically (a
 /// conditional write or a transaction checks and writes as one); moto, a
@@ -160,23 +76,13 @@ struct Fixture {
     backend: Backend,
     app: Arc<App>,
     clock: Arc<FixedClock>,
-    mailer: Arc<TestMailer>,
+    mailer: Arc<RecordingMailer>,
     counting: Arc<CountingStore>,
     race: Arc<RaceStore>,
     /// A domain of its own, so that the emails of this case are its own even
     /// in moto's shared SES log.
     domain: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn moto_server() -> &'static MotoServer {
-    tokio::task::spawn_blocking(moto).await.unwrap()
-}
-
-fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text)
-        .unwrap()
-        .with_timezone(&Utc)
+    _scratch: Option<ScratchDir>,
 }
 
 /// The BAC_PRO documents window closes on Sunday 7 November 2021 at
@@ -184,72 +90,31 @@ fn at(text: &str) -> DateTime<Utc> {
 const BAC_PRO_CLOSE: &str = "2021-11-07T22:59:59.999Z";
 const CREATED: &str = "2021-10-20T08:00:00Z";
 
-/// The store, the document store, the mailer behind the test's, the temporary directory.
-type Adapters = (
-    Arc<dyn Store>,
-    Arc<dyn DocumentStore>,
-    Option<Arc<dyn Mailer>>,
-    Option<tempfile::TempDir>,
-);
-
+/// On moto, the store serialises its calls (see [`OneCallAtATime`]).
 async fn fixture(backend: Backend, now: &str) -> Fixture {
-    let calendar = SessionCalendar::embedded("2022").unwrap();
-    let catalogue = Catalogue::embedded().unwrap();
-    let clock = Arc::new(FixedClock(Mutex::new(at(now))));
-    let (base, documents, inner_mailer, dir): Adapters = match backend {
-        Backend::Embedded => {
-            let dir = tempfile::tempdir().unwrap();
-            let store = SqliteStore::open(&dir.path().join("examreg.sqlite3")).unwrap();
-            let documents = FolderDocumentStore::new(
-                dir.path().join("documents"),
-                "http://127.0.0.1:3000".into(),
-                vec![7; 32],
-            );
-            (Arc::new(store), Arc::new(documents), None, Some(dir))
-        }
-        Backend::Moto => {
-            let server = moto_server().await;
-            let store = OneCallAtATime {
-                inner: Arc::new(DynamoStore::new(
-                    server.dynamodb_client(),
-                    server.fresh_table().await,
-                )),
-                lock: tokio::sync::Mutex::new(()),
-            };
-            let documents = S3DocumentStore::new(server.s3_client(), server.fresh_bucket().await);
-            let mailer = SesMailer::new(server.ses_client(), server.verified_sender().await);
-            (
-                Arc::new(store),
-                Arc::new(documents),
-                Some(Arc::new(mailer)),
-                None,
-            )
-        }
-    };
-    let race = Arc::new(RaceStore {
-        inner: base,
-        race: Mutex::new(None),
-    });
+    let mut adapters = backend.adapters().await;
+    if backend == Backend::Moto {
+        adapters.store = Arc::new(OneCallAtATime {
+            inner: adapters.store,
+            lock: tokio::sync::Mutex::new(()),
+        });
+    }
+    let clock = Arc::new(FixedClock::new(at(now)));
+    let race = Arc::new(RaceStore::new(adapters.store));
     let counting = Arc::new(CountingStore::new(race.clone()));
-    let mailer = Arc::new(TestMailer {
-        inner: inner_mailer,
-        failures: Mutex::new(VecDeque::new()),
-        sent: Mutex::new(Vec::new()),
-    });
-    let app = App {
-        config: Config {
-            mail_rate_per_second: 1000.0,
-            sweep_page_size: 7,
-            ..Config::default()
-        },
-        calendar,
-        catalogue,
-        store: counting.clone(),
-        mailer: mailer.clone(),
-        documents,
-        clock: clock.clone(),
+    let mailer = Arc::new(RecordingMailer::new(adapters.mailer));
+    let config = Config {
+        mail_rate_per_second: 1000.0,
+        sweep_page_size: 7,
+        ..Config::default()
     };
-    let domain = format!("t{}.fr", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let app = testkit::app(
+        config,
+        counting.clone(),
+        mailer.clone(),
+        adapters.documents,
+        clock.clone(),
+    );
     Fixture {
         backend,
         app: Arc::new(app),
@@ -257,8 +122,8 @@ async fn fixture(backend: Backend, now: &str) -> Fixture {
         mailer,
         counting,
         race,
-        domain,
-        _dir: dir,
+        domain: testkit::unique_domain("t"),
+        _scratch: adapters.scratch,
     }
 }
 
@@ -282,23 +147,16 @@ impl Fixture {
     }
 
     fn mails_to(&self, email: &str) -> Vec<OutgoingEmail> {
-        self.mailer
-            .sent
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|m| m.to == email)
-            .cloned()
-            .collect()
+        self.mailer.sent_to(email)
     }
 
     fn fail_next_sends(&self, errors: Vec<MailError>) {
-        self.mailer.failures.lock().unwrap().extend(errors);
+        self.mailer.fail_next(errors);
     }
 
     /// Applies `ops` right before the next transaction that touches `key`.
     fn race_on(&self, key: Key, ops: Vec<WriteOp>) {
-        *self.race.race.lock().unwrap() = Some((key, ops));
+        self.race.before_transaction_on(key, ops);
     }
 
     async fn admin(&self, event: Value) -> Value {
@@ -543,23 +401,6 @@ impl Fixture {
             .unwrap();
         (account, token)
     }
-}
-
-macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test]
-                async fn embedded() {
-                    super::$case(super::Backend::Embedded).await
-                }
-                #[tokio::test]
-                async fn moto() {
-                    super::$case(super::Backend::Moto).await
-                }
-            }
-        )*
-    };
 }
 
 on_both_backends!(

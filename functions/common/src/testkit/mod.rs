@@ -1,6 +1,12 @@
-//! Test support for the AWS adapters, compiled only with the `testkit`
-//! feature (this crate's own tests enable it through a self dev-dependency).
+//! Test support, compiled only with the `testkit` feature (this crate's own
+//! tests enable it through a self dev-dependency, the workspace's end-to-end
+//! tests through theirs): a moto server per test process, the two backends a
+//! case runs on, and doubles for the ports.
 
+pub mod backends;
+pub mod doubles;
 pub mod moto;
 
-pub use moto::{moto, MotoServer, MOTO_VERSION};
+pub use backends::{app, bac_pro_inscription, unique_domain, Adapters, Backend, ScratchDir};
+pub use doubles::{at, link_token, FixedClock, RaceStore, RecordingMailer};
+pub use moto::{moto, moto_server, MotoServer, MOTO_VERSION};

@@ -80,6 +80,17 @@ pub fn moto() -> &'static MotoServer {
     })
 }
 
+/// [`moto()`] from async code: the first call installs and starts moto,
+/// which blocks, so it runs off the async runtime's threads.
+pub async fn moto_server() -> &'static MotoServer {
+    match tokio::task::spawn_blocking(moto).await {
+        Ok(server) => server,
+        // Its own message says what to install: keep it.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("moto's start-up task was cancelled: {e}"),
+    }
+}
+
 /// A running moto server. [`moto()`] shares one per process; a server made
 /// with [`MotoServer::start`] is killed when dropped.
 #[derive(Debug)]
