@@ -64,9 +64,16 @@ async fn a_candidate_signs_up_activates_logs_in_and_out(backend: Backend) {
     let r = runner.login("ZOE.MARTIN@ACADÉMIE-exemple.FR").await;
     assert_eq!(r.status(), StatusCode::OK);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    for flag in ["HttpOnly", "SameSite=Strict", "examreg_session="] {
+    // (`Secure` as well: the runner is on a loopback address, which
+    // browsers count as a secure origin.)
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "examreg_session="] {
         assert!(cookie.contains(flag), "{cookie}");
     }
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/json; charset=utf-8",
+        "JSON says its charset"
+    );
     let body: Value = r.json().await.unwrap();
     let bearer = body["token"].as_str().unwrap().to_owned();
     assert!(body["expires_at"]
@@ -533,7 +540,59 @@ async fn no_password_or_token_ever_reaches_the_logs(backend: Backend) {
     assert!(!logs.contains("$argon2"), "a hash leaked into the logs");
 }
 
+/// A candidate who forgot the password chosen and signs up again before
+/// activating: the latest email's link activates the account with the
+/// latest password; the first link and the first password no longer work.
+async fn signing_up_again_before_activation_takes_the_new_password(backend: Backend) {
+    let runner = Runner::start_on(backend, START).await;
+    let email = "reinscrit.avant.activation@exemple.fr";
+    let first = "premier-essai-oublie-aussitot";
+    for password in [first, PASSWORD] {
+        let r = runner
+            .post(
+                "/auth/signup",
+                None,
+                &json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    let tokens = runner.link_tokens(email, "/activate").await;
+    assert_eq!(tokens.len(), 2, "one email per signup");
+    let (status, body) = problem(
+        runner
+            .post("/auth/activate", None, &json!({ "token": tokens[0] }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the first link is void");
+    assert_eq!(body["code"], "invalid_token");
+    let r = runner
+        .post("/auth/activate", None, &json!({ "token": tokens[1] }))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    assert_eq!(runner.login(email).await.status(), StatusCode::OK);
+    let (status, body) = problem(
+        runner
+            .post(
+                "/auth/login",
+                None,
+                &json!({ "email": email, "password": first }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the first password is gone"
+    );
+    assert_eq!(body["code"], "invalid_credentials");
+}
+
 on_both_backends!(
+    signing_up_again_before_activation_takes_the_new_password,
     a_candidate_signs_up_activates_logs_in_and_out,
     answers_never_tell_whether_an_address_has_an_account,
     activation_is_valid_for_48_hours_to_the_second,

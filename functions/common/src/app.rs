@@ -19,9 +19,28 @@ pub struct Config {
     pub mail_rate_per_second: f64,
     /// Items a sweep handles per page.
     pub sweep_page_size: usize,
-    /// Whether the `Secure` cookie attribute is set (always, except for
-    /// plain-HTTP local runs where browsers would drop the cookie).
+    /// Whether the `Secure` cookie attribute is set: see [`secure_cookies_for`].
     pub secure_cookies: bool,
+}
+
+/// Whether the session cookie may carry `Secure` for a portal at
+/// `public_url`: always over HTTPS, and over plain HTTP on a loopback address
+/// (`localhost`, `127.0.0.1`, `[::1]`), which browsers treat as a secure
+/// origin. Only a plain-HTTP runner reached by another host name would see its
+/// cookie dropped by the browser, so there alone it goes without.
+pub fn secure_cookies_for(public_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(public_url) else {
+        return true;
+    };
+    if url.scheme() != "http" {
+        return true;
+    }
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 impl Default for Config {
@@ -58,5 +77,25 @@ impl App {
             self.config.public_url.trim_end_matches('/'),
             path_and_query
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secure_cookies_for;
+
+    #[test]
+    fn the_session_cookie_is_secure_except_over_plain_http_to_another_host() {
+        for url in [
+            "https://inscriptions.example.fr",
+            "http://127.0.0.1:3000",
+            "http://localhost:8080/",
+            "http://[::1]:3000",
+        ] {
+            assert!(secure_cookies_for(url), "{url}");
+        }
+        for url in ["http://192.168.1.20:3000", "http://poste-examens.local"] {
+            assert!(!secure_cookies_for(url), "{url}");
+        }
     }
 }

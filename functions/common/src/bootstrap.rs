@@ -143,6 +143,11 @@ impl DataDir<'_> {
     pub fn exports(&self) -> std::path::PathBuf {
         self.0.join("exports")
     }
+    /// The portal address the last runner served this data at, so that an
+    /// admin command run beside it puts the same address in its links.
+    pub fn public_url(&self) -> std::path::PathBuf {
+        self.0.join("public_url")
+    }
 }
 
 /// The application of the local runner, with the concrete adapters its
@@ -173,7 +178,7 @@ pub async fn local_aws_app(
     let app = App {
         config: Config {
             public_url: public_url.to_owned(),
-            secure_cookies: !public_url.starts_with("http://"),
+            secure_cookies: crate::app::secure_cookies_for(public_url),
             ..Config::default()
         },
         calendar,
@@ -228,7 +233,7 @@ pub fn embedded_app(
     let app = App {
         config: Config {
             public_url: public_url.to_owned(),
-            secure_cookies: !public_url.starts_with("http://"),
+            secure_cookies: crate::app::secure_cookies_for(public_url),
             ..Config::default()
         },
         calendar,

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
+use axum::response::Response;
 use axum::routing::MethodRouter;
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -79,11 +80,25 @@ pub fn routes(app: AppState, functions: &[Function]) -> Router {
     router.with_state(app)
 }
 
+/// JSON answers say their charset, as the contract promises
+/// (`application/json; charset=utf-8`); axum's `Json` leaves it out.
+async fn json_with_charset(mut response: Response) -> Response {
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    if content_type.is_some_and(|v| v.as_bytes() == b"application/json") {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    response
+}
+
 /// Layers every response goes through, in the runner and in Lambda alike.
 pub fn with_edge(router: Router) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(json_with_charset))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

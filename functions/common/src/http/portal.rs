@@ -247,7 +247,7 @@ pub async fn page(State(app): State<AppState>, matched: Option<MatchedPath>) -> 
         html,
     )
         .into_response();
-    secure(response, app.config.secure_cookies)
+    secure(response, app.config.public_url.starts_with("https://"))
 }
 
 /// The strong validator of each asset, computed once.
@@ -301,7 +301,7 @@ pub async fn asset(
         )
             .into_response()
     };
-    secure(response, app.config.secure_cookies)
+    secure(response, app.config.public_url.starts_with("https://"))
 }
 
 fn not_found() -> Response {

@@ -220,7 +220,7 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
             // nobody can flood a mailbox through this form); the answer is
             // the same as for a new account.
             if within_rate(app, "signup", &email, now).await? {
-                tell_owner(app, account.clone()).await?;
+                tell_owner(app, account.clone(), password_hash).await?;
             }
             return Ok(());
         }
@@ -289,7 +289,12 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
 /// A signup for an address that has an account: an active account's owner
 /// gets the login and reset links; a pending one's a fresh activation link
 /// (they most likely lost the first).
-async fn tell_owner(app: &App, account: AccountRecord) -> AppResult<()> {
+/// A signup for a taken address. An active account's owner is told so; an
+/// account still awaiting activation takes the password just chosen with a
+/// new link (the old one void): the link in the latest email activates the
+/// account with the latest password, as the candidate who signs up again
+/// expects.
+async fn tell_owner(app: &App, account: AccountRecord, password_hash: String) -> AppResult<()> {
     match account.status {
         AccountStatus::Active => {
             let mail = emails::account_already_exists(
@@ -300,15 +305,25 @@ async fn tell_owner(app: &App, account: AccountRecord) -> AppResult<()> {
             send_or_log(app, mail, "account_exists").await;
             Ok(())
         }
-        AccountStatus::PendingActivation => send_new_activation_link(app, account).await,
+        AccountStatus::PendingActivation => {
+            send_new_activation_link(app, account, Some(password_hash)).await
+        }
     }
 }
 
-/// Replaces the activation token (the old link is void) and emails the new one.
-async fn send_new_activation_link(app: &App, mut account: AccountRecord) -> AppResult<()> {
+/// Replaces the activation token (the old link is void), and the password
+/// if a new one is given, and emails the new link.
+async fn send_new_activation_link(
+    app: &App,
+    mut account: AccountRecord,
+    new_password_hash: Option<String>,
+) -> AppResult<()> {
     let (token, hash) = security::new_token(&account.account_id);
     let previous = account.version;
     account.activation_token_hash = Some(hash);
+    if let Some(password_hash) = new_password_hash {
+        account.password_hash = password_hash;
+    }
     account.version += 1;
     match app
         .store
@@ -346,7 +361,7 @@ pub async fn resend_activation(app: &App, input: EmailOnly) -> AppResult<()> {
         AccountStatus::PendingActivation if account.is_expired_pending(now) => {
             // Deleted at its deadline: the candidate must sign up again.
         }
-        AccountStatus::PendingActivation => send_new_activation_link(app, account).await?,
+        AccountStatus::PendingActivation => send_new_activation_link(app, account, None).await?,
     }
     Ok(())
 }
