@@ -519,6 +519,43 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
     );
 }
 
+/// A URL asked for minutes before the window closes expires with it: the
+/// file sent after the close is refused at once, not taken in and ignored.
+#[tokio::test]
+async fn an_upload_url_never_outlives_the_documents_window() {
+    // BAC_PRO documents close on Sunday 7 November 2021, 23:59:59.999 in Paris.
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
+    let token = runner.signup_and_login("derniere.minute@exemple.fr").await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner.set_clock("2021-11-07T23:55:00+01:00").await;
+    let token = runner.login_token("derniere.minute@exemple.fr").await;
+    let ticket = runner
+        .upload_ticket(&token, "identity_document", "image/png", PNG.len())
+        .await;
+    let expires: DateTime<Utc> = ticket["expires_at"].as_str().unwrap().parse().unwrap();
+    let closes: DateTime<Utc> = "2021-11-07T23:59:59.999+01:00".parse().unwrap();
+    assert!(expires <= closes, "{expires} is past the close {closes}");
+    assert!(expires > closes - chrono::Duration::seconds(2), "{expires}");
+
+    runner.advance("5m").await;
+    let (status, body) = problem(runner.put_file(&ticket, PNG).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("signature_invalid"))
+    );
+    assert!(
+        body["detail"].as_str().unwrap().contains("expiré"),
+        "{body}"
+    );
+    assert!(
+        stored_keys(&runner).is_empty(),
+        "{:?}",
+        stored_keys(&runner)
+    );
+}
+
 #[tokio::test]
 async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
@@ -585,11 +622,16 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
         runner.put_file(&other_length, &longer).await.status(),
         StatusCode::FORBIDDEN
     );
-    // An expired URL is refused.
+    // An expired URL is refused, in French.
     runner.advance("11m").await;
+    let (status, body) = problem(runner.put_file(&alices, PNG).await).await;
     assert_eq!(
-        runner.put_file(&alices, PNG).await.status(),
-        StatusCode::FORBIDDEN
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("signature_invalid"))
+    );
+    assert_eq!(
+        body["detail"],
+        "Cette adresse de dépôt a expiré : demandez-en une nouvelle."
     );
     assert!(
         stored_keys(&runner).is_empty(),

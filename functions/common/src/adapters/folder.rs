@@ -34,22 +34,24 @@ pub const BLOB_ROUTE: &str = "/_local/blobs/";
 /// The length of a signing key made by [`load_or_create_signing_key`].
 pub const SIGNING_KEY_BYTES: usize = 32;
 
-/// Why a signed blob URL is refused.
+/// Why a signed blob URL is refused. The messages are French: the local
+/// runner answers them to whoever used the URL (S3's own refusals, in
+/// production, are XML that the portal replaces with its own message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobUrlError {
-    #[error("invalid document key: {0}")]
+    #[error("Le nom de document est invalide ({0}).")]
     InvalidKey(String),
-    #[error("the URL lacks its `{0}` parameter")]
+    #[error("Il manque le paramètre « {0} » à l'adresse : utilisez l'adresse de dépôt telle qu'elle vous a été donnée.")]
     Missing(&'static str),
-    #[error("the URL's `{0}` parameter is malformed")]
+    #[error("Le paramètre « {0} » de l'adresse est mal formé : utilisez l'adresse de dépôt telle qu'elle vous a été donnée.")]
     Malformed(&'static str),
-    #[error("the URL's signature does not match")]
+    #[error("La signature de l'adresse ne correspond pas : utilisez l'adresse de dépôt telle qu'elle vous a été donnée.")]
     BadSignature,
-    #[error("the URL has expired")]
+    #[error("Cette adresse de dépôt a expiré : demandez-en une nouvelle.")]
     Expired,
-    #[error("the Content-Type header differs from the signed one")]
+    #[error("Le type du fichier (en-tête Content-Type) diffère de celui annoncé : demandez une adresse de dépôt pour ce type de fichier.")]
     ContentTypeMismatch,
-    #[error("the Content-Length header differs from the signed one")]
+    #[error("La taille du fichier (en-tête Content-Length) diffère de celle annoncée : demandez une adresse de dépôt pour cette taille.")]
     ContentLengthMismatch,
 }
 

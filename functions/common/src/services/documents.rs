@@ -492,7 +492,7 @@ pub async fn request_upload(
             file_type.mime(),
             size,
             now,
-            app.config.upload_url_lifetime,
+            upload_url_lifetime(app, &record, now),
         )
         .await?;
     let upload = UploadRecord {
@@ -521,6 +521,23 @@ pub async fn request_upload(
         headers: presigned.headers,
         expires_at: presigned.expires_at,
     })
+}
+
+/// How long an upload URL stays valid: the configured lifetime, but never
+/// past the inscription's documents deadline, so that a file sent after the
+/// window closed is refused by the store itself (S3 answers 403), not taken
+/// in and then ignored. Whole seconds (presigned URLs count in seconds),
+/// rounded down, one at least.
+fn upload_url_lifetime(
+    app: &App,
+    record: &InscriptionRecord,
+    now: DateTime<Utc>,
+) -> std::time::Duration {
+    let left_ms = (record.documents_deadline(&app.calendar) - now)
+        .num_milliseconds()
+        .max(0) as u64;
+    let left = std::time::Duration::from_secs((left_ms / 1000).max(1));
+    app.config.upload_url_lifetime.min(left)
 }
 
 // ---------------------------------------------------------------------------
