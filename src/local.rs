@@ -56,6 +56,9 @@ pub async fn serve(data_dir: &Path, session: &str, args: ServeArgs) -> anyhow::R
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let recorded = DataDir(data_dir).public_url();
+    std::fs::write(&recorded, &public_url)
+        .with_context(|| format!("cannot write {}", recorded.display()))?;
     print_banner(&embedded, data_dir, &public_url, args.now.is_some());
 
     let router = examreg_common::http::with_edge(
@@ -256,13 +259,21 @@ async fn get_blob(
 }
 
 /// `examreg admin '<json>'`: one admin event against the data directory.
+/// Runs one admin event on the data directory. Its email links and export
+/// location use `public_url` if given, else the address the runner last
+/// served this data at, else the runner's default.
 pub async fn admin(
     data_dir: &Path,
     session: &str,
+    public_url: Option<String>,
     event: &str,
 ) -> anyhow::Result<serde_json::Value> {
-    let public_url =
-        std::env::var("EXAMREG_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".into());
+    let public_url = public_url
+        .or_else(|| {
+            let recorded = std::fs::read_to_string(DataDir(data_dir).public_url()).ok()?;
+            Some(recorded.trim().to_owned()).filter(|url| !url.is_empty())
+        })
+        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
     let embedded = embedded_app(data_dir, &public_url, None, default_start, session)?;
     let mut answer = services::admin::handle_json(&embedded.app, event).await;
     // An export lands in the data directory's documents: say where.

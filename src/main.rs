@@ -76,6 +76,10 @@ enum Command {
     Serve(ServeArgs),
     /// Run one admin event, e.g. '{"action": "list"}', and print the answer.
     Admin {
+        /// The base URL put in email links and the export's location
+        /// (default: the address the runner last served this data at).
+        #[arg(long, env = "EXAMREG_PUBLIC_URL")]
+        public_url: Option<String>,
         /// The event, as JSON.
         event: String,
     },
@@ -93,13 +97,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => local::serve(&cli.data_dir, &cli.session, cli.serve).await,
         Some(Command::Serve(args)) => local::serve(&cli.data_dir, &cli.session, args).await,
-        Some(Command::Admin { event }) => {
-            let answer = local::admin(&cli.data_dir, &cli.session, &event).await?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&answer).context("printing the answer")?
-            );
-            Ok(())
+        Some(Command::Admin { public_url, event }) => {
+            let answer = local::admin(&cli.data_dir, &cli.session, public_url, &event).await?;
+            print_answer(&answer)
         }
+    }
+}
+
+/// Prints an admin answer. A reader that stops early (`| head`) is not an
+/// error of the event, which has already run: a closed pipe ends quietly.
+fn print_answer(answer: &serde_json::Value) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let text = serde_json::to_string_pretty(answer).context("printing the answer")?;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("printing the answer")
+        }
+        _ => Ok(()),
     }
 }

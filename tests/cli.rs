@@ -112,3 +112,27 @@ fn an_admin_event_prints_json_and_a_bad_one_a_clear_error() {
     assert!(garbage["error"]["code"].is_string(), "{garbage}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `examreg admin '…' | head -1`: the reader leaves early, the event has
+/// run; the command ends quietly instead of panicking on the closed pipe.
+#[test]
+fn an_admin_answer_cut_short_by_its_reader_is_no_panic() {
+    use std::process::Stdio;
+    let dir = tempfile_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_examreg"))
+        .arg("admin")
+        .arg(r#"{"action": "list", "actor": "test"}"#)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the examreg binary runs");
+    // The reader goes away before anything is printed.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+}

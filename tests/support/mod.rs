@@ -415,7 +415,9 @@ impl Runner {
             .arg(raw)
             .arg("--data-dir")
             .arg(&self.data_dir)
-            .env("EXAMREG_PUBLIC_URL", &self.base_url)
+            // Its links must use the address the runner recorded in the
+            // data directory, as an operator's command beside it would.
+            .env_remove("EXAMREG_PUBLIC_URL")
             .output()
             .expect("cannot run examreg admin");
         assert!(
