@@ -328,3 +328,40 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
     assert_eq!(missing["error"]["code"], "invalid_event");
     assert_eq!(missing["error"]["field"], "reason");
 }
+
+/// A candidate whose Bac Pro inscription was cancelled (after an extension)
+/// registers again for the CAP in its own window: the new inscription has
+/// the CAP's documents deadline, not the old extension's, and is not
+/// cancelled a second time by the next sweep.
+#[tokio::test]
+async fn registering_again_after_a_cancellation_drops_the_old_extension() {
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
+    let email = "nouvel.essai@exemple.fr";
+    let token = runner.signup_and_login(email).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner.admin(&json!({
+        "action": "extend_deadline", "actor": "Mme Durand (DIEC 3.05)",
+        "email": email, "until": "2021-11-14T23:59:59.999+01:00"
+    }));
+    runner.set_clock("2021-11-15T00:00:00+01:00").await;
+    assert_eq!(status_of(&runner, email).await, "cancelled");
+    assert_eq!(runner.mails_about(email, "annulée").await.len(), 1);
+
+    runner.set_clock(CAP_REGISTRATION_OPEN).await;
+    let token = runner.login_token(email).await;
+    let saved = runner.save(&token, &inscription_body(1)).await;
+    assert_eq!(saved["status"], "registered", "{saved}");
+    assert_eq!(
+        saved["documents_deadline"], "2021-12-22T22:59:59.999Z",
+        "the CAP's own deadline: {saved}"
+    );
+    runner.advance("1h").await;
+    assert_eq!(status_of(&runner, email).await, "registered");
+    assert_eq!(
+        runner.mails_about(email, "annulée").await.len(),
+        1,
+        "not cancelled twice"
+    );
+}

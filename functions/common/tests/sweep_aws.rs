@@ -1302,7 +1302,7 @@ async fn admin_list_get_and_export(backend: Backend) {
             "Spécialité",
             "Statut",
             "Version",
-            "Pièces attendues",
+            "Pièces encore à fournir",
             "Date limite de dépôt",
             "Mis à jour le"
         ]

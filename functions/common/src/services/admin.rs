@@ -1024,7 +1024,7 @@ const CSV_HEADERS: [&str; 11] = [
     "Spécialité",
     "Statut",
     "Version",
-    "Pièces attendues",
+    "Pièces encore à fournir",
     "Date limite de dépôt",
     "Mis à jour le",
 ];
