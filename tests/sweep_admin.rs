@@ -35,9 +35,11 @@ async fn an_unactivated_account_is_deleted_at_48_hours_to_the_second_and_can_sig
     let runner = Runner::start("2021-10-14T09:00:00+02:00").await;
     let t0 = at("2021-10-14T07:00:00Z");
 
-    // Each signup starts with the clock at t0; it is created within `elapsed`.
-    runner.set_clock(&rfc3339(t0)).await;
+    // Each signup starts with the clock at t0; it is created within `elapsed`
+    // (counted from before the clock is set: the clock runs on while the
+    // runner sweeps after the move, before it answers).
     let started = Instant::now();
+    runner.set_clock(&rfc3339(t0)).await;
     assert_eq!(
         runner.signup("gone@exemple.fr").await.status(),
         StatusCode::ACCEPTED
@@ -364,4 +366,56 @@ async fn registering_again_after_a_cancellation_drops_the_old_extension() {
         1,
         "not cancelled twice"
     );
+}
+
+/// Every piece was uploaded in time; the exams office refuses one after the
+/// deadline. The candidature is not cancelled (the notice cancels those whose
+/// pieces were not uploaded by the date): it waits for the office, whose
+/// extension lets the candidate replace the piece.
+#[tokio::test]
+async fn a_piece_refused_after_the_deadline_does_not_cancel_a_dossier_sent_in_time() {
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
+    let email = "dans.les.temps@exemple.fr";
+    let token = runner.signup_and_login(email).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner
+        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .await;
+    runner
+        .upload(&token, "identity_document", "application/pdf", PDF)
+        .await;
+    assert_eq!(status_of(&runner, email).await, "complete");
+
+    // The Bac Pro documents window closed on 7 November at midnight.
+    runner.set_clock("2021-11-09T10:00:00+01:00").await;
+    let answer = runner.admin(&json!({
+        "action": "reject_piece", "actor": "Mme Durand (DIEC 3.05)", "email": email,
+        "kind": "identity_document", "reason": "La pièce d'identité est illisible."
+    }));
+    assert_eq!(answer["status"], "registered", "{answer}");
+    assert!(
+        answer["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("n'est pas annulée")),
+        "{answer}"
+    );
+    for _ in 0..3 {
+        runner.advance("1d").await;
+    }
+    assert_eq!(status_of(&runner, email).await, "registered");
+    assert!(runner.mails_about(email, "annulée").await.is_empty());
+
+    // An extension: the candidate replaces the piece; without it by the new
+    // date, the candidature would be cancelled then.
+    runner.admin(&json!({
+        "action": "extend_deadline", "actor": "Mme Durand (DIEC 3.05)",
+        "email": email, "until": "2021-11-19T23:59:59.999+01:00"
+    }));
+    let token = runner.login_token(email).await;
+    runner
+        .upload(&token, "identity_document", "image/png", PNG)
+        .await;
+    assert_eq!(status_of(&runner, email).await, "complete");
 }

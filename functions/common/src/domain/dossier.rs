@@ -92,6 +92,10 @@ pub struct PieceState {
     /// For the signed confirmation: the inscription version it was signed for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_version: Option<u64>,
+    /// When the exams office last validated or refused it: a piece refused
+    /// after the deadline had been received in time (see [`owes_uploads_at`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_at: Option<DateTime<Utc>>,
 }
 
 impl PieceState {
@@ -104,6 +108,7 @@ impl PieceState {
             content_type: None,
             size_bytes: None,
             signed_version: None,
+            reviewed_at: None,
         }
     }
 
@@ -151,6 +156,20 @@ pub fn status_for(current: InscriptionStatus, pieces: &Pieces) -> InscriptionSta
     }
 }
 
+/// Whether the candidate still owes an upload for a window ending at
+/// `deadline`: a piece never received, or one refused by then (there was
+/// time to replace it). A piece the exams office refuses after the deadline
+/// arrived in time: the notice cancels a candidature whose pieces were not
+/// *uploaded* by the date, so that refusal alone never cancels it; the
+/// office settles it (an extension lets the candidate replace the piece).
+pub fn owes_uploads_at(pieces: &Pieces, deadline: DateTime<Utc>) -> bool {
+    pieces.values().any(|piece| match piece.status {
+        PieceStatus::Missing => true,
+        PieceStatus::Rejected => piece.reviewed_at.is_none_or(|at| at <= deadline),
+        PieceStatus::Received | PieceStatus::Validated => false,
+    })
+}
+
 /// The reminders, by how long before the documents deadline they are sent.
 pub const REMINDERS: [(&str, Duration); 2] = [("7d", Duration::days(7)), ("2d", Duration::days(2))];
 
@@ -161,17 +180,19 @@ pub enum DueAction {
     Cancel,
 }
 
-/// The next thing that falls due for an incomplete inscription, and when:
-/// the reminders not yet sent (skipping those whose time came before the
+/// The next thing that falls due for an inscription that awaits uploads
+/// (`registered` and owing a piece, see [`owes_uploads_at`]), and when: the
+/// reminders not yet sent (skipping those whose time came before the
 /// inscription existed), then the cancellation just after the deadline.
-/// `None` once nothing can fall due (complete, validated, cancelled).
+/// `None` once nothing can fall due (complete, validated, cancelled, or
+/// every piece received in time).
 pub fn next_due(
-    status: InscriptionStatus,
+    awaits_uploads: bool,
     created_at: DateTime<Utc>,
     deadline: DateTime<Utc>,
     reminders_sent: &[String],
 ) -> Option<(DateTime<Utc>, DueAction)> {
-    if status != InscriptionStatus::Registered {
+    if !awaits_uploads {
         return None;
     }
     for (name, before) in REMINDERS {
@@ -187,13 +208,13 @@ pub fn next_due(
 /// The reminders made pointless at `now` (their time passed while a later
 /// one is due): marked sent so that only the latest goes out.
 pub fn due_action_at(
-    status: InscriptionStatus,
+    awaits_uploads: bool,
     created_at: DateTime<Utc>,
     deadline: DateTime<Utc>,
     reminders_sent: &[String],
     now: DateTime<Utc>,
 ) -> Option<DueAction> {
-    if status != InscriptionStatus::Registered {
+    if !awaits_uploads {
         return None;
     }
     if now > deadline {
@@ -220,7 +241,7 @@ mod tests {
     fn reminders_then_cancellation_fall_due_in_order() {
         let created = at("2021-10-20T10:00:00Z");
         let deadline = at("2021-11-07T22:59:59.999Z");
-        let r = InscriptionStatus::Registered;
+        let r = true;
         assert_eq!(
             next_due(r, created, deadline, &[]),
             Some((deadline - Duration::days(7), DueAction::Remind("7d")))
@@ -233,10 +254,7 @@ mod tests {
             next_due(r, created, deadline, &["7d".into(), "2d".into()]),
             Some((deadline + Duration::milliseconds(1), DueAction::Cancel))
         );
-        assert_eq!(
-            next_due(InscriptionStatus::Complete, created, deadline, &[]),
-            None
-        );
+        assert_eq!(next_due(false, created, deadline, &[]), None);
     }
 
     #[test]
@@ -244,7 +262,7 @@ mod tests {
         let deadline = at("2021-11-07T22:59:59.999Z");
         let created = deadline - Duration::days(3);
         assert_eq!(
-            next_due(InscriptionStatus::Registered, created, deadline, &[]),
+            next_due(true, created, deadline, &[]),
             Some((deadline - Duration::days(2), DueAction::Remind("2d")))
         );
     }
@@ -253,7 +271,7 @@ mod tests {
     fn the_action_due_now_is_the_latest_one() {
         let created = at("2021-10-20T10:00:00Z");
         let deadline = at("2021-11-07T22:59:59.999Z");
-        let r = InscriptionStatus::Registered;
+        let r = true;
         // Both reminders' times passed: only the 2-day one is sent.
         let now = deadline - Duration::days(1);
         assert_eq!(
@@ -278,6 +296,39 @@ mod tests {
             ),
             Some(DueAction::Cancel)
         );
+    }
+
+    #[test]
+    fn only_pieces_missing_or_refused_by_the_deadline_are_owed() {
+        let deadline = at("2021-11-07T22:59:59.999Z");
+        let refused_at = |at: DateTime<Utc>| PieceState {
+            status: PieceStatus::Rejected,
+            received_at: Some(deadline - Duration::days(5)),
+            reviewed_at: Some(at),
+            ..PieceState::missing()
+        };
+        let received = PieceState {
+            status: PieceStatus::Received,
+            ..PieceState::missing()
+        };
+        let with = |piece: PieceState| {
+            Pieces::from([
+                (PieceKind::SignedConfirmation, received.clone()),
+                (PieceKind::IdentityDocument, piece),
+            ])
+        };
+        assert!(owes_uploads_at(&with(PieceState::missing()), deadline));
+        assert!(owes_uploads_at(&with(refused_at(deadline)), deadline));
+        assert!(!owes_uploads_at(
+            &with(refused_at(deadline + Duration::milliseconds(1))),
+            deadline
+        ));
+        assert!(!owes_uploads_at(&with(received.clone()), deadline));
+        let unknown_time = PieceState {
+            reviewed_at: None,
+            ..refused_at(deadline)
+        };
+        assert!(owes_uploads_at(&with(unknown_time), deadline));
     }
 
     #[test]

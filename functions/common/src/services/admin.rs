@@ -797,6 +797,7 @@ async fn validate_piece(app: &App, fields: &Fields) -> AdminResult<Value> {
         if let Some(piece) = next.pieces.get_mut(&kind) {
             piece.status = PieceStatus::Validated;
             piece.reason = None;
+            piece.reviewed_at = Some(now);
         }
         next.revision += 1;
         next.updated_at = now;
@@ -866,6 +867,7 @@ async fn reject_piece(app: &App, fields: &Fields) -> AdminResult<Value> {
         if let Some(piece) = next.pieces.get_mut(&kind) {
             piece.status = PieceStatus::Rejected;
             piece.reason = Some(reason.clone());
+            piece.reviewed_at = Some(now);
         }
         next.revision += 1;
         next.updated_at = now;
@@ -909,7 +911,7 @@ async fn reject_piece(app: &App, fields: &Fields) -> AdminResult<Value> {
         if let Some(map) = answer.as_object_mut() {
             map.insert(
                 "warning".into(),
-                json!("La date limite de dépôt est passée : sans prolongation (extend_deadline), l'inscription sera annulée au prochain passage du balayage."),
+                json!("La date limite de dépôt est passée : le candidat ne peut plus remplacer cette pièce. Ses pièces étant arrivées à temps, l'inscription n'est pas annulée ; accordez-lui une prolongation (extend_deadline) pour qu'il dépose une nouvelle pièce."),
             );
         }
     }

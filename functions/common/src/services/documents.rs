@@ -638,6 +638,8 @@ fn judge(
             size_bytes: Some(upload.size_bytes),
             signed_version: (upload.kind == PieceKind::SignedConfirmation)
                 .then_some(upload.version),
+            // A new file: not reviewed yet.
+            reviewed_at: None,
         }),
         refusal: None,
     }

@@ -11,7 +11,8 @@ use serde_json::json;
 use crate::app::App;
 use crate::calendar::{to_paris_string, SessionCalendar};
 use crate::domain::dossier::{
-    next_due, reconcile_pieces, status_for, InscriptionStatus, PieceState, PieceStatus, Pieces,
+    next_due, owes_uploads_at, reconcile_pieces, status_for, InscriptionStatus, PieceState,
+    PieceStatus, Pieces,
 };
 use crate::domain::inscription::{
     change_summary_fr, changed_fields, validate, InscriptionInput, ValidInscription,
@@ -94,6 +95,11 @@ impl InscriptionRecord {
         now >= window.opens && now <= self.documents_deadline(calendar)
     }
 
+    /// Whether reminders and, at the deadline, cancellation apply to it.
+    pub fn awaits_uploads(&self, deadline: DateTime<Utc>) -> bool {
+        self.status == InscriptionStatus::Registered && owes_uploads_at(&self.pieces, deadline)
+    }
+
     /// Brings the status in line with the pieces.
     pub fn refresh_status(&mut self) {
         self.status = status_for(self.status, &self.pieces);
@@ -104,9 +110,12 @@ impl InscriptionRecord {
     pub fn to_item(&self, calendar: &SessionCalendar) -> AppResult<Item> {
         let mut item = Item::from_value(self.key(), self)?;
         let deadline = self.documents_deadline(calendar);
-        if let Some((due, _)) =
-            next_due(self.status, self.created_at, deadline, &self.reminders_sent)
-        {
+        if let Some((due, _)) = next_due(
+            self.awaits_uploads(deadline),
+            self.created_at,
+            deadline,
+            &self.reminders_sent,
+        ) {
             item.attrs
                 .insert(GSI1_PK.into(), json!(keys::due_inscriptions(&self.session)));
             item.attrs.insert(

@@ -391,7 +391,7 @@ async fn handle_inscription(
     for _ in 0..MAX_RETRIES {
         let deadline = record.documents_deadline(&app.calendar);
         let Some(action) = due_action_at(
-            record.status,
+            record.awaits_uploads(deadline),
             record.created_at,
             deadline,
             &record.reminders_sent,
