@@ -70,10 +70,10 @@ impl PieceKind {
         match self {
             PieceKind::SignedConfirmation => "Confirmation d'inscription datée et signée",
             PieceKind::IdentityDocument => {
-                "Pièce d'identité en cours de validité (carte nationale d'identité ou passeport)"
+                "Pièce d'identité en cours de validité (carte nationale d'identité, passeport ou titre de séjour)"
             }
             PieceKind::JdcCertificate => {
-                "Certificat individuel de participation à la Journée défense et citoyenneté (JDC)"
+                "Certificat individuel de participation à la Journée défense et citoyenneté (JDC) ou, si vous ne l'avez pas encore effectuée, attestation de recensement"
             }
             PieceKind::AccommodationNotice => "Notification d'aménagement d'épreuves",
             PieceKind::AcquisProof => "Relevé de notes ou diplôme justifiant vos acquis",
@@ -269,11 +269,11 @@ mod tests {
         );
         assert_eq!(
             IdentityDocument.label(),
-            "Pièce d'identité en cours de validité (carte nationale d'identité ou passeport)"
+            "Pièce d'identité en cours de validité (carte nationale d'identité, passeport ou titre de séjour)"
         );
         assert_eq!(
             JdcCertificate.label(),
-            "Certificat individuel de participation à la Journée défense et citoyenneté (JDC)"
+            "Certificat individuel de participation à la Journée défense et citoyenneté (JDC) ou, si vous ne l'avez pas encore effectuée, attestation de recensement"
         );
         assert_eq!(
             AccommodationNotice.label(),
