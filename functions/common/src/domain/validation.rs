@@ -389,6 +389,73 @@ pub fn format_decimal_fr(x: f64) -> String {
     s.replace('.', ",")
 }
 
+/// A JSON body read as far as it goes: `value` with every value of the wrong
+/// type replaced (by `None` for the optional fields), and the field errors
+/// that replacing met, to report along with the domain validation's.
+///
+/// `http::json` reads request bodies into it (as an extractor, an unknown
+/// field, malformed JSON or a body that cannot be read into `T` at all is
+/// still refused at once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    pub value: T,
+    /// The values of the wrong type, each named by its path; empty when the
+    /// body was well typed.
+    pub errors: Vec<FieldError>,
+}
+
+impl<T> From<T> for Parsed<T> {
+    /// A value built in code: nothing to report.
+    fn from(value: T) -> Self {
+        Parsed {
+            value,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// The errors of the parsing (values of the wrong type, see `http::json::parse_body`)
+/// merged with those of the domain validation of what was left (`checked`),
+/// in the validation's order: a parsing error stands for every validation
+/// error on the same path or under it (a value replaced by `null` is then
+/// reported `required`: its type is what is wrong), and the others follow.
+pub fn merge_errors<V>(
+    parsed: Vec<FieldError>,
+    checked: Result<V, Vec<FieldError>>,
+) -> Result<V, Vec<FieldError>> {
+    if parsed.is_empty() {
+        return checked;
+    }
+    let mut emitted = vec![false; parsed.len()];
+    let mut merged = Vec::new();
+    for error in checked.err().unwrap_or_default() {
+        match parsed.iter().position(|p| covers(&p.field, &error.field)) {
+            Some(i) if !emitted[i] => {
+                emitted[i] = true;
+                merged.push(parsed[i].clone());
+            }
+            Some(_) => {}
+            None => merged.push(error),
+        }
+    }
+    merged.extend(
+        parsed
+            .into_iter()
+            .zip(emitted)
+            .filter_map(|(p, emitted)| (!emitted).then_some(p)),
+    );
+    Err(merged)
+}
+
+/// Whether the field at path `outer` holds the one at path `inner`.
+pub fn covers(outer: &str, inner: &str) -> bool {
+    outer.is_empty()
+        || inner == outer
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

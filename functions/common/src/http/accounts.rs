@@ -40,7 +40,7 @@ fn accepted(message: &str) -> Response {
 #[utoipa::path(post, path = "/auth/signup", tag = "accounts", request_body = Credentials,
     responses(
         (status = 202, description = "Accepted, whether or not the address already has an account", body = MessageAnswer),
-        (status = 422, description = "invalid_email, weak_password, unknown_field", body = Problem),
+        (status = 422, description = "invalid_email, weak_password, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
         (status = 400, description = "malformed_json", body = Problem),
     ))]
 pub async fn signup(
@@ -57,7 +57,7 @@ pub async fn signup(
 #[utoipa::path(post, path = "/auth/resend-activation", tag = "accounts", request_body = EmailOnly,
     responses(
         (status = 202, body = MessageAnswer),
-        (status = 422, description = "invalid_email", body = Problem),
+        (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
         (status = 429, description = "too_many_requests", body = Problem),
     ))]
 pub async fn resend_activation(
@@ -136,7 +136,7 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<R
 #[utoipa::path(post, path = "/auth/password-reset", tag = "accounts", request_body = EmailOnly,
     responses(
         (status = 202, body = MessageAnswer),
-        (status = 422, description = "invalid_email", body = Problem),
+        (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
     ))]
 pub async fn password_reset(
     State(app): State<AppState>,
@@ -154,7 +154,7 @@ pub async fn password_reset(
         (status = 204, description = "Password changed, every session revoked"),
         (status = 404, description = "invalid_token", body = Problem),
         (status = 410, description = "token_expired", body = Problem),
-        (status = 422, description = "weak_password", body = Problem),
+        (status = 422, description = "weak_password, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
     ))]
 pub async fn password_reset_confirm(
     State(app): State<AppState>,

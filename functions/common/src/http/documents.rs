@@ -87,7 +87,7 @@ pub async fn confirmation_pdf(
         (status = 409, description = "piece_already_validated", body = Problem),
         (status = 413, description = "too_large (over 5 MiB), payload_too_large", body = Problem),
         (status = 415, description = "unsupported_type (not application/pdf, image/jpeg or image/png)", body = Problem),
-        (status = 422, description = "validation_failed (missing field, empty file), unknown_field", body = Problem),
+        (status = 422, description = "validation_failed (every field missing or of the wrong type, empty file), unknown_field", body = Problem),
     ),
     security(("bearer" = [])))]
 pub async fn create_upload(

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 
-use super::json::StrictJson;
+use super::json::Parsed;
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::inscription::InscriptionInput;
@@ -29,7 +29,9 @@ pub async fn get_inscription(
 }
 
 /// Create (`version` 0) or change the inscription while the diploma's
-/// registration window is open. Every invalid field is reported at once.
+/// registration window is open. Every invalid field is reported at once,
+/// values of the wrong type (a number for a date...) along with the rest;
+/// a closed window (403) is said before any of them.
 #[utoipa::path(put, path = "/inscription", tag = "inscription", request_body = InscriptionInput,
     responses(
         (status = 201, description = "Created", body = InscriptionView),
@@ -43,7 +45,7 @@ pub async fn get_inscription(
 pub async fn put_inscription(
     State(app): State<AppState>,
     headers: HeaderMap,
-    StrictJson(input): StrictJson<InscriptionInput>,
+    input: Parsed<InscriptionInput>,
 ) -> Result<(StatusCode, Json<InscriptionView>), AppError> {
     let token = token_from_headers(&headers);
     let (created, view) = inscription::save(&app, token.as_deref(), input).await?;

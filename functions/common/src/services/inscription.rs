@@ -19,6 +19,7 @@ use crate::domain::inscription::{
     ValidationContext,
 };
 use crate::domain::pieces::{label_for, PieceKind};
+use crate::domain::validation::{merge_errors, Parsed};
 use crate::domain::Diploma;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, WriteOp, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK};
@@ -323,11 +324,19 @@ fn version_conflict(current: Option<u64>) -> AppError {
 
 /// `PUT /inscription`: creates (version 0) or replaces the inscription.
 /// Answers whether it was created, and the saved inscription.
+///
+/// `input` is the form, with the values of the wrong type the body held, if
+/// any (left out of it, see [`Parsed`]): they are reported with every other
+/// invalid field, and nothing is saved.
 pub async fn save(
     app: &App,
     token: Option<&str>,
-    input: InscriptionInput,
+    input: impl Into<Parsed<InscriptionInput>>,
 ) -> AppResult<(bool, InscriptionView)> {
+    let Parsed {
+        value: input,
+        errors: type_errors,
+    } = input.into();
     let (caller, mut current) = load_for_caller(app, token).await?;
     let now = app.now();
     let today = now.with_timezone(&app.calendar.timezone).date_naive();
@@ -348,7 +357,7 @@ pub async fn save(
         session_year,
         today,
     };
-    let data = validate(&input, &ctx).map_err(AppError::validation)?;
+    let data = merge_errors(type_errors, validate(&input, &ctx)).map_err(AppError::validation)?;
     let expected = input.expected_version();
 
     for _ in 0..MAX_RETRIES {
