@@ -282,6 +282,57 @@ async fn ten_failed_logins_lock_the_account_for_fifteen_minutes(backend: Backend
     );
 }
 
+/// Thirty wrong guesses sent at once, then the right password: no more than
+/// ten are ever checked (the others wait, 429), and the account is locked.
+async fn a_burst_of_parallel_guesses_gets_no_more_than_ten_tries(backend: Backend) {
+    let runner = Runner::start_on(backend, START).await;
+    runner.signup_and_login("rafale@exemple.fr").await;
+    let wrong = json!({ "email": "rafale@exemple.fr", "password": "mauvais-mot-de-passe-123" });
+    let guesses: Vec<_> = (0..30)
+        .map(|_| runner.post("/auth/login", None, &wrong))
+        .collect();
+    let answers = join_all(guesses).await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|r| r.status()).collect();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(checked <= 10, "{checked} guesses checked: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Whatever the burst left, guesses one by one reach the lock, which
+    // then refuses even the right password.
+    for _ in 0..10 {
+        runner.post("/auth/login", None, &wrong).await;
+    }
+    let (status, body) = problem(runner.login("rafale@exemple.fr").await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], "too_many_attempts");
+}
+
+/// The lockout is the same for an address that has no account: it never
+/// tells who has one.
+async fn the_lockout_says_nothing_of_who_has_an_account(backend: Backend) {
+    let runner = Runner::start_on(backend, START).await;
+    runner.signup_and_login("existe@exemple.fr").await;
+    let mut seen = Vec::new();
+    for email in ["existe@exemple.fr", "personne@exemple.fr"] {
+        let wrong = json!({ "email": email, "password": "mauvais-mot-de-passe-123" });
+        let mut statuses = Vec::new();
+        for _ in 0..11 {
+            statuses.push(runner.post("/auth/login", None, &wrong).await.status());
+        }
+        seen.push(statuses);
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(seen[0][9], StatusCode::UNAUTHORIZED);
+    assert_eq!(seen[0][10], StatusCode::TOO_MANY_REQUESTS);
+}
+
 async fn resending_the_activation_link_voids_the_old_one_three_times_an_hour(backend: Backend) {
     let runner = Runner::start_on(backend, START).await;
     runner.signup("renvoi@exemple.fr").await;
@@ -592,6 +643,8 @@ async fn signing_up_again_before_activation_takes_the_new_password(backend: Back
 }
 
 on_both_backends!(
+    a_burst_of_parallel_guesses_gets_no_more_than_ten_tries,
+    the_lockout_says_nothing_of_who_has_an_account,
     signing_up_again_before_activation_takes_the_new_password,
     a_candidate_signs_up_activates_logs_in_and_out,
     answers_never_tell_whether_an_address_has_an_account,

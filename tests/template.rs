@@ -92,7 +92,8 @@ const EXPECTED: &[Expected] = &[
         binary: "auth",
         code_uri: "functions/auth",
         http: true,
-        // login (get, Puts), logout and /me (sessions::authenticate:
+        // login (the address's guard: get, Put or Delete; the session: Put
+        // + Check of the account), logout and /me (sessions::authenticate:
         // get_many; Delete), password reset (get, Put, email) and its
         // confirmation (Query of the sessions, Put + Deletes).
         actions: &[
@@ -100,6 +101,7 @@ const EXPECTED: &[Expected] = &[
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
             "dynamodb:Query",
             SES[0],
             SES[1],

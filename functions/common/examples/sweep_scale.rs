@@ -79,8 +79,6 @@ fn account(email: &str, created: DateTime<Utc>, status: AccountStatus) -> Accoun
         activation_token_hash: None,
         reset_token_hash: None,
         reset_expires_at: None,
-        failed_logins: Vec::new(),
-        locked_until: None,
         version: 1,
     }
 }

@@ -674,10 +674,12 @@ async fn throttle_each_store_call(
         }
         answer.assert_unavailable(&context);
         // Nothing half-written: no transaction committed, but the per-address
-        // rate counters (what an attempt costs, by design).
+        // rate counters and login guards (what an attempt costs, by design:
+        // an attempt cut short stops counting after a few seconds).
         for keys in &committed {
             assert!(
-                keys.iter().all(|k| k.pk.starts_with("RATE#")),
+                keys.iter()
+                    .all(|k| k.pk.starts_with("RATE#") || k.pk.starts_with("LOGIN#")),
                 "{context}: committed {keys:?}"
             );
         }
@@ -827,10 +829,11 @@ async fn a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written(b
 // A login racing a failed login
 // ---------------------------------------------------------------------------
 
-/// Found by `infra/scripts/fuzz-api.sh`: a login clears the failed attempts
-/// on the account with a write conditional on the version it read; a failed
-/// login recording its failure in between made that write fail, and the
-/// right password got a 500.
+/// Found by `infra/scripts/fuzz-api.sh`: a login used to clear the failed
+/// attempts on the account with a write conditional on the version it read;
+/// a failed login recording its failure in between made that write fail,
+/// and the right password got a 500. (Attempts now live on the address's
+/// login guard, settled before the session is opened.)
 async fn a_login_racing_a_failed_login_is_never_a_500(backend: Backend) {
     let fx = fixture(backend).await;
     let (email, _) = fx.candidate("course").await;
@@ -867,10 +870,16 @@ async fn a_login_racing_a_failed_login_is_never_a_500(backend: Backend) {
         .send(&Call::new(Method::GET, "/me", Some(token), None))
         .await;
     assert_eq!(me.status, StatusCode::OK);
-    // The login that succeeded cleared every failure it followed.
-    let id = fx.account_id(&email).await.unwrap();
-    let account = fx.log.get(&keys::account(&id)).await.unwrap().unwrap();
-    assert!(account.attrs.get("failed_logins").is_none(), "{account:?}");
+    // The login that succeeded cleared the failure before it; the one
+    // after it counts, on the address's login guard (never on the account).
+    let guard = fx
+        .log
+        .get(&keys::login_guard(&email.to_lowercase()))
+        .await
+        .unwrap()
+        .expect("the failure after the success is counted");
+    let failures = guard.attrs["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{guard:?}");
 }
 
 /// The activation reads the pending account, then writes it conditional on

@@ -263,8 +263,6 @@ fn account_record(
         activation_token_hash: (status == AccountStatus::PendingActivation).then_some(hash),
         reset_token_hash: None,
         reset_expires_at: None,
-        failed_logins: Vec::new(),
-        locked_until: None,
         version: 1,
     };
     (account, token)

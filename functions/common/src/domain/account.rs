@@ -182,24 +182,88 @@ pub fn activation_in_time(deadline: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now < deadline
 }
 
-/// The failed logins that still count at `now`.
-pub fn recent_failures(failures: &[DateTime<Utc>], now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    failures
-        .iter()
-        .copied()
-        .filter(|t| *t > now - LOCKOUT_WINDOW && *t <= now)
-        .collect()
+/// How long an attempt admitted by [`LoginGuard::admit`] counts while its
+/// password is checked (a few tens of milliseconds); one whose process died
+/// before settling it stops counting then.
+pub const ATTEMPT_IN_FLIGHT: Duration = Duration::seconds(30);
+
+/// An attempt admitted and not settled yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptInFlight {
+    pub id: String,
+    pub at: DateTime<Utc>,
 }
 
-/// After one more failure at `now`: the failures to keep, and the lock if any.
-pub fn record_failure(
-    failures: &[DateTime<Utc>],
-    now: DateTime<Utc>,
-) -> (Vec<DateTime<Utc>>, Option<DateTime<Utc>>) {
-    let mut kept = recent_failures(failures, now);
-    kept.push(now);
-    let lock = (kept.len() >= MAX_FAILED_LOGINS).then(|| now + LOCKOUT_PERIOD);
-    (kept, lock)
+/// The login attempts of one email address, whether or not an account has
+/// it (so that the lockout says nothing of who has an account).
+///
+/// Each attempt is *admitted* (written, under the item's optimistic lock)
+/// before its password is checked, and counts until it is settled as a
+/// success or a failure: a burst of parallel guesses is held to the same
+/// [`MAX_FAILED_LOGINS`] as guesses one after the other.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginGuard {
+    #[serde(default)]
+    pub failures: Vec<DateTime<Utc>>,
+    #[serde(default)]
+    pub in_flight: Vec<AttemptInFlight>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl LoginGuard {
+    /// Admits attempt `id` at `now`, or answers until when none is admitted:
+    /// the end of the lock, or, while earlier attempts in flight fill the
+    /// allowance, the moment the oldest of them stops counting.
+    pub fn admit(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        self.forget_before(now);
+        if let Some(until) = self.locked_until {
+            return Err(until);
+        }
+        if self.failures.len() + self.in_flight.len() >= MAX_FAILED_LOGINS {
+            let oldest = self.in_flight.iter().map(|a| a.at).min().unwrap_or(now);
+            return Err((oldest + ATTEMPT_IN_FLIGHT).max(now + Duration::seconds(1)));
+        }
+        self.in_flight.push(AttemptInFlight {
+            id: id.to_owned(),
+            at: now,
+        });
+        Ok(())
+    }
+
+    /// Attempt `id` had a wrong password (or no account): one more failure,
+    /// and the lock once they reach [`MAX_FAILED_LOGINS`] in [`LOCKOUT_WINDOW`].
+    pub fn fail(&mut self, id: &str, now: DateTime<Utc>) {
+        self.forget_before(now);
+        self.in_flight.retain(|a| a.id != id);
+        self.failures.push(now);
+        if self.failures.len() >= MAX_FAILED_LOGINS {
+            self.locked_until = Some(now + LOCKOUT_PERIOD);
+        }
+    }
+
+    /// Attempt `id` had the right password: the failures before it no longer
+    /// count (attempts still in flight settle on their own).
+    pub fn succeed(&mut self, id: &str, now: DateTime<Utc>) {
+        self.forget_before(now);
+        self.in_flight.retain(|a| a.id != id);
+        self.failures.clear();
+    }
+
+    /// Whether nothing is left to remember (the item can go).
+    pub fn is_clear(&self) -> bool {
+        self.failures.is_empty() && self.in_flight.is_empty() && self.locked_until.is_none()
+    }
+
+    /// Drops what no longer counts at `now`. (What is dated a little after
+    /// `now` stays: a parallel attempt read the clock later and wrote first.)
+    fn forget_before(&mut self, now: DateTime<Utc>) {
+        self.failures.retain(|t| *t > now - LOCKOUT_WINDOW);
+        self.in_flight.retain(|a| a.at > now - ATTEMPT_IN_FLIGHT);
+        if self.locked_until.is_some_and(|until| until <= now) {
+            self.locked_until = None;
+        }
+    }
 }
 
 /// Sends in the last hour, and whether one more is allowed at `now`; when it
@@ -282,18 +346,50 @@ mod tests {
     #[test]
     fn ten_failures_in_fifteen_minutes_lock_for_fifteen_minutes() {
         let now = at("2021-10-14T10:00:00Z");
-        let mut failures = Vec::new();
-        for i in 0..9 {
-            let (kept, lock) = record_failure(&failures, now + Duration::seconds(i));
-            assert!(lock.is_none());
-            failures = kept;
+        let mut guard = LoginGuard::default();
+        for i in 0..10 {
+            let t = now + Duration::seconds(i);
+            assert_eq!(guard.admit(&i.to_string(), t), Ok(()));
+            guard.fail(&i.to_string(), t);
         }
-        let (_, lock) = record_failure(&failures, now + Duration::seconds(9));
-        assert_eq!(lock, Some(now + Duration::seconds(9) + LOCKOUT_PERIOD));
-        // Old failures stop counting.
-        let (kept, lock) = record_failure(&failures, now + Duration::minutes(16));
-        assert_eq!(kept.len(), 1);
-        assert!(lock.is_none());
+        let locked = now + Duration::seconds(9) + LOCKOUT_PERIOD;
+        assert_eq!(guard.locked_until, Some(locked));
+        assert_eq!(guard.admit("x", now + Duration::minutes(5)), Err(locked));
+        // The lock ends, and old failures stop counting.
+        assert_eq!(guard.admit("y", locked + Duration::seconds(1)), Ok(()));
+        assert!(guard.failures.is_empty());
+    }
+
+    #[test]
+    fn attempts_in_flight_count_until_settled() {
+        let now = at("2021-10-14T10:00:00Z");
+        let mut guard = LoginGuard::default();
+        // A burst: ten admitted at once, the eleventh waits.
+        for i in 0..10 {
+            assert_eq!(guard.admit(&i.to_string(), now), Ok(()));
+        }
+        assert_eq!(guard.admit("late", now), Err(now + ATTEMPT_IN_FLIGHT));
+        // One of them had the right password: the others still count.
+        guard.succeed("0", now);
+        assert_eq!(guard.admit("retry", now), Ok(()));
+        assert_eq!(guard.in_flight.len(), 10);
+        // Attempts never settled (a process that died) stop counting.
+        let later = now + ATTEMPT_IN_FLIGHT + Duration::seconds(1);
+        assert_eq!(guard.admit("after", later), Ok(()));
+        assert_eq!(guard.in_flight.len(), 1);
+    }
+
+    #[test]
+    fn a_success_forgets_the_failures_before_it() {
+        let now = at("2021-10-14T10:00:00Z");
+        let mut guard = LoginGuard::default();
+        for i in 0..9 {
+            guard.admit(&i.to_string(), now).unwrap();
+            guard.fail(&i.to_string(), now);
+        }
+        guard.admit("ok", now).unwrap();
+        guard.succeed("ok", now);
+        assert!(guard.is_clear());
     }
 
     #[test]

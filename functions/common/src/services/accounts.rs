@@ -6,12 +6,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::calendar::to_paris_string;
 use crate::domain::account::{
-    self, AccountStatus, Email, Password, ACTIVATION_PERIOD, RESET_PERIOD, SESSION_PERIOD,
+    self, AccountStatus, Email, LoginGuard, Password, ACTIVATION_PERIOD, RESET_PERIOD,
+    SESSION_PERIOD,
 };
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
@@ -47,10 +48,6 @@ pub struct AccountRecord {
     pub reset_token_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_expires_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub failed_logins: Vec<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locked_until: Option<DateTime<Utc>>,
     pub version: u64,
 }
 
@@ -241,8 +238,6 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
         activation_token_hash: Some(token_hash),
         reset_token_hash: None,
         reset_expires_at: None,
-        failed_logins: Vec::new(),
-        locked_until: None,
         version: 1,
     };
     let guard = Item::new(keys::email_guard(email.canonical()))
@@ -560,35 +555,22 @@ pub async fn login(app: &App, input: Credentials) -> AppResult<LoginAnswer> {
         security::verify_password(&input.password, None).await;
         return Err(invalid());
     };
-    let now = app.now();
+    // Counted before the password is checked, account or not: a burst of
+    // parallel guesses gets no more tries than guesses one after the other,
+    // and the lockout says nothing of who has an account.
+    let attempt = uuid::Uuid::new_v4().simple().to_string();
+    admit_attempt(app, &email, &attempt, app.now()).await?;
     let account = load_by_email(app, &email).await?;
-    if let Some(locked_until) = account.as_ref().and_then(|a| a.locked_until) {
-        if locked_until > now {
-            let wait = u64::try_from((locked_until - now).num_seconds().max(1)).unwrap_or(1);
-            return Err(AppError::refused(
-                429,
-                "too_many_attempts",
-                "Trop de tentatives",
-                format!(
-                    "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez après le {}.",
-                    to_paris_string(locked_until)
-                ),
-            )
-            .with_retry_after(wait));
-        }
-    }
     let ok = security::verify_password(
         &input.password,
         account.as_ref().map(|a| a.password_hash.as_str()),
     )
     .await;
+    let account = account.filter(|_| ok);
+    settle_attempt(app, &email, &attempt, account.is_some(), app.now()).await?;
     let Some(account) = account else {
         return Err(invalid());
     };
-    if !ok {
-        record_failed_login(app, account, now).await?;
-        return Err(invalid());
-    }
     if account.status != AccountStatus::Active {
         return Err(AppError::refused(
             403,
@@ -597,44 +579,126 @@ pub async fn login(app: &App, input: Credentials) -> AppResult<LoginAnswer> {
             "Votre compte n'est pas encore activé : ouvrez le lien reçu par courriel, ou demandez-en un nouveau.",
         ));
     }
-    open_session(app, account, now).await
+    open_session(app, account, app.now()).await
 }
 
-async fn record_failed_login(
+/// Writes to an address's login guard contend only with its other attempts
+/// (at most [`account::MAX_FAILED_LOGINS`] in flight): a few rounds settle them.
+const GUARD_ROUNDS: usize = 20;
+
+/// Admits one login attempt for `email`, or answers 429 while it is locked
+/// or its allowance is taken by attempts in flight.
+async fn admit_attempt(
     app: &App,
-    mut account: AccountRecord,
+    email: &Email,
+    attempt: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    for _ in 0..MAX_RETRIES {
-        let (failures, lock) = account::record_failure(&account.failed_logins, now);
-        let previous = account.version;
-        account.failed_logins = failures;
-        if lock.is_some() {
-            account.locked_until = lock;
-            tracing::warn!(account_id = %account.account_id, "account locked after failed logins");
+    let admitted = change_login_guard(app, email, now, |guard| guard.admit(attempt, now)).await?;
+    match admitted {
+        Some(Ok(())) => Ok(()),
+        Some(Err(until)) => Err(too_many_attempts(until, now)),
+        // The item kept changing under us: a burst is on; refuse this one.
+        None => Err(too_many_attempts(now + chrono::Duration::seconds(1), now)),
+    }
+}
+
+/// Records how an admitted attempt ended.
+async fn settle_attempt(
+    app: &App,
+    email: &Email,
+    attempt: &str,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let settled = change_login_guard(app, email, now, |guard| {
+        if succeeded {
+            guard.succeed(attempt, now);
+        } else {
+            guard.fail(attempt, now);
         }
-        account.version += 1;
-        match app
-            .store
-            .transact(vec![account.put_if_version(previous)?])
-            .await
-        {
-            Ok(()) => return Ok(()),
-            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
-                match load(app, &account.account_id).await? {
-                    Some(fresh) => account = fresh,
-                    None => return Ok(()),
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
+    })
+    .await?;
+    if settled.is_none() {
+        // Its slot frees itself after `ATTEMPT_IN_FLIGHT`.
+        tracing::warn!("login attempt left unsettled after contention");
     }
     Ok(())
 }
 
+/// Applies `change` to the address's login guard under its optimistic lock,
+/// reading again after each lost race; `None` if every round was lost.
+async fn change_login_guard<T>(
+    app: &App,
+    email: &Email,
+    now: DateTime<Utc>,
+    mut change: impl FnMut(&mut LoginGuard) -> T,
+) -> AppResult<Option<T>> {
+    let key = keys::login_guard(email.canonical());
+    for _ in 0..GUARD_ROUNDS {
+        let current = app.store.get(&key).await?;
+        let (mut guard, version) = match &current {
+            Some(item) => (
+                item.to_value::<LoginGuard>()?,
+                item.attrs
+                    .get("version")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ),
+            None => (LoginGuard::default(), 0),
+        };
+        let before = guard.clone();
+        let answer = change(&mut guard);
+        let condition = match current {
+            Some(_) => Condition::AttributeEquals("version".into(), json!(version)),
+            None => Condition::NotExists,
+        };
+        let op = if guard == before {
+            return Ok(Some(answer));
+        } else if guard.is_clear() {
+            WriteOp::Delete {
+                key: key.clone(),
+                condition,
+            }
+        } else {
+            let mut item = Item::from_value(key.clone(), &guard)?
+                .with("record_type", "login_guard")
+                .with("version", version + 1);
+            let forget_at = now + account::LOCKOUT_WINDOW + account::LOCKOUT_PERIOD;
+            item.attrs.insert(
+                crate::ports::store::TTL_ATTRIBUTE.into(),
+                json!(forget_at.timestamp()),
+            );
+            WriteOp::put(item, condition)
+        };
+        match app.store.transact(vec![op]).await {
+            Ok(()) => return Ok(Some(answer)),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(None)
+}
+
+fn too_many_attempts(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    let wait = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
+    let detail = if until - now > chrono::Duration::minutes(1) {
+        format!(
+            "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez après le {}.",
+            to_paris_string(until)
+        )
+    } else {
+        "Trop de tentatives de connexion en même temps pour cette adresse : réessayez dans quelques secondes.".to_owned()
+    };
+    AppError::refused(429, "too_many_attempts", "Trop de tentatives", detail).with_retry_after(wait)
+}
+
+/// Opens a session for an account whose password was just verified, on
+/// condition that the account has not changed since it was read: a password
+/// reset racing this login wins, and the old password opens nothing.
 async fn open_session(
     app: &App,
-    mut account: AccountRecord,
+    account: AccountRecord,
     now: DateTime<Utc>,
 ) -> AppResult<LoginAnswer> {
     let (token, hash) = security::new_token(&account.account_id);
@@ -647,34 +711,26 @@ async fn open_session(
         expires_at_epoch: expires_at.timestamp(),
     };
     let session = Item::from_value(keys::session(&account.account_id, &hash), &session)?;
-    for _ in 0..MAX_RETRIES {
-        let mut ops = vec![WriteOp::put(session.clone(), Condition::NotExists)];
-        if !account.failed_logins.is_empty() || account.locked_until.is_some() {
-            let previous = account.version;
-            account.failed_logins.clear();
-            account.locked_until = None;
-            account.version += 1;
-            ops.push(account.put_if_version(previous)?);
+    let unchanged = WriteOp::Check {
+        key: account.key(),
+        condition: Condition::AttributeEquals("version".into(), json!(account.version)),
+    };
+    match app
+        .store
+        .transact(vec![WriteOp::put(session, Condition::NotExists), unchanged])
+        .await
+    {
+        Ok(()) => Ok(LoginAnswer { token, expires_at }),
+        Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
+            Err(AppError::refused(
+                401,
+                "invalid_credentials",
+                "Identifiants incorrects",
+                "L'adresse électronique ou le mot de passe est incorrect.",
+            ))
         }
-        match app.store.transact(ops).await {
-            Ok(()) => return Ok(LoginAnswer { token, expires_at }),
-            // Another request (a failed login recording its failure) changed
-            // the account since it was read: the password was right, so read
-            // it again and clear its counters then (found by the fuzzer: a 500).
-            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
-                account = load(app, &account.account_id).await?.ok_or_else(|| {
-                    AppError::refused(
-                        401,
-                        "invalid_credentials",
-                        "Identifiants incorrects",
-                        "L'adresse électronique ou le mot de passe est incorrect.",
-                    )
-                })?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        Err(e) => Err(e.into()),
     }
-    Err(AppError::Store(StoreError::Conflict("login raced".into())))
 }
 
 /// `POST /auth/logout`: the token is void at once.
@@ -764,8 +820,6 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AppResult<
     account.password_hash = security::hash_password(&password).await?;
     account.reset_token_hash = None;
     account.reset_expires_at = None;
-    account.failed_logins.clear();
-    account.locked_until = None;
     // The link came by email: the address is proven, as activation would.
     if account.status == AccountStatus::PendingActivation {
         account.status = AccountStatus::Active;
@@ -775,10 +829,15 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AppResult<
     account.version += 1;
 
     let sessions = session_keys(app, &account_id).await?;
-    let mut ops = vec![account.put_if_version(previous)?];
+    // The mailbox is proven: a lockout from wrong guesses ends too.
+    let unlock = WriteOp::Delete {
+        key: keys::login_guard(&account.email_canonical),
+        condition: Condition::Always,
+    };
+    let mut ops = vec![account.put_if_version(previous)?, unlock];
     let first_batch = sessions
         .len()
-        .min(crate::ports::store::MAX_TRANSACTION_OPS - 1);
+        .min(crate::ports::store::MAX_TRANSACTION_OPS - 2);
     ops.extend(sessions[..first_batch].iter().cloned().map(WriteOp::delete));
     match app.store.transact(ops).await {
         Ok(()) => {}

@@ -61,6 +61,11 @@ pub fn rate(kind: &str, canonical_email: &str) -> Key {
     Key::new(format!("RATE#{kind}#{canonical_email}"), "RATE")
 }
 
+/// The login attempts of an address, account or not (see `LoginGuard`).
+pub fn login_guard(canonical_email: &str) -> Key {
+    Key::new(format!("LOGIN#{canonical_email}"), "LOGIN")
+}
+
 /// Index partitions of due work (gsi1).
 pub const DUE_ACTIVATION: &str = "DUE#ACTIVATION";
 pub fn due_inscriptions(session: &str) -> String {
