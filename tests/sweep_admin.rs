@@ -419,3 +419,158 @@ async fn a_piece_refused_after_the_deadline_does_not_cancel_a_dossier_sent_in_ti
         .await;
     assert_eq!(status_of(&runner, email).await, "complete");
 }
+
+/// A dossier complete before the 7-day mark becomes incomplete 4 days and a
+/// half before the deadline (the office refuses a piece): the 7-day reminder
+/// goes out then, and says the time actually left (5 days, rounded up), not
+/// 7. Its link, like the refusal's, leads to the documents page.
+#[tokio::test]
+async fn a_reminder_sent_late_tells_the_days_actually_left() {
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
+    let email = "refus.tardif@exemple.fr";
+    let token = runner.signup_and_login(email).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner
+        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .await;
+    runner
+        .upload(&token, "identity_document", "application/pdf", PDF)
+        .await;
+    assert_eq!(status_of(&runner, email).await, "complete");
+
+    // The Bac Pro documents window closes on Sunday 7 November 2021 at
+    // 23:59:59.999 Paris time; its 7-day mark passes while it is complete.
+    runner.set_clock("2021-11-01T10:00:00+01:00").await;
+    assert!(runner.mails_about(email, "Rappel").await.is_empty());
+
+    // 4 days and 12 hours before the deadline, the office refuses a piece.
+    runner.set_clock("2021-11-03T12:00:00+01:00").await;
+    let answer = runner.admin(&json!({
+        "action": "reject_piece", "actor": "Mme Durand (DIEC 3.05)", "email": email,
+        "kind": "identity_document", "reason": "La pièce d'identité est illisible."
+    }));
+    assert_eq!(answer["status"], "registered", "{answer}");
+    assert!(answer.get("warning").is_none(), "{answer}");
+    let documents_link = runner.url("/mes-documents");
+    let rejected = runner.mails_about(email, "Pièce refusée").await;
+    assert_eq!(rejected.len(), 1, "{rejected:#?}");
+    let text = rejected[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("Déposer une nouvelle pièce :\n{documents_link}\n")),
+        "{text}"
+    );
+
+    runner.advance("1h").await;
+    let reminders = runner.mails_about(email, "Rappel").await;
+    assert_eq!(reminders.len(), 1, "{reminders:#?}");
+    let subject = reminders[0]["subject"].as_str().unwrap();
+    assert_eq!(
+        subject,
+        "Rappel : votre dossier d'inscription est incomplet (plus que 5 jours)"
+    );
+    assert!(!subject.contains("7 jours"));
+    let text = reminders[0]["text"].as_str().unwrap();
+    assert!(text.contains("Il vous reste 5 jours : "), "{text}");
+    assert!(!text.contains("7 jours"), "{text}");
+    assert!(
+        text.contains("dimanche 7 novembre 2021 à 23 h 59"),
+        "{text}"
+    );
+    assert!(
+        text.contains("La pièce d'identité est illisible."),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Déposer mes pièces dans mon espace candidat :\n{documents_link}\n"
+        )),
+        "{text}"
+    );
+
+    // Sent once; the 2-day one follows at its time, and says so.
+    runner.advance("1d").await;
+    assert_eq!(runner.mails_about(email, "Rappel").await.len(), 1);
+    runner.set_clock("2021-11-06T00:00:00+01:00").await;
+    runner.advance("2h").await;
+    let reminders = runner.mails_about(email, "Rappel").await;
+    assert_eq!(reminders.len(), 2, "{reminders:#?}");
+    assert!(reminders[1]["subject"]
+        .as_str()
+        .unwrap()
+        .ends_with("(plus que 2 jours)"));
+    let dossier = runner.admin(&json!({"action": "get", "email": email}));
+    let reminded: Vec<&str> = dossier["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["action"].as_str())
+        .filter(|action| action.starts_with("reminder_"))
+        .collect();
+    assert_eq!(reminded, ["reminder_7d", "reminder_2d"], "{dossier:#}");
+}
+
+/// Refused after the deadline, a piece cannot be replaced until the office
+/// grants an extension: the email says so, and does not offer an upload.
+#[tokio::test]
+async fn a_refusal_after_the_deadline_offers_no_upload_but_an_extension() {
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
+    let email = "apres.la.date@exemple.fr";
+    let token = runner.signup_and_login(email).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner
+        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .await;
+    runner
+        .upload(&token, "identity_document", "application/pdf", PDF)
+        .await;
+    runner.set_clock("2021-11-09T10:00:00+01:00").await;
+    let answer = runner.admin(&json!({
+        "action": "reject_piece", "actor": "Mme Durand (DIEC 3.05)", "email": email,
+        "kind": "identity_document", "reason": "La pièce d'identité est illisible."
+    }));
+    assert_eq!(answer["status"], "registered", "{answer}");
+    let rejected = runner.mails_about(email, "Pièce refusée").await;
+    assert_eq!(rejected.len(), 1, "{rejected:#?}");
+    let text = rejected[0]["text"].as_str().unwrap();
+    assert!(!text.contains("Déposer"), "{text}");
+    assert!(!text.contains("/mes-documents"), "{text}");
+    assert!(
+        text.contains(&format!("Mon espace candidat :\n{}\n", runner.url("/"))),
+        "{text}"
+    );
+    assert!(
+        text.contains("votre candidature n'est pas annulée"),
+        "{text}"
+    );
+    assert!(text.contains("délai supplémentaire"), "{text}");
+    assert!(text.contains("DIEC 3.05"), "{text}");
+}
+
+/// A blob URL whose key climbs out of the store is refused in French only.
+#[tokio::test]
+async fn a_blob_key_out_of_the_store_is_refused_in_french() {
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
+    // `%2F` keeps the client from resolving the `..` itself.
+    let r = runner
+        .http
+        .put(runner.url("/_local/blobs/..%2F..%2Fetc%2Fpasswd?expires=1&sig=00"))
+        .header("Content-Type", "application/pdf")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let problem: serde_json::Value = r.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("Le nom de document « ../../etc/passwd » est invalide"),
+        "{problem}"
+    );
+    for english in ["invalid document key", "not allowed", "`"] {
+        assert!(!detail.contains(english), "{problem}");
+    }
+}

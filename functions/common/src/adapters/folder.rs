@@ -39,7 +39,8 @@ pub const SIGNING_KEY_BYTES: usize = 32;
 /// production, are XML that the portal replaces with its own message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobUrlError {
-    #[error("Le nom de document est invalide ({0}).")]
+    /// The key as given; why it is refused (in English) goes to the log only.
+    #[error("{}", invalid_key_fr(.0))]
     InvalidKey(String),
     #[error("Il manque le paramètre « {0} » à l'adresse : utilisez l'adresse de dépôt telle qu'elle vous a été donnée.")]
     Missing(&'static str),
@@ -53,6 +54,37 @@ pub enum BlobUrlError {
     ContentTypeMismatch,
     #[error("La taille du fichier (en-tête Content-Length) diffère de celle annoncée : demandez une adresse de dépôt pour cette taille.")]
     ContentLengthMismatch,
+}
+
+/// The longest part of a refused key repeated in its message.
+const SHOWN_KEY_CHARS: usize = 80;
+
+/// « Le nom de document « ../x » est invalide. », the key shortened and
+/// without control characters.
+fn invalid_key_fr(key: &str) -> String {
+    if key.is_empty() {
+        return "Le nom de document est vide : utilisez l'adresse telle qu'elle vous a été donnée."
+            .to_owned();
+    }
+    let mut shown: String = key
+        .chars()
+        .take(SHOWN_KEY_CHARS)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if key.chars().count() > SHOWN_KEY_CHARS {
+        shown.push('…');
+    }
+    format!(
+        "Le nom de document « {shown} » est invalide : utilisez l'adresse telle qu'elle vous a été donnée."
+    )
+}
+
+/// Checks the key of a signed URL; why it is refused is logged, in English.
+fn check_key(key: &str) -> Result<(), BlobUrlError> {
+    validate_key(key).map_err(|e| {
+        tracing::warn!(reason = %e, "blob URL refused");
+        BlobUrlError::InvalidKey(key.to_owned())
+    })
 }
 
 /// A [`DocumentStore`] over a directory, with URLs signed for the local runner.
@@ -297,7 +329,7 @@ impl FolderDocumentStore {
         content_length: Option<u64>,
         now: DateTime<Utc>,
     ) -> Result<(), BlobUrlError> {
-        validate_key(key).map_err(|e| BlobUrlError::InvalidKey(e.to_string()))?;
+        check_key(key)?;
         let params = parse_query(query);
         let signed_type = param(&params, "ct")?;
         let signed_length: u64 = param(&params, "len")?
@@ -327,7 +359,7 @@ impl FolderDocumentStore {
         query: &str,
         now: DateTime<Utc>,
     ) -> Result<(), BlobUrlError> {
-        validate_key(key).map_err(|e| BlobUrlError::InvalidKey(e.to_string()))?;
+        check_key(key)?;
         let params = parse_query(query);
         let expires: i64 = param(&params, "expires")?
             .parse()
@@ -464,6 +496,49 @@ mod tests {
         ] {
             assert!(validate_key(key).is_ok(), "{key:?} should be accepted");
         }
+    }
+
+    #[test]
+    fn a_refused_key_is_told_in_french_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FolderDocumentStore::new(
+            dir.path().to_owned(),
+            "http://127.0.0.1:3000".into(),
+            vec![7; SIGNING_KEY_BYTES],
+        );
+        let now = Utc::now();
+        for refused in [
+            store.verify_signed_put(
+                "../../etc/passwd",
+                "",
+                Some("application/pdf"),
+                Some(1),
+                now,
+            ),
+            store.verify_signed_get("../../etc/passwd", "", now),
+        ] {
+            let error = refused.unwrap_err();
+            assert_eq!(error, BlobUrlError::InvalidKey("../../etc/passwd".into()));
+            let message = error.to_string();
+            assert!(
+                message.starts_with("Le nom de document « ../../etc/passwd » est invalide"),
+                "{message}"
+            );
+            for english in ["invalid", "allowed", "key", "segment", "`"] {
+                assert!(
+                    !message.replace("invalide", "").contains(english),
+                    "{message}"
+                );
+            }
+        }
+        let long = format!("a\nb{}", "c".repeat(200));
+        let message = BlobUrlError::InvalidKey(long).to_string();
+        assert!(message.contains("a\u{FFFD}bccc"), "{message}");
+        assert!(message.contains("c… »"), "{message}");
+        assert!(message.chars().count() < 200, "{message}");
+        assert!(BlobUrlError::InvalidKey(String::new())
+            .to_string()
+            .starts_with("Le nom de document est vide"));
     }
 
     #[test]

@@ -55,7 +55,7 @@ use crate::error::AppError;
 use crate::ports::store::{Index, Query, SortKeyCondition};
 use crate::ports::{Key, StoreError};
 use crate::services::accounts::AccountRecord;
-use crate::services::emails::Message;
+use crate::services::emails::{self, Message};
 use crate::services::inscription::{self, pieces_view, HistoryEntry, InscriptionRecord};
 use crate::services::keys;
 use crate::services::mailqueue::{self, QueuedMail};
@@ -813,7 +813,7 @@ async fn validate_piece(app: &App, fields: &Fields) -> AdminResult<Value> {
                     inscription_title(app, record)
                 ))
                 .para("Votre dossier est complet : vous n'avez plus rien à déposer. Vous recevrez votre convocation aux épreuves en temps utile.")
-                .link("Mon espace candidat", app.link("/"))
+                .link("Mon espace candidat", app.link(emails::HOME_PAGE))
                 .to(&record.email);
             mail = Some(mail_for(&next, "dossier_validated", email, now));
         }
@@ -873,24 +873,38 @@ async fn reject_piece(app: &App, fields: &Fields) -> AdminResult<Value> {
         next.updated_at = now;
         next.refresh_status();
         let deadline = next.documents_deadline(&app.calendar);
-        let mut email = Message::new(format!("Pièce refusée : {label}"))
+        let email = Message::new(format!("Pièce refusée : {label}"))
             .para(format!(
                 "Les services du rectorat ont examiné votre dossier d'inscription ({}).",
                 inscription_title(app, record)
             ))
             .para(format!("La pièce « {label} » n'a pas pu être acceptée, pour le motif suivant :\n{reason}"));
-        email = if deadline > now {
+        let email = if deadline > now {
             email
                 .para(format!(
                     "Déposez-en une nouvelle version depuis votre espace candidat avant le {} (heure de Paris). Sans elle, votre candidature sera annulée à cette date.",
                     to_paris_string(deadline)
                 ))
+                .link("Déposer une nouvelle pièce", app.link(emails::DOCUMENTS_PAGE))
+        } else if next.awaits_uploads(deadline) {
+            // Other pieces were still owed at the deadline: the sweep cancels
+            // the candidature (unless the office extends the deadline).
+            email
+                .para(format!(
+                    "La date limite de dépôt des pièces était fixée au {} (heure de Paris), et votre dossier n'était pas complet à cette date.",
+                    to_paris_string(deadline)
+                ))
+                .para("Contactez sans tarder la Division des examens et concours (DIEC 3.05) du rectorat d'Aix-Marseille.")
+                .link("Mon espace candidat", app.link(emails::HOME_PAGE))
         } else {
-            email.para("La date limite de dépôt des pièces est passée : contactez sans tarder la Division des examens et concours (DIEC 3.05) du rectorat d'Aix-Marseille.")
+            // Every piece arrived in time: this refusal alone does not cancel
+            // the candidature, and uploading is closed until an extension.
+            email
+                .para("La date limite de dépôt des pièces est passée, mais votre candidature n'est pas annulée : vos pièces sont arrivées à temps.")
+                .para("Pour vous permettre de remplacer cette pièce, la Division des examens et concours (DIEC 3.05) du rectorat d'Aix-Marseille peut vous accorder un délai supplémentaire : contactez-la sans tarder. Vous pourrez alors déposer la nouvelle pièce depuis votre espace candidat.")
+                .link("Mon espace candidat", app.link(emails::HOME_PAGE))
         };
-        let email = email
-            .link("Déposer une nouvelle pièce", app.link("/"))
-            .to(&record.email);
+        let email = email.to(&record.email);
         Ok(Some(Change {
             history: history_line(
                 &actor,
@@ -908,11 +922,13 @@ async fn reject_piece(app: &App, fields: &Fields) -> AdminResult<Value> {
     let mut answer = pieces_answer(&changed);
     let deadline = changed.record.documents_deadline(&app.calendar);
     if changed.record.status == InscriptionStatus::Registered && deadline <= app.now() {
+        let warning = if changed.record.awaits_uploads(deadline) {
+            "La date limite de dépôt est passée et le dossier n'était pas complet à cette date : l'inscription sera annulée au prochain passage du traitement des délais, sauf prolongation (extend_deadline)."
+        } else {
+            "La date limite de dépôt est passée : le candidat ne peut plus remplacer cette pièce. Ses pièces étant arrivées à temps, l'inscription n'est pas annulée ; accordez-lui une prolongation (extend_deadline) pour qu'il dépose une nouvelle pièce."
+        };
         if let Some(map) = answer.as_object_mut() {
-            map.insert(
-                "warning".into(),
-                json!("La date limite de dépôt est passée : le candidat ne peut plus remplacer cette pièce. Ses pièces étant arrivées à temps, l'inscription n'est pas annulée ; accordez-lui une prolongation (extend_deadline) pour qu'il dépose une nouvelle pièce."),
-            );
+            map.insert("warning".into(), json!(warning));
         }
     }
     Ok(answer)
@@ -994,7 +1010,7 @@ async fn extend_deadline(app: &App, fields: &Fields) -> AdminResult<Value> {
                 message = message.para(format!("Pièces encore attendues :\n{missing}"));
             }
             let email = message
-                .link("Déposer mes pièces dans mon espace candidat", app.link("/"))
+                .link("Déposer mes pièces dans mon espace candidat", app.link(emails::DOCUMENTS_PAGE))
                 .to(&record.email);
             mail_for(&next, "deadline_extended", email, now)
         });

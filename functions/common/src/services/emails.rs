@@ -6,6 +6,15 @@ use crate::ports::OutgoingEmail;
 const SIGNATURE: &str =
     "Division des examens et concours (DIEC)\nRectorat de l'académie d'Aix-Marseille";
 
+/// The portal's page « Mon espace candidat », where every email about an
+/// inscription may lead (see [`crate::http::portal::PAGES`]).
+pub const HOME_PAGE: &str = "/";
+
+/// The portal's page « Mes documents », where the candidate uploads the
+/// signed confirmation and the pieces (it sends a visitor who is not signed
+/// in to the login page, and back).
+pub const DOCUMENTS_PAGE: &str = "/mes-documents";
+
 /// A simple message: paragraphs and call-to-action links, rendered twice.
 pub struct Message {
     subject: String,
@@ -133,6 +142,15 @@ pub fn password_reset_unknown(to: &str, signup_link: &str) -> OutgoingEmail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pages_emails_link_to_are_served_by_the_portal() {
+        use crate::http::portal::{is_page, PAGES};
+        assert!(is_page(HOME_PAGE));
+        assert!(is_page(DOCUMENTS_PAGE));
+        let documents = PAGES.iter().find(|p| p.path == DOCUMENTS_PAGE).unwrap();
+        assert_eq!(documents.script, "documents.js");
+    }
 
     #[test]
     fn emails_have_french_text_and_escaped_html() {

@@ -24,7 +24,7 @@
 
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::app::App;
@@ -36,7 +36,7 @@ use crate::error::AppResult;
 use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
 use crate::ports::StoreError;
 use crate::services::accounts::{self, AccountRecord};
-use crate::services::emails::Message;
+use crate::services::emails::{self, Message};
 use crate::services::inscription::{HistoryEntry, InscriptionRecord};
 use crate::services::keys;
 use crate::services::mailqueue::{self, Pacer, QueuedMail};
@@ -441,14 +441,15 @@ fn apply(
             if !next.reminders_sent.iter().any(|s| s == name) {
                 next.reminders_sent.push(name.to_owned());
             }
+            let days = days_left(deadline, now);
             (
                 format!("reminder_{name}"),
                 format!("reminder_{name}"),
                 format!(
-                    "Rappel envoyé : dossier incomplet, {} avant la date limite.",
-                    days_fr(name)
+                    "Rappel envoyé : dossier incomplet, à {} de la date limite.",
+                    days_fr(days)
                 ),
-                reminder_email(app, record, name, deadline),
+                reminder_email(app, record, days, deadline),
             )
         }
         DueAction::Cancel => {
@@ -482,11 +483,36 @@ fn apply(
     (next, history, mail)
 }
 
-fn days_fr(reminder: &str) -> &'static str {
-    match reminder {
-        "7d" => "7 jours",
-        "2d" => "2 jours",
-        _ => "quelques jours",
+/// The whole days left until `deadline` at `now`, rounded up: 7 from the
+/// 7-day mark until 6 days later, 5 for 4 days and a half. A reminder goes
+/// out only before the deadline, so at least 1 (the deadline's very
+/// millisecond counts as its last day).
+fn days_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let left = deadline - now;
+    let whole = left.num_days();
+    let days = if left > Duration::days(whole) {
+        whole + 1
+    } else {
+        whole
+    };
+    days.max(1)
+}
+
+/// « 1 jour », « 5 jours ».
+fn days_fr(days: i64) -> String {
+    if days <= 1 {
+        "1 jour".to_owned()
+    } else {
+        format!("{days} jours")
+    }
+}
+
+/// « plus qu'un jour », « plus que 5 jours ».
+fn only_days_fr(days: i64) -> String {
+    if days <= 1 {
+        "plus qu'un jour".to_owned()
+    } else {
+        format!("plus que {days} jours")
     }
 }
 
@@ -521,16 +547,19 @@ pub fn missing_pieces_fr(record: &InscriptionRecord) -> String {
         .join("\n")
 }
 
+/// The reminder sent with `days` whole days left (see [`days_left`]): the
+/// time actually left, whichever reminder it is (a dossier that became
+/// incomplete after the 7-day mark gets the « 7d » one later).
 fn reminder_email(
     app: &App,
     record: &InscriptionRecord,
-    reminder: &str,
+    days: i64,
     deadline: DateTime<Utc>,
 ) -> crate::ports::OutgoingEmail {
     let missing = missing_pieces_fr(record);
     let mut message = Message::new(format!(
-        "Rappel : votre dossier d'inscription est incomplet (plus que {})",
-        days_fr(reminder)
+        "Rappel : votre dossier d'inscription est incomplet ({})",
+        only_days_fr(days)
     ))
     .para(format!(
         "Votre inscription ({}) n'est pas encore complète.",
@@ -538,7 +567,7 @@ fn reminder_email(
     ))
     .para(format!(
         "Il vous reste {} : déposez votre confirmation d'inscription datée et signée et vos pièces justificatives avant le {} (heure de Paris).",
-        days_fr(reminder),
+        days_fr(days),
         to_paris_string(deadline)
     ));
     if !missing.is_empty() {
@@ -548,7 +577,10 @@ fn reminder_email(
         .para(
             "Passé cette date, votre candidature sera annulée si votre dossier n'est pas complet.",
         )
-        .link("Déposer mes pièces dans mon espace candidat", app.link("/"))
+        .link(
+            "Déposer mes pièces dans mon espace candidat",
+            app.link(emails::DOCUMENTS_PAGE),
+        )
         .to(&record.email)
 }
 
@@ -570,7 +602,7 @@ fn cancellation_email(
     }
     message
         .para("Si vous pensez qu'il s'agit d'une erreur, contactez sans tarder la Division des examens et concours (DIEC 3.05) du rectorat d'Aix-Marseille.")
-        .link("Mon espace candidat", app.link("/"))
+        .link("Mon espace candidat", app.link(emails::HOME_PAGE))
         .to(&record.email)
 }
 
@@ -585,6 +617,26 @@ mod tests {
         assert!(format!("{}#acc", keys::sortable(now)).as_str() <= bound.as_str());
         let later = now + chrono::Duration::milliseconds(1);
         assert!(format!("{}#acc", keys::sortable(later)).as_str() > bound.as_str());
+    }
+
+    #[test]
+    fn the_days_left_are_whole_days_rounded_up_never_more() {
+        let deadline: DateTime<Utc> = "2021-11-07T22:59:59.999Z".parse().unwrap();
+        let left = |d: Duration| days_left(deadline, deadline - d);
+        assert_eq!(left(Duration::days(7)), 7);
+        assert_eq!(left(Duration::days(7) - Duration::minutes(1)), 7);
+        assert_eq!(left(Duration::days(6) + Duration::milliseconds(1)), 7);
+        assert_eq!(left(Duration::days(6)), 6);
+        assert_eq!(left(Duration::days(4) + Duration::hours(12)), 5);
+        assert_eq!(left(Duration::days(2)), 2);
+        assert_eq!(left(Duration::days(1) + Duration::seconds(1)), 2);
+        assert_eq!(left(Duration::days(1)), 1);
+        assert_eq!(left(Duration::hours(3)), 1);
+        assert_eq!(left(Duration::zero()), 1);
+        assert_eq!(only_days_fr(1), "plus qu'un jour");
+        assert_eq!(days_fr(1), "1 jour");
+        assert_eq!(only_days_fr(5), "plus que 5 jours");
+        assert_eq!(days_fr(5), "5 jours");
     }
 
     #[test]
