@@ -482,18 +482,16 @@ pub async fn request_upload(
     }
     let (file_type, size) = check_input(input)?;
 
+    // Less than a second before the close, a URL could not be used in time.
+    let lifetime = upload_url_lifetime(app, &record, now)
+        .ok_or_else(|| documents_closed(app, &record, now))?;
+
     // The key is built from the caller's own account id, never from input.
     let object = ObjectKey::new(&caller.account.account_id, kind);
     let object_key = object.as_key();
     let presigned = app
         .documents
-        .presign_put(
-            &object_key,
-            file_type.mime(),
-            size,
-            now,
-            upload_url_lifetime(app, &record, now),
-        )
+        .presign_put(&object_key, file_type.mime(), size, now, lifetime)
         .await?;
     let upload = UploadRecord {
         record_type: "upload".into(),
@@ -527,17 +525,15 @@ pub async fn request_upload(
 /// past the inscription's documents deadline, so that a file sent after the
 /// window closed is refused by the store itself (S3 answers 403), not taken
 /// in and then ignored. Whole seconds (presigned URLs count in seconds),
-/// rounded down, one at least.
+/// rounded down; `None` when not one is left.
 fn upload_url_lifetime(
     app: &App,
     record: &InscriptionRecord,
     now: DateTime<Utc>,
-) -> std::time::Duration {
-    let left_ms = (record.documents_deadline(&app.calendar) - now)
-        .num_milliseconds()
-        .max(0) as u64;
-    let left = std::time::Duration::from_secs((left_ms / 1000).max(1));
-    app.config.upload_url_lifetime.min(left)
+) -> Option<std::time::Duration> {
+    let left = (record.documents_deadline(&app.calendar) - now).num_seconds();
+    let left = std::time::Duration::from_secs(u64::try_from(left).ok().filter(|s| *s > 0)?);
+    Some(app.config.upload_url_lifetime.min(left))
 }
 
 // ---------------------------------------------------------------------------
