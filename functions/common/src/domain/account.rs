@@ -21,6 +21,12 @@ pub const LOCKOUT_PERIOD: Duration = Duration::minutes(15);
 /// Activation emails one address may ask for in an hour.
 pub const MAX_RESENDS_PER_HOUR: usize = 3;
 
+/// A character allowed before « @ »: letters and digits without accents,
+/// the dot and the specials RFC 5322 allows unquoted (`o'brien`, `a+b`).
+fn is_local_part_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c)
+}
+
 /// A syntactically valid email address, at most 254 characters. It keeps
 /// what was typed for display; [`Email::canonical`] is what identifies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +45,8 @@ pub enum EmailError {
         "L'adresse électronique n'est pas valide : vérifiez qu'elle a la forme nom@domaine.fr."
     )]
     Invalid,
-    #[error("La partie de l'adresse électronique avant « @ » ne peut contenir que des lettres sans accents, des chiffres et les signes . _ - + : les messageries ne savent pas toutes acheminer les autres.")]
-    NonAsciiLocalPart,
+    #[error("La partie de l'adresse électronique avant « @ » doit s'écrire sans accents, sans espaces ni guillemets : les messageries ne savent pas toutes acheminer les autres caractères.")]
+    UnsupportedLocalPart,
 }
 
 impl Email {
@@ -57,27 +63,39 @@ impl Email {
             .without_domain_literal();
         let parsed = email_address::EmailAddress::parse_with_options(trimmed, options)
             .map_err(|_| EmailError::Invalid)?;
-        // Mail providers (SES among them) only deliver to ASCII local parts;
-        // internationalised domains are fine (sent as punycode).
-        if !parsed.local_part().is_ascii() {
-            return Err(EmailError::NonAsciiLocalPart);
+        // Mail providers (SES among them) only deliver to plain ASCII local
+        // parts (no quoted strings); internationalised domains are fine.
+        let local = parsed.local_part();
+        if !local.chars().all(is_local_part_char) {
+            return Err(EmailError::UnsupportedLocalPart);
         }
         // A deliverable personal address has a dotted domain ("nom@localhost" is not).
         let domain = parsed.domain();
         if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
             return Err(EmailError::Invalid);
         }
+        // One form per mailbox: « exémple.fr » and « xn--exmple-cva.fr » are
+        // the same domain (IDNA), whatever the case.
+        let ascii_domain = idna::domain_to_ascii(domain).map_err(|_| EmailError::Invalid)?;
         Ok(Self {
             as_typed: trimmed.to_owned(),
-            canonical: trimmed.to_lowercase(),
+            canonical: format!("{}@{ascii_domain}", local.to_ascii_lowercase()),
         })
+    }
+
+    /// The part before « @ », lower-cased.
+    pub fn local_part(&self) -> &str {
+        self.canonical
+            .rsplit_once('@')
+            .map_or(self.canonical.as_str(), |(local, _)| local)
     }
 
     pub fn as_typed(&self) -> &str {
         &self.as_typed
     }
 
-    /// Lower-cased: one account per address, whatever its case.
+    /// Lower-cased, its domain in ASCII (punycode): one account per
+    /// mailbox, however the address is written.
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
@@ -103,6 +121,25 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
 impl Password {
+    /// As [`Password::parse`], for the owner of `email`: the password may not
+    /// hold the address's part before « @ », and leans on none of its words.
+    pub fn parse_for(text: &str, email: Option<&Email>) -> Result<Self, String> {
+        if let Some(local) = email
+            .map(Email::local_part)
+            .filter(|local| local.chars().count() >= 3)
+        {
+            if text.to_lowercase().contains(local) {
+                return Err(
+                    "Le mot de passe ne doit pas reprendre votre adresse électronique.".into(),
+                );
+            }
+        }
+        let context: Vec<&str> = email
+            .map(|e| e.canonical().split(['@', '.']).collect())
+            .unwrap_or_default();
+        Self::parse(text, &context)
+    }
+
     /// `context` holds words the password must not lean on (the email...).
     /// The error is a French explanation of why the password is refused.
     pub fn parse(text: &str, context: &[&str]) -> Result<Self, String> {
@@ -297,10 +334,20 @@ mod tests {
         assert_eq!(e.as_typed(), "Zoe.Martin@Exemple.FR");
         assert_eq!(e.canonical(), "zoe.martin@exemple.fr");
         assert!(Email::parse("candidat@académie.fr").is_ok());
-        assert_eq!(
-            Email::parse("zoé@exemple.fr"),
-            Err(EmailError::NonAsciiLocalPart)
-        );
+        for unsupported in ["zoé@exemple.fr", "\"zoe\"@exemple.fr"] {
+            assert_eq!(
+                Email::parse(unsupported),
+                Err(EmailError::UnsupportedLocalPart),
+                "{unsupported}"
+            );
+        }
+        assert!(Email::parse("o'brien+examens@exemple.fr").is_ok());
+        // One mailbox, one canonical form, however its domain is written.
+        let unicode = Email::parse("Zoe@Exémple.fr").unwrap();
+        let ascii = Email::parse("zoe@xn--exmple-cva.fr").unwrap();
+        assert_eq!(unicode.canonical(), "zoe@xn--exmple-cva.fr");
+        assert_eq!(unicode.canonical(), ascii.canonical());
+        assert_eq!(unicode.as_typed(), "Zoe@Exémple.fr");
         for bad in [
             "",
             "nom",
@@ -314,6 +361,16 @@ mod tests {
         }
         let long = format!("{}@exemple.fr", "a".repeat(250));
         assert_eq!(Email::parse(&long), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn a_password_may_not_hold_its_own_address() {
+        let email = Email::parse("Jean.Dupont@exemple.fr").unwrap();
+        for reused in ["jean.dupont@exemple.fr", "Marie-JEAN.DUPONT-2021"] {
+            let why = Password::parse_for(reused, Some(&email)).unwrap_err();
+            assert!(why.contains("adresse électronique"), "{reused}: {why}");
+        }
+        assert!(Password::parse_for("cheval-agrafe-batterie-correcte", Some(&email)).is_ok());
     }
 
     #[test]

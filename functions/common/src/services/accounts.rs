@@ -4,7 +4,7 @@
 //! Answers never tell whether an address has an account: the owner of the
 //! address is told by email instead.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -138,10 +138,8 @@ fn parse_email(text: &str) -> Result<Email, FieldError> {
 }
 
 fn parse_password(text: &str, email: Option<&Email>) -> Result<Password, FieldError> {
-    let context: Vec<&str> = email
-        .map(|e| e.canonical().split(['@', '.']).collect())
-        .unwrap_or_default();
-    Password::parse(text, &context).map_err(|why| FieldError::new("password", "weak_password", why))
+    Password::parse_for(text, email)
+        .map_err(|why| FieldError::new("password", "weak_password", why))
 }
 
 /// 422 whose top-level code is the first field's (`invalid_email`, `weak_password`).
@@ -398,8 +396,8 @@ async fn consume_rate(app: &App, kind: &str, email: &Email, now: DateTime<Utc>) 
                 "too_many_requests",
                 "Trop de demandes",
                 format!(
-                    "Vous avez demandé trop de liens en une heure. Réessayez dans {} minute(s).",
-                    wait.div_ceil(60)
+                    "Vous avez demandé trop de liens en une heure. Réessayez dans {}.",
+                    minutes_fr(wait.div_ceil(60))
                 ),
             )
             .with_retry_after(wait)
@@ -680,12 +678,29 @@ async fn change_login_guard<T>(
     Ok(None)
 }
 
+/// « 1 minute », « 12 minutes ».
+fn minutes_fr(minutes: u64) -> String {
+    if minutes <= 1 {
+        "1 minute".into()
+    } else {
+        format!("{minutes} minutes")
+    }
+}
+
 fn too_many_attempts(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     let wait = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
     let detail = if until - now > chrono::Duration::minutes(1) {
+        // Said to the minute, rounded up: trying again at that minute works.
+        let into_minute = chrono::Duration::seconds(i64::from(until.second()))
+            + chrono::Duration::nanoseconds(i64::from(until.nanosecond()));
+        let at = if into_minute.is_zero() {
+            until
+        } else {
+            until - into_minute + chrono::Duration::minutes(1)
+        };
         format!(
-            "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez après le {}.",
-            to_paris_string(until)
+            "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez à partir du {}.",
+            to_paris_string(at)
         )
     } else {
         "Trop de tentatives de connexion en même temps pour cette adresse : réessayez dans quelques secondes.".to_owned()
