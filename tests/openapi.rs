@@ -4,12 +4,41 @@
 
 use std::collections::BTreeSet;
 
+use examreg_common::domain::pieces::PieceKind;
 use examreg_common::http::openapi::document_json;
 use examreg_common::http::routes::ROUTES;
-use serde_json::Value;
+use examreg_common::services::sessions::SESSION_COOKIE;
+use serde_json::{json, Value};
 
 fn document() -> Value {
     serde_json::from_str(&document_json()).expect("the OpenAPI document is JSON")
+}
+
+/// Follows a `{"$ref": "#/components/..."}` to what it names.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(location) => {
+            let pointer = location
+                .strip_prefix('#')
+                .unwrap_or_else(|| panic!("{location} is not a local reference"));
+            let target = doc
+                .pointer(pointer)
+                .unwrap_or_else(|| panic!("{location} names nothing"));
+            resolve(doc, target)
+        }
+        None => schema,
+    }
+}
+
+/// Every operation of the document: (METHOD, path, operation).
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut all = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            all.push((method.to_uppercase(), path.clone(), op));
+        }
+    }
+    all
 }
 
 #[test]
@@ -44,4 +73,149 @@ fn every_operation_documents_its_answers() {
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+/// The contract's body is `{"content_type", "size_bytes"}`, and the server
+/// answers 422 when either is missing.
+#[test]
+fn an_upload_request_requires_its_content_type_and_size() {
+    let doc = document();
+    let op = &doc["paths"]["/inscription/pieces/{kind}/uploads"]["post"];
+    let body = resolve(
+        &doc,
+        &op["requestBody"]["content"]["application/json"]["schema"],
+    );
+    assert_eq!(
+        body, &doc["components"]["schemas"]["UploadRequestInput"],
+        "the upload body is UploadRequestInput"
+    );
+    let required: BTreeSet<&str> = body["required"]
+        .as_array()
+        .expect("UploadRequestInput has a required list")
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(required, BTreeSet::from(["content_type", "size_bytes"]));
+    for field in &required {
+        assert!(
+            body["properties"][field].is_object(),
+            "{field} is described"
+        );
+    }
+}
+
+/// Rate limits (`too_many_attempts`, `too_many_requests`) answer with
+/// `Retry-After`, like the 503s: the document says so.
+#[test]
+fn rate_limited_answers_declare_retry_after() {
+    let doc = document();
+    for path in ["/auth/login", "/auth/resend-activation"] {
+        assert!(
+            doc["paths"][path]["post"]["responses"]["429"].is_object(),
+            "POST {path} documents its 429"
+        );
+    }
+    let mut seen = 0;
+    for (method, path, op) in operations(&doc) {
+        for status in ["429", "503"] {
+            let answer = &op["responses"][status];
+            if answer.is_null() {
+                continue;
+            }
+            seen += 1;
+            let header = &answer["headers"]["Retry-After"];
+            assert!(
+                header.is_object(),
+                "{method} {path}: its {status} does not declare Retry-After"
+            );
+            assert_eq!(
+                header["schema"]["type"], "integer",
+                "{method} {path}: Retry-After of its {status} is a number of seconds"
+            );
+            assert_eq!(
+                answer["content"]["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem"
+            );
+        }
+    }
+    assert!(seen >= 2);
+}
+
+/// The token is sent either as `Authorization: Bearer` or as the portal's
+/// HttpOnly cookie: both schemes exist, and every authenticated route takes
+/// either (two security requirements: bearer OR cookie, never both at once).
+#[test]
+fn authenticated_routes_take_the_bearer_token_or_the_session_cookie() {
+    let doc = document();
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["type"], "http");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["cookie"]["type"], "apiKey");
+    assert_eq!(schemes["cookie"]["in"], "cookie");
+    assert_eq!(schemes["cookie"]["name"], SESSION_COOKIE);
+
+    let either = json!([{ "bearer": [] }, { "cookie": [] }]);
+    let mut secured = BTreeSet::new();
+    for (method, path, op) in operations(&doc) {
+        match op.get("security") {
+            None => {}
+            Some(security) => {
+                assert_eq!(
+                    security, &either,
+                    "{method} {path} must take the bearer token or the cookie"
+                );
+                assert!(
+                    op["responses"]["401"].is_object(),
+                    "{method} {path} documents its 401"
+                );
+                secured.insert((method, path));
+            }
+        }
+    }
+    let candidate_routes: BTreeSet<(String, String)> = [
+        ("POST", "/auth/logout"),
+        ("GET", "/me"),
+        ("GET", "/inscription"),
+        ("PUT", "/inscription"),
+        ("GET", "/inscription/pieces"),
+        ("GET", "/inscription/confirmation.pdf"),
+        ("POST", "/inscription/pieces/{kind}/uploads"),
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_owned(), p.to_owned()))
+    .collect();
+    assert_eq!(secured, candidate_routes);
+}
+
+/// `{kind}` is one of the piece codes, not any string.
+#[test]
+fn the_upload_kind_is_a_piece_code() {
+    let doc = document();
+    let op = &doc["paths"]["/inscription/pieces/{kind}/uploads"]["post"];
+    let params = op["parameters"].as_array().unwrap();
+    let kind = params
+        .iter()
+        .find(|p| p["name"] == "kind" && p["in"] == "path")
+        .expect("the kind path parameter is documented");
+    assert_eq!(kind["required"], true);
+    let schema = resolve(&doc, &kind["schema"]);
+    assert_eq!(schema["type"], "string");
+    let codes: Vec<&str> = schema["enum"]
+        .as_array()
+        .expect("kind has an enum")
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = PieceKind::ALL.iter().map(|k| k.code()).collect();
+    assert_eq!(codes, expected);
+    assert_eq!(
+        expected,
+        [
+            "signed_confirmation",
+            "identity_document",
+            "jdc_certificate",
+            "accommodation_notice",
+            "acquis_proof"
+        ]
+    );
 }

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::inscription::ValidInscription;
 use crate::domain::validation::age_on;
 
-/// The kind of a piece. Its [`code`](PieceKind::code) is what the API and
-/// the upload route (`/inscription/pieces/{kind}/uploads`) use.
+/// The kind of a piece: its code is what the API and the upload route
+/// (`/inscription/pieces/{kind}/uploads`) use.
 #[derive(
     Serialize,
     Deserialize,

@@ -120,7 +120,7 @@ fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
         (status = 204, description = "Logged out"),
         (status = 401, description = "unauthenticated", body = Problem),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let token = token_from_headers(&headers);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
@@ -170,7 +170,7 @@ pub async fn password_reset_confirm(
         (status = 200, body = MeAnswer),
         (status = 401, description = "unauthenticated", body = Problem),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn me(
     State(app): State<AppState>,
     headers: HeaderMap,

@@ -9,6 +9,7 @@ use axum::Json;
 use super::json::StrictJson;
 use super::problem::Problem;
 use super::AppState;
+use crate::domain::pieces::PieceKind;
 use crate::error::AppError;
 use crate::services::documents::{self, UploadRequestInput, UploadTicket};
 use crate::services::sessions::token_from_headers;
@@ -33,7 +34,7 @@ pub struct PdfFile(Vec<u8>);
         (status = 401, description = "unauthenticated", body = Problem),
         (status = 404, description = "no_inscription", body = Problem),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn confirmation_pdf(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -77,7 +78,7 @@ pub async fn confirmation_pdf(
 /// stays in force if the new one is refused); a piece the exams office has
 /// already validated cannot be replaced (409 `piece_already_validated`).
 #[utoipa::path(post, path = "/inscription/pieces/{kind}/uploads", tag = "documents",
-    params(("kind" = String, Path, description = "The piece's code, e.g. `identity_document`")),
+    params(("kind" = PieceKind, Path, description = "The piece's code (`PieceKind`); a kind the inscription does not require answers 404 `unknown_piece`")),
     request_body = UploadRequestInput,
     responses(
         (status = 201, description = "Upload URL", body = UploadTicket),
@@ -89,7 +90,7 @@ pub async fn confirmation_pdf(
         (status = 415, description = "unsupported_type (not application/pdf, image/jpeg or image/png)", body = Problem),
         (status = 422, description = "validation_failed (every field missing or of the wrong type, empty file), unknown_field", body = Problem),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn create_upload(
     State(app): State<AppState>,
     headers: HeaderMap,

@@ -19,7 +19,7 @@ use crate::services::sessions::token_from_headers;
         (status = 401, description = "unauthenticated", body = Problem),
         (status = 404, description = "no_inscription", body = Problem),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn get_inscription(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -41,7 +41,7 @@ pub async fn get_inscription(
         (status = 409, description = "version_conflict", body = Problem),
         (status = 422, description = "validation_failed, unknown_field", body = Problem),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn put_inscription(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -64,7 +64,7 @@ pub async fn put_inscription(
         (status = 401, description = "unauthenticated", body = Problem),
         (status = 404, description = "no_inscription", body = Problem),
     ),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn get_pieces(
     State(app): State<AppState>,
     headers: HeaderMap,

@@ -3,16 +3,17 @@
 
 use std::sync::OnceLock;
 
-use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::problem::PROBLEM_JSON;
 
 use super::{accounts, documents, inscription, reference};
+use crate::services::sessions::SESSION_COOKIE;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,18 +41,40 @@ use super::{accounts, documents, inscription, reference};
         documents::create_upload,
     ),
     components(schemas(crate::domain::validation::FieldError, super::problem::Problem)),
-    modifiers(&BearerAuth, &ProblemAnswers),
+    modifiers(&SessionAuth, &ProblemAnswers),
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
+/// The two ways to send the session token `POST /auth/login` answers, each
+/// enough on its own: every authenticated route lists both as alternatives
+/// (`security(("bearer" = []), ("cookie" = []))`).
+struct SessionAuth;
 
-impl Modify for BearerAuth {
+impl Modify for SessionAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`Authorization: Bearer <token>`, the `token` of `POST /auth/login`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                SESSION_COOKIE.to_owned(),
+                format!(
+                    "The same token, as the `{SESSION_COOKIE}` cookie `POST /auth/login` sets \
+                     (`HttpOnly; Secure; SameSite=Strict`) for the portal and \
+                     `POST /auth/logout` clears. An `Authorization` header, when sent, is \
+                     used instead."
+                ),
+            ))),
         );
     }
 }
@@ -61,8 +84,9 @@ impl Modify for BearerAuth {
 /// (not `application/json`); a JSON body (`StrictJson`) may be answered 400
 /// `malformed_json`, 413 `payload_too_large` and 422 `unknown_field`; a route
 /// that reads the store may be answered 503 `service_unavailable` with
-/// `Retry-After` when the store throttles. Found by the outside fuzzer
-/// (`infra/scripts/fuzz-api.sh`).
+/// `Retry-After` when the store throttles; a 429 (rate limits) always
+/// carries `Retry-After` too. Found by the outside fuzzer
+/// (`infra/scripts/fuzz-api.sh`) and an audit of the document.
 struct ProblemAnswers;
 
 const PROBLEM_REF: &str = "#/components/schemas/Problem";
@@ -76,6 +100,14 @@ fn problem_answer(description: &str) -> Response {
             .build(),
     );
     response
+}
+
+/// The `Retry-After` header of 429 and 503 answers (`AppError::with_retry_after`).
+fn retry_after_header() -> Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::Integer))
+        .description(Some("Seconds to wait before retrying."))
+        .build()
 }
 
 fn document_edge_answers(op: &mut Operation) {
@@ -92,6 +124,13 @@ fn document_edge_answers(op: &mut Operation) {
         }
     }
     let answers = &mut op.responses.responses;
+    // A rate limit (`too_many_requests`, `too_many_attempts`) says when to retry.
+    if let Some(RefOr::T(response)) = answers.get_mut("429") {
+        response
+            .headers
+            .entry("Retry-After".into())
+            .or_insert_with(retry_after_header);
+    }
     if op.request_body.is_some() {
         answers
             .entry("400".into())
@@ -108,13 +147,9 @@ fn document_edge_answers(op: &mut Operation) {
             let mut response = problem_answer(
                 "service_unavailable: the store is throttling; retry after `Retry-After` seconds",
             );
-            response.headers.insert(
-                "Retry-After".into(),
-                HeaderBuilder::new()
-                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                    .description(Some("Seconds to wait before retrying."))
-                    .build(),
-            );
+            response
+                .headers
+                .insert("Retry-After".into(), retry_after_header());
             response.into()
         });
     }

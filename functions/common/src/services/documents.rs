@@ -312,11 +312,11 @@ impl UploadRecord {
 pub struct UploadRequestInput {
     /// `application/pdf`, `image/jpeg` or `image/png`.
     #[serde(default)]
-    #[schema(example = "application/pdf")]
+    #[schema(required = true, example = "application/pdf")]
     pub content_type: Option<String>,
     /// The file's exact size in bytes, from 1 to 5 242 880 (5 MiB).
     #[serde(default)]
-    #[schema(example = 183_204)]
+    #[schema(required = true, example = 183_204)]
     pub size_bytes: Option<u64>,
 }
 
