@@ -289,7 +289,13 @@ describe('journey 1: from sign-up to a complete inscription', () => {
     await page.goto(`${base}/`);
     await page.locator('#guest').waitFor();
     assert.match(await page.locator('h1').innerText(), /Inscriptions aux examens professionnels/);
-    assert.match(await page.locator('#calendar').innerText(), /heure de Paris/);
+    const calendarText = await page.locator('#calendar').innerText();
+    assert.match(calendarText, /heure de Paris/);
+    // The CAP's documents window opens on the first of December: « 1er »,
+    // as French writes the first day of a month; other days as they are.
+    assert.match(calendarText, /Ouverture du dépôt des documents\s*:\s*mercredi 1er décembre 2021 à 00:00 \(heure de Paris\)/);
+    assert.doesNotMatch(calendarText, /(^|\D)1 décembre/);
+    assert.match(calendarText, /Clôture des inscriptions\s*:\s*mercredi 8 décembre 2021 à 23:59/);
     await check(page, 'home-visitor');
     // The first Tab reaches the skip link.
     await page.keyboard.press('Tab');
@@ -568,5 +574,120 @@ describe('journey 2: conflicts and closed windows, shown to the candidate', () =
     assert.equal(await second.locator('.error-summary').getAttribute('data-code'), 'registration_closed');
     await check(second, 'inscription-closed');
     assertClean(first);
+  });
+});
+
+describe('journey 3: after login, only pages of this site', () => {
+  let runner;
+  let context;
+  const email = 'lea.bernard@example.fr';
+  // `next` values that would leave the site if taken as they are: browsers
+  // drop tabs and newlines from addresses and read « \ » as « / ».
+  const TRICKS = [
+    '/\t/evil.example/x',
+    '/\n/evil.example',
+    '//evil.example',
+    '/\\evil.example',
+    'https://evil.example',
+    'javascript:alert(1)',
+  ];
+  // Every request to the other site, and every dialog (a javascript: address).
+  const escapes = [];
+
+  before(async () => {
+    runner = await startRunner(START);
+    context = await openBrowser();
+    await context.route(/^[a-z]+:\/\/evil\.example/i, (route) => {
+      escapes.push(route.request().url());
+      return route.fulfill({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><title>evil</title><p>evil</p>' });
+    });
+  });
+  after(async () => {
+    await context?.close();
+    await runner?.stop();
+  });
+
+  /** Waits until the page has left /login, and says where it went. */
+  async function landing(page, base) {
+    await page.waitForURL((url) => url.origin !== base || url.pathname !== '/login');
+    await page.waitForLoadState('networkidle');
+    return new URL(page.url());
+  }
+
+  function watchDialogs(page) {
+    page.on('dialog', (dialog) => {
+      escapes.push(`dialog: ${dialog.message()}`);
+      return dialog.dismiss();
+    });
+  }
+
+  test('a signed-in visitor is never sent to another site', async () => {
+    const base = runner.base;
+    await signupByApi(runner, email);
+    const page = await newPage(context);
+    watchDialogs(page);
+    await login(page, base, email);
+
+    for (const trick of TRICKS) {
+      await page.goto(`${base}/login?next=${encodeURIComponent(trick)}`);
+      const url = await landing(page, base);
+      assert.equal(url.origin, base, `next=${JSON.stringify(trick)} left the site for ${url.href}`);
+      assert.equal(url.pathname, '/', `next=${JSON.stringify(trick)}`);
+    }
+    // The address of the audit, as typed: « %09 » after the first « / ».
+    await page.goto(`${base}/login?next=/%09/evil.example/x`);
+    assert.equal((await landing(page, base)).href, `${base}/`);
+    await page.goto(`${base}/login?next=/%0a/evil.example`);
+    assert.equal((await landing(page, base)).href, `${base}/`);
+
+    // A page of this site: it is where the login page sends.
+    await page.goto(`${base}/login?next=${encodeURIComponent('/mes-documents')}`);
+    assert.equal((await landing(page, base)).href, `${base}/mes-documents`);
+    await page.locator('h1').waitFor();
+
+    // safeNext itself: the resolved path of this site, or « / ».
+    const answers = await page.evaluate(async (values) => {
+      const { safeNext } = await import('/assets/ui.js');
+      return values.map((v) => safeNext(v));
+    }, [...TRICKS, '/%09/evil.example', '/\u00a0/evil.example', '/\u2028/evil.example', '\t/x', '',
+      null, '/mes-documents', '/m-inscrire?x=1#f-email', '/a/../mes-documents', 'mes-documents']);
+    assert.deepEqual(answers, [
+      '/', '/', '/', '/', '/', '/', '/%09/evil.example', '/', '/', '/', '/',
+      '/', '/mes-documents', '/m-inscrire?x=1#f-email', '/mes-documents', '/',
+    ]);
+
+    assert.deepEqual(escapes, []);
+    assertClean(page);
+  });
+
+  test('after logging in, never to another site', async () => {
+    const base = runner.base;
+    const page = await newPage(context);
+    watchDialogs(page);
+    // Signed out: the login page takes `next` after the password.
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(`${base}/login?logout=1`);
+
+    for (const raw of [...TRICKS.map(encodeURIComponent), '/%09/evil.example/x', '/%0a/evil.example']) {
+      await page.goto(`${base}/login?next=${raw}`);
+      await page.getByLabel('Adresse électronique').fill(email);
+      await page.getByLabel('Mot de passe').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      const url = await landing(page, base);
+      assert.equal(url.href, `${base}/`, `next=${raw} after a login`);
+      await page.getByRole('button', { name: 'Se déconnecter' }).click();
+      await page.waitForURL(`${base}/login?logout=1`);
+    }
+
+    await page.goto(`${base}/login?next=%2Fmes-documents`);
+    await page.getByLabel('Adresse électronique').fill(email);
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    assert.equal((await landing(page, base)).href, `${base}/mes-documents`);
+    await page.locator('h1').waitFor();
+
+    assert.deepEqual(escapes, []);
+    assertClean(page);
   });
 });

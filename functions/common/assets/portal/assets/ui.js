@@ -57,12 +57,23 @@ export function requireLogin(me) {
   return false;
 }
 
-/** A path of this site to go to after logging in (never another site). */
+/**
+ * A path of this site to go to after logging in (never another site), or
+ * « / ». Browsers drop tabs and newlines from addresses and read « \ » as
+ * « / », so « /<tab>/evil.example » would leave the site: such characters
+ * are refused outright. What remains is resolved as the browser will, and
+ * kept only if it stays on this origin; the resolved path is returned, not
+ * the raw value.
+ */
 export function safeNext(value) {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) {
+  if (typeof value !== 'string' || !value.startsWith('/') || /[\p{Cc}\s\\]/u.test(value)) return '/';
+  let url;
+  try {
+    url = new URL(value, window.location.origin);
+  } catch {
     return '/';
   }
-  return value;
+  return url.origin === window.location.origin ? url.pathname + url.search + url.hash : '/';
 }
 
 /** Reads a query parameter, then removes the query from the address bar (it may hold a token). */
@@ -222,14 +233,21 @@ const DATE_TIME = new Intl.DateTimeFormat('fr-FR', {
 });
 const DATE = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long' });
 
-/** « dimanche 31 octobre 2021 à 23:59 » (Paris time). */
-export function formatInstant(iso) {
-  return DATE_TIME.format(new Date(iso));
+/** Formats with `format`, the first day of a month as French writes it: « 1er décembre ». */
+function frenchFormat(format, iso) {
+  return format.formatToParts(new Date(iso))
+    .map((part) => (part.type === 'day' && part.value === '1' ? '1er' : part.value))
+    .join('');
 }
 
-/** « 31 octobre 2021 » (Paris time). */
+/** « dimanche 31 octobre 2021 à 23:59 », « mercredi 1er décembre 2021 à 00:00 » (Paris time). */
+export function formatInstant(iso) {
+  return frenchFormat(DATE_TIME, iso);
+}
+
+/** « 31 octobre 2021 », « 1er décembre 2021 » (Paris time). */
 export function formatDate(iso) {
-  return DATE.format(new Date(iso));
+  return frenchFormat(DATE, iso);
 }
 
 function count(n, one, many) {
