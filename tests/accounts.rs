@@ -591,14 +591,15 @@ async fn no_password_or_token_ever_reaches_the_logs(backend: Backend) {
     assert!(!logs.contains("$argon2"), "a hash leaked into the logs");
 }
 
-/// A candidate who forgot the password chosen and signs up again before
-/// activating: the latest email's link activates the account with the
-/// latest password; the first link and the first password no longer work.
-async fn signing_up_again_before_activation_takes_the_new_password(backend: Backend) {
+/// Signing up again before activating never changes the account's password
+/// (or whoever knows an address could set the password its owner then
+/// activates): the new email says so, its link activates the account with
+/// the first password, and it offers to choose a new one.
+async fn signing_up_again_before_activation_keeps_the_password_and_says_so(backend: Backend) {
     let runner = Runner::start_on(backend, START).await;
     let email = "reinscrit.avant.activation@exemple.fr";
-    let first = "premier-essai-oublie-aussitot";
-    for password in [first, PASSWORD] {
+    let other = "un-autre-mot-de-passe-bien-long";
+    for password in [PASSWORD, other] {
         let r = runner
             .post(
                 "/auth/signup",
@@ -608,6 +609,12 @@ async fn signing_up_again_before_activation_takes_the_new_password(backend: Back
             .await;
         assert_eq!(r.status(), StatusCode::ACCEPTED);
     }
+    let again = runner.mails_about(email, "déjà créé").await;
+    assert_eq!(again.len(), 1, "the second signup's email");
+    let text = again[0]["text"].as_str().unwrap();
+    assert!(text.contains("reste celui choisi à sa création"), "{text}");
+    assert!(text.contains("/forgot-password"), "{text}");
+
     let tokens = runner.link_tokens(email, "/activate").await;
     assert_eq!(tokens.len(), 2, "one email per signup");
     let (status, body) = problem(
@@ -629,7 +636,7 @@ async fn signing_up_again_before_activation_takes_the_new_password(backend: Back
             .post(
                 "/auth/login",
                 None,
-                &json!({ "email": email, "password": first }),
+                &json!({ "email": email, "password": other }),
             )
             .await,
     )
@@ -637,7 +644,7 @@ async fn signing_up_again_before_activation_takes_the_new_password(backend: Back
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
-        "the first password is gone"
+        "the second signup's password was never set"
     );
     assert_eq!(body["code"], "invalid_credentials");
 }
@@ -645,7 +652,7 @@ async fn signing_up_again_before_activation_takes_the_new_password(backend: Back
 on_both_backends!(
     a_burst_of_parallel_guesses_gets_no_more_than_ten_tries,
     the_lockout_says_nothing_of_who_has_an_account,
-    signing_up_again_before_activation_takes_the_new_password,
+    signing_up_again_before_activation_keeps_the_password_and_says_so,
     a_candidate_signs_up_activates_logs_in_and_out,
     answers_never_tell_whether_an_address_has_an_account,
     activation_is_valid_for_48_hours_to_the_second,

@@ -215,7 +215,7 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
             // nobody can flood a mailbox through this form); the answer is
             // the same as for a new account.
             if within_rate(app, "signup", &email, now).await? {
-                tell_owner(app, account.clone(), password_hash).await?;
+                tell_owner(app, account.clone()).await?;
             }
             return Ok(());
         }
@@ -283,11 +283,11 @@ pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
 /// gets the login and reset links; a pending one's a fresh activation link
 /// (they most likely lost the first).
 /// A signup for a taken address. An active account's owner is told so; an
-/// account still awaiting activation takes the password just chosen with a
-/// new link (the old one void): the link in the latest email activates the
-/// account with the latest password, as the candidate who signs up again
-/// expects.
-async fn tell_owner(app: &App, account: AccountRecord, password_hash: String) -> AppResult<()> {
+/// account still awaiting activation gets a new link (the old one void) and
+/// keeps its password: a signup never changes the password of an existing
+/// account, or whoever knows an address could set the password its owner
+/// then activates. The email says so, and how to choose a new one.
+async fn tell_owner(app: &App, account: AccountRecord) -> AppResult<()> {
     match account.status {
         AccountStatus::Active => {
             let mail = emails::account_already_exists(
@@ -299,24 +299,28 @@ async fn tell_owner(app: &App, account: AccountRecord, password_hash: String) ->
             Ok(())
         }
         AccountStatus::PendingActivation => {
-            send_new_activation_link(app, account, Some(password_hash)).await
+            send_new_activation_link(app, account, LinkEmail::PendingAgain).await
         }
     }
 }
 
-/// Replaces the activation token (the old link is void), and the password
-/// if a new one is given, and emails the new link.
+/// Which email carries a new activation link.
+enum LinkEmail {
+    /// Asked for with « renvoyer le lien ».
+    Resent,
+    /// A signup again for an account awaiting activation.
+    PendingAgain,
+}
+
+/// Replaces the activation token (the old link is void) and emails the new one.
 async fn send_new_activation_link(
     app: &App,
     mut account: AccountRecord,
-    new_password_hash: Option<String>,
+    email: LinkEmail,
 ) -> AppResult<()> {
     let (token, hash) = security::new_token(&account.account_id);
     let previous = account.version;
     account.activation_token_hash = Some(hash);
-    if let Some(password_hash) = new_password_hash {
-        account.password_hash = password_hash;
-    }
     account.version += 1;
     match app
         .store
@@ -324,7 +328,16 @@ async fn send_new_activation_link(
         .await
     {
         Ok(()) => {
-            send_or_log(app, activation_email(app, &account, &token), "activation").await;
+            let mail = match email {
+                LinkEmail::Resent => activation_email(app, &account, &token),
+                LinkEmail::PendingAgain => emails::activation_of_pending_account(
+                    &account.email,
+                    &app.link(&format!("/activate?token={token}")),
+                    &to_paris_string(account.activation_deadline),
+                    &app.link("/forgot-password"),
+                ),
+            };
+            send_or_log(app, mail, "activation").await;
             Ok(())
         }
         // Activated or changed meanwhile: the other request's outcome stands.
@@ -354,7 +367,9 @@ pub async fn resend_activation(app: &App, input: EmailOnly) -> AppResult<()> {
         AccountStatus::PendingActivation if account.is_expired_pending(now) => {
             // Deleted at its deadline: the candidate must sign up again.
         }
-        AccountStatus::PendingActivation => send_new_activation_link(app, account, None).await?,
+        AccountStatus::PendingActivation => {
+            send_new_activation_link(app, account, LinkEmail::Resent).await?
+        }
     }
     Ok(())
 }

@@ -101,6 +101,28 @@ pub fn activation(to: &str, link: &str, expires_fr: &str) -> OutgoingEmail {
         .to(to)
 }
 
+/// A signup for an address whose account still awaits activation: a new
+/// link for that account, whose password stays the one chosen first (a
+/// signup never changes the password of an existing account: whoever knows
+/// an address could otherwise set the password its owner then activates).
+pub fn activation_of_pending_account(
+    to: &str,
+    link: &str,
+    expires_fr: &str,
+    reset_link: &str,
+) -> OutgoingEmail {
+    Message::new("Activez votre compte candidat (déjà créé)")
+        .para("Quelqu'un, sans doute vous-même, a demandé à créer un compte avec cette adresse électronique. Un compte existe déjà pour elle et attend son activation : aucun nouveau compte n'a été créé, et le mot de passe de ce compte reste celui choisi à sa création (celui de la nouvelle demande n'a pas été enregistré).")
+        .para(format!(
+            "Pour l'activer, ouvrez le lien ci-dessous avant le {expires_fr} (heure de Paris). Les liens envoyés auparavant ne servent plus."
+        ))
+        .link("Activer mon compte", link)
+        .para("Si vous ne vous souvenez plus du mot de passe choisi, demandez-en un nouveau : le lien de réinitialisation activera aussi votre compte.")
+        .link("Choisir un nouveau mot de passe", reset_link)
+        .para("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.")
+        .to(to)
+}
+
 pub fn account_already_exists(to: &str, login_link: &str, reset_link: &str) -> OutgoingEmail {
     Message::new("Vous avez déjà un compte candidat")
         .para("Quelqu'un, sans doute vous-même, a demandé à créer un compte avec cette adresse électronique. Un compte existe déjà pour elle : aucun nouveau compte n'a été créé.")
