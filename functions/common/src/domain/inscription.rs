@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Catalogue, Specialty, Unit};
+use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::validation::{self as v, codes, FieldError};
 use crate::domain::Diploma;
 
@@ -1057,10 +1058,13 @@ pub fn format_phone_fr(e164: &str) -> String {
     }
 }
 
-fn describe_acquis(a: &Acquis, specialty: Option<&Specialty>, with_label: bool) -> String {
+/// An acquis as the candidate reads it: the unit with its label (« E11 –
+/// Économie-droit »), or its bare code only when the catalogue no longer
+/// lists it.
+fn describe_acquis(a: &Acquis, specialty: Option<&Specialty>) -> String {
     let unit = match specialty.and_then(|s| find_unit(s, &a.unit)) {
-        Some(u) if with_label => format!("{} – {}", a.unit, u.label),
-        _ => a.unit.clone(),
+        Some(u) => format!("{} – {}", a.unit, u.label),
+        None => a.unit.clone(),
     };
     match (a.kind, a.grade) {
         (AcquisKind::Benefit, Some(g)) => format!(
@@ -1073,23 +1077,22 @@ fn describe_acquis(a: &Acquis, specialty: Option<&Specialty>, with_label: bool) 
     }
 }
 
-/// The value of a field as the summary shows it.
-fn field_value_fr(
-    data: &ValidInscription,
-    path: &str,
-    catalogue: &Catalogue,
-    with_labels: bool,
-) -> String {
+/// The value of a field as the summary shows it: in words, never an internal
+/// code (countries and nationality as the confirmation document names them,
+/// the diploma, specialty and units by their catalogue labels).
+fn field_value_fr(data: &ValidInscription, path: &str, catalogue: &Catalogue) -> String {
     let id = &data.identity;
     let specialty = catalogue.specialty(data.diploma, &data.specialty);
     match path {
-        "diploma" => format!("{} ({})", data.diploma.label(), data.diploma.code()),
+        "diploma" => catalogue
+            .diploma(data.diploma)
+            .map_or_else(|| data.diploma.label().to_owned(), |d| d.label.clone()),
         "specialty" => specialty.map_or_else(|| data.specialty.clone(), |s| s.label.clone()),
         "identity.last_name" => id.last_name.clone(),
         "identity.first_names" => id.first_names.clone(),
         "identity.birth_date" => v::format_date_fr(id.birth_date),
         "identity.birth_place" => id.birth_place.clone(),
-        "identity.nationality" => id.nationality.clone(),
+        "identity.nationality" => nationality_fr(&id.nationality),
         "identity.address.line1" => id.address.line1.clone(),
         "identity.address.line2" => id
             .address
@@ -1098,7 +1101,7 @@ fn field_value_fr(
             .unwrap_or_else(|| "(non renseigné)".to_owned()),
         "identity.address.postal_code" => id.address.postal_code.clone(),
         "identity.address.city" => id.address.city.clone(),
-        "identity.address.country" => id.address.country.clone(),
+        "identity.address.country" => country_fr(&id.address.country),
         "identity.phone" => format_phone_fr(&id.phone),
         "disability.declared" => yes_no(data.disability.declared),
         "disability.existing_accommodation" => yes_no(data.disability.existing_accommodation),
@@ -1106,7 +1109,7 @@ fn field_value_fr(
         "acquis" => data
             .acquis
             .iter()
-            .map(|a| describe_acquis(a, specialty, with_labels))
+            .map(|a| describe_acquis(a, specialty))
             .collect::<Vec<_>>()
             .join(" ; "),
         _ => String::new(),
@@ -1155,7 +1158,7 @@ pub fn change_summary_fr(
                 lines.push(format!(
                     "- {} : {}",
                     field_label_fr(path),
-                    field_value_fr(new, path, catalogue, true)
+                    field_value_fr(new, path, catalogue)
                 ));
             }
         }
@@ -1164,8 +1167,8 @@ pub fn change_summary_fr(
                 lines.push(format!(
                     "- {} : {} → {}",
                     field_label_fr(&path),
-                    field_value_fr(old, &path, catalogue, false),
-                    field_value_fr(new, &path, catalogue, false)
+                    field_value_fr(old, &path, catalogue),
+                    field_value_fr(new, &path, catalogue)
                 ));
             }
             if lines.is_empty() {
@@ -2046,8 +2049,10 @@ pub(crate) mod tests {
             summary,
             "- Ville : Marseille → Aix-en-Provence\n\
              - Téléphone : +33 6 12 34 56 78 → +33 7 00 00 00 00\n\
-             - Acquis : EG1 (dispense, diplôme obtenu en 2019) ; EP1 (bénéfice de la note 12,5/20, \
-             session 2020) → EG1 (dispense, diplôme obtenu en 2019)"
+             - Acquis : EG1 – Français, histoire-géographie et enseignement moral et civique \
+             (dispense, diplôme obtenu en 2019) ; EP1 – Organisation de la production de cuisine \
+             (bénéfice de la note 12,5/20, session 2020) → EG1 – Français, histoire-géographie et \
+             enseignement moral et civique (dispense, diplôme obtenu en 2019)"
         );
         assert_eq!(
             change_summary_fr(Some(&old), &old, &cat),
@@ -2062,7 +2067,7 @@ pub(crate) mod tests {
         moved.identity.address.line2 = Some("Bâtiment B".into());
         let s = change_summary_fr(Some(&old), &moved, &cat);
         assert!(s.contains(
-            "- Diplôme : Certificat d'aptitude professionnelle (CAP) → Baccalauréat professionnel (BAC_PRO)"
+            "- Diplôme : Certificat d'aptitude professionnelle → Baccalauréat professionnel"
         ));
         assert!(s.contains(
             "- Spécialité : Cuisine → Métiers de l'électricité et de ses environnements connectés"
@@ -2073,17 +2078,17 @@ pub(crate) mod tests {
 
         let created = change_summary_fr(None, &old, &cat);
         for line in [
-            "- Diplôme : Certificat d'aptitude professionnelle (CAP)",
+            "- Diplôme : Certificat d'aptitude professionnelle",
             "- Spécialité : Cuisine",
             "- Nom de famille : N'Diaye",
             "- Prénoms : Zoé Anaïs",
             "- Date de naissance : 17/05/2004",
             "- Lieu de naissance : Marseille",
-            "- Nationalité : FR",
+            "- Nationalité : française",
             "- Adresse : 12 rue de la République",
             "- Code postal : 13001",
             "- Ville : Marseille",
-            "- Pays : FR",
+            "- Pays : France",
             "- Téléphone : +33 6 12 34 56 78",
             "- Situation de handicap déclarée : non",
             "- Acquis : EG1 – Français, histoire-géographie et enseignement moral et civique (dispense, \
@@ -2103,6 +2108,72 @@ pub(crate) mod tests {
         let created = change_summary_fr(None, &declared, &cat);
         assert!(created.contains("- Aménagement d'épreuves déjà accordé : non"));
         assert!(created.contains("- Acquis : aucun"));
+    }
+
+    /// The audit's case: every value of the summary is in words, before and
+    /// after, never a code the candidate never typed.
+    #[test]
+    fn the_summary_shows_words_not_codes() {
+        let cat = catalogue();
+        let old = ok(&valid_json());
+        let mut new = old.clone();
+        new.diploma = Diploma::BacPro;
+        new.specialty = "MELEC".into();
+        new.identity.nationality = "BE".into();
+        new.identity.address.country = "BE".into();
+        new.identity.birth_date = NaiveDate::from_ymd_opt(2004, 5, 18).unwrap();
+        new.disability = Disability {
+            declared: true,
+            existing_accommodation: true,
+        };
+        new.acquis = vec![Acquis {
+            unit: "E2".into(),
+            kind: AcquisKind::Benefit,
+            grade: Some(11.0),
+            year: 2021,
+        }];
+        let s = change_summary_fr(Some(&old), &new, &cat);
+        for line in [
+            "- Diplôme : Certificat d'aptitude professionnelle → Baccalauréat professionnel",
+            "- Spécialité : Cuisine → Métiers de l'électricité et de ses environnements connectés",
+            "- Date de naissance : 17/05/2004 → 18/05/2004",
+            "- Nationalité : française → étrangère, pays : Belgique (BE)",
+            "- Pays : France → Belgique (BE)",
+            "- Situation de handicap déclarée : non → oui",
+            "- Aménagement d'épreuves déjà accordé : non → oui",
+            "- Acquis : EG1 – Français, histoire-géographie et enseignement moral et civique \
+             (dispense, diplôme obtenu en 2019) ; EP1 – Organisation de la production de cuisine \
+             (bénéfice de la note 12,5/20, session 2020) → E2 – Analyse d'un ouvrage (bénéfice de \
+             la note 11/20, session 2021)",
+        ] {
+            assert!(s.lines().any(|l| l == line), "missing {line:?} in\n{s}");
+        }
+        for code in [
+            "FR", "CAP", "BAC_PRO", "CUISINE", "MELEC", "true", "false", "2004-05",
+        ] {
+            assert!(!s.contains(code), "raw {code:?} in\n{s}");
+        }
+        for bare in ["EG1 (", "EP1 (", "E2 ("] {
+            assert!(!s.contains(bare), "unit without its label {bare:?} in\n{s}");
+        }
+
+        // And back: the old values are named the same way.
+        let back = change_summary_fr(Some(&new), &old, &cat);
+        assert!(back.contains("- Nationalité : étrangère, pays : Belgique (BE) → française"));
+        assert!(back.contains("- Pays : Belgique (BE) → France"));
+        assert!(back.contains("- Diplôme : Baccalauréat professionnel → Certificat d'aptitude"));
+        assert!(!back.contains("BAC_PRO") && !back.contains("FR"), "{back}");
+
+        // Acquis dropped: the units keep their labels on the « avant » side.
+        let mut dropped = old.clone();
+        dropped.acquis.clear();
+        let s = change_summary_fr(Some(&old), &dropped, &cat);
+        assert_eq!(
+            s,
+            "- Acquis : EG1 – Français, histoire-géographie et enseignement moral et civique \
+             (dispense, diplôme obtenu en 2019) ; EP1 – Organisation de la production de cuisine \
+             (bénéfice de la note 12,5/20, session 2020) → aucun"
+        );
     }
 
     // -----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! returns decisions.
 
 pub mod account;
+pub mod countries;
 pub mod diploma;
 pub mod dossier;
 pub mod inscription;

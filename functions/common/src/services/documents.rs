@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 use crate::app::App;
 use crate::calendar::to_paris_string;
 use crate::catalogue::Specialty;
+use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::dossier::{InscriptionStatus, PieceState, PieceStatus};
 use crate::domain::inscription::{
     format_phone_fr, Acquis, AcquisKind, Disability, ACCOMMODATION_REQUEST_URL,
@@ -1046,7 +1047,7 @@ fn acquis_fr(a: &Acquis) -> String {
 fn disability_fr(d: &Disability) -> String {
     match (d.declared, d.existing_accommodation) {
         (false, _) => "Vous n'avez pas déclaré de situation de handicap.".to_owned(),
-        (true, true) => "Vous avez déclaré une situation de handicap et bénéficier déjà d'un aménagement d'épreuves : joignez la notification d'aménagement d'épreuves.".to_owned(),
+        (true, true) => "Vous avez déclaré être en situation de handicap et bénéficier déjà d'un aménagement d'épreuves : joignez la notification d'aménagement d'épreuves.".to_owned(),
         (true, false) => format!(
             "Vous avez déclaré une situation de handicap sans aménagement d'épreuves à ce jour : faites votre demande d'aménagement sur {ACCOMMODATION_REQUEST_URL} (rubrique « Aménagement d'épreuves aux examens »)."
         ),
@@ -1081,88 +1082,10 @@ pub fn birth_date_fr(day: NaiveDate) -> String {
     format!("{number} {month} {}", day.year())
 }
 
-/// French names of the countries candidates most often give; other codes
-/// print as they are (ISO 3166-1 alpha-2).
-const COUNTRIES_FR: [(&str, &str); 48] = [
-    ("AF", "Afghanistan"),
-    ("AL", "Albanie"),
-    ("AM", "Arménie"),
-    ("AT", "Autriche"),
-    ("BE", "Belgique"),
-    ("BR", "Brésil"),
-    ("CA", "Canada"),
-    ("CD", "République démocratique du Congo"),
-    ("CG", "Congo"),
-    ("CH", "Suisse"),
-    ("CI", "Côte d'Ivoire"),
-    ("CM", "Cameroun"),
-    ("CN", "Chine"),
-    ("DE", "Allemagne"),
-    ("DZ", "Algérie"),
-    ("ES", "Espagne"),
-    ("FR", "France"),
-    ("GB", "Royaume-Uni"),
-    ("GE", "Géorgie"),
-    ("GN", "Guinée"),
-    ("GR", "Grèce"),
-    ("HT", "Haïti"),
-    ("IE", "Irlande"),
-    ("IT", "Italie"),
-    ("KM", "Comores"),
-    ("LB", "Liban"),
-    ("LU", "Luxembourg"),
-    ("MA", "Maroc"),
-    ("MC", "Monaco"),
-    ("MG", "Madagascar"),
-    ("ML", "Mali"),
-    ("MR", "Mauritanie"),
-    ("NL", "Pays-Bas"),
-    ("PL", "Pologne"),
-    ("PT", "Portugal"),
-    ("RO", "Roumanie"),
-    ("RS", "Serbie"),
-    ("RU", "Russie"),
-    ("SN", "Sénégal"),
-    ("SY", "Syrie"),
-    ("TN", "Tunisie"),
-    ("TR", "Turquie"),
-    ("UA", "Ukraine"),
-    ("US", "États-Unis"),
-    ("VN", "Viêt Nam"),
-    ("XK", "Kosovo"),
-    ("YT", "Mayotte"),
-    ("ZA", "Afrique du Sud"),
-];
-
-fn country_name_fr(code: &str) -> Option<&'static str> {
-    COUNTRIES_FR
-        .binary_search_by(|(c, _)| (*c).cmp(code))
-        .ok()
-        .and_then(|i| COUNTRIES_FR.get(i))
-        .map(|(_, name)| *name)
-}
-
-/// « France », « Belgique (BE) », or the code when its name is not known.
-fn country_fr(code: &str) -> String {
-    match country_name_fr(code) {
-        Some(name) if code == "FR" => name.to_owned(),
-        Some(name) => format!("{name} ({code})"),
-        None => code.to_owned(),
-    }
-}
-
-/// « française », or the country of an other nationality.
-fn nationality_fr(code: &str) -> String {
-    if code == "FR" {
-        "française".to_owned()
-    } else {
-        format!("étrangère, pays : {}", country_fr(code))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::countries::COUNTRIES_FR;
 
     #[test]
     fn declared_types_parse_strictly() {
