@@ -306,16 +306,16 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
     assert_eq!(lines.len(), 2, "{text}");
     assert_eq!(lines[0][0], "Courriel");
     assert_eq!(lines[0][2], "Prénoms");
-    assert_eq!(lines[0][10], "Mis à jour le");
+    assert_eq!(lines[0][23], "Mis à jour le");
     let rows = &lines[1..];
     assert_eq!(rows[0][0], email);
     assert_eq!(rows[0][1], "Martin");
     assert_eq!(rows[0][2], "Hélène");
     assert_eq!(
-        rows[0][5],
+        rows[0][15],
         "Métiers de l'électricité et de ses environnements connectés"
     );
-    assert_eq!(rows[0][6], "validée");
+    assert_eq!(rows[0][19], "validée");
 
     // Refusals are JSON, never a crash.
     assert_eq!(

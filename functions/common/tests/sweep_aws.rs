@@ -1296,8 +1296,21 @@ async fn admin_list_get_and_export(backend: Backend) {
             "Nom",
             "Prénoms",
             "Date de naissance",
+            "Lieu de naissance",
+            "Nationalité",
+            "Téléphone",
+            "Adresse",
+            "Complément d'adresse",
+            "Code postal",
+            "Ville",
+            "Pays",
+            "Code diplôme",
             "Diplôme",
+            "Code spécialité",
             "Spécialité",
+            "Handicap déclaré",
+            "Aménagement existant",
+            "Acquis",
             "Statut",
             "Version",
             "Pièces encore à fournir",
@@ -1305,17 +1318,47 @@ async fn admin_list_get_and_export(backend: Backend) {
             "Mis à jour le"
         ]
     );
+    // Cells are read by their header, not their position.
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 8);
-    let row = rows.iter().find(|r| &r[0] == a[0].email.as_str()).unwrap();
-    assert_eq!(&row[2], "Zoé Anaïs");
-    assert_eq!(&row[3], "03/02/1990");
-    assert_eq!(&row[4], "Baccalauréat professionnel");
-    assert_eq!(&row[6], "enregistrée");
-    assert_eq!(&row[7], "1");
-    assert!(row[8].contains("Confirmation d'inscription datée et signée"));
-    assert_eq!(&row[9], "07/11/2021 23:59:59");
-    assert_eq!(rows.iter().filter(|r| &r[6] == "complète").count(), 3);
+    let row = rows
+        .iter()
+        .find(|r| &r[column("Courriel")] == a[0].email.as_str())
+        .unwrap();
+    assert_eq!(&row[column("Prénoms")], "Zoé Anaïs");
+    assert_eq!(&row[column("Date de naissance")], "03/02/1990");
+    assert_eq!(&row[column("Lieu de naissance")], "Aix-en-Provence");
+    assert_eq!(&row[column("Nationalité")], "Belgique (BE)");
+    // The phone, defused like every cell that starts with `+`.
+    assert_eq!(&row[column("Téléphone")], "'+33612345678");
+    assert_eq!(&row[column("Adresse")], "12 rue de la République");
+    assert_eq!(&row[column("Complément d'adresse")], "");
+    assert_eq!(&row[column("Code postal")], "13001");
+    assert_eq!(&row[column("Ville")], "Marseille");
+    assert_eq!(&row[column("Pays")], "France");
+    assert_eq!(&row[column("Code diplôme")], "BAC_PRO");
+    assert_eq!(&row[column("Diplôme")], "Baccalauréat professionnel");
+    assert_eq!(&row[column("Code spécialité")], "MCV_A");
+    assert_eq!(&row[column("Handicap déclaré")], "non");
+    assert_eq!(&row[column("Aménagement existant")], "non");
+    assert_eq!(&row[column("Acquis")], "");
+    assert_eq!(&row[column("Statut")], "enregistrée");
+    assert_eq!(&row[column("Version")], "1");
+    assert!(row[column("Pièces encore à fournir")]
+        .contains("Confirmation d'inscription datée et signée"));
+    assert_eq!(&row[column("Date limite de dépôt")], "07/11/2021 23:59:59");
+    assert_eq!(
+        rows.iter()
+            .filter(|r| &r[column("Statut")] == "complète")
+            .count(),
+        3
+    );
 
     let filtered = fx
         .admin(json!({"action": "export", "actor": "Mme Durand", "status": "complete"}))

@@ -1033,13 +1033,29 @@ async fn extend_deadline(app: &App, fields: &Fields) -> AdminResult<Value> {
 // export
 // ---------------------------------------------------------------------------
 
-const CSV_HEADERS: [&str; 11] = [
+/// The export's columns: who the candidate is, how to reach them, what they
+/// sit (codes next to labels, so the office can sort by code), then where
+/// their dossier stands.
+const CSV_HEADERS: [&str; 24] = [
     "Courriel",
     "Nom",
     "Prénoms",
     "Date de naissance",
+    "Lieu de naissance",
+    "Nationalité",
+    "Téléphone",
+    "Adresse",
+    "Complément d'adresse",
+    "Code postal",
+    "Ville",
+    "Pays",
+    "Code diplôme",
     "Diplôme",
+    "Code spécialité",
     "Spécialité",
+    "Handicap déclaré",
+    "Aménagement existant",
+    "Acquis",
     "Statut",
     "Version",
     "Pièces encore à fournir",
@@ -1062,38 +1078,82 @@ fn paris(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
+fn oui_non(b: bool) -> &'static str {
+    if b {
+        "oui"
+    } else {
+        "non"
+    }
+}
+
+/// A country code as the office reads it: « France », « Belgique (BE) », or
+/// the code when its French name is not known.
+fn country(code: &str) -> String {
+    crate::domain::countries::country_fr(code)
+}
+
+/// The acquis, compact: « E11 dispense (2019) ; E2 bénéfice 12,5 (2020) »;
+/// empty when there are none.
+fn acquis_cell(acquis: &[crate::domain::inscription::Acquis]) -> String {
+    use crate::domain::inscription::AcquisKind;
+    use crate::domain::validation::format_decimal_fr;
+    acquis
+        .iter()
+        .map(|a| match (a.kind, a.grade) {
+            (AcquisKind::Dispense, _) => format!("{} dispense ({})", a.unit, a.year),
+            (AcquisKind::Benefit, Some(grade)) => format!(
+                "{} bénéfice {} ({})",
+                a.unit,
+                format_decimal_fr(grade),
+                a.year
+            ),
+            (AcquisKind::Benefit, None) => format!("{} bénéfice ({})", a.unit, a.year),
+        })
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
 fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
+    let data = &record.data;
+    let identity = &data.identity;
+    let address = &identity.address;
     let specialty = app
         .catalogue
-        .specialty(record.data.diploma, &record.data.specialty)
-        .map_or(record.data.specialty.clone(), |s| s.label.clone());
+        .specialty(data.diploma, &data.specialty)
+        .map_or(data.specialty.clone(), |s| s.label.clone());
     let missing: Vec<String> = record
         .pieces
         .iter()
         .filter(|(_, state)| !state.is_in())
-        .map(|(kind, _)| label_for(*kind, &record.data))
+        .map(|(kind, _)| label_for(*kind, data))
         .collect();
-    [
+    let row: [String; CSV_HEADERS.len()] = [
         record.email.clone(),
-        record.data.identity.last_name.clone(),
-        record.data.identity.first_names.clone(),
-        record
-            .data
-            .identity
-            .birth_date
-            .format("%d/%m/%Y")
-            .to_string(),
-        record.data.diploma.label().to_owned(),
+        identity.last_name.clone(),
+        identity.first_names.clone(),
+        identity.birth_date.format("%d/%m/%Y").to_string(),
+        identity.birth_place.clone(),
+        country(&identity.nationality),
+        identity.phone.clone(),
+        address.line1.clone(),
+        address.line2.clone().unwrap_or_default(),
+        address.postal_code.clone(),
+        address.city.clone(),
+        country(&address.country),
+        data.diploma.code().to_owned(),
+        data.diploma.label().to_owned(),
+        data.specialty.clone(),
         specialty,
+        oui_non(data.disability.declared).to_owned(),
+        oui_non(data.disability.existing_accommodation).to_owned(),
+        acquis_cell(&data.acquis),
         status_fr(record.status).to_owned(),
         record.version.to_string(),
         missing.join(" / "),
         paris(record.documents_deadline(&app.calendar)),
         paris(record.updated_at),
-    ]
-    .iter()
-    .map(|text| cell(text))
-    .collect()
+    ];
+    row.iter().map(|text| cell(text)).collect()
 }
 
 fn export_key(app: &App, filter: &Filter, now: DateTime<Utc>) -> String {
@@ -1201,6 +1261,31 @@ mod tests {
         assert_eq!(cell("=SOMME(A1)"), "'=SOMME(A1)");
         assert_eq!(cell("+33612345678"), "'+33612345678");
         assert_eq!(cell("Zoé"), "Zoé");
+    }
+
+    #[test]
+    fn acquis_read_compactly() {
+        use crate::domain::inscription::{Acquis, AcquisKind};
+        assert_eq!(acquis_cell(&[]), "");
+        let acquis = [
+            Acquis {
+                unit: "E11".into(),
+                kind: AcquisKind::Dispense,
+                grade: None,
+                year: 2019,
+            },
+            Acquis {
+                unit: "E2".into(),
+                kind: AcquisKind::Benefit,
+                grade: Some(12.5),
+                year: 2020,
+            },
+        ];
+        assert_eq!(
+            acquis_cell(&acquis),
+            "E11 dispense (2019) ; E2 bénéfice 12,5 (2020)"
+        );
+        assert_eq!(CSV_HEADERS.len(), 24);
     }
 
     #[test]
