@@ -14,7 +14,9 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use examreg_common::testkit::{bac_pro_inscription, link_token, moto_server};
+use examreg_common::testkit::{
+    bac_pro_inscription, cap_cuisine_inscription, link_token, moto_server,
+};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
@@ -516,27 +518,7 @@ fn uuid_like() -> String {
 
 /// A valid CAP Cuisine inscription body at `version`.
 pub fn inscription_body(version: u64) -> Value {
-    json!({
-        "diploma": "CAP",
-        "specialty": "CUISINE",
-        "identity": {
-            "last_name": "N'Diaye-Lefèvre",
-            "first_names": "Zoé Anaïs",
-            "birth_date": "1990-02-03",
-            "birth_place": "Aix-en-Provence",
-            "nationality": "FR",
-            "address": {
-                "line1": "12 rue de la République",
-                "postal_code": "13001",
-                "city": "Marseille",
-                "country": "FR"
-            },
-            "phone": "06 12 34 56 78"
-        },
-        "disability": { "declared": false, "existing_accommodation": false },
-        "acquis": [],
-        "version": version
-    })
+    cap_cuisine_inscription(version)
 }
 
 /// A Bac Pro MELEC inscription asking only for the signed confirmation and

@@ -439,27 +439,7 @@ mod tests {
     use crate::services::documents::UploadRequestInput;
 
     fn inscription_body() -> Value {
-        json!({
-            "diploma": "CAP",
-            "specialty": "CUISINE",
-            "identity": {
-                "last_name": "N'Diaye-Lefèvre",
-                "first_names": "Zoé Anaïs",
-                "birth_date": "1990-02-03",
-                "birth_place": "Aix-en-Provence",
-                "nationality": "FR",
-                "address": {
-                    "line1": "12 rue de la République",
-                    "postal_code": "13001",
-                    "city": "Marseille",
-                    "country": "FR"
-                },
-                "phone": "06 12 34 56 78"
-            },
-            "disability": { "declared": false, "existing_accommodation": false },
-            "acquis": [],
-            "version": 0
-        })
+        crate::testkit::cap_cuisine_inscription(0)
     }
 
     fn bytes(body: &Value) -> Vec<u8> {

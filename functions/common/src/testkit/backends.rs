@@ -151,6 +151,32 @@ pub fn bac_pro_inscription(version: u64) -> Value {
     })
 }
 
+/// Zoé N'Diaye-Lefèvre's CAP Cuisine inscription at `version`: born in 1990,
+/// nothing declared, a valid body for every route that reads one.
+pub fn cap_cuisine_inscription(version: u64) -> Value {
+    json!({
+        "diploma": "CAP",
+        "specialty": "CUISINE",
+        "identity": {
+            "last_name": "N'Diaye-Lefèvre",
+            "first_names": "Zoé Anaïs",
+            "birth_date": "1990-02-03",
+            "birth_place": "Aix-en-Provence",
+            "nationality": "FR",
+            "address": {
+                "line1": "12 rue de la République",
+                "postal_code": "13001",
+                "city": "Marseille",
+                "country": "FR"
+            },
+            "phone": "06 12 34 56 78"
+        },
+        "disability": { "declared": false, "existing_accommodation": false },
+        "acquis": [],
+        "version": version
+    })
+}
+
 /// A directory of its own under the system's temporary directory, removed
 /// when dropped (the crate's `tempfile` is only a dev-dependency).
 #[derive(Debug)]

@@ -7,6 +7,8 @@ pub mod backends;
 pub mod doubles;
 pub mod moto;
 
-pub use backends::{app, bac_pro_inscription, unique_domain, Adapters, Backend, ScratchDir};
+pub use backends::{
+    app, bac_pro_inscription, cap_cuisine_inscription, unique_domain, Adapters, Backend, ScratchDir,
+};
 pub use doubles::{at, link_token, FixedClock, RaceStore, RecordingMailer};
 pub use moto::{moto, moto_server, MotoServer, MOTO_VERSION};
