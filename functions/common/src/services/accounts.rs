@@ -4,7 +4,7 @@
 //! Answers never tell whether an address has an account: the owner of the
 //! address is told by email instead.
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -706,12 +706,10 @@ fn too_many_attempts(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     let wait = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
     let detail = if until - now > chrono::Duration::minutes(1) {
         // Said to the minute, rounded up: trying again at that minute works.
-        let into_minute = chrono::Duration::seconds(i64::from(until.second()))
-            + chrono::Duration::nanoseconds(i64::from(until.nanosecond()));
-        let at = if into_minute.is_zero() {
-            until
-        } else {
-            until - into_minute + chrono::Duration::minutes(1)
+        let minute = chrono::Duration::minutes(1);
+        let at = match until.duration_trunc(minute) {
+            Ok(start) if start < until => start + minute,
+            _ => until,
         };
         format!(
             "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez à partir du {}.",
@@ -919,4 +917,21 @@ pub async fn delete_candidate_data(app: &App, account_id: &str) -> AppResult<()>
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lockout_names_the_first_minute_a_new_try_works() {
+        let now: DateTime<Utc> = "2021-10-14T08:00:40Z".parse().unwrap();
+        let detail = |until: &str| match too_many_attempts(until.parse().unwrap(), now) {
+            AppError::Refused { detail, .. } => detail,
+            other => panic!("{other:?}"),
+        };
+        // 10:15:40 in Paris: trying at 10 h 15 would still be refused.
+        assert!(detail("2021-10-14T08:15:40Z").contains("à 10 h 16"));
+        assert!(detail("2021-10-14T08:15:00Z").contains("à 10 h 15"));
+    }
 }
