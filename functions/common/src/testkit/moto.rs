@@ -27,6 +27,12 @@ use crate::adapters::dynamodb::create_table;
 /// in step (a test checks it).
 pub const MOTO_VERSION: &str = "5.2.5";
 
+/// The libfaketime the deployed-shape harness preloads into the Lambda
+/// bootstraps, so that their real clock can be moved past a deadline
+/// (python-libfaketime vendors and builds the C library). Keep
+/// `infra/requirements-test.txt` in step (a test checks it).
+pub const LIBFAKETIME_VERSION: &str = "3.0.1";
+
 /// The region every test client uses (the production region).
 pub const REGION: &str = "eu-west-3";
 
@@ -345,7 +351,9 @@ pub fn target_dir() -> PathBuf {
 fn ensure_installed(target: &Path) -> Result<PathBuf, String> {
     let venv = target.join("moto-venv");
     let python = venv.join("bin").join("python");
-    let marker = venv.join(format!("examreg-moto-{MOTO_VERSION}.installed"));
+    let marker = venv.join(format!(
+        "examreg-moto-{MOTO_VERSION}-libfaketime-{LIBFAKETIME_VERSION}.installed"
+    ));
     if marker.is_file() && python.exists() {
         return Ok(python);
     }
@@ -389,12 +397,37 @@ fn ensure_installed(target: &Path) -> Result<PathBuf, String> {
                 "--disable-pip-version-check",
                 "--quiet",
             ])
-            .arg(format!("moto[server]=={MOTO_VERSION}")),
+            .arg(format!("moto[server]=={MOTO_VERSION}"))
+            .arg(format!("libfaketime=={LIBFAKETIME_VERSION}")),
         help,
     )?;
     std::fs::write(&marker, MOTO_VERSION)
         .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     Ok(python)
+}
+
+/// The shared library of libfaketime, installed beside moto (see
+/// [`LIBFAKETIME_VERSION`]): preloaded, it shifts a process's wall clock by
+/// the offset written in the file named by `FAKETIME_TIMESTAMP_FILE`.
+pub fn libfaketime_library() -> Result<PathBuf, String> {
+    let python = ensure_installed(&target_dir())?;
+    let output = Command::new(&python)
+        .args([
+            "-c",
+            "import libfaketime, os; print(os.path.dirname(libfaketime.__file__))",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let package = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    let library = package.join("vendor/libfaketime/src/libfaketime.so.1");
+    if library.is_file() {
+        Ok(library)
+    } else {
+        Err(format!(
+            "libfaketime {LIBFAKETIME_VERSION} is installed but {} is missing",
+            library.display()
+        ))
+    }
 }
 
 fn run(command: &mut Command, help: &str) -> Result<(), String> {
@@ -479,14 +512,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_pinned_version_is_the_one_in_requirements() {
+    fn the_pinned_versions_are_the_ones_in_requirements() {
         let requirements = workspace_root().join("infra").join("requirements-test.txt");
         let text = std::fs::read_to_string(&requirements).unwrap();
-        let pinned = format!("moto[server]=={MOTO_VERSION}");
-        assert!(
-            text.lines().any(|line| line.trim() == pinned),
-            "{} must pin {pinned}",
-            requirements.display()
-        );
+        for pinned in [
+            format!("moto[server]=={MOTO_VERSION}"),
+            format!("libfaketime=={LIBFAKETIME_VERSION}"),
+        ] {
+            assert!(
+                text.lines().any(|line| line.trim() == pinned),
+                "{} must pin {pinned}",
+                requirements.display()
+            );
+        }
     }
 }
