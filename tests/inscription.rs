@@ -6,7 +6,10 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{inscription_body, Backend, Runner, CAP_REGISTRATION_OPEN};
+use support::{
+    bac_pro_melec_body, inscription_body, Backend, Runner, BAC_PRO_BOTH_OPEN,
+    CAP_REGISTRATION_OPEN, PDF, PNG,
+};
 
 fn bac_pro_body(version: u64) -> Value {
     let mut body = inscription_body(version);
@@ -195,13 +198,12 @@ async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change
     runner.set_clock("2021-10-31T23:59:50+01:00").await;
     let token = runner.login_token("bacpro@exemple.fr").await;
     runner.set_clock("2021-10-31T23:59:58.500+01:00").await;
-    let (status, _) = json_of(
-        runner
-            .put("/inscription", Some(&token), &bac_pro_body(1))
-            .await,
-    )
-    .await;
+    // A change, so that the save writes (one that changes nothing writes nothing).
+    let mut moved = bac_pro_body(1);
+    moved["identity"]["address"]["city"] = json!("Aubagne");
+    let (status, saved) = json_of(runner.put("/inscription", Some(&token), &moved).await).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(saved["version"], 2);
 
     runner.set_clock("2021-11-01T00:00:00.000+01:00").await;
     let (status, body) = json_of(
@@ -214,6 +216,7 @@ async fn the_registration_window_is_enforced_to_the_second_across_the_dst_change
     assert_eq!(body["code"], "registration_closed");
     let (_, read) = json_of(runner.get("/inscription", Some(&token)).await).await;
     assert_eq!(read["version"], 2, "the refused write changed nothing");
+    assert_eq!(read["identity"]["address"]["city"], "Aubagne");
 
     // Moving to the CAP, whose window is not open yet, is refused too.
     let (status, _) = json_of(
@@ -315,10 +318,191 @@ async fn the_required_pieces_follow_what_was_declared(backend: Backend) {
     assert_eq!(kinds, ["signed_confirmation", "identity_document"]);
 }
 
+// ---------------------------------------------------------------------------
+// A save that changes nothing changes nothing
+// ---------------------------------------------------------------------------
+
+async fn saving_the_same_inscription_again_changes_nothing(backend: Backend) {
+    let runner = Runner::start_on(backend, CAP_REGISTRATION_OPEN).await;
+    let email = "identique@exemple.fr";
+    let token = runner.signup_and_login(email).await;
+    let (status, created) = json_of(
+        runner
+            .put("/inscription", Some(&token), &inscription_body(0))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    // The same form, as sent and as written otherwise (case, decomposed
+    // accents, spacing, the phone's writing: what validation normalises).
+    let mut rewritten = inscription_body(1);
+    rewritten["diploma"] = json!("cap");
+    rewritten["identity"]["first_names"] = json!(" Zoe\u{301}  Anai\u{308}s ");
+    rewritten["identity"]["address"]["country"] = json!("fr");
+    rewritten["identity"]["phone"] = json!("+33 6 12 34 56 78");
+    for body in [inscription_body(1), rewritten] {
+        let (status, saved) = json_of(runner.put("/inscription", Some(&token), &body).await).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(saved, created, "the inscription as it is, at version 1");
+    }
+    let (_, read) = json_of(runner.get("/inscription", Some(&token)).await).await;
+    assert_eq!(read, created);
+    let mails = runner
+        .mails_titled(email, "Modification d'inscription")
+        .await;
+    assert_eq!(mails.len(), 1, "only the creation's email: {mails:#?}");
+
+    // A stale version is still a conflict.
+    let (status, body) = json_of(
+        runner
+            .put("/inscription", Some(&token), &inscription_body(0))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["code"], "version_conflict");
+
+    // Once the CAP window has closed (8 December), even the same form is refused.
+    runner.set_clock("2021-12-09T00:00:00+01:00").await;
+    let token = runner.login_token(email).await;
+    let (status, body) = json_of(
+        runner
+            .put("/inscription", Some(&token), &inscription_body(1))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "registration_closed");
+}
+
+const ACTOR: &str = "M. Martin (DIEC 3.05)";
+
+/// A Bac Pro MELEC dossier (living in Marseille) made complete by its two
+/// uploads: the candidate's session token.
+async fn complete_dossier(runner: &Runner, email: &str) -> String {
+    let token = runner.signup_and_login(email).await;
+    runner
+        .save(&token, &bac_pro_melec_body(0, "Marseille"))
+        .await;
+    runner
+        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .await;
+    runner
+        .upload(&token, "identity_document", "image/png", PNG)
+        .await;
+    assert_eq!(runner.inscription_status(&token).await, "complete");
+    token
+}
+
+/// The exams office validates both pieces of [`complete_dossier`].
+fn validate_both_pieces(runner: &Runner, email: &str) {
+    for kind in ["signed_confirmation", "identity_document"] {
+        let answer = runner.admin(&json!({
+            "action": "validate_piece", "actor": ACTOR, "email": email, "kind": kind
+        }));
+        assert!(answer.get("error").is_none(), "{answer}");
+    }
+}
+
+async fn an_identical_save_leaves_a_complete_or_validated_dossier_as_it_is(backend: Backend) {
+    let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
+    let email = "valide@exemple.fr";
+    let token = complete_dossier(&runner, email).await;
+    let same = bac_pro_melec_body(1, "Marseille");
+
+    // Complete: the signed confirmation still counts.
+    let (status, saved) = json_of(runner.put("/inscription", Some(&token), &same).await).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["version"], 1);
+    assert_eq!(saved["status"], "complete");
+    assert_eq!(
+        runner.piece(&token, "signed_confirmation").await["status"],
+        "received"
+    );
+
+    // Validated: it stays so, with its validated confirmation.
+    validate_both_pieces(&runner, email);
+    let (_, validated) = json_of(runner.get("/inscription", Some(&token)).await).await;
+    assert_eq!(validated["status"], "validated");
+    let (status, saved) = json_of(runner.put("/inscription", Some(&token), &same).await).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved, validated, "the inscription as it is, at version 1");
+    let confirmation = runner.piece(&token, "signed_confirmation").await;
+    assert_eq!(confirmation["status"], "validated", "{confirmation:#}");
+    let mails = runner
+        .mails_titled(email, "Modification d'inscription")
+        .await;
+    assert_eq!(mails.len(), 1, "only the creation's email: {mails:#?}");
+
+    // The documents deadline (7 November) passes: nothing to cancel.
+    runner.set_clock("2021-11-08T10:00:00+01:00").await;
+    let token = runner.login_token(email).await;
+    assert_eq!(runner.inscription_status(&token).await, "validated");
+    assert!(runner.mails_about(email, "annulée").await.is_empty());
+    // And the registration window (31 October) is closed, to the same form too.
+    let (status, body) = json_of(runner.put("/inscription", Some(&token), &same).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "registration_closed");
+}
+
+async fn a_save_that_changes_something_still_voids_the_signed_confirmation(backend: Backend) {
+    let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
+    let email = "change@exemple.fr";
+    let token = complete_dossier(&runner, email).await;
+    validate_both_pieces(&runner, email);
+    assert_eq!(runner.inscription_status(&token).await, "validated");
+
+    let (status, saved) = json_of(
+        runner
+            .put(
+                "/inscription",
+                Some(&token),
+                &bac_pro_melec_body(1, "Aubagne"),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["version"], 2);
+    assert_eq!(saved["status"], "registered");
+    let confirmation = runner.piece(&token, "signed_confirmation").await;
+    assert_eq!(confirmation["status"], "missing", "{confirmation:#}");
+    let reason = confirmation["reason"].as_str().unwrap();
+    assert!(reason.contains("version 2"), "{reason}");
+    assert_eq!(
+        runner.piece(&token, "identity_document").await["status"],
+        "validated"
+    );
+    let mails = runner
+        .mails_titled(email, "Modification d'inscription")
+        .await;
+    assert_eq!(mails.len(), 2, "{mails:#?}");
+    let text = mails[1]["text"].as_str().unwrap();
+    assert!(text.contains("Marseille → Aubagne"), "{text}");
+}
+
 on_both_backends!(
     a_candidate_registers_then_changes_the_inscription,
     every_invalid_field_is_reported_at_once_and_nothing_is_stored,
     the_registration_window_is_enforced_to_the_second_across_the_dst_change,
     twenty_concurrent_creates_make_one_inscription,
     the_required_pieces_follow_what_was_declared,
+    saving_the_same_inscription_again_changes_nothing,
 );
+
+/// Embedded only: on the AWS backend the runner's upload URLs point at S3
+/// (moto), which sends the runner no notification, so no upload is checked
+/// and no dossier gets complete; and `examreg admin` reads the embedded
+/// store. The same saves over a validated dossier are run on DynamoDB at
+/// the service level (`functions/common/tests/sweep_aws.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_save_leaves_a_complete_or_validated_dossier_as_it_is_embedded() {
+    an_identical_save_leaves_a_complete_or_validated_dossier_as_it_is(Backend::Embedded).await
+}
+
+/// Embedded only, for the same reasons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_that_changes_something_still_voids_the_signed_confirmation_embedded() {
+    a_save_that_changes_something_still_voids_the_signed_confirmation(Backend::Embedded).await
+}

@@ -414,6 +414,7 @@ on_both_backends!(
     admin_pieces_validate_and_reject,
     admin_list_get_and_export,
     admin_errors_are_json_never_panics,
+    a_save_that_changes_nothing_leaves_a_validated_dossier_as_it_is,
 );
 
 // ---------------------------------------------------------------------------
@@ -1502,6 +1503,104 @@ async fn admin_errors_are_json_never_panics(backend: Backend) {
     assert_eq!(record.revision, 1);
     let fetched = fx.admin(json!({"action": "get", "email": c.email})).await;
     assert_eq!(fetched["history"].as_array().unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// A candidate's save over a validated dossier
+// ---------------------------------------------------------------------------
+
+impl Fixture {
+    /// Signs `email` up, activates it from the emailed link and logs in,
+    /// through the services: the candidate's session token.
+    async fn candidate_session(&self, email: &str) -> String {
+        let credentials = Credentials {
+            email: email.into(),
+            password: "cheval-agrafe-batterie-correcte".into(),
+        };
+        accounts::signup(&self.app, credentials.clone())
+            .await
+            .unwrap();
+        let token = self.mailer.last_token(email, "/activate");
+        accounts::activate(&self.app, TokenOnly { token })
+            .await
+            .unwrap();
+        accounts::login(&self.app, credentials).await.unwrap().token
+    }
+
+    /// Marks every piece of `email`'s inscription received, as the
+    /// documents service does once a file is checked.
+    async fn receive_every_piece(&self, email: &str) {
+        let mut record = self.inscription_of(email).await;
+        let read_revision = record.revision;
+        let now = self.clock.now();
+        for state in record.pieces.values_mut() {
+            state.status = PieceStatus::Received;
+            state.received_at = Some(now);
+        }
+        record.revision += 1;
+        record.refresh_status();
+        let line = HistoryEntry {
+            at: now,
+            actor: "candidate".into(),
+            action: "piece_received".into(),
+            fields: Vec::new(),
+            version: record.version,
+            detail: None,
+        };
+        let ops = record
+            .write_ops(&self.app.calendar, read_revision, line)
+            .unwrap();
+        self.app.store.transact(ops).await.unwrap();
+    }
+}
+
+async fn a_save_that_changes_nothing_leaves_a_validated_dossier_as_it_is(backend: Backend) {
+    // Bac Pro: its registration and documents windows are both open.
+    let fx = fixture(backend, "2021-10-26T08:00:00Z").await;
+    let email = fx.email("valide");
+    let token = fx.candidate_session(&email).await;
+    let form = data(Diploma::BacPro, "MCV_A", "Martin");
+    inscription::save(&fx.app, Some(&token), form.to_input(0))
+        .await
+        .unwrap();
+    fx.receive_every_piece(&email).await;
+    for kind in ["signed_confirmation", "identity_document"] {
+        let answer = fx
+            .admin(json!({"action": "validate_piece", "actor": "M. Martin (DIEC 3.05)", "email": email, "kind": kind}))
+            .await;
+        assert!(answer.get("error").is_none(), "{answer}");
+    }
+    let validated = fx.inscription_of(&email).await;
+    assert_eq!(validated.status, InscriptionStatus::Validated);
+    let mails = fx.mails_to(&email).len();
+
+    let (created, answer) = inscription::save(&fx.app, Some(&token), form.to_input(1))
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(
+        (answer.version, answer.status),
+        (1, InscriptionStatus::Validated)
+    );
+    let after = fx.inscription_of(&email).await;
+    assert_eq!(after.revision, validated.revision, "nothing written");
+    assert_eq!(
+        after.pieces[&PieceKind::SignedConfirmation].status,
+        PieceStatus::Validated
+    );
+    assert_eq!(fx.mails_to(&email).len(), mails, "no email");
+    let history = inscription::history(&fx.app, &after.account_id)
+        .await
+        .unwrap();
+    assert!(history.iter().all(|h| h.action != "updated"), "{history:?}");
+
+    // Past the documents deadline (7 November), nothing to cancel.
+    fx.set_now("2021-11-08T10:00:00Z");
+    fx.sweep().await;
+    assert_eq!(
+        fx.inscription_of(&email).await.status,
+        InscriptionStatus::Validated
+    );
 }
 
 // ---------------------------------------------------------------------------

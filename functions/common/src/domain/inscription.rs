@@ -1014,6 +1014,15 @@ pub fn changed_fields(old: &ValidInscription, new: &ValidInscription) -> Vec<Str
         .collect()
 }
 
+/// Whether a save of `submitted` over `stored` would change nothing the
+/// candidate declared. Both are validated, so a body that differs only in
+/// what validation normalises (spacing, case, Unicode forms, the phone's
+/// writing, the acquis' order) changes nothing either: such a save must not
+/// raise the version nor void a signed confirmation.
+pub fn changes_nothing(stored: &ValidInscription, submitted: &ValidInscription) -> bool {
+    changed_fields(stored, submitted).is_empty()
+}
+
 /// The French label of each field the summary names.
 fn field_label_fr(path: &str) -> &'static str {
     match path {
@@ -2034,6 +2043,53 @@ pub(crate) mod tests {
                 "acquis"
             ]
         );
+    }
+
+    #[test]
+    fn a_save_changes_nothing_when_only_normalisation_tells_the_bodies_apart() {
+        let stored = ok(&valid_json());
+        assert!(changes_nothing(&stored, &ok(&valid_json())));
+
+        // The same declaration, written otherwise: validation erases every difference.
+        let mut messy = valid_json();
+        messy["diploma"] = json!(" cap ");
+        messy["specialty"] = json!(" CUISINE ");
+        messy["identity"]["last_name"] = json!("  N'Diaye ");
+        // Decomposed accents (NFD) and a no-break space.
+        messy["identity"]["first_names"] = json!("Zoe\u{301}\u{a0} Anai\u{308}s");
+        messy["identity"]["nationality"] = json!(" fr");
+        messy["identity"]["address"]["line1"] = json!(" 12  rue\tde la Re\u{301}publique ");
+        messy["identity"]["address"]["line2"] = json!("   ");
+        messy["identity"]["address"]["postal_code"] = json!("13 001");
+        messy["identity"]["address"]["country"] = json!("fr");
+        messy["identity"]["phone"] = json!("+33 (0)6.12.34.56.78");
+        messy["disability"] = json!({"declared": false});
+        messy["acquis"] = json!([
+            {"unit": "ep1", "type": "Benefit", "grade": 12.50, "year": 2020},
+            {"unit": " eg1 ", "type": "dispense", "year": 2019}
+        ]);
+        messy["version"] = json!(7);
+        let rewritten = ok(&messy);
+        assert!(
+            changes_nothing(&stored, &rewritten),
+            "{:?}",
+            changed_fields(&stored, &rewritten)
+        );
+
+        // Any real change is one.
+        for (pointer, value) in [
+            ("/identity/address/city", json!("Aix-en-Provence")),
+            ("/identity/first_names", json!("Zoé")),
+            ("/identity/phone", json!("06 12 34 56 79")),
+            ("/acquis/1/grade", json!(12.75)),
+            (
+                "/disability",
+                json!({"declared": true, "existing_accommodation": true}),
+            ),
+        ] {
+            let changed = ok(&with(pointer, Some(value)));
+            assert!(!changes_nothing(&stored, &changed), "{pointer}");
+        }
     }
 
     #[test]

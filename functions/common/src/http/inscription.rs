@@ -31,11 +31,12 @@ pub async fn get_inscription(
 /// Create (`version` 0) or change the inscription while the diploma's
 /// registration window is open. Every invalid field is reported at once,
 /// values of the wrong type (a number for a date...) along with the rest;
-/// a closed window (403) is said before any of them.
+/// a closed window (403) is said before any of them. A save that changes
+/// nothing answers 200 with the inscription as it is, at the same `version`.
 #[utoipa::path(put, path = "/inscription", tag = "inscription", request_body = InscriptionInput,
     responses(
         (status = 201, description = "Created", body = InscriptionView),
-        (status = 200, description = "Updated", body = InscriptionView),
+        (status = 200, description = "Updated (version raised by one); or, when the save changes nothing, the inscription as it is, at the same version", body = InscriptionView),
         (status = 401, description = "unauthenticated", body = Problem),
         (status = 403, description = "registration_closed", body = Problem),
         (status = 409, description = "version_conflict", body = Problem),

@@ -15,8 +15,8 @@ use crate::domain::dossier::{
     PieceStatus, Pieces,
 };
 use crate::domain::inscription::{
-    change_summary_fr, changed_fields, validate, InscriptionInput, ValidInscription,
-    ValidationContext,
+    change_summary_fr, changed_fields, changes_nothing, validate, InscriptionInput,
+    ValidInscription, ValidationContext,
 };
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::validation::{merge_errors, Parsed};
@@ -323,7 +323,9 @@ fn version_conflict(current: Option<u64>) -> AppError {
 }
 
 /// `PUT /inscription`: creates (version 0) or replaces the inscription.
-/// Answers whether it was created, and the saved inscription.
+/// Answers whether it was created, and the saved inscription. A save that
+/// changes nothing (once normalised) writes nothing and answers the
+/// inscription as it is, at the same version: it must not void a dossier.
 ///
 /// `input` is the form, with the values of the wrong type the body held, if
 /// any (left out of it, see [`Parsed`]): they are reported with every other
@@ -374,6 +376,11 @@ pub async fn save(
                     && !app.calendar.windows(held).registration.is_open(now)
                 {
                     return Err(registration_closed(&app.calendar, held, now));
+                }
+                if saves_nothing(record, &data) {
+                    // No write, no email, no history: the version, the
+                    // status and the signed confirmation stay as they are.
+                    return Ok((false, view(app, record)));
                 }
                 update(record, &data, now, today)
             }
@@ -435,6 +442,13 @@ fn create(
         detail: None,
     };
     (record, history)
+}
+
+/// Whether saving `data` over `record` would change nothing. A cancelled
+/// inscription saved again is registered afresh, which is a change even
+/// when the form is the same.
+fn saves_nothing(record: &InscriptionRecord, data: &ValidInscription) -> bool {
+    record.status != InscriptionStatus::Cancelled && changes_nothing(&record.data, data)
 }
 
 fn update(
