@@ -2,17 +2,21 @@
 //!
 //! Server-side encryption is the bucket's default (set in the template): no
 //! SSE header is sent, so none has to be signed into upload URLs either.
+//!
+//! An upload ticket is used by a browser, across origins: it lists only the
+//! headers of [`UPLOAD_TICKET_HEADERS`], which the bucket's CORS rule allows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use crate::adapters::lazy_client::LazyClient;
 use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
-use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
@@ -20,6 +24,15 @@ use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload
 
 /// SigV4 presigned URLs live at most 7 days.
 const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The headers an upload ticket may list, lowercase: the ones its URL signs
+/// and a browser sends (it sets `content-length` itself). The bucket's CORS
+/// rule in `template.yaml` allows exactly these: keep them in step.
+pub const UPLOAD_TICKET_HEADERS: [&str; 2] = ["content-type", "content-length"];
+
+/// What the SDK's recursion detection adds to every request it builds
+/// inside Lambda (from `_X_AMZN_TRACE_ID`), presigned ones included.
+const TRACE_ID_HEADER: &str = "x-amzn-trace-id";
 
 /// A [`DocumentStore`] over one S3 bucket.
 #[derive(Debug, Clone)]
@@ -84,20 +97,67 @@ fn expiry(now: DateTime<Utc>, expires_in: Duration) -> Result<DateTime<Utc>, Doc
         .ok_or_else(|| DocumentStoreError::Unavailable("expiry out of range".into()))
 }
 
-/// The headers the client must send with a presigned request, named as
-/// HTTP clients usually write them.
-fn signed_headers(request: &PresignedRequest) -> BTreeMap<String, String> {
-    request
-        .headers()
-        .map(|(name, value)| {
-            let name = match name.to_ascii_lowercase().as_str() {
-                "content-type" => "Content-Type".to_owned(),
-                "content-length" => "Content-Length".to_owned(),
-                _ => name.to_owned(),
-            };
-            (name, value.to_owned())
+/// Takes the trace header out of a request about to be presigned.
+///
+/// The recursion detection interceptor adds it in `modify_before_signing`;
+/// it is a client-level interceptor and registered `permanent` (it cannot be
+/// disabled), and an operation's own interceptors, such as this one through
+/// `customize().mutate_request(..)`, run after the client's in the same hook,
+/// so before signing. SigV4 would leave it unsigned anyway, but the presigned
+/// request would still list it.
+fn drop_trace_header(request: &mut HttpRequest) {
+    request.headers_mut().remove(TRACE_ID_HEADER);
+}
+
+/// The headers `X-Amz-SignedHeaders` names in a presigned URL.
+fn signed_header_names(uri: &str) -> Result<BTreeSet<String>, DocumentStoreError> {
+    let url = url::Url::parse(uri)
+        .map_err(|e| DocumentStoreError::Unavailable(format!("presigned URL: {e}")))?;
+    let signed = url
+        .query_pairs()
+        .find(|(name, _)| name == "X-Amz-SignedHeaders")
+        .ok_or_else(|| DocumentStoreError::Unavailable("presigned URL signs no header".into()))?;
+    Ok(signed.1.split(';').map(str::to_ascii_lowercase).collect())
+}
+
+/// The headers a ticket tells the client to send with a presigned request:
+/// only [`UPLOAD_TICKET_HEADERS`]. Any other header is dropped when unsigned
+/// (S3 does not need it, and the bucket's CORS would refuse it); a signed one
+/// is an error, since S3 would refuse the upload without it.
+fn ticket_headers<'a>(
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+    uri: &str,
+) -> Result<BTreeMap<String, String>, DocumentStoreError> {
+    let signed = signed_header_names(uri)?;
+    let mut ticket = BTreeMap::new();
+    for (name, value) in headers {
+        let name = name.to_ascii_lowercase();
+        if UPLOAD_TICKET_HEADERS.contains(&name.as_str()) {
+            ticket.insert(title_case(&name), value.to_owned());
+        } else if signed.contains(&name) {
+            return Err(DocumentStoreError::Unavailable(format!(
+                "a presigned upload signs {name}, which an upload ticket may not carry"
+            )));
+        } else {
+            // Unsigned, so S3 does without it (as the trace header once was):
+            // worth a look, the SDK may have started adding something new.
+            tracing::warn!(header = %name, "header left out of an upload ticket");
+        }
+    }
+    Ok(ticket)
+}
+
+/// `content-type` as HTTP clients usually write it: `Content-Type`.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 #[async_trait]
@@ -123,13 +183,15 @@ impl DocumentStore for S3DocumentStore {
             .key(key)
             .content_type(content_type)
             .content_length(length)
+            .customize()
+            .mutate_request(drop_trace_header)
             .presigned(presigning(now, expires_in)?)
             .await
             .map_err(unavailable)?;
         Ok(PresignedUpload {
             upload_url: request.uri().to_owned(),
             method: "PUT".to_owned(),
-            headers: signed_headers(&request),
+            headers: ticket_headers(request.headers(), request.uri())?,
             expires_at: expiry(now, expires_in)?,
         })
     }
@@ -212,5 +274,56 @@ impl DocumentStore for S3DocumentStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URI: &str = "https://b.s3.eu-west-3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+        &X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&X-Amz-Signature=00";
+
+    #[test]
+    fn a_ticket_lists_only_the_allowed_headers() {
+        let headers = [
+            ("content-type", "application/pdf"),
+            ("content-length", "81"),
+            (TRACE_ID_HEADER, "Root=1-5759e988-bd862e3fe1be46a994272793"),
+        ];
+        let ticket = ticket_headers(headers.into_iter(), URI).unwrap();
+        assert_eq!(
+            ticket,
+            BTreeMap::from([
+                ("Content-Length".to_owned(), "81".to_owned()),
+                ("Content-Type".to_owned(), "application/pdf".to_owned()),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_signed_header_a_ticket_may_not_carry_is_an_error() {
+        let uri = URI.replace("%3Bhost", "%3Bhost%3Bx-amz-checksum-crc32");
+        let headers = [
+            ("content-type", "image/png"),
+            ("x-amz-checksum-crc32", "AAAAAA=="),
+        ];
+        let error = ticket_headers(headers.into_iter(), &uri).unwrap_err();
+        assert!(
+            error.to_string().contains("x-amz-checksum-crc32"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_url_without_signed_headers_is_an_error() {
+        assert!(ticket_headers(std::iter::empty(), "https://b.example/k?a=b").is_err());
+    }
+
+    #[test]
+    fn header_names_are_written_as_clients_write_them() {
+        assert_eq!(title_case("content-type"), "Content-Type");
+        assert_eq!(title_case("content-length"), "Content-Length");
+        assert_eq!(title_case("etag"), "Etag");
     }
 }
