@@ -8,5 +8,6 @@ pub mod emails;
 pub mod inscription;
 pub mod keys;
 pub mod mailqueue;
+pub mod object_created;
 pub mod sessions;
 pub mod sweep;

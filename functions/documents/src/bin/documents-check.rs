@@ -2,8 +2,8 @@
 //! `candidates/` run the check of each stored file (magic numbers, size, a
 //! live upload request); the logic lives in the shared crate.
 
-use aws_lambda_events::event::s3::S3Event;
 use examreg_common::services::documents::check_notified_keys;
+use examreg_common::services::object_created::ObjectCreatedEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
@@ -12,15 +12,12 @@ async fn main() -> Result<(), Error> {
     let app = examreg_common::bootstrap::aws_app()
         .await
         .map_err(|e| Error::from(e.to_string()))?;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<S3Event>| {
+    lambda_runtime::run(service_fn(|event: LambdaEvent<ObjectCreatedEvent>| {
         let app = app.clone();
         async move {
-            let keys = event
-                .payload
-                .records
-                .iter()
-                .filter_map(|r| r.s3.object.key.as_deref());
-            let outcomes = check_notified_keys(&app, keys).await.map_err(Error::from)?;
+            let outcomes = check_notified_keys(&app, event.payload.raw_keys())
+                .await
+                .map_err(Error::from)?;
             Ok::<_, Error>(format!("{outcomes:?}"))
         }
     }))
