@@ -13,9 +13,9 @@ pub mod routes;
 
 use std::sync::Arc;
 
-use axum::extract::Request;
-use axum::http::{header, HeaderName, HeaderValue};
-use axum::response::Response;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -77,7 +77,31 @@ pub fn routes(app: AppState, functions: &[Function]) -> Router {
     for (path, method_router) in by_path {
         router = router.route(path, method_router);
     }
-    router.with_state(app)
+    router.fallback(unrouted).with_state(app)
+}
+
+/// What answers a request that no route of this router takes: in the runner,
+/// and in AWS behind the HTTP API's `$default` route (the function of
+/// [`routes::DEFAULT_ROUTE`]), which gets every request no route matches.
+/// A path of the route table asked with another method is a 405 (another
+/// function may serve it); anything else a 404, as a page of the portal for
+/// a browser's `GET`, as problem+json otherwise.
+async fn unrouted(
+    State(app): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if ROUTES
+        .iter()
+        .any(|r| routes::path_matches(r.path, uri.path()))
+    {
+        return method_not_allowed().await.into_response();
+    }
+    if method == Method::GET && portal::accepts_html(&headers) {
+        return portal::not_found_page(&app);
+    }
+    not_found().await.into_response()
 }
 
 /// JSON answers say their charset, as the contract promises
@@ -96,7 +120,6 @@ async fn json_with_charset(mut response: Response) -> Response {
 /// Layers every response goes through, in the runner and in Lambda alike.
 pub fn with_edge(router: Router) -> Router {
     router
-        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(json_with_charset))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -70,6 +70,10 @@ pub const PAGES: &[Page] = &[
     page!("/mes-documents", "Mes documents", "documents"),
 ];
 
+/// The page of an address that matches no route, for a browser (any other
+/// client gets problem+json): not a route of its own.
+pub const NOT_FOUND_PAGE: Page = page!("", "Page introuvable", "not-found");
+
 /// One file under `/assets/`.
 pub struct Asset {
     pub name: &'static str,
@@ -102,6 +106,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("reset-password.js", JS),
     asset!("inscription.js", JS),
     asset!("documents.js", JS),
+    asset!("not-found.js", JS),
 ];
 
 const LAYOUT: &str = include_str!("../../assets/portal/layout.html");
@@ -244,6 +249,33 @@ pub async fn page(State(app): State<AppState>, matched: Option<MatchedPath>) -> 
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
+        html,
+    )
+        .into_response();
+    secure(response, app.config.public_url.starts_with("https://"))
+}
+
+/// Whether the client asked for a web page (a browser's navigation).
+pub fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// « Page introuvable », as a page of the portal, with a 404.
+pub fn not_found_page(app: &AppState) -> Response {
+    let html = render(
+        &NOT_FOUND_PAGE,
+        &app.calendar.academie,
+        &app.calendar.session,
+    );
+    let response = (
+        StatusCode::NOT_FOUND,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
         html,
     )
         .into_response();

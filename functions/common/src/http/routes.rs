@@ -49,6 +49,25 @@ impl Route {
     }
 }
 
+/// The function behind the HTTP API's `$default` route (`template.yaml`):
+/// every request no route matches reaches it, and it answers as the runner
+/// does (see `http::unrouted`), not with API Gateway's own
+/// `{"message":"Not Found"}`. The auth function serves the portal's pages,
+/// so a browser's unknown address gets a page of the same site.
+pub const DEFAULT_ROUTE: Function = Function::Auth;
+
+/// Whether `path` is an instance of `pattern`, a route's path in API
+/// Gateway's syntax (`{name}` stands for one segment).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut segments = path.split('/');
+    let all_match = pattern.split('/').all(|part| match segments.next() {
+        Some(segment) if part.starts_with('{') => !segment.is_empty(),
+        Some(segment) => segment == part,
+        None => false,
+    });
+    all_match && segments.next().is_none()
+}
+
 const fn route(method: &'static str, path: &'static str, function: Function) -> Route {
     Route {
         method,
@@ -95,3 +114,24 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/mes-documents", Function::Auth),
     route("GET", "/assets/{file}", Function::Auth),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn a_path_matches_its_route_with_one_segment_per_parameter() {
+        assert!(path_matches("/inscription", "/inscription"));
+        assert!(path_matches("/assets/{file}", "/assets/ui.js"));
+        assert!(path_matches(
+            "/inscription/pieces/{kind}/uploads",
+            "/inscription/pieces/identity_document/uploads"
+        ));
+        assert!(!path_matches("/assets/{file}", "/assets/"));
+        assert!(!path_matches("/assets/{file}", "/assets/a/b"));
+        assert!(!path_matches("/inscription", "/inscription/"));
+        assert!(!path_matches("/inscription", "/inscriptions"));
+        assert!(path_matches("/", "/"));
+        assert!(!path_matches("/", "/nope"));
+    }
+}
