@@ -14,381 +14,17 @@
 //! CloudFormation's short tags (`!Sub`, `!GetAtt`, ...) are read as tagged
 //! YAML values and turned into their long forms (`Fn::Sub`, ...) first.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use examreg_common::http::routes::ROUTES;
-use serde_json::{Map, Value};
-
-// ---------------------------------------------------------------------------
-// What each function may do: the store, mailer and document-store calls its
-// code makes (functions/common/src/services/*), as IAM actions. Adding a call
-// to a function means adding its action here AND to its role in template.yaml,
-// on purpose; a role that grants more, or less, fails this test.
-//
-// The store port maps to DynamoDB as follows (adapters/dynamodb.rs):
-// `get` GetItem, `get_many` BatchGetItem, `query` Query (on the table, or on
-// an index's ARN), `transact` of one Put/Delete PutItem/DeleteItem, and of
-// several TransactWriteItems, which IAM authorises per operation inside it:
-// Put PutItem, Delete DeleteItem, Check ConditionCheckItem (there is no
-// `dynamodb:TransactWriteItems` IAM action). A queued email delivered at once
-// (`mailqueue::deliver_now`) is claimed with a Put and dequeued with a Delete.
-
-struct Expected {
-    /// Logical id of the `AWS::Serverless::Function`.
-    function: &'static str,
-    /// The binary cargo-lambda builds for it, and the crate it lives in.
-    binary: &'static str,
-    code_uri: &'static str,
-    /// Served by the HTTP API (so its timeout must stay under API Gateway's).
-    http: bool,
-    /// Every IAM action its role grants, besides writing its own logs.
-    actions: &'static [&'static str],
-    /// The table indexes it may query (`*` for any of this table's).
-    indexes: &'static [&'static str],
-    /// The S3 key prefixes its object actions are limited to.
-    s3_prefixes: &'static [&'static str],
-}
-
-const SES: [&str; 2] = ["ses:SendEmail", "ses:SendRawEmail"];
-
-const EXPECTED: &[Expected] = &[
-    Expected {
-        function: "SignupFunction",
-        binary: "signup",
-        code_uri: "functions/signup",
-        http: true,
-        // accounts::signup: email guard and account (get), one transaction
-        // (Puts; Delete of an unactivated account past 48 h), then
-        // delete_candidate_data (Query of the partition, Deletes); the
-        // resend rate limit (get, put); activation email.
-        actions: &[
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:Query",
-            SES[0],
-            SES[1],
-        ],
-        indexes: &[],
-        s3_prefixes: &[],
-    },
-    Expected {
-        function: "ActivationFunction",
-        binary: "activation",
-        code_uri: "functions/activation",
-        http: true,
-        // accounts::activate: account + tombstone (get_many), a conditional
-        // Put, a get after a lost race. No email.
-        actions: &[
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-        ],
-        indexes: &[],
-        s3_prefixes: &[],
-    },
-    Expected {
-        function: "AuthFunction",
-        binary: "auth",
-        code_uri: "functions/auth",
-        http: true,
-        // login (the address's guard: get, Put or Delete; the session: Put
-        // + Check of the account), logout and /me (sessions::authenticate:
-        // get_many; Delete), password reset (get, Put, email) and its
-        // confirmation (Query of the sessions, Put + Deletes).
-        actions: &[
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:ConditionCheckItem",
-            "dynamodb:Query",
-            SES[0],
-            SES[1],
-        ],
-        indexes: &[],
-        s3_prefixes: &[],
-    },
-    Expected {
-        function: "InscriptionFunction",
-        binary: "inscription",
-        code_uri: "functions/inscription",
-        http: true,
-        // load_for_caller (get_many), save (a transaction of Puts, a get
-        // after a conflict), the summary email.
-        actions: &[
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            SES[0],
-            SES[1],
-        ],
-        indexes: &[],
-        s3_prefixes: &[],
-    },
-    Expected {
-        function: "DocumentsFunction",
-        binary: "documents",
-        code_uri: "functions/documents",
-        http: true,
-        // confirmation_pdf and request_upload: load_for_caller (get_many),
-        // the upload request (Put), a presigned PUT (signed with the role's
-        // own s3:PutObject) under candidates/. No email.
-        actions: &["dynamodb:BatchGetItem", "dynamodb:PutItem", "s3:PutObject"],
-        indexes: &[],
-        s3_prefixes: &["candidates/"],
-    },
-    Expected {
-        function: "DocumentsCheckFunction",
-        binary: "documents-check",
-        code_uri: "functions/documents",
-        http: false,
-        // check_stored_object: upload + inscription (get_many), the bytes
-        // (GetObject), a transaction of Puts, refused files deleted
-        // (DeleteObject), the "complete" email delivered at once (Put,
-        // send, Delete).
-        actions: &[
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
-            "s3:GetObject",
-            "s3:DeleteObject",
-            // So that a key deleted since its notification answers 404, not
-            // 403 (S3 hides absence from who may not list).
-            "s3:ListBucket",
-            SES[0],
-            SES[1],
-        ],
-        indexes: &[],
-        s3_prefixes: &["candidates/"],
-    },
-    Expected {
-        function: "SweepFunction",
-        binary: "sweep",
-        code_uri: "functions/sweep",
-        http: false,
-        // due_page and the mail queue (Query on gsi1), expired accounts (a
-        // Check and Deletes in one transaction, Query of the partition, get),
-        // reminders and cancellations (Puts, get), mailqueue::drain (Put,
-        // send, Delete).
-        actions: &[
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:ConditionCheckItem",
-            "dynamodb:Query",
-            SES[0],
-            SES[1],
-        ],
-        indexes: &["gsi1"],
-        s3_prefixes: &[],
-    },
-    Expected {
-        function: "AdminFunction",
-        binary: "admin",
-        code_uri: "functions/admin",
-        http: false,
-        // list and export (Query on gsi2), get (email guard: get; account +
-        // inscription: get_many; history: Query of the partition), changes
-        // (a transaction of Puts, deliver_now: Put, send, Delete), the export
-        // CSV (PutObject) and its link (presigned GetObject) under exports/.
-        actions: &[
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:PutItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:Query",
-            "s3:PutObject",
-            "s3:GetObject",
-            SES[0],
-            SES[1],
-        ],
-        indexes: &["gsi2"],
-        s3_prefixes: &["exports/"],
-    },
-];
-
-/// Every function writes its own log group, and nothing else in CloudWatch Logs.
-const LOG_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
-
-/// `(function, action)` pairs allowed on `Resource: "*"` because AWS offers no
-/// narrower resource for that action. Empty today: every action used has a
-/// resource-level ARN. (X-Ray's `xray:PutTraceSegments` would go here if
-/// tracing were turned on.)
-const RESOURCE_STAR_ALLOWED: &[(&str, &str)] = &[];
-
-// ---------------------------------------------------------------------------
-// Reading the template.
-
-fn template() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path} is not YAML: {e}"));
-    to_json(yaml)
-}
-
-/// YAML to JSON, with CloudFormation's short tags in their long forms.
-fn to_json(yaml: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match yaml {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                Value::from(n.as_f64().expect("a YAML number is a float at worst"))
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
-        Y::Mapping(mapping) => Value::Object(
-            mapping
-                .into_iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        Y::String(s) => s,
-                        Y::Number(n) => n.to_string(),
-                        Y::Bool(b) => b.to_string(),
-                        other => panic!("unsupported mapping key {other:?}"),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let value = to_json(tagged.value);
-            let (key, value) = match name {
-                "Ref" | "Condition" => (name.to_owned(), value),
-                "GetAtt" => match value {
-                    Value::String(s) => {
-                        let (resource, attribute) = s
-                            .split_once('.')
-                            .unwrap_or_else(|| panic!("!GetAtt {s}: expected Resource.Attribute"));
-                        (
-                            "Fn::GetAtt".to_owned(),
-                            Value::from(vec![resource.to_owned(), attribute.to_owned()]),
-                        )
-                    }
-                    other => ("Fn::GetAtt".to_owned(), other),
-                },
-                other => (format!("Fn::{other}"), value),
-            };
-            Value::Object(Map::from_iter([(key, value)]))
-        }
-    }
-}
-
-fn resources(t: &Value) -> &Map<String, Value> {
-    t["Resources"].as_object().expect("Resources")
-}
-
-fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
-    resources(t)
-        .get(id)
-        .unwrap_or_else(|| panic!("template.yaml has no resource {id}"))
-}
-
-fn functions(t: &Value) -> BTreeMap<&str, &Value> {
-    resources(t)
-        .iter()
-        .filter(|(_, r)| r["Type"] == "AWS::Serverless::Function")
-        .map(|(id, r)| (id.as_str(), r))
-        .collect()
-}
-
-/// A property of a function, or its `Globals` default.
-fn function_property<'a>(t: &'a Value, function: &'a Value, name: &str) -> &'a Value {
-    match &function["Properties"][name] {
-        Value::Null => &t["Globals"]["Function"][name],
-        value => value,
-    }
-}
-
-fn as_list(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Array(items) => items.iter().collect(),
-        Value::Null => Vec::new(),
-        other => vec![other],
-    }
-}
-
-fn ref_of(v: &Value) -> Option<&str> {
-    v.get("Ref").and_then(Value::as_str)
-}
-
-fn get_att_of(v: &Value) -> Option<(&str, &str)> {
-    let parts = v.get("Fn::GetAtt")?.as_array()?;
-    Some((parts.first()?.as_str()?, parts.get(1)?.as_str()?))
-}
-
-/// Every string a resource expression can evaluate to, with parameters and
-/// attributes left as `${Name}` / `${Resource.Attribute}` (both branches of an
-/// `Fn::If` are kept).
-fn render(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) => vec![s.clone()],
-        Value::Object(o) if o.len() == 1 => {
-            let (key, arg) = o.iter().next().expect("one key");
-            match key.as_str() {
-                "Ref" => vec![format!("${{{}}}", arg.as_str().expect("Ref name"))],
-                "Fn::GetAtt" => {
-                    let (r, a) = get_att_of(v).expect("Fn::GetAtt [Resource, Attribute]");
-                    vec![format!("${{{r}.{a}}}")]
-                }
-                "Fn::Sub" => match arg {
-                    Value::String(s) => vec![s.clone()],
-                    Value::Array(parts) if parts.len() == 2 => {
-                        let mut out = vec![parts[0].as_str().expect("Fn::Sub string").to_owned()];
-                        for (name, value) in parts[1].as_object().expect("Fn::Sub variables") {
-                            let values = render(value);
-                            out = out
-                                .iter()
-                                .flat_map(|s| {
-                                    values
-                                        .iter()
-                                        .map(move |val| s.replace(&format!("${{{name}}}"), val))
-                                })
-                                .collect();
-                        }
-                        out
-                    }
-                    other => panic!("unsupported Fn::Sub {other}"),
-                },
-                "Fn::If" => {
-                    let parts = arg.as_array().expect("Fn::If [condition, then, else]");
-                    assert_eq!(parts.len(), 3, "Fn::If takes three arguments: {arg}");
-                    let mut out = render(&parts[1]);
-                    out.extend(render(&parts[2]));
-                    out
-                }
-                "Fn::Select" => {
-                    let parts = arg.as_array().expect("Fn::Select [index, list]");
-                    let index = match &parts[0] {
-                        Value::Number(n) => n.to_string(),
-                        Value::String(s) => s.clone(),
-                        other => panic!("unsupported Fn::Select index {other}"),
-                    };
-                    let split = parts[1]["Fn::Split"].as_array().unwrap_or_else(|| {
-                        panic!("only Fn::Select of Fn::Split is supported: {arg}")
-                    });
-                    let separator = split[0].as_str().expect("Fn::Split separator");
-                    render(&split[1])
-                        .into_iter()
-                        .map(|s| format!("{s}.split({separator})[{index}]"))
-                        .collect()
-                }
-                other => panic!("unsupported intrinsic {other} in {v}"),
-            }
-        }
-        other => panic!("unsupported resource expression {other}"),
-    }
-}
+use examreg_common::http::routes::{DEFAULT_ROUTE, ROUTES};
+use serde_json::Value;
+use support::grants::{EXPECTED, LOG_ACTIONS, RESOURCE_STAR_ALLOWED};
+use support::template::{
+    as_list, function_property, functions, get_att_of, http_routes, ref_of, render, resource,
+    resources, template,
+};
 
 // ---------------------------------------------------------------------------
 // 1. Route parity.
@@ -396,28 +32,41 @@ fn render(v: &Value) -> Vec<String> {
 #[test]
 fn http_api_routes_are_exactly_the_route_table() {
     let t = template();
-    let mut in_template: BTreeMap<(String, String), String> = BTreeMap::new();
     for (id, function) in functions(&t) {
-        let Some(events) = function["Properties"]["Events"].as_object() else {
-            continue;
-        };
-        for (name, event) in events {
-            if event["Type"] != "HttpApi" {
-                continue;
-            }
-            let p = &event["Properties"];
-            assert_eq!(
-                ref_of(&p["ApiId"]),
-                Some("HttpApi"),
-                "{id}.{name}: every route is on the one HttpApi"
-            );
-            let method = p["Method"].as_str().expect("Method").to_uppercase();
-            let path = p["Path"].as_str().expect("Path").to_owned();
-            if let Some(other) = in_template.insert((method.clone(), path.clone()), id.to_owned()) {
-                panic!("{method} {path} is on both {other} and {id}");
+        for (name, event) in function["Properties"]["Events"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            if event["Type"] == "HttpApi" {
+                assert_eq!(
+                    ref_of(&event["Properties"]["ApiId"]),
+                    Some("HttpApi"),
+                    "{id}.{name}: every route is on the one HttpApi"
+                );
             }
         }
     }
+    let mut in_template: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut default_route = Vec::new();
+    for route in http_routes(&t) {
+        if route.path == "$default" {
+            default_route.push(route.function);
+            continue;
+        }
+        let key = (route.method.clone(), route.path.clone());
+        if let Some(other) = in_template.insert(key, route.function.clone()) {
+            panic!(
+                "{} {} is on both {other} and {}",
+                route.method, route.path, route.function
+            );
+        }
+    }
+    assert_eq!(
+        default_route,
+        [DEFAULT_ROUTE.logical_id()],
+        "one $default route, on the function routes::DEFAULT_ROUTE names"
+    );
 
     let mut in_code: BTreeMap<(String, String), String> = BTreeMap::new();
     for route in ROUTES {

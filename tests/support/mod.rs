@@ -5,6 +5,11 @@
 
 #![allow(dead_code)]
 
+pub mod cors;
+pub mod deployed;
+pub mod grants;
+pub mod template;
+
 use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -57,13 +62,27 @@ macro_rules! on_both_backends {
     };
 }
 
+/// The system under test, driven over HTTP: the local runner (on either
+/// backend), or the Lambdas in their AWS shape (`Runner::deploy`).
 pub struct Runner {
     pub backend: Backend,
     pub base_url: String,
     pub data_dir: PathBuf,
     pub http: Client,
-    child: Child,
+    child: Option<Child>,
     log: PathBuf,
+    /// The deployed-shape harness, when the Lambdas serve instead of the runner.
+    pub deployment: Option<deployed::Deployment>,
+}
+
+/// An HTTP client that keeps no connection: a reused keep-alive connection
+/// the server just closed would fail a request for nothing.
+fn test_client() -> Client {
+    Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("http client")
 }
 
 fn free_port() -> u16 {
@@ -81,6 +100,12 @@ impl Runner {
 
     /// Starts the runner on `backend` with its clock at `now` (RFC 3339).
     pub async fn start_on(backend: Backend, now: &str) -> Runner {
+        Self::start_with_env(backend, now, &[]).await
+    }
+
+    /// [`Runner::start_on`], with `env` added to the runner's environment
+    /// (Lambda's variables, say, to run the code as it runs in AWS).
+    pub async fn start_with_env(backend: Backend, now: &str, env: &[(&str, &str)]) -> Runner {
         let port = free_port();
         let data_dir = std::env::temp_dir().join(format!("examreg-test-{}", uuid_like()));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
@@ -112,6 +137,7 @@ impl Runner {
             .arg(&data_dir)
             .env("RUST_LOG", "info")
             .env("EXAMREG_SWEEP_EVERY", "3600")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
@@ -120,15 +146,34 @@ impl Runner {
             backend,
             base_url: format!("http://127.0.0.1:{port}"),
             data_dir,
-            // No pooled connections: a reused keep-alive connection the
-            // server just closed would fail a request for nothing.
-            http: Client::builder()
-                .pool_max_idle_per_host(0)
-                .timeout(Duration::from_secs(60))
-                .build()
-                .expect("http client"),
-            child,
+            http: test_client(),
+            child: Some(child),
             log,
+            deployment: None,
+        };
+        runner.wait_until_up().await;
+        runner
+    }
+
+    /// Deploys the repository's `template.yaml` in the deployed-shape harness
+    /// (`support::deployed`), the functions' clock at `now` (RFC 3339).
+    pub async fn deploy(now: &str) -> Runner {
+        Self::deploy_template(template::template_path(), now).await
+    }
+
+    /// Deploys `template` in the deployed-shape harness, clock at `now`.
+    pub async fn deploy_template(template: &std::path::Path, now: &str) -> Runner {
+        let now: DateTime<Utc> = now.parse().expect("an RFC 3339 instant");
+        let deployment = deployed::Deployment::start(template, now).await;
+        let runner = Runner {
+            // Email goes through SES on moto, as with the runner's AWS backend.
+            backend: Backend::Moto,
+            base_url: deployment.url.clone(),
+            data_dir: PathBuf::new(),
+            http: test_client(),
+            child: None,
+            log: PathBuf::new(),
+            deployment: Some(deployment),
         };
         runner.wait_until_up().await;
         runner
@@ -151,9 +196,12 @@ impl Runner {
         format!("{}{path}", self.base_url)
     }
 
-    /// Everything the runner wrote to stderr so far.
+    /// Everything the runner (or every function) wrote to stderr so far.
     pub fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        match &self.deployment {
+            Some(deployment) => deployment.logs(),
+            None => std::fs::read_to_string(&self.log).unwrap_or_default(),
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -264,7 +312,16 @@ impl Runner {
         }
     }
 
+    /// Moves the clock to `instant` and runs the due sweeps: the runner's
+    /// `/_local/clock`, or the functions' clock and one scheduled sweep.
     pub async fn set_clock(&self, instant: &str) -> DateTime<Utc> {
+        if let Some(deployment) = &self.deployment {
+            deployment
+                .clock
+                .set(instant.parse().expect("an RFC 3339 instant"));
+            deployment.sweep().await;
+            return deployment.clock.now();
+        }
         let r = self
             .post("/_local/clock", None, &json!({ "set": instant }))
             .await;
@@ -274,6 +331,10 @@ impl Runner {
     }
 
     pub async fn advance(&self, by: &str) -> DateTime<Utc> {
+        if let Some(deployment) = &self.deployment {
+            let then = deployment.clock.now() + parse_duration(by);
+            return self.set_clock(&then.to_rfc3339()).await;
+        }
         let r = self
             .post("/_local/clock", None, &json!({ "advance": by }))
             .await;
@@ -328,11 +389,16 @@ impl Runner {
         serde_json::from_str(&text).expect("the saved inscription")
     }
 
-    /// The inscription's status, as its candidate reads it.
-    pub async fn inscription_status(&self, token: &str) -> String {
+    /// The inscription, as its candidate reads it.
+    pub async fn inscription(&self, token: &str) -> Value {
         let r = self.get("/inscription", Some(token)).await;
         assert_eq!(r.status(), StatusCode::OK);
-        let body: Value = r.json().await.expect("the inscription");
+        r.json().await.expect("the inscription")
+    }
+
+    /// The inscription's status, as its candidate reads it.
+    pub async fn inscription_status(&self, token: &str) -> String {
+        let body = self.inscription(token).await;
         body["status"].as_str().expect("status").to_owned()
     }
 
@@ -402,11 +468,57 @@ impl Runner {
             .await;
         let r = self.put_file(&ticket, bytes).await;
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        self.settle_uploads().await;
         ticket
     }
 
-    /// Runs `examreg admin '<event>'` against this runner's data directory.
+    /// In the AWS shape, makes `function`'s next conditional write lose a
+    /// race, as DynamoDB refuses it when another writer came first (the
+    /// runner has no store in between to lose it to: its races are tested
+    /// with `RaceStore`, functions/common/tests/faults.rs).
+    pub fn lose_next_write(&self, function: &str) {
+        if let Some(deployment) = &self.deployment {
+            deployment.lose_next_write(function);
+        }
+    }
+
+    /// Moves the clock to `instant` before the next sweep: the runner sweeps
+    /// at once all the same (its clock route does), the deployment's sweep
+    /// waits for its next scheduled run ([`Runner::set_clock`]).
+    pub async fn set_clock_between_sweeps(&self, instant: &str) {
+        match &self.deployment {
+            Some(deployment) => deployment
+                .clock
+                .set(instant.parse().expect("an RFC 3339 instant")),
+            None => {
+                self.set_clock(instant).await;
+            }
+        }
+    }
+
+    /// Waits until every stored file has been checked: at once with the
+    /// runner (it checks at the end of the PUT); in the harness, once S3's
+    /// notifications have reached the check function.
+    pub async fn settle_uploads(&self) {
+        if let Some(deployment) = &self.deployment {
+            deployment.deliver_notifications().await;
+            let dropped = deployment.dropped_notifications();
+            assert!(
+                dropped.is_empty(),
+                "S3 gave up on notifications: {dropped:#?}\n{}",
+                self.logs()
+            );
+        }
+    }
+
+    /// Runs `examreg admin '<event>'` against this runner's data directory,
+    /// or invokes the admin function as the AWS console does.
     pub fn admin(&self, event: &Value) -> Value {
+        if let Some(deployment) = &self.deployment {
+            return tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(deployment.admin(event))
+            });
+        }
         self.admin_raw(&event.to_string())
     }
 
@@ -433,9 +545,26 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}
+
+/// `49h`, `7d`, `30m`, `15s`: the durations `/_local/clock` takes.
+pub fn parse_duration(text: &str) -> chrono::TimeDelta {
+    let (number, unit) = text.split_at(text.len() - 1);
+    let n: i64 = number
+        .parse()
+        .unwrap_or_else(|_| panic!("a duration: {text}"));
+    match unit {
+        "d" => chrono::TimeDelta::days(n),
+        "h" => chrono::TimeDelta::hours(n),
+        "m" => chrono::TimeDelta::minutes(n),
+        "s" => chrono::TimeDelta::seconds(n),
+        _ => panic!("a duration in d, h, m or s: {text}"),
     }
 }
 
