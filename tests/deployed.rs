@@ -17,7 +17,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::grants::{EXPECTED, NOT_SDK_CALLS, UNREACHED_BY_THE_JOURNEY};
-use support::{cors, inscription_body, problem, Runner, PDF, PNG};
+use support::{cors, golden, inscription_body, problem, Runner, PDF, PNG};
 
 /// CAP: registration open (19 Nov – 8 Dec 2021), documents not yet (1 – 22 Dec).
 const START: &str = "2021-11-29T10:00:00+01:00";
@@ -33,6 +33,8 @@ const AFTER_CLOSE: &str = "2021-12-23T00:05:00+01:00";
 /// The journey's candidates. Their addresses are the journey's own: SES on
 /// moto is shared by every test of the process, and so are its sent emails.
 struct Cast {
+    /// Whether the journey is compared with the golden snapshots.
+    snapshot: bool,
     late: String,
     on_time: String,
     extended: String,
@@ -42,10 +44,22 @@ struct Cast {
 }
 
 impl Cast {
-    fn new() -> Cast {
-        let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
-        let email = |name: &str| format!("{name}.{tag}@exemple.fr");
+    /// The cast of a journey whose answers the golden snapshots compare:
+    /// the same addresses on every backend (and so the same PDF, the same
+    /// emails). Two such journeys must not share one SES on moto.
+    fn for_the_snapshots() -> Cast {
+        Self::named(|name| format!("{name}@exemple.fr"), true)
+    }
+
+    /// A cast of its own, for a journey beside others on the same moto.
+    fn of_its_own() -> Cast {
+        let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        Self::named(move |name| format!("{name}.{tag}@exemple.fr"), false)
+    }
+
+    fn named(email: impl Fn(&str) -> String, snapshot: bool) -> Cast {
         Cast {
+            snapshot,
             late: email("claire.late"),
             on_time: email("bruno.atemps"),
             extended: email("ines.prolongee"),
@@ -63,13 +77,17 @@ const ACTOR: &str = "Mme Durand (DIEC 3.05)";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_journey_on_the_local_runner() {
     let runner = Runner::start(START).await;
-    journey(&runner).await;
+    let cast = Cast::for_the_snapshots();
+    journey(&runner, &cast).await;
+    assert_snapshots(&runner, &cast).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_journey_in_the_aws_shape_with_iam_enforced() {
     let runner = Runner::deploy(START).await;
-    journey(&runner).await;
+    let cast = Cast::for_the_snapshots();
+    journey(&runner, &cast).await;
+    assert_snapshots(&runner, &cast).await;
     let deployment = runner.deployment.as_ref().expect("deployed");
 
     let dropped = deployment.dropped_notifications();
@@ -181,7 +199,7 @@ async fn assert_journey_fails(template: &std::path::Path, why: &str) {
     let template = template.to_owned();
     let outcome = tokio::spawn(async move {
         let runner = Runner::deploy_template(&template, START).await;
-        journey(&runner).await;
+        journey(&runner, &Cast::of_its_own()).await;
     })
     .await;
     let Err(failure) = outcome else {
@@ -201,8 +219,7 @@ async fn assert_journey_fails(template: &std::path::Path, why: &str) {
 
 /// The journey: reference data and the portal, accounts, inscriptions,
 /// documents, the office's work, the sweeps' reminders and cancellation.
-async fn journey(runner: &Runner) {
-    let cast = &Cast::new();
+async fn journey(runner: &Runner, cast: &Cast) {
     reference_data_portal_and_unknown_routes(runner).await;
     let tokens = accounts(runner, cast).await;
     inscriptions(runner, cast, &tokens).await;
@@ -271,6 +288,18 @@ async fn reference_data_portal_and_unknown_routes(runner: &Runner) {
     assert_eq!(home.status(), StatusCode::OK);
     assert!(home.headers().contains_key("content-security-policy"));
     assert!(home.text().await.unwrap().contains("<html lang=\"fr\">"));
+    // Every page (a query string as email links carry one), every asset.
+    for page in examreg_common::http::portal::PAGES {
+        let url = runner.url(&format!("{}?token=x.y", page.path));
+        let answer = runner.http.get(url).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{}", page.path);
+        assert!(answer.text().await.unwrap().contains(page.title));
+    }
+    for asset in examreg_common::http::portal::ASSETS {
+        let answer = runner.get(&format!("/assets/{}", asset.name), None).await;
+        assert_eq!(answer.status(), StatusCode::OK, "{}", asset.name);
+        assert_eq!(answer.bytes().await.unwrap(), asset.bytes, "{}", asset.name);
+    }
     let css = runner.get("/assets/portal.css", None).await;
     assert_eq!(css.status(), StatusCode::OK);
     assert!(css.headers()[CONTENT_TYPE]
@@ -447,6 +476,9 @@ async fn inscriptions(runner: &Runner, cast: &Cast, tokens: &Tokens) {
         !bytes.windows(3).any(|w| w == "\u{fffd}".as_bytes()),
         "no byte was replaced as invalid text"
     );
+    if cast.snapshot {
+        golden::assert_bytes("journey-confirmation-v1.pdf", &bytes);
+    }
 }
 
 /// Signing up again over an account left unactivated past its 48 hours,
@@ -458,9 +490,16 @@ async fn signing_up_again_past_48_hours(runner: &Runner, cast: &Cast) {
         runner.signup(&cast.retrying).await.status(),
         StatusCode::ACCEPTED
     );
+    // Out of the transcript: whether the old link is « expired » (the sweep
+    // went first: the runner's clock sweeps) or unknown (the new signup
+    // replaced the account) depends on the sweep's timing, not the backend.
     let stale = runner
-        .post("/auth/activate", None, &json!({"token": first_link}))
-        .await;
+        .http
+        .post(runner.url("/auth/activate"))
+        .json(&json!({"token": first_link}))
+        .send()
+        .await
+        .unwrap();
     assert!(stale.status().is_client_error(), "{}", stale.status());
     let link = runner.last_token(&cast.retrying, "/activate").await;
     assert_ne!(link, first_link);
@@ -580,6 +619,9 @@ async fn documents_and_the_office(runner: &Runner, cast: &Cast, tokens: &Tokens)
     let csv = csv.bytes().await.unwrap();
     assert!(csv.starts_with("\u{feff}".as_bytes()), "a CSV with its BOM");
     assert!(String::from_utf8_lossy(&csv).contains("N'Diaye-Lefèvre"));
+    runner.note(json!({
+        "export_csv": golden::mask_csv(&String::from_utf8_lossy(&csv), &runner.base_url)
+    }));
 }
 
 /// Uploads a piece as the portal does (a PDF for the signed confirmation, a
@@ -598,4 +640,27 @@ async fn upload_piece(runner: &Runner, token: &str, kind: &str) -> Value {
 async fn status_of(runner: &Runner, email: &str) -> String {
     let token = runner.login_token(email).await;
     runner.inscription_status(&token).await
+}
+
+/// The journey as users saw it, against `tests/golden/`: every answer of the
+/// API and of the admin function in order, the export, every email each
+/// candidate received (the PDF's bytes are compared where it is fetched).
+async fn assert_snapshots(runner: &Runner, cast: &Cast) {
+    let transcript = Value::Array(runner.transcript.lock().expect("lock").clone());
+    golden::assert_json("journey-api", &transcript, &runner.base_url);
+    let mut emails = serde_json::Map::new();
+    for email in [
+        &cast.late,
+        &cast.on_time,
+        &cast.extended,
+        &cast.forgetful,
+        &cast.unactivated,
+        &cast.retrying,
+    ] {
+        emails.insert(
+            email.clone(),
+            Value::from(runner.emails_as_read(email).await),
+        );
+    }
+    golden::assert_json("journey-emails", &Value::Object(emails), &runner.base_url);
 }

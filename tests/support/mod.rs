@@ -7,6 +7,7 @@
 
 pub mod cors;
 pub mod deployed;
+pub mod golden;
 pub mod grants;
 pub mod template;
 
@@ -73,6 +74,9 @@ pub struct Runner {
     log: PathBuf,
     /// The deployed-shape harness, when the Lambdas serve instead of the runner.
     pub deployment: Option<deployed::Deployment>,
+    /// Every exchange through [`Runner::get`], [`Runner::send_json`] and
+    /// [`Runner::admin`], in order: what the golden snapshots compare.
+    pub transcript: std::sync::Mutex<Vec<Value>>,
 }
 
 /// An HTTP client that keeps no connection: a reused keep-alive connection
@@ -150,6 +154,7 @@ impl Runner {
             child: Some(child),
             log,
             deployment: None,
+            transcript: Default::default(),
         };
         runner.wait_until_up().await;
         runner
@@ -174,6 +179,7 @@ impl Runner {
             child: None,
             log: PathBuf::new(),
             deployment: Some(deployment),
+            transcript: Default::default(),
         };
         runner.wait_until_up().await;
         runner
@@ -209,7 +215,46 @@ impl Runner {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.expect("GET failed")
+        let response = request.send().await.expect("GET failed");
+        self.record(format!("GET {path}"), None, response).await
+    }
+
+    /// Adds an exchange to the transcript: the answer is read, noted (JSON
+    /// as it is, anything else by its type and length), and handed back.
+    async fn record(&self, request: String, body: Option<&Value>, response: Response) -> Response {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("the answer's body");
+        let content_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let answer = match serde_json::from_slice::<Value>(&bytes) {
+            Ok(json) if content_type.contains("json") => json,
+            _ => json!({"content_type": content_type, "bytes": bytes.len()}),
+        };
+        let body = body.map(|b| {
+            let text = b.to_string();
+            if text.len() > 4096 {
+                json!({"bytes": text.len()})
+            } else {
+                b.clone()
+            }
+        });
+        self.note(
+            json!({"request": request, "body": body, "status": status.as_u16(), "answer": answer}),
+        );
+        let mut rebuilt = axum::http::Response::builder().status(status);
+        if let Some(all) = rebuilt.headers_mut() {
+            *all = headers;
+        }
+        Response::from(rebuilt.body(bytes).expect("the same answer"))
+    }
+
+    /// Adds a line to the transcript.
+    pub fn note(&self, line: Value) {
+        self.transcript.lock().expect("lock").push(line);
     }
 
     pub async fn send_json(
@@ -219,11 +264,13 @@ impl Runner {
         token: Option<&str>,
         body: &Value,
     ) -> Response {
+        let label = format!("{method} {path}");
         let mut request = self.http.request(method, self.url(path)).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        request.send().await.expect("request failed")
+        let response = request.send().await.expect("request failed");
+        self.record(label, Some(body), response).await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
@@ -240,9 +287,13 @@ impl Runner {
     /// (on moto, `text` is the HTML part when there is one: moto keeps only that).
     pub async fn outbox(&self) -> Vec<Value> {
         match self.backend {
+            // Out of the transcript: reading the mail is not a candidate's request.
             Backend::Embedded => self
-                .get("/_local/outbox", None)
+                .http
+                .get(self.url("/_local/outbox"))
+                .send()
                 .await
+                .expect("the outbox")
                 .json::<Vec<Value>>()
                 .await
                 .expect("outbox is JSON"),
@@ -322,9 +373,7 @@ impl Runner {
             deployment.sweep().await;
             return deployment.clock.now();
         }
-        let r = self
-            .post("/_local/clock", None, &json!({ "set": instant }))
-            .await;
+        let r = self.move_clock(&json!({ "set": instant })).await;
         assert_eq!(r.status(), StatusCode::OK);
         let body: Value = r.json().await.expect("clock answer");
         body["now"].as_str().expect("now").parse().expect("instant")
@@ -335,12 +384,21 @@ impl Runner {
             let then = deployment.clock.now() + parse_duration(by);
             return self.set_clock(&then.to_rfc3339()).await;
         }
-        let r = self
-            .post("/_local/clock", None, &json!({ "advance": by }))
-            .await;
+        let r = self.move_clock(&json!({ "advance": by })).await;
         assert_eq!(r.status(), StatusCode::OK);
         let body: Value = r.json().await.expect("clock answer");
         body["now"].as_str().expect("now").parse().expect("instant")
+    }
+
+    /// `POST /_local/clock`: out of the transcript, since the deployment
+    /// has no such route (its clock is moved from outside).
+    async fn move_clock(&self, body: &Value) -> Response {
+        self.http
+            .post(self.url("/_local/clock"))
+            .json(body)
+            .send()
+            .await
+            .expect("the clock route")
     }
 
     pub async fn signup(&self, email: &str) -> Response {
@@ -514,12 +572,31 @@ impl Runner {
     /// Runs `examreg admin '<event>'` against this runner's data directory,
     /// or invokes the admin function as the AWS console does.
     pub fn admin(&self, event: &Value) -> Value {
-        if let Some(deployment) = &self.deployment {
-            return tokio::task::block_in_place(|| {
+        let answer = match &self.deployment {
+            Some(deployment) => tokio::task::block_in_place(|| {
                 tokio::runtime::Handle::current().block_on(deployment.admin(event))
-            });
-        }
-        self.admin_raw(&event.to_string())
+            }),
+            None => self.admin_raw(&event.to_string()),
+        };
+        self.note(json!({"admin": event, "answer": answer}));
+        answer
+    }
+
+    /// Every email sent to `to`, as the golden snapshots compare them: its
+    /// subject and its HTML part (moto's SES keeps only that one when there
+    /// are both), else its text.
+    pub async fn emails_as_read(&self, to: &str) -> Vec<Value> {
+        self.mails_to(to)
+            .await
+            .into_iter()
+            .map(|m| {
+                let body = match &m["html"] {
+                    Value::String(html) => html.clone(),
+                    _ => m["text"].as_str().unwrap_or_default().to_owned(),
+                };
+                json!({"subject": m["subject"], "body": body})
+            })
+            .collect()
     }
 
     /// Runs `examreg admin <raw text>` (JSON or not) and answers what it printed.
