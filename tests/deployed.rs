@@ -220,6 +220,9 @@ async fn assert_journey_fails(template: &std::path::Path, why: &str) {
 /// The journey: reference data and the portal, accounts, inscriptions,
 /// documents, the office's work, the sweeps' reminders and cancellation.
 async fn journey(runner: &Runner, cast: &Cast) {
+    // From START exactly, however long the functions took to boot: emails
+    // print deadlines to the minute.
+    runner.set_clock_between_sweeps(START).await;
     reference_data_portal_and_unknown_routes(runner).await;
     let tokens = accounts(runner, cast).await;
     inscriptions(runner, cast, &tokens).await;
@@ -450,6 +453,13 @@ async fn inscriptions(runner: &Runner, cast: &Cast, tokens: &Tokens) {
     let saved = runner.save(token, &moved).await;
     assert_eq!(saved["version"], 2, "{saved}");
     assert_eq!(runner.mails_about(&cast.late, modified).await.len(), 2);
+    if cast.snapshot {
+        let pdf = runner
+            .get("/inscription/confirmation.pdf", Some(token))
+            .await;
+        assert_eq!(pdf.status(), StatusCode::OK);
+        golden::assert_bytes("journey-confirmation-v2.pdf", &pdf.bytes().await.unwrap());
+    }
 
     // The confirmation PDF's bytes arrive intact (base64 in API Gateway).
     let pdf = runner
@@ -663,4 +673,14 @@ async fn assert_snapshots(runner: &Runner, cast: &Cast) {
         );
     }
     golden::assert_json("journey-emails", &Value::Object(emails), &runner.base_url);
+    // The plain-text parts, which moto's SES does not keep: the runner's.
+    if runner.deployment.is_none() {
+        let texts: Vec<Value> = runner
+            .outbox()
+            .await
+            .into_iter()
+            .map(|m| json!({"to": m["to"], "subject": m["subject"], "text": m["text"]}))
+            .collect();
+        golden::assert_json("journey-emails-text", &Value::from(texts), &runner.base_url);
+    }
 }

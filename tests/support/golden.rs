@@ -137,6 +137,11 @@ pub fn mask(value: &mut Value, base_url: &str) {
 
 fn mask_object(object: &mut Map<String, Value>, base_url: &str) {
     object.retain(|key, _| !ONE_BACKEND_FIELDS.contains(&key.as_str()));
+    // The office's lists do not promise an order between candidates of the
+    // same name yet (the journey's share one): compared by address.
+    if let Some(Value::Array(items)) = object.get_mut("items") {
+        items.sort_by(|a, b| a["email"].to_string().cmp(&b["email"].to_string()));
+    }
     for (key, value) in object.iter_mut() {
         if VOLATILE_FIELDS.contains(&key.as_str()) && !value.is_null() {
             *value = Value::String(format!("<{key}>"));
