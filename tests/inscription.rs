@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
     bac_pro_melec_body, inscription_body, Backend, Runner, BAC_PRO_BOTH_OPEN,
-    CAP_REGISTRATION_OPEN, PDF, PNG,
+    CAP_REGISTRATION_OPEN, PNG,
 };
 
 fn bac_pro_body(version: u64) -> Value {
@@ -378,24 +378,7 @@ async fn saving_the_same_inscription_again_changes_nothing(backend: Backend) {
 
 const ACTOR: &str = "M. Martin (DIEC 3.05)";
 
-/// A Bac Pro MELEC dossier (living in Marseille) made complete by its two
-/// uploads: the candidate's session token.
-async fn complete_dossier(runner: &Runner, email: &str) -> String {
-    let token = runner.signup_and_login(email).await;
-    runner
-        .save(&token, &bac_pro_melec_body(0, "Marseille"))
-        .await;
-    runner
-        .upload(&token, "signed_confirmation", "application/pdf", PDF)
-        .await;
-    runner
-        .upload(&token, "identity_document", "image/png", PNG)
-        .await;
-    assert_eq!(runner.inscription_status(&token).await, "complete");
-    token
-}
-
-/// The exams office validates both pieces of [`complete_dossier`].
+/// The exams office validates both pieces of a complete Bac Pro dossier.
 fn validate_both_pieces(runner: &Runner, email: &str) {
     for kind in ["signed_confirmation", "identity_document"] {
         let answer = runner.admin(&json!({
@@ -408,7 +391,9 @@ fn validate_both_pieces(runner: &Runner, email: &str) {
 async fn an_identical_save_leaves_a_complete_or_validated_dossier_as_it_is(backend: Backend) {
     let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
     let email = "valide@exemple.fr";
-    let token = complete_dossier(&runner, email).await;
+    let token = runner
+        .complete_bac_pro_dossier(email, ("image/png", PNG))
+        .await;
     let same = bac_pro_melec_body(1, "Marseille");
 
     // Complete: the signed confirmation still counts.
@@ -449,7 +434,9 @@ async fn an_identical_save_leaves_a_complete_or_validated_dossier_as_it_is(backe
 async fn a_save_that_changes_something_still_voids_the_signed_confirmation(backend: Backend) {
     let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
     let email = "change@exemple.fr";
-    let token = complete_dossier(&runner, email).await;
+    let token = runner
+        .complete_bac_pro_dossier(email, ("image/png", PNG))
+        .await;
     validate_both_pieces(&runner, email);
     assert_eq!(runner.inscription_status(&token).await, "validated");
 

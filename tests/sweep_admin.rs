@@ -30,25 +30,6 @@ async fn status_of(runner: &Runner, email: &str) -> String {
     runner.inscription_status(&token).await
 }
 
-/// A Bac Pro MELEC dossier for `email`, made complete: saved, then its
-/// signed confirmation (a PDF) and its identity document (`identity`: a
-/// content type and bytes) uploaded. Answers the candidate's session token.
-async fn complete_bac_pro_dossier(runner: &Runner, email: &str, identity: (&str, &[u8])) -> String {
-    let token = runner.signup_and_login(email).await;
-    runner
-        .save(&token, &bac_pro_melec_body(0, "Marseille"))
-        .await;
-    runner
-        .upload(&token, "signed_confirmation", "application/pdf", PDF)
-        .await;
-    let (content_type, bytes) = identity;
-    runner
-        .upload(&token, "identity_document", content_type, bytes)
-        .await;
-    assert_eq!(status_of(runner, email).await, "complete");
-    token
-}
-
 #[tokio::test]
 async fn an_unactivated_account_is_deleted_at_48_hours_to_the_second_and_can_sign_up_again() {
     let runner = Runner::start("2021-10-14T09:00:00+02:00").await;
@@ -224,7 +205,9 @@ async fn reminders_at_7_and_2_days_then_cancellation_once_and_an_extension_honou
 async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "helene.martin@exemple.fr";
-    let token = complete_bac_pro_dossier(&runner, email, ("image/png", PNG)).await;
+    let token = runner
+        .complete_bac_pro_dossier(email, ("image/png", PNG))
+        .await;
     let actor = "M. Martin (DIEC 3.05)";
 
     let listed = runner.admin(&json!({"action": "list", "diploma": "BAC_PRO"}));
@@ -385,7 +368,9 @@ async fn registering_again_after_a_cancellation_drops_the_old_extension() {
 async fn a_piece_refused_after_the_deadline_does_not_cancel_a_dossier_sent_in_time() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "dans.les.temps@exemple.fr";
-    complete_bac_pro_dossier(&runner, email, ("application/pdf", PDF)).await;
+    runner
+        .complete_bac_pro_dossier(email, ("application/pdf", PDF))
+        .await;
 
     // The Bac Pro documents window closed on 7 November at midnight.
     runner.set_clock("2021-11-09T10:00:00+01:00").await;
@@ -427,7 +412,9 @@ async fn a_piece_refused_after_the_deadline_does_not_cancel_a_dossier_sent_in_ti
 async fn a_reminder_sent_late_tells_the_days_actually_left() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "refus.tardif@exemple.fr";
-    complete_bac_pro_dossier(&runner, email, ("application/pdf", PDF)).await;
+    runner
+        .complete_bac_pro_dossier(email, ("application/pdf", PDF))
+        .await;
 
     // The Bac Pro documents window closes on Sunday 7 November 2021 at
     // 23:59:59.999 Paris time; its 7-day mark passes while it is complete.
@@ -506,7 +493,9 @@ async fn a_reminder_sent_late_tells_the_days_actually_left() {
 async fn a_refusal_after_the_deadline_offers_no_upload_but_an_extension() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "apres.la.date@exemple.fr";
-    complete_bac_pro_dossier(&runner, email, ("application/pdf", PDF)).await;
+    runner
+        .complete_bac_pro_dossier(email, ("application/pdf", PDF))
+        .await;
     runner.set_clock("2021-11-09T10:00:00+01:00").await;
     let answer = runner.admin(&json!({
         "action": "reject_piece", "actor": "Mme Durand (DIEC 3.05)", "email": email,

@@ -569,6 +569,22 @@ impl Runner {
         }
     }
 
+    /// A Bac Pro MELEC dossier for `email` (living in Marseille), made
+    /// complete: saved, then its signed confirmation (a PDF) and its identity
+    /// document (`identity`: a content type and bytes) uploaded. Answers the
+    /// candidate's session token.
+    pub async fn complete_bac_pro_dossier(&self, email: &str, identity: (&str, &[u8])) -> String {
+        let token = self.signup_and_login(email).await;
+        self.save(&token, &bac_pro_melec_body(0, "Marseille")).await;
+        self.upload(&token, "signed_confirmation", "application/pdf", PDF)
+            .await;
+        let (content_type, bytes) = identity;
+        self.upload(&token, "identity_document", content_type, bytes)
+            .await;
+        assert_eq!(self.inscription_status(&token).await, "complete");
+        token
+    }
+
     /// Runs `examreg admin '<event>'` against this runner's data directory,
     /// or invokes the admin function as the AWS console does.
     pub fn admin(&self, event: &Value) -> Value {
