@@ -19,13 +19,14 @@ use examreg_common::adapters::clock::parse_duration;
 use examreg_common::adapters::outbox::read_outbox;
 use examreg_common::bootstrap::{embedded_app, init_tracing, local_aws_app, DataDir, Embedded};
 use examreg_common::calendar::SessionCalendar;
+use examreg_common::config::{AwsSettings, Settings};
 use examreg_common::error::AppError;
 use examreg_common::http::json::StrictJson;
 use examreg_common::http::routes::Function;
 use examreg_common::ports::DocumentStore as _;
 use examreg_common::services;
 
-use crate::{Backend, ServeArgs};
+use crate::ServeArgs;
 
 /// Uploads are at most 5 MiB; the signature pins the exact length anyway.
 const MAX_BLOB_BYTES: usize = 5 * 1024 * 1024 + 1024;
@@ -41,17 +42,21 @@ fn default_start(calendar: &SessionCalendar) -> DateTime<Utc> {
     }
 }
 
-pub async fn serve(data_dir: &Path, session: &str, args: ServeArgs) -> anyhow::Result<()> {
+/// Serves on the embedded adapters, or on the AWS ones when `aws` is given.
+pub async fn serve(
+    data_dir: &Path,
+    mut settings: Settings,
+    aws: Option<AwsSettings>,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     init_tracing(false);
-    let public_url = args
+    let public_url = settings
         .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.addr));
-    let embedded = Arc::new(match args.backend {
-        Backend::Embedded => embedded_app(data_dir, &public_url, args.now, default_start, session)?,
-        Backend::Aws => {
-            local_aws_app(data_dir, &public_url, args.now, default_start, session).await?
-        }
+        .get_or_insert_with(|| format!("http://{}", args.addr))
+        .clone();
+    let embedded = Arc::new(match aws {
+        None => embedded_app(data_dir, &settings, args.now, default_start)?,
+        Some(aws) => local_aws_app(data_dir, &settings, &aws, args.now, default_start).await?,
     });
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -260,21 +265,23 @@ async fn get_blob(
 
 /// `examreg admin '<json>'`: one admin event against the data directory.
 /// Runs one admin event on the data directory. Its email links and export
-/// location use `public_url` if given, else the address the runner last
+/// location use the settings' public URL if given, else the address the runner last
 /// served this data at, else the runner's default.
 pub async fn admin(
     data_dir: &Path,
-    session: &str,
-    public_url: Option<String>,
+    mut settings: Settings,
     event: &str,
 ) -> anyhow::Result<serde_json::Value> {
-    let public_url = public_url
+    let public_url = settings
+        .public_url
+        .take()
         .or_else(|| {
             let recorded = std::fs::read_to_string(DataDir(data_dir).public_url()).ok()?;
             Some(recorded.trim().to_owned()).filter(|url| !url.is_empty())
         })
         .unwrap_or_else(|| "http://127.0.0.1:3000".into());
-    let embedded = embedded_app(data_dir, &public_url, None, default_start, session)?;
+    settings.public_url = Some(public_url);
+    let embedded = embedded_app(data_dir, &settings, None, default_start)?;
     let mut answer = services::admin::handle_json(&embedded.app, event).await;
     // An export lands in the data directory's documents: say where.
     let file = answer

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
+use examreg_common::config::{self, AwsSettings, Settings};
 
 /// mimalloc rather than glibc's malloc: the runner serves many requests at
 /// once, and each password hash allocates 19 MiB on one of tokio's blocking
@@ -35,7 +36,8 @@ struct Cli {
     )]
     data_dir: PathBuf,
     /// The session whose calendar is in force.
-    #[arg(long, global = true, env = "EXAMREG_SESSION", default_value = "2022")]
+    #[arg(long, global = true, env = config::SESSION, default_value = config::DEFAULT_SESSION,
+          value_parser = session_arg)]
     session: String,
     #[command(subcommand)]
     command: Option<Command>,
@@ -52,7 +54,7 @@ struct ServeArgs {
     #[arg(long, env = "EXAMREG_NOW")]
     now: Option<DateTime<Utc>>,
     /// The base URL put in email links (default: http://<addr>).
-    #[arg(long, env = "EXAMREG_PUBLIC_URL")]
+    #[arg(long, env = config::PUBLIC_URL, value_parser = public_url_arg)]
     public_url: Option<String>,
     /// `embedded` (SQLite, a folder, an outbox) or `aws` (DynamoDB, S3, SES
     /// from the environment: EXAMREG_TABLE, EXAMREG_BUCKET, EXAMREG_SENDER and
@@ -78,7 +80,7 @@ enum Command {
     Admin {
         /// The base URL put in email links and the export's location
         /// (default: the address the runner last served this data at).
-        #[arg(long, env = "EXAMREG_PUBLIC_URL")]
+        #[arg(long, env = config::PUBLIC_URL, value_parser = public_url_arg)]
         public_url: Option<String>,
         /// The event, as JSON.
         event: String,
@@ -95,13 +97,45 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => local::serve(&cli.data_dir, &cli.session, cli.serve).await,
-        Some(Command::Serve(args)) => local::serve(&cli.data_dir, &cli.session, args).await,
+        None => serve(&cli.data_dir, &cli.session, cli.serve).await,
+        Some(Command::Serve(args)) => serve(&cli.data_dir, &cli.session, args).await,
         Some(Command::Admin { public_url, event }) => {
-            let answer = local::admin(&cli.data_dir, &cli.session, public_url, &event).await?;
+            let settings = settings(&cli.session, public_url.as_deref())?;
+            let answer = local::admin(&cli.data_dir, settings, &event).await?;
             print_answer(&answer)
         }
     }
+}
+
+async fn serve(data_dir: &std::path::Path, session: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let settings = settings(session, args.public_url.as_deref())?;
+    // The AWS adapters' variables are read only when they are used.
+    let aws = match args.backend {
+        Backend::Embedded => None,
+        Backend::Aws => Some(AwsSettings::from_env()?),
+    };
+    local::serve(data_dir, settings, aws, args).await
+}
+
+/// The application's settings, as the Lambdas read them, except that
+/// `--session` and `--public-url` (which clap read from `EXAMREG_SESSION`
+/// and `EXAMREG_PUBLIC_URL` when they are not given) stand for those two.
+fn settings(session: &str, public_url: Option<&str>) -> anyhow::Result<Settings> {
+    Ok(Settings::from_lookup(|name| match name {
+        config::SESSION => Some(session.to_owned()),
+        config::PUBLIC_URL => public_url.map(str::to_owned),
+        _ => config::env_lookup(name),
+    })?)
+}
+
+/// `--session`, checked as `EXAMREG_SESSION` is.
+fn session_arg(value: &str) -> Result<String, String> {
+    config::parse_session(value).map_err(|expected| format!("expected {expected}"))
+}
+
+/// `--public-url`, checked as `EXAMREG_PUBLIC_URL` is.
+fn public_url_arg(value: &str) -> Result<String, String> {
+    config::parse_public_url(value).map_err(|expected| format!("expected {expected}"))
 }
 
 /// Prints an admin answer. A reader that stops early (`| head`) is not an

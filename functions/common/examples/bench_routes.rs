@@ -51,9 +51,8 @@ use examreg_common::adapters::outbox::OutboxMailer;
 use examreg_common::adapters::s3::S3DocumentStore;
 use examreg_common::adapters::ses::SesMailer;
 use examreg_common::adapters::sqlite::SqliteStore;
-use examreg_common::app::{App, Config};
-use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
+use examreg_common::app::{App, AppBuilder, Config, Ports};
+use examreg_common::config::Settings;
 use examreg_common::domain::account::Password;
 use examreg_common::http::routes::Function;
 use examreg_common::ports::{
@@ -289,19 +288,19 @@ impl Bench {
             round_trips: AtomicU64::new(0),
             presigned: AtomicU64::new(0),
         });
-        let app = Arc::new(App {
-            config: Config {
+        let app = AppBuilder::new(&Settings::default())?
+            .config(Config {
                 public_url: PUBLIC_URL.into(),
                 secure_cookies: false,
                 ..Config::default()
-            },
-            calendar: SessionCalendar::embedded("2022")?,
-            catalogue: Catalogue::embedded()?,
-            store: store.clone(),
-            mailer: mailer.clone(),
-            documents: counted_documents.clone(),
-            clock: Arc::new(SimulatedClock::starting_at(at(NOW)?)),
-        });
+            })
+            .build(Ports {
+                store: store.clone(),
+                mailer: mailer.clone(),
+                documents: counted_documents.clone(),
+                clock: Arc::new(SimulatedClock::starting_at(at(NOW)?)),
+            });
+        let app = Arc::new(app);
         let router = examreg_common::http::router(app.clone(), &Function::ALL);
         Ok(Self {
             label,

@@ -33,9 +33,9 @@ use examreg_common::adapters::dynamodb::DynamoStore;
 use examreg_common::adapters::folder::FolderDocumentStore;
 use examreg_common::adapters::ses::SesMailer;
 use examreg_common::adapters::sqlite::SqliteStore;
-use examreg_common::app::{App, Config};
+use examreg_common::app::{AppBuilder, Config, Ports};
 use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
+use examreg_common::config::Settings;
 use examreg_common::domain::account::AccountStatus;
 use examreg_common::domain::dossier::{InscriptionStatus, PieceState, PieceStatus, Pieces};
 use examreg_common::domain::inscription::{Address, Disability, Identity, ValidInscription};
@@ -212,22 +212,21 @@ async fn measure(
     let seeding = seeding.elapsed();
 
     let dir = std::env::temp_dir().join("examreg-sweep-scale-docs");
-    let app = App {
-        config: Config {
+    let app = AppBuilder::new(&Settings::default())?
+        .config(Config {
             mail_rate_per_second: 1e9,
             ..Config::default()
-        },
-        calendar,
-        catalogue: Catalogue::embedded()?,
-        store: counting.clone(),
-        mailer,
-        documents: Arc::new(FolderDocumentStore::new(
-            dir,
-            "http://127.0.0.1:3000".into(),
-            vec![1; 32],
-        )),
-        clock: Arc::new(SimulatedClock::starting_at(at("2021-11-07T23:01:00Z"))),
-    };
+        })
+        .build(Ports {
+            store: counting.clone(),
+            mailer,
+            documents: Arc::new(FolderDocumentStore::new(
+                dir,
+                "http://127.0.0.1:3000".into(),
+                vec![1; 32],
+            )),
+            clock: Arc::new(SimulatedClock::starting_at(at("2021-11-07T23:01:00Z"))),
+        });
     counting.reset();
     let started = Instant::now();
     let report = sweep::run(&app, Instant::now() + StdDuration::from_secs(3600)).await?;

@@ -15,10 +15,11 @@ use crate::adapters::outbox::OutboxMailer;
 use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::sqlite::SqliteStore;
-use crate::app::{App, Config};
+use crate::app::{App, AppBuilder, Ports};
 use crate::calendar::SessionCalendar;
-use crate::catalogue::Catalogue;
+use crate::config::{origin_of, AwsSettings, Settings};
 use crate::http::routes::Function;
+use crate::ports::Clock;
 
 /// JSON logs in Lambda (CloudWatch reads them), readable lines locally.
 pub fn init_tracing(json: bool) {
@@ -35,80 +36,64 @@ pub fn init_tracing(json: bool) {
     };
 }
 
-fn env(name: &str) -> anyhow::Result<String> {
-    std::env::var(name).with_context(|| format!("the environment variable {name} is not set"))
-}
-
-/// The session calendar and catalogue: embedded, or the files named by
-/// `EXAMREG_CALENDAR_FILE` / `EXAMREG_CATALOGUE_FILE`.
-pub fn reference_data(session: &str) -> anyhow::Result<(SessionCalendar, Catalogue)> {
-    let calendar = match std::env::var_os("EXAMREG_CALENDAR_FILE") {
-        Some(path) => SessionCalendar::from_file(Path::new(&path))?,
-        None => SessionCalendar::embedded(session)?,
-    };
-    let catalogue = match std::env::var_os("EXAMREG_CATALOGUE_FILE") {
-        Some(path) => Catalogue::from_file(Path::new(&path))?,
-        None => Catalogue::embedded()?,
-    };
-    Ok((calendar, catalogue))
-}
-
-/// The AWS adapters, from the environment (`EXAMREG_TABLE`, `EXAMREG_SENDER`,
-/// `EXAMREG_BUCKET`; the SDK's own variables, `AWS_ENDPOINT_URL` included,
-/// which is how tests point them at an emulator).
+/// The AWS adapters (DynamoDB, S3, SES) of `settings`; the SDK reads its
+/// own variables, `AWS_ENDPOINT_URL` included, which is how tests point them
+/// at an emulator.
 pub struct AwsAdapters {
     pub store: Arc<DynamoStore>,
     pub mailer: Arc<SesMailer>,
     pub documents: Arc<S3DocumentStore>,
 }
 
-pub async fn aws_adapters() -> anyhow::Result<AwsAdapters> {
+impl AwsAdapters {
+    /// The ports, with `clock`.
+    pub fn ports(&self, clock: Arc<dyn Clock>) -> Ports {
+        Ports {
+            store: self.store.clone(),
+            mailer: self.mailer.clone(),
+            documents: self.documents.clone(),
+            clock,
+        }
+    }
+}
+
+pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
     let sdk = aws_config::load_from_env().await;
-    let path_style = std::env::var("EXAMREG_S3_PATH_STYLE").is_ok_and(|v| v == "true");
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
-        .force_path_style(path_style)
+        .force_path_style(settings.s3_path_style)
         .build();
     let ses = sdk.clone();
     // DynamoDB serves every request: built now. SES and S3 are built on
     // first use, so that a function that never mails nor touches S3 does
     // not pay for their TLS set-up at each cold start (see BENCHMARKS.md).
-    Ok(AwsAdapters {
+    AwsAdapters {
         store: Arc::new(DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
-            env("EXAMREG_TABLE")?,
+            settings.table.clone(),
         )),
         mailer: Arc::new(SesMailer::new(
             LazyClient::new(move || aws_sdk_ses::Client::new(&ses)),
-            env("EXAMREG_SENDER")?,
+            settings.sender.clone(),
         )),
         documents: Arc::new(S3DocumentStore::new(
             LazyClient::new(move || aws_sdk_s3::Client::from_conf(s3.clone())),
-            env("EXAMREG_BUCKET")?,
+            settings.bucket.clone(),
         )),
-    })
+    }
 }
 
+/// A Lambda's application: its settings from the environment, read once and
+/// validated (a bad or missing variable stops the function), on the AWS
+/// adapters and the system clock.
 pub async fn aws_app() -> anyhow::Result<Arc<App>> {
-    let session = std::env::var("EXAMREG_SESSION").unwrap_or_else(|_| "2022".into());
-    let (calendar, catalogue) = reference_data(&session)?;
-    let adapters = aws_adapters().await?;
-    let config = Config {
-        public_url: env("EXAMREG_PUBLIC_URL")?,
-        mail_rate_per_second: std::env::var("EXAMREG_MAIL_RATE")
-            .ok()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(Config::default().mail_rate_per_second),
-        ..Config::default()
-    };
-    Ok(Arc::new(App {
-        config,
-        calendar,
-        catalogue,
-        store: adapters.store,
-        mailer: adapters.mailer,
-        documents: adapters.documents,
-        clock: Arc::new(SystemClock),
-    }))
+    let settings = Settings::from_env()?;
+    settings.required_public_url()?;
+    let aws = AwsSettings::from_env()?;
+    let builder = AppBuilder::new(&settings)?.upload_origin(aws.upload_origin.clone());
+    let adapters = aws_adapters(&aws).await;
+    Ok(Arc::new(
+        builder.build(adapters.ports(Arc::new(SystemClock))),
+    ))
 }
 
 /// Serves the routes of `function` in Lambda.
@@ -159,35 +144,38 @@ pub struct Embedded {
     pub outbox: Option<std::path::PathBuf>,
 }
 
+/// The local runner's builder and simulated clock in `data_dir`. `start` sets
+/// the clock; without it, a clock saved by a running runner is reused, else
+/// `default_start`.
+fn local_start(
+    data_dir: &Path,
+    settings: &Settings,
+    start: Option<DateTime<Utc>>,
+    default_start: impl FnOnce(&SessionCalendar) -> DateTime<Utc>,
+) -> anyhow::Result<(AppBuilder, Arc<SimulatedClock>)> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let builder = AppBuilder::new(settings)?;
+    let clock = simulated_clock(&DataDir(data_dir), start, || {
+        default_start(builder.calendar())
+    })?;
+    Ok((builder, Arc::new(clock)))
+}
+
 /// The local runner on the AWS adapters (an emulator, in tests) with its
 /// simulated clock in `data_dir`: the same end-to-end tests run on both.
 pub async fn local_aws_app(
     data_dir: &Path,
-    public_url: &str,
+    settings: &Settings,
+    aws: &AwsSettings,
     start: Option<DateTime<Utc>>,
     default_start: impl FnOnce(&SessionCalendar) -> DateTime<Utc>,
-    session: &str,
 ) -> anyhow::Result<Embedded> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    let (calendar, catalogue) = reference_data(session)?;
-    let clock = Arc::new(simulated_clock(&DataDir(data_dir), start, || {
-        default_start(&calendar)
-    })?);
-    let adapters = aws_adapters().await?;
-    let app = App {
-        config: Config {
-            public_url: public_url.to_owned(),
-            secure_cookies: crate::app::secure_cookies_for(public_url),
-            ..Config::default()
-        },
-        calendar,
-        catalogue,
-        store: adapters.store,
-        mailer: adapters.mailer,
-        documents: adapters.documents,
-        clock: clock.clone(),
-    };
+    let (builder, clock) = local_start(data_dir, settings, start, default_start)?;
+    let adapters = aws_adapters(aws).await;
+    let app = builder
+        .upload_origin(aws.upload_origin.clone())
+        .build(adapters.ports(clock.clone()));
     Ok(Embedded {
         app: Arc::new(app),
         clock,
@@ -208,45 +196,57 @@ fn simulated_clock(
     })
 }
 
-/// The embedded application in `data_dir`, with its simulated clock.
-/// `start` sets the clock; without it, a clock saved by a running runner is
-/// reused, else `default_start`.
-pub fn embedded_app(
-    data_dir: &Path,
+/// The embedded adapters in `dir`: SQLite, a folder whose signed URLs start
+/// with `public_url`, an outbox.
+pub struct EmbeddedAdapters {
+    pub store: Arc<SqliteStore>,
+    pub mailer: Arc<OutboxMailer>,
+    pub documents: Arc<FolderDocumentStore>,
+    pub outbox: std::path::PathBuf,
+}
+
+pub fn embedded_adapters(
+    dir: &DataDir<'_>,
     public_url: &str,
-    start: Option<DateTime<Utc>>,
-    default_start: impl FnOnce(&SessionCalendar) -> DateTime<Utc>,
-    session: &str,
-) -> anyhow::Result<Embedded> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    let dir = DataDir(data_dir);
-    let (calendar, catalogue) = reference_data(session)?;
-    let clock = Arc::new(simulated_clock(&dir, start, || default_start(&calendar))?);
+    clock: Arc<SimulatedClock>,
+) -> anyhow::Result<EmbeddedAdapters> {
     let signing_key = load_or_create_signing_key(&dir.signing_key())
         .with_context(|| format!("cannot read or create {}", dir.signing_key().display()))?;
-    let documents = Arc::new(FolderDocumentStore::new(
-        dir.documents(),
-        public_url.to_owned(),
-        signing_key,
-    ));
-    let app = App {
-        config: Config {
-            public_url: public_url.to_owned(),
-            secure_cookies: crate::app::secure_cookies_for(public_url),
-            ..Config::default()
-        },
-        calendar,
-        catalogue,
+    Ok(EmbeddedAdapters {
         store: Arc::new(SqliteStore::open(&dir.database())?),
-        mailer: Arc::new(OutboxMailer::new(dir.outbox(), clock.clone())),
-        documents: documents.clone(),
-        clock: clock.clone(),
-    };
+        mailer: Arc::new(OutboxMailer::new(dir.outbox(), clock)),
+        documents: Arc::new(FolderDocumentStore::new(
+            dir.documents(),
+            public_url.to_owned(),
+            signing_key,
+        )),
+        outbox: dir.outbox(),
+    })
+}
+
+/// The embedded application in `data_dir`, with its simulated clock (see
+/// [`local_start`]). Uploads go to the runner itself, at the public URL.
+pub fn embedded_app(
+    data_dir: &Path,
+    settings: &Settings,
+    start: Option<DateTime<Utc>>,
+    default_start: impl FnOnce(&SessionCalendar) -> DateTime<Utc>,
+) -> anyhow::Result<Embedded> {
+    let (builder, clock) = local_start(data_dir, settings, start, default_start)?;
+    let public_url = builder.public_url().to_owned();
+    let adapters = embedded_adapters(&DataDir(data_dir), &public_url, clock.clone())?;
+    let app = builder
+        .upload_origin(origin_of(&public_url).unwrap_or_default())
+        .build(Ports {
+            store: adapters.store,
+            mailer: adapters.mailer,
+            documents: adapters.documents.clone(),
+            clock: clock.clone(),
+        });
     Ok(Embedded {
         app: Arc::new(app),
         clock,
-        documents: Some(documents),
-        outbox: Some(dir.outbox()),
+        documents: Some(adapters.documents),
+        outbox: Some(adapters.outbox),
     })
 }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod bootstrap;
 pub mod calendar;
 pub mod catalogue;
+pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;

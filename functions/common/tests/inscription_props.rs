@@ -58,10 +58,12 @@ async fn fixture() -> Fixture {
     let start = "2021-11-20T10:00:00+01:00".parse().unwrap();
     let embedded = embedded_app(
         dir.path(),
-        "http://127.0.0.1:3000",
+        &examreg_common::config::Settings {
+            public_url: Some("http://127.0.0.1:3000".into()),
+            ..Default::default()
+        },
         Some(start),
         |c| c.first_opening(),
-        "2022",
     )
     .unwrap();
     let router = examreg_common::http::router(Arc::clone(&embedded.app), &Function::ALL);

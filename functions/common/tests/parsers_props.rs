@@ -616,10 +616,12 @@ async fn bodies_over_64_kib_are_413_with_or_without_a_length() {
     let dir = tempfile::tempdir().unwrap();
     let embedded = examreg_common::bootstrap::embedded_app(
         dir.path(),
-        "http://127.0.0.1:3000",
+        &examreg_common::config::Settings {
+            public_url: Some("http://127.0.0.1:3000".into()),
+            ..Default::default()
+        },
         Some("2021-11-20T10:00:00+01:00".parse().unwrap()),
         |c| c.first_opening(),
-        "2022",
     )
     .unwrap();
     let router = examreg_common::http::router(

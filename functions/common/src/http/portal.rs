@@ -18,15 +18,11 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
+use crate::app::Config;
 use crate::error::AppError;
 
 /// The route of every asset (`/assets/portal.css`, `/assets/home.js`, ...).
 pub const ASSETS_ROUTE: &str = "/assets/{file}";
-
-/// The origin presigned upload URLs point at, when it is not the portal's
-/// own (S3 in AWS): added to the pages' `connect-src`. Several origins may be
-/// given, separated by spaces.
-pub const UPLOAD_ORIGIN_ENV: &str = "EXAMREG_UPLOAD_ORIGIN";
 
 /// One page of the portal.
 pub struct Page {
@@ -183,30 +179,19 @@ pub fn content_security_policy(upload_origins: &str) -> String {
     )
 }
 
-/// Where uploads go, from the environment: `EXAMREG_UPLOAD_ORIGIN` if set;
-/// else, in AWS (a bucket is configured), S3's presigned URLs' hosts; else
-/// (the local runner) the portal's own origin only.
-fn upload_origins() -> String {
-    match std::env::var(UPLOAD_ORIGIN_ENV) {
-        Ok(origins) if !origins.trim().is_empty() => origins,
-        _ if std::env::var_os("EXAMREG_BUCKET").is_some() => "https://*.amazonaws.com".into(),
-        _ => String::new(),
-    }
+/// The policy for `config`'s upload origin, which was worked out once at
+/// start (see [`crate::config::AwsSettings::upload_origin`]).
+fn csp_header(config: &Config) -> HeaderValue {
+    HeaderValue::from_str(&content_security_policy(&config.upload_origin))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
 }
 
-fn csp_header() -> HeaderValue {
-    static CSP: OnceLock<HeaderValue> = OnceLock::new();
-    CSP.get_or_init(|| {
-        HeaderValue::from_str(&content_security_policy(&upload_origins()))
-            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
-    })
-    .clone()
-}
-
-/// The security headers of every portal answer.
-fn secure(mut response: Response, https: bool) -> Response {
+/// The security headers of every portal answer; HSTS when the portal is
+/// served over HTTPS.
+fn secure(mut response: Response, config: &Config) -> Response {
+    let https = config.portal_origin.starts_with("https://");
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, csp_header());
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp_header(config));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -252,7 +237,7 @@ pub async fn page(State(app): State<AppState>, matched: Option<MatchedPath>) -> 
         html,
     )
         .into_response();
-    secure(response, app.config.public_url.starts_with("https://"))
+    secure(response, &app.config)
 }
 
 /// Whether the client asked for a web page (a browser's navigation).
@@ -279,7 +264,7 @@ pub fn not_found_page(app: &AppState) -> Response {
         html,
     )
         .into_response();
-    secure(response, app.config.public_url.starts_with("https://"))
+    secure(response, &app.config)
 }
 
 /// The strong validator of each asset, computed once.
@@ -333,7 +318,7 @@ pub async fn asset(
         )
             .into_response()
     };
-    secure(response, app.config.public_url.starts_with("https://"))
+    secure(response, &app.config)
 }
 
 fn not_found() -> Response {
@@ -356,15 +341,13 @@ mod tests {
 
     fn app(dir: &std::path::Path) -> AppState {
         let start = "2021-10-26T08:00:00Z".parse().ok();
-        crate::bootstrap::embedded_app(
-            dir,
-            "http://127.0.0.1:3000",
-            start,
-            |c| c.first_opening(),
-            "2022",
-        )
-        .expect("embedded app")
-        .app
+        let settings = crate::config::Settings {
+            public_url: Some("http://127.0.0.1:3000".into()),
+            ..Default::default()
+        };
+        crate::bootstrap::embedded_app(dir, &settings, start, |c| c.first_opening())
+            .expect("embedded app")
+            .app
     }
 
     async fn get(

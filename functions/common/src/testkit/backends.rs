@@ -12,9 +12,8 @@ use crate::adapters::folder::FolderDocumentStore;
 use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::sqlite::SqliteStore;
-use crate::app::{App, Config};
-use crate::calendar::SessionCalendar;
-use crate::catalogue::Catalogue;
+use crate::app::{App, AppBuilder, Config, Ports};
+use crate::config::Settings;
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 
 use super::moto::{moto_server, MotoServer};
@@ -99,7 +98,7 @@ async fn moto_adapters(server: &MotoServer) -> Adapters {
 }
 
 /// The application for the 2022 session (the embedded calendar and
-/// catalogue) over the given ports.
+/// catalogue, as with no setting at all) over the given ports.
 pub fn app(
     config: Config,
     store: Arc<dyn Store>,
@@ -107,15 +106,15 @@ pub fn app(
     documents: Arc<dyn DocumentStore>,
     clock: Arc<dyn Clock>,
 ) -> App {
-    App {
-        config,
-        calendar: SessionCalendar::embedded("2022").expect("the 2022 calendar"),
-        catalogue: Catalogue::embedded().expect("the catalogue"),
-        store,
-        mailer,
-        documents,
-        clock,
-    }
+    AppBuilder::new(&Settings::default())
+        .expect("the embedded 2022 calendar and catalogue")
+        .config(config)
+        .build(Ports {
+            store,
+            mailer,
+            documents,
+            clock,
+        })
 }
 
 /// A mail domain no other case uses, so that a case's emails are its own

@@ -1,0 +1,608 @@
+//! The configuration: every `EXAMREG_*` variable the application reads (the
+//! Lambdas and the local runner alike), read once at start and validated, so
+//! that a bad value stops the process with one line naming the variable and
+//! what it expects instead of being ignored at request time.
+//!
+//! Reading goes through a lookup function, so that tests give the values
+//! without touching the process environment. The runner's own flags
+//! (`--data-dir`, `--addr`, ...) stay with clap in `src/main.rs`, which parses
+//! `--session` and `--public-url` with the functions below.
+
+use std::path::PathBuf;
+
+pub const SESSION: &str = "EXAMREG_SESSION";
+pub const CALENDAR_FILE: &str = "EXAMREG_CALENDAR_FILE";
+pub const CATALOGUE_FILE: &str = "EXAMREG_CATALOGUE_FILE";
+pub const PUBLIC_URL: &str = "EXAMREG_PUBLIC_URL";
+pub const PORTAL_ORIGIN: &str = "EXAMREG_PORTAL_ORIGIN";
+pub const MAIL_RATE: &str = "EXAMREG_MAIL_RATE";
+pub const TABLE: &str = "EXAMREG_TABLE";
+pub const BUCKET: &str = "EXAMREG_BUCKET";
+pub const SENDER: &str = "EXAMREG_SENDER";
+pub const S3_PATH_STYLE: &str = "EXAMREG_S3_PATH_STYLE";
+
+/// Every `EXAMREG_*` variable a Lambda reads (`tests/template.rs` checks
+/// that template.yaml sets no other).
+pub const VARIABLES: [&str; 10] = [
+    SESSION,
+    CALENDAR_FILE,
+    CATALOGUE_FILE,
+    PUBLIC_URL,
+    PORTAL_ORIGIN,
+    MAIL_RATE,
+    TABLE,
+    BUCKET,
+    SENDER,
+    S3_PATH_STYLE,
+];
+
+/// The session whose calendar is in force when none is given.
+pub const DEFAULT_SESSION: &str = "2022";
+/// The sweep's sending rate when none is given (SES's default quota, 14/s).
+pub const DEFAULT_MAIL_RATE: f64 = 14.0;
+
+/// A variable missing or malformed: one line for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("{name} must be {expected}, got {got:?}")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        got: String,
+    },
+}
+
+/// What a variable's value must be, for [`ConfigError::Invalid`] and for
+/// clap's messages.
+pub type Expected = &'static str;
+
+/// The settings every process reads: the reference data, the portal's
+/// addresses, the sweep's pace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `EXAMREG_SESSION`: the session whose embedded calendar is in force.
+    pub session: String,
+    /// `EXAMREG_CALENDAR_FILE`: a calendar file instead of the embedded one.
+    pub calendar_file: Option<PathBuf>,
+    /// `EXAMREG_CATALOGUE_FILE`: a catalogue file instead of the embedded one.
+    pub catalogue_file: Option<PathBuf>,
+    /// `EXAMREG_PUBLIC_URL`: the base of email links. The Lambdas require it;
+    /// the runner defaults it to the address it listens on.
+    pub public_url: Option<String>,
+    /// `EXAMREG_PORTAL_ORIGIN`: the origin the portal and the API are served
+    /// at (`scheme://host[:port]`); by default the public URL's.
+    pub portal_origin: Option<String>,
+    /// `EXAMREG_MAIL_RATE`: emails per second the sweep may send.
+    pub mail_rate_per_second: f64,
+}
+
+impl Default for Settings {
+    /// Nothing set: the embedded 2022 reference data, the default rate.
+    fn default() -> Self {
+        Self {
+            session: DEFAULT_SESSION.to_owned(),
+            calendar_file: None,
+            catalogue_file: None,
+            public_url: None,
+            portal_origin: None,
+            mail_rate_per_second: DEFAULT_MAIL_RATE,
+        }
+    }
+}
+
+/// The process environment as a lookup (a value that is not UTF-8 is kept,
+/// lossily, for validation to refuse or a file name to fail on).
+pub fn env_lookup(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+}
+
+/// `parse` applied to `name`'s value, if set.
+fn optional<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    parse: fn(&str) -> Result<T, Expected>,
+) -> Result<Option<T>, ConfigError> {
+    lookup(name)
+        .map(|got| {
+            parse(&got).map_err(|expected| ConfigError::Invalid {
+                name,
+                expected,
+                got,
+            })
+        })
+        .transpose()
+}
+
+fn required<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    parse: fn(&str) -> Result<T, Expected>,
+) -> Result<T, ConfigError> {
+    optional(lookup, name, parse)?.ok_or(ConfigError::Missing(name))
+}
+
+impl Settings {
+    /// The settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(env_lookup)
+    }
+
+    /// The settings from `lookup` (a variable's value, or `None` if unset).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        Ok(Self {
+            session: optional(&lookup, SESSION, parse_session)?.unwrap_or(defaults.session),
+            calendar_file: optional(&lookup, CALENDAR_FILE, parse_file)?,
+            catalogue_file: optional(&lookup, CATALOGUE_FILE, parse_file)?,
+            public_url: optional(&lookup, PUBLIC_URL, parse_public_url)?,
+            portal_origin: optional(&lookup, PORTAL_ORIGIN, parse_origin)?,
+            mail_rate_per_second: optional(&lookup, MAIL_RATE, parse_mail_rate)?
+                .unwrap_or(defaults.mail_rate_per_second),
+        })
+    }
+
+    /// The public URL, which a Lambda cannot do without.
+    pub fn required_public_url(&self) -> Result<&str, ConfigError> {
+        self.public_url
+            .as_deref()
+            .ok_or(ConfigError::Missing(PUBLIC_URL))
+    }
+
+    /// The portal's origin: the one configured, else the public URL's.
+    pub fn portal_origin(&self) -> Option<String> {
+        self.portal_origin
+            .clone()
+            .or_else(|| origin_of(self.public_url.as_deref()?))
+    }
+}
+
+/// The settings of the AWS adapters (DynamoDB, S3, SES): the Lambdas, and the
+/// runner's `--backend aws`. The SDK reads its own variables (credentials,
+/// `AWS_REGION`, `AWS_ENDPOINT_URL`...); the region and the endpoint are read
+/// here too, to know where presigned upload URLs point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// `EXAMREG_TABLE`: the DynamoDB table.
+    pub table: String,
+    /// `EXAMREG_BUCKET`: the S3 bucket of documents and exports.
+    pub bucket: String,
+    /// `EXAMREG_SENDER`: the SES identity emails come from.
+    pub sender: String,
+    /// `EXAMREG_S3_PATH_STYLE`: S3 addressed by path (one host, as an
+    /// emulator needs) rather than by a bucket's own host name.
+    pub s3_path_style: bool,
+    /// The origin of presigned upload URLs, for the portal's `connect-src`.
+    pub upload_origin: String,
+}
+
+impl AwsSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(env_lookup)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let table = required(&lookup, TABLE, parse_table)?;
+        let bucket = required(&lookup, BUCKET, parse_bucket)?;
+        let sender = required(&lookup, SENDER, parse_sender)?;
+        let s3_path_style = optional(&lookup, S3_PATH_STYLE, parse_bool)?.unwrap_or(false);
+        // The SDK's precedence: the service's own endpoint variable first.
+        let endpoint = match optional(&lookup, "AWS_ENDPOINT_URL_S3", parse_endpoint)? {
+            Some(endpoint) => Some(endpoint),
+            None => optional(&lookup, "AWS_ENDPOINT_URL", parse_endpoint)?,
+        };
+        let region = lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION"));
+        let upload_origin = upload_origin(&bucket, s3_path_style, region.as_deref(), endpoint);
+        Ok(Self {
+            table,
+            bucket,
+            sender,
+            s3_path_style,
+            upload_origin,
+        })
+    }
+}
+
+/// Where the SDK's presigned URLs for `bucket` point: the endpoint's host
+/// when one is configured (an emulator), else S3's regional host; by path
+/// (one host for every bucket) or with the bucket as a host name. Without a
+/// region in the environment (the SDK then takes it from a profile), any
+/// S3 host.
+pub fn upload_origin(
+    bucket: &str,
+    path_style: bool,
+    region: Option<&str>,
+    endpoint: Option<url::Url>,
+) -> String {
+    if let Some(endpoint) = endpoint {
+        let host = endpoint.host_str().unwrap_or_default();
+        let port = endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let scheme = endpoint.scheme();
+        return if path_style {
+            format!("{scheme}://{host}{port}")
+        } else {
+            format!("{scheme}://{bucket}.{host}{port}")
+        };
+    }
+    let Some(region) = region.filter(|r| !r.is_empty()) else {
+        return "https://*.amazonaws.com".to_owned();
+    };
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    if path_style {
+        format!("https://s3.{region}.{suffix}")
+    } else {
+        format!("https://{bucket}.s3.{region}.{suffix}")
+    }
+}
+
+/// The origin (`scheme://host[:port]`) of an http(s) URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    matches!(url.scheme(), "http" | "https")
+        .then(|| url.origin().ascii_serialization())
+        .filter(|origin| origin != "null")
+}
+
+// ---------------------------------------------------------------------------
+// Each variable's parser: the value, or what was expected.
+
+pub fn parse_session(value: &str) -> Result<String, Expected> {
+    let year = value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit());
+    year.then(|| value.to_owned())
+        .ok_or("a year of four digits, e.g. 2022")
+}
+
+fn parse_file(value: &str) -> Result<PathBuf, Expected> {
+    (!value.trim().is_empty())
+        .then(|| PathBuf::from(value))
+        .ok_or("the path of a TOML file")
+}
+
+/// An absolute http(s) URL with a host and no query or fragment.
+fn http_url(value: &str) -> Option<url::Url> {
+    let url = url::Url::parse(value).ok()?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    plain.then_some(url)
+}
+
+pub fn parse_public_url(value: &str) -> Result<String, Expected> {
+    http_url(value)
+        .map(|_| value.to_owned())
+        .ok_or("an http:// or https:// URL, e.g. https://inscriptions.example.fr")
+}
+
+fn parse_origin(value: &str) -> Result<String, Expected> {
+    const EXPECTED: Expected =
+        "an origin (scheme://host[:port], no path), e.g. https://inscriptions.example.fr";
+    let authority_only = value
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.contains('/'));
+    match http_url(value) {
+        Some(url) if authority_only => Ok(url.origin().ascii_serialization()),
+        _ => Err(EXPECTED),
+    }
+}
+
+fn parse_mail_rate(value: &str) -> Result<f64, Expected> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|rate| rate.is_finite() && *rate > 0.0)
+        .ok_or("a positive number of emails per second")
+}
+
+/// DynamoDB's table names: 3 to 255 of `a-z A-Z 0-9 _ - .`.
+fn parse_table(value: &str) -> Result<String, Expected> {
+    let ok = (3..=255).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    ok.then(|| value.to_owned())
+        .ok_or("a DynamoDB table name (3 to 255 letters, digits, '_', '-' or '.')")
+}
+
+/// S3's bucket names: 3 to 63 of `a-z 0-9 - .`, starting and ending with a
+/// letter or digit (the upload origin is built from it).
+fn parse_bucket(value: &str) -> Result<String, Expected> {
+    let edges = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let bytes = value.as_bytes();
+    let ok = (3..=63).contains(&bytes.len())
+        && edges(bytes.first())
+        && edges(bytes.last())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'));
+    ok.then(|| value.to_owned())
+        .ok_or("an S3 bucket name (3 to 63 lowercase letters, digits, '-' or '.')")
+}
+
+/// An email address, possibly with a display name (`Examens <no-reply@...>`).
+fn parse_sender(value: &str) -> Result<String, Expected> {
+    let address = value
+        .rsplit_once('<')
+        .map_or(value, |(_, rest)| rest.trim_end_matches('>'));
+    let ok = address
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.trim().is_empty() && domain.contains('.'));
+    ok.then(|| value.to_owned())
+        .ok_or("an email address verified in SES, e.g. no-reply@examens.example.fr")
+}
+
+fn parse_bool(value: &str) -> Result<bool, Expected> {
+    match value {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        _ => Err("true or false"),
+    }
+}
+
+fn parse_endpoint(value: &str) -> Result<url::Url, Expected> {
+    http_url(value).ok_or("an http:// or https:// URL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(lookup(vars))
+    }
+
+    fn error(vars: &[(&str, &str)]) -> String {
+        settings(vars).expect_err("an error").to_string()
+    }
+
+    const AWS: [(&str, &str); 4] = [
+        (TABLE, "examreg-prod"),
+        (BUCKET, "examreg-prod-123456789012-eu-west-3"),
+        (SENDER, "no-reply@examens.example.fr"),
+        ("AWS_REGION", "eu-west-3"),
+    ];
+
+    fn aws(extra: &[(&str, &str)]) -> Result<AwsSettings, ConfigError> {
+        let mut vars = AWS.to_vec();
+        for (name, value) in extra {
+            vars.retain(|(n, _)| n != name);
+            vars.push((name, value));
+        }
+        AwsSettings::from_lookup(lookup(&vars))
+    }
+
+    #[test]
+    fn nothing_set_gives_the_defaults() {
+        assert_eq!(settings(&[]).unwrap(), Settings::default());
+        let defaults = Settings::default();
+        assert_eq!(defaults.session, "2022");
+        assert_eq!(defaults.mail_rate_per_second, 14.0);
+        assert_eq!(defaults.public_url, None);
+        assert_eq!(defaults.portal_origin(), None);
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        let s = settings(&[
+            (SESSION, "2023"),
+            (CALENDAR_FILE, "/etc/examreg/2023.toml"),
+            (CATALOGUE_FILE, "catalogue.toml"),
+            (PUBLIC_URL, "https://inscriptions.example.fr/portail/"),
+            (PORTAL_ORIGIN, "https://Inscriptions.Example.fr"),
+            (MAIL_RATE, "2.5"),
+        ])
+        .unwrap();
+        assert_eq!(s.session, "2023");
+        assert_eq!(s.calendar_file, Some("/etc/examreg/2023.toml".into()));
+        assert_eq!(s.catalogue_file, Some("catalogue.toml".into()));
+        // Kept as given: email links start with it.
+        assert_eq!(
+            s.public_url.as_deref(),
+            Some("https://inscriptions.example.fr/portail/")
+        );
+        assert_eq!(
+            s.portal_origin.as_deref(),
+            Some("https://inscriptions.example.fr")
+        );
+        assert_eq!(s.mail_rate_per_second, 2.5);
+    }
+
+    #[test]
+    fn a_malformed_mail_rate_is_refused() {
+        assert_eq!(
+            error(&[(MAIL_RATE, "abc")]),
+            r#"EXAMREG_MAIL_RATE must be a positive number of emails per second, got "abc""#
+        );
+        for bad in ["0", "-3", "", "NaN", "inf", "10/s"] {
+            assert!(error(&[(MAIL_RATE, bad)]).starts_with("EXAMREG_MAIL_RATE must be"));
+        }
+        assert_eq!(
+            settings(&[(MAIL_RATE, "10")]).unwrap().mail_rate_per_second,
+            10.0
+        );
+    }
+
+    #[test]
+    fn a_session_is_a_year() {
+        assert_eq!(
+            error(&[(SESSION, "22")]),
+            r#"EXAMREG_SESSION must be a year of four digits, e.g. 2022, got "22""#
+        );
+        for bad in ["", "20222", "２０２２", "2022 "] {
+            assert!(error(&[(SESSION, bad)]).starts_with("EXAMREG_SESSION must be"));
+        }
+    }
+
+    #[test]
+    fn reference_files_are_paths() {
+        for name in [CALENDAR_FILE, CATALOGUE_FILE] {
+            assert_eq!(
+                error(&[(name, " ")]),
+                format!(r#"{name} must be the path of a TOML file, got " ""#)
+            );
+        }
+    }
+
+    #[test]
+    fn the_public_url_is_an_http_url() {
+        assert_eq!(
+            error(&[(PUBLIC_URL, "inscriptions.example.fr")]),
+            "EXAMREG_PUBLIC_URL must be an http:// or https:// URL, e.g. \
+             https://inscriptions.example.fr, got \"inscriptions.example.fr\""
+        );
+        for bad in [
+            "ftp://x.fr",
+            "https://",
+            "https://x.fr/?a=1",
+            "https://x.fr/#a",
+        ] {
+            assert!(error(&[(PUBLIC_URL, bad)]).starts_with("EXAMREG_PUBLIC_URL must be"));
+        }
+        assert_eq!(
+            settings(&[]).unwrap().required_public_url().unwrap_err(),
+            ConfigError::Missing(PUBLIC_URL)
+        );
+        assert_eq!(
+            ConfigError::Missing(PUBLIC_URL).to_string(),
+            "the environment variable EXAMREG_PUBLIC_URL is not set"
+        );
+    }
+
+    #[test]
+    fn the_portal_origin_is_an_origin_defaulting_to_the_public_urls() {
+        for bad in [
+            "https://inscriptions.example.fr/",
+            "https://inscriptions.example.fr/portail",
+            "inscriptions.example.fr",
+            "https://",
+        ] {
+            assert!(
+                error(&[(PORTAL_ORIGIN, bad)])
+                    .starts_with("EXAMREG_PORTAL_ORIGIN must be an origin"),
+                "{bad}"
+            );
+        }
+        let given = settings(&[(PORTAL_ORIGIN, "http://localhost:8080")]).unwrap();
+        assert_eq!(
+            given.portal_origin().as_deref(),
+            Some("http://localhost:8080")
+        );
+        let derived = settings(&[(PUBLIC_URL, "https://x.example.fr:8443/a/")]).unwrap();
+        assert_eq!(
+            derived.portal_origin().as_deref(),
+            Some("https://x.example.fr:8443")
+        );
+    }
+
+    #[test]
+    fn the_aws_adapters_need_a_table_a_bucket_and_a_sender() {
+        for name in [TABLE, BUCKET, SENDER] {
+            let vars: Vec<_> = AWS.into_iter().filter(|(n, _)| *n != name).collect();
+            assert_eq!(
+                AwsSettings::from_lookup(lookup(&vars)).unwrap_err(),
+                ConfigError::Missing(name)
+            );
+        }
+        let s = aws(&[]).unwrap();
+        assert_eq!(s.table, "examreg-prod");
+        assert_eq!(s.sender, "no-reply@examens.example.fr");
+        assert!(!s.s3_path_style);
+    }
+
+    #[test]
+    fn malformed_aws_settings_are_refused() {
+        let cases = [
+            (TABLE, "a b"),
+            (BUCKET, "Examreg_Prod"),
+            (BUCKET, "-examreg"),
+            (BUCKET, "ex"),
+            (SENDER, "no-reply"),
+            (S3_PATH_STYLE, "yes"),
+            ("AWS_ENDPOINT_URL", "localhost:5000"),
+        ];
+        for (name, bad) in cases {
+            let message = aws(&[(name, bad)]).unwrap_err().to_string();
+            assert!(
+                message.starts_with(&format!("{name} must be "))
+                    && message.ends_with(&format!("got {bad:?}")),
+                "{message}"
+            );
+        }
+        assert!(aws(&[(SENDER, "Examens <no-reply@examens.example.fr>")]).is_ok());
+        assert!(aws(&[(S3_PATH_STYLE, "true")]).unwrap().s3_path_style);
+        assert!(!aws(&[(S3_PATH_STYLE, "false")]).unwrap().s3_path_style);
+    }
+
+    #[test]
+    fn the_upload_origin_is_the_buckets_host() {
+        let origin = |extra: &[(&str, &str)]| aws(extra).unwrap().upload_origin;
+        assert_eq!(
+            origin(&[]),
+            "https://examreg-prod-123456789012-eu-west-3.s3.eu-west-3.amazonaws.com"
+        );
+        assert_eq!(
+            origin(&[(S3_PATH_STYLE, "true")]),
+            "https://s3.eu-west-3.amazonaws.com"
+        );
+        assert_eq!(
+            origin(&[("AWS_REGION", "cn-north-1"), (BUCKET, "b-1")]),
+            "https://b-1.s3.cn-north-1.amazonaws.com.cn"
+        );
+        // An emulator: its own host, by path or with the bucket in front.
+        let moto = [
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/"),
+            (BUCKET, "b-1"),
+        ];
+        assert_eq!(origin(&moto), "http://b-1.127.0.0.1:5000");
+        let by_path = [moto[0], moto[1], (S3_PATH_STYLE, "true")];
+        assert_eq!(origin(&by_path), "http://127.0.0.1:5000");
+        let s3_only = [
+            moto[0],
+            moto[1],
+            ("AWS_ENDPOINT_URL_S3", "https://s3.local"),
+        ];
+        assert_eq!(origin(&s3_only), "https://b-1.s3.local");
+        // No region in the environment: any of S3's hosts.
+        let vars: Vec<_> = AWS
+            .into_iter()
+            .filter(|(n, _)| *n != "AWS_REGION")
+            .collect();
+        let none = AwsSettings::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(none.upload_origin, "https://*.amazonaws.com");
+        let default_region = [vars.as_slice(), &[("AWS_DEFAULT_REGION", "eu-west-1")]].concat();
+        assert!(AwsSettings::from_lookup(lookup(&default_region))
+            .unwrap()
+            .upload_origin
+            .ends_with(".s3.eu-west-1.amazonaws.com"));
+    }
+
+    #[test]
+    fn origins_of_urls() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000/x?y").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(
+            origin_of("https://a.fr:443/").as_deref(),
+            Some("https://a.fr")
+        );
+        assert_eq!(origin_of("mailto:a@b.fr"), None);
+        assert_eq!(origin_of("nonsense"), None);
+    }
+}
