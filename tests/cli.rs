@@ -136,3 +136,63 @@ fn an_admin_answer_cut_short_by_its_reader_is_no_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
 }
+
+/// Runs `examreg serve` with `vars` added to its environment.
+fn serve_with(vars: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile_dir();
+    let output = Command::new(env!("CARGO_BIN_EXE_examreg"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .envs(vars.iter().copied())
+        .output()
+        .expect("the examreg binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_malformed_setting_stops_the_runner_with_one_line() {
+    let (code, stderr) = serve_with(&[("EXAMREG_MAIL_RATE", "abc")]);
+    assert_eq!(code, 1);
+    assert_one_line_error(
+        &stderr,
+        &[r#"EXAMREG_MAIL_RATE must be a positive number of emails per second, got "abc""#],
+    );
+
+    let (code, stderr) = serve_with(&[("EXAMREG_PORTAL_ORIGIN", "https://exemple.fr/portail")]);
+    assert_eq!(code, 1);
+    assert_one_line_error(&stderr, &["EXAMREG_PORTAL_ORIGIN must be an origin"]);
+
+    // The AWS backend's variables: missing, then malformed.
+    let (code, stderr) = serve_with(&[("EXAMREG_BACKEND", "aws")]);
+    assert_eq!(code, 1);
+    assert_one_line_error(&stderr, &["EXAMREG_TABLE is not set"]);
+    let aws = [
+        ("EXAMREG_BACKEND", "aws"),
+        ("EXAMREG_TABLE", "examreg-test"),
+        ("EXAMREG_BUCKET", "examreg-test"),
+        ("EXAMREG_SENDER", "no-reply@exemple.fr"),
+        ("EXAMREG_S3_PATH_STYLE", "yes"),
+    ];
+    let (code, stderr) = serve_with(&aws);
+    assert_eq!(code, 1);
+    assert_one_line_error(
+        &stderr,
+        &[r#"EXAMREG_S3_PATH_STYLE must be true or false, got "yes""#],
+    );
+}
+
+#[test]
+fn a_malformed_session_is_refused_by_the_command_line() {
+    let (code, stderr) = serve_with(&[("EXAMREG_SESSION", "22")]);
+    assert_eq!(code, 2, "clap's usage error: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("a year of four digits") && stderr.contains("22"),
+        "{stderr}"
+    );
+}

@@ -509,6 +509,39 @@ fn every_function_is_an_arm64_cargo_lambda_build_with_json_logs_and_an_alarm() {
     assert!(!sweep["Environment"]["Variables"]["EXAMREG_MAIL_RATE"].is_null());
 }
 
+/// Every `EXAMREG_*` variable the template sets is one the functions read
+/// (`examreg_common::config`), and the portal's origin they read is the one
+/// CORS allows on the API and on the bucket.
+#[test]
+fn the_functions_environment_is_what_they_read() {
+    let t = template();
+    let mut environments = vec![&t["Globals"]["Function"]["Environment"]["Variables"]];
+    for (_, function) in functions(&t) {
+        environments.push(&function["Properties"]["Environment"]["Variables"]);
+    }
+    for variables in environments {
+        for name in variables.as_object().into_iter().flatten().map(|(k, _)| k) {
+            assert!(
+                !name.starts_with("EXAMREG_")
+                    || examreg_common::config::VARIABLES.contains(&name.as_str()),
+                "{name} is set but read by no function"
+            );
+        }
+    }
+    let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        ref_of(&globals["EXAMREG_PORTAL_ORIGIN"]),
+        Some("PortalOrigin")
+    );
+    let api_origins = &resource(&t, "HttpApi")["Properties"]["CorsConfiguration"]["AllowOrigins"];
+    let bucket_rules = &resource(&t, "Bucket")["Properties"]["CorsConfiguration"]["CorsRules"];
+    for origins in [api_origins, &bucket_rules[0]["AllowedOrigins"]] {
+        let origins = origins.as_array().expect("a list of origins");
+        assert_eq!(origins.len(), 1, "{origins:?}");
+        assert_eq!(ref_of(&origins[0]), Some("PortalOrigin"));
+    }
+}
+
 #[test]
 fn the_sweep_runs_on_a_paris_schedule_with_retries_and_a_dead_letter_queue() {
     let t = template();
