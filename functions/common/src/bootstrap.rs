@@ -1,5 +1,8 @@
-//! Building the application once at start: on AWS for a Lambda, embedded for
-//! the local runner and the tests.
+//! Building the application once at start, through [`AppBuilder`]: on the
+//! AWS adapters for a Lambda ([`aws_adapters`], [`aws_app`]); for the local
+//! runner and the tests, on the embedded adapters ([`embedded_adapters`],
+//! [`embedded_app`]) or on the AWS ones ([`local_aws_app`]), with a simulated
+//! clock in a data directory (everything from [`DataDir`] on).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -36,9 +39,7 @@ pub fn init_tracing(json: bool) {
     };
 }
 
-/// The AWS adapters (DynamoDB, S3, SES) of `settings`; the SDK reads its
-/// own variables, `AWS_ENDPOINT_URL` included, which is how tests point them
-/// at an emulator.
+/// The AWS adapters: DynamoDB, SES, S3.
 pub struct AwsAdapters {
     pub store: Arc<DynamoStore>,
     pub mailer: Arc<SesMailer>,
@@ -57,6 +58,8 @@ impl AwsAdapters {
     }
 }
 
+/// The AWS adapters of `settings`; the SDK reads its own variables,
+/// `AWS_ENDPOINT_URL` included, which is how tests point them at an emulator.
 pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
     let sdk = aws_config::load_from_env().await;
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
