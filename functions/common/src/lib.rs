@@ -8,10 +8,12 @@ pub mod calendar;
 pub mod catalogue;
 pub mod config;
 pub mod domain;
+pub mod emails;
 pub mod error;
 pub mod http;
 pub mod pdf;
 pub mod ports;
+pub mod records;
 pub mod security;
 pub mod services;
 #[cfg(feature = "testkit")]

@@ -219,6 +219,78 @@ pub fn activation_in_time(deadline: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now < deadline
 }
 
+/// Where an account stands for a signup or a request for a new activation
+/// link for its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingAccount {
+    /// Activated: its owner is told so, with the login and reset links.
+    Active,
+    /// Awaiting activation in time: a new link (the old one void).
+    Pending,
+    /// Awaiting activation past its deadline: as good as deleted (the
+    /// sweep deletes it), so the address is free.
+    Expired,
+}
+
+/// Where an account of `status`, to activate before `deadline`, stands at `now`.
+pub fn existing_account(
+    status: AccountStatus,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ExistingAccount {
+    match status {
+        AccountStatus::Active => ExistingAccount::Active,
+        AccountStatus::PendingActivation if activation_in_time(deadline, now) => {
+            ExistingAccount::Pending
+        }
+        AccountStatus::PendingActivation => ExistingAccount::Expired,
+    }
+}
+
+/// Why a link (activation or password reset) changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Unknown, used, or replaced by a newer link (or, for activation, the
+    /// account is already active).
+    Invalid,
+    /// Its time is over.
+    Expired,
+}
+
+/// Whether an activation link activates the account at `now`: only the
+/// latest link (`token_matches`) of an account awaiting activation, before
+/// its deadline.
+pub fn activation(
+    status: AccountStatus,
+    token_matches: bool,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), LinkRefusal> {
+    if !token_matches || status != AccountStatus::PendingActivation {
+        return Err(LinkRefusal::Invalid);
+    }
+    if !activation_in_time(deadline, now) {
+        return Err(LinkRefusal::Expired);
+    }
+    Ok(())
+}
+
+/// Whether a password-reset link lets its holder choose a new password at
+/// `now`: only the latest link (`token_matches`), before `expires_at`.
+pub fn password_reset(
+    token_matches: bool,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), LinkRefusal> {
+    if !token_matches {
+        return Err(LinkRefusal::Invalid);
+    }
+    if expires_at.is_none_or(|at| at <= now) {
+        return Err(LinkRefusal::Expired);
+    }
+    Ok(())
+}
+
 /// How long an attempt admitted by [`LoginGuard::admit`] counts while its
 /// password is checked (a few tens of milliseconds); one whose process died
 /// before settling it stops counting then.
@@ -398,6 +470,62 @@ mod tests {
             deadline - Duration::seconds(1)
         ));
         assert!(!activation_in_time(deadline, deadline));
+    }
+
+    #[test]
+    fn an_account_past_its_activation_deadline_frees_its_address() {
+        let deadline = at("2021-10-16T10:00:00Z");
+        let before = deadline - Duration::seconds(1);
+        let pending = AccountStatus::PendingActivation;
+        assert_eq!(
+            existing_account(pending, deadline, before),
+            ExistingAccount::Pending
+        );
+        assert_eq!(
+            existing_account(pending, deadline, deadline),
+            ExistingAccount::Expired
+        );
+        assert_eq!(
+            existing_account(AccountStatus::Active, deadline, deadline),
+            ExistingAccount::Active
+        );
+    }
+
+    #[test]
+    fn only_the_latest_link_of_a_pending_account_activates_it_in_time() {
+        let deadline = at("2021-10-16T10:00:00Z");
+        let before = deadline - Duration::seconds(1);
+        let pending = AccountStatus::PendingActivation;
+        assert_eq!(activation(pending, true, deadline, before), Ok(()));
+        assert_eq!(
+            activation(pending, true, deadline, deadline),
+            Err(LinkRefusal::Expired)
+        );
+        // A wrong link says nothing of the deadline; an active account has no link.
+        assert_eq!(
+            activation(pending, false, deadline, deadline),
+            Err(LinkRefusal::Invalid)
+        );
+        assert_eq!(
+            activation(AccountStatus::Active, true, deadline, before),
+            Err(LinkRefusal::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_reset_link_works_once_and_for_an_hour() {
+        let now = at("2021-10-14T10:00:00Z");
+        let expires = Some(now + RESET_PERIOD);
+        assert_eq!(password_reset(true, expires, now), Ok(()));
+        assert_eq!(
+            password_reset(false, expires, now),
+            Err(LinkRefusal::Invalid)
+        );
+        assert_eq!(
+            password_reset(true, expires, now + RESET_PERIOD),
+            Err(LinkRefusal::Expired)
+        );
+        assert_eq!(password_reset(true, None, now), Err(LinkRefusal::Expired));
     }
 
     #[test]

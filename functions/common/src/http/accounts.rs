@@ -12,7 +12,8 @@ use super::AppState;
 use crate::domain::account::AccountStatus;
 use crate::error::AppError;
 use crate::services::accounts::{
-    self, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword, TokenOnly,
+    self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword,
+    TokenOnly,
 };
 use crate::services::sessions::{self, token_from_headers, SESSION_COOKIE};
 
@@ -24,6 +25,37 @@ pub struct MessageAnswer {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ActivationAnswer {
     pub status: AccountStatus,
+}
+
+/// The status each account refusal answers with.
+fn status(refusal: &AccountRefusal) -> u16 {
+    match refusal {
+        AccountRefusal::Fields(_) => 422,
+        AccountRefusal::InvalidCredentials => 401,
+        AccountRefusal::NotActivated => 403,
+        AccountRefusal::TooManyAttempts { .. } | AccountRefusal::TooManyRequests { .. } => 429,
+        AccountRefusal::InvalidActivationLink | AccountRefusal::InvalidResetLink => 404,
+        AccountRefusal::ActivationExpired { .. } | AccountRefusal::ResetLinkExpired => 410,
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
+        let refusal = match error {
+            AccountError::Refused(refusal) => refusal,
+            AccountError::Failed(error) => return error,
+        };
+        let mut answer = AppError::refused(
+            status(&refusal),
+            refusal.code(),
+            refusal.title(),
+            refusal.detail(),
+        );
+        if let Some(seconds) = refusal.retry_after() {
+            answer = answer.with_retry_after(seconds);
+        }
+        answer.with_errors(refusal.into_field_errors())
+    }
 }
 
 fn accepted(message: &str) -> Response {
@@ -124,7 +156,7 @@ fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
 pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let token = token_from_headers(&headers);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
-    accounts::logout(&app, &caller).await?;
+    sessions::logout(&app, &caller).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     if let Ok(value) = HeaderValue::from_str(&session_cookie("", 0, app.config.secure_cookies)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -177,5 +209,5 @@ pub async fn me(
 ) -> Result<Json<MeAnswer>, AppError> {
     let token = token_from_headers(&headers);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
-    Ok(Json(accounts::me(&caller)))
+    Ok(Json(accounts::me(&caller.account)))
 }

@@ -1,27 +1,17 @@
 //! Who is calling: bearer tokens (or the portal's cookie) checked against the
 //! session items, in the same round trip as whatever else the route reads.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 use crate::app::App;
 use crate::error::{AppError, AppResult};
+use crate::ports::store::WriteOp;
 use crate::ports::{Item, Key};
+use crate::records::account::AccountRecord;
+use crate::records::session::{self, SessionRecord};
 use crate::security;
-use crate::services::accounts::AccountRecord;
 use crate::services::keys;
 
 /// The cookie that carries the token for the portal.
 pub const SESSION_COOKIE: &str = "examreg_session";
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SessionRecord {
-    pub record_type: String,
-    pub account_id: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub expires_at_epoch: i64,
-}
 
 /// An authenticated candidate.
 #[derive(Debug, Clone)]
@@ -69,7 +59,7 @@ pub async fn authenticate(
 
     let session = take(&mut items, &session_key).ok_or_else(AppError::unauthenticated)?;
     let session: SessionRecord = session.to_value()?;
-    let stored_hash = session_key.sk.trim_start_matches(keys::SESSION_PREFIX);
+    let stored_hash = session::token_hash_of(&session_key);
     if !security::same_hash(stored_hash, &hash) || session.expires_at <= app.now() {
         return Err(AppError::unauthenticated());
     }
@@ -83,6 +73,14 @@ pub async fn authenticate(
         },
         items,
     ))
+}
+
+/// `POST /auth/logout`: the caller's token is void at once.
+pub async fn logout(app: &App, caller: &Caller) -> AppResult<()> {
+    app.store
+        .transact(vec![WriteOp::delete(caller.session_key.clone())])
+        .await?;
+    Ok(())
 }
 
 /// Removes and returns the item at `key` from `items`.

@@ -1,0 +1,105 @@
+//! Accounts (the notice's « compte Cyclades »): signup, activation within
+//! 48 hours, login with lockout, password reset; one module per use case.
+//!
+//! Answers never tell whether an address has an account: the owner of the
+//! address is told by email instead.
+
+mod activation;
+mod error;
+mod login;
+mod rate;
+mod reset;
+mod signup;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::domain::account::{AccountStatus, Email, Password};
+use crate::domain::validation::FieldError;
+use crate::error::AppResult;
+use crate::ports::OutgoingEmail;
+use crate::records::account;
+
+pub use activation::{activate, resend_activation};
+pub use error::{AccountError, AccountRefusal, AccountResult};
+pub use login::login;
+pub use reset::{confirm_password_reset, request_password_reset};
+pub use signup::signup;
+
+/// The record now lives in `records::account`; named here too for the
+/// callers that reach accounts through this service.
+pub use crate::records::account::AccountRecord;
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailOnly {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenOnly {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub token: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LoginAnswer {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MeAnswer {
+    pub email: String,
+    pub status: AccountStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /me`: the caller's account.
+pub fn me(account: &AccountRecord) -> MeAnswer {
+    MeAnswer {
+        email: account.email.clone(),
+        status: account.status,
+        created_at: account.created_at,
+    }
+}
+
+pub async fn load(app: &App, account_id: &str) -> AppResult<Option<AccountRecord>> {
+    account::load(app.store.as_ref(), account_id).await
+}
+
+fn parse_email(text: &str) -> Result<Email, FieldError> {
+    Email::parse(text).map_err(|e| FieldError::new("email", "invalid_email", e.to_string()))
+}
+
+fn parse_password(text: &str, email: Option<&Email>) -> Result<Password, FieldError> {
+    Password::parse_for(text, email)
+        .map_err(|why| FieldError::new("password", "weak_password", why))
+}
+
+/// The one-field refusal of a form with one field to parse.
+fn refuse_field(error: FieldError) -> AccountRefusal {
+    AccountRefusal::Fields(vec![error])
+}
+
+async fn send_or_log(app: &App, email: OutgoingEmail, what: &str) {
+    if let Err(e) = app.mailer.send(&email).await {
+        // The account stays usable: the candidate can ask for the link again.
+        tracing::error!(error = %e, email_kind = what, "email not sent");
+    }
+}

@@ -1,0 +1,85 @@
+//! `POST /auth/password-reset` and `POST /auth/password-reset/confirm`.
+
+use super::rate::within_rate;
+use super::{
+    parse_email, parse_password, refuse_field, send_or_log, AccountRefusal, AccountResult,
+    EmailOnly, NewPassword,
+};
+use crate::app::App;
+use crate::domain::account::{self as rules, Email, LinkRefusal};
+use crate::emails::{password_reset, password_reset_unknown};
+use crate::ports::store::{WriteOp, MAX_TRANSACTION_OPS};
+use crate::ports::StoreError;
+use crate::records::account;
+use crate::records::candidate::delete_all;
+use crate::records::login_guard;
+use crate::records::rate_limit::RateKind;
+use crate::records::retry;
+use crate::records::session::session_keys;
+use crate::security;
+
+/// Always 202; the owner of the address gets the link (or is told that it
+/// has no account).
+pub async fn request_password_reset(app: &App, input: EmailOnly) -> AccountResult<()> {
+    let email = parse_email(&input.email).map_err(refuse_field)?;
+    let now = app.now();
+    // Past the hourly limit, nothing more is sent, but the answer is the same.
+    if !within_rate(app, RateKind::Reset, &email, now).await? {
+        return Ok(());
+    }
+    let Some(mut account) = account::load_by_email(app.store.as_ref(), &email).await? else {
+        let mail = password_reset_unknown::email(email.as_typed(), &app.link("/signup"));
+        send_or_log(app, mail, "reset_unknown").await;
+        return Ok(());
+    };
+    let (token, hash) = security::new_token(&account.account_id);
+    let previous = account.version;
+    let expires = account.replace_reset_token(hash, now);
+    let write = app
+        .store
+        .transact(vec![account.put_if_version(previous)?])
+        .await;
+    if retry::written(write)? {
+        let link = app.link(&format!("/reset-password?token={token}"));
+        let mail = password_reset::email(&account.email, &link, expires);
+        send_or_log(app, mail, "password_reset").await;
+    }
+    Ok(())
+}
+
+/// A new password, every session revoked.
+pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AccountResult<()> {
+    let invalid = AccountRefusal::InvalidResetLink;
+    let store = app.store.as_ref();
+    let (account_id, hash) = security::parse_token(&input.token).ok_or(invalid.clone())?;
+    let mut account = account::load(store, &account_id)
+        .await?
+        .ok_or(invalid.clone())?;
+    let now = app.now();
+    rules::password_reset(account.reset_token_is(&hash), account.reset_expires_at, now).map_err(
+        |why| match why {
+            LinkRefusal::Invalid => AccountRefusal::InvalidResetLink,
+            LinkRefusal::Expired => AccountRefusal::ResetLinkExpired,
+        },
+    )?;
+    let email = Email::parse(&account.email).ok();
+    let password = parse_password(&input.password, email.as_ref()).map_err(refuse_field)?;
+    let previous = account.version;
+    account.reset_password(security::hash_password(&password).await?, now);
+
+    let sessions = session_keys(store, &account_id).await?;
+    // The mailbox is proven: a lockout from wrong guesses ends too.
+    let mut ops = vec![
+        account.put_if_version(previous)?,
+        login_guard::forget(&account.email_canonical),
+    ];
+    let first_batch = sessions.len().min(MAX_TRANSACTION_OPS - 2);
+    ops.extend(sessions[..first_batch].iter().cloned().map(WriteOp::delete));
+    match store.transact(ops).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { .. }) => return Err(invalid.into()),
+        Err(e) => return Err(e.into()),
+    }
+    delete_all(store, &sessions[first_batch..]).await?;
+    Ok(())
+}
