@@ -15,8 +15,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
+use examreg_common::domain::calendar::SessionCalendar;
+use examreg_common::domain::catalogue::Catalogue;
 use examreg_common::domain::inscription::{validate, InscriptionInput, ValidationContext};
 use examreg_common::domain::pieces::required_pieces;
 use examreg_common::domain::Diploma;
@@ -109,7 +109,7 @@ fn windows(c: &mut Criterion) {
     });
     let window = calendar.window(
         Diploma::BacPro,
-        examreg_common::calendar::WindowKind::Registration,
+        examreg_common::domain::calendar::WindowKind::Registration,
     );
     group.bench_function("Window::is_open (one)", |b| {
         b.iter(|| black_box(window).is_open(black_box(instants[1])))

@@ -52,9 +52,9 @@ use examreg_common::adapters::s3::S3DocumentStore;
 use examreg_common::adapters::ses::SesMailer;
 use examreg_common::adapters::sqlite::SqliteStore;
 use examreg_common::app::{App, Config};
-use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
 use examreg_common::domain::account::Password;
+use examreg_common::domain::calendar::SessionCalendar;
+use examreg_common::domain::catalogue::Catalogue;
 use examreg_common::http::routes::Function;
 use examreg_common::ports::{
     DocumentStore, DocumentStoreError, MailError, Mailer, OutgoingEmail, PresignedUpload, Store,

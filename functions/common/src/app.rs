@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::calendar::SessionCalendar;
-use crate::catalogue::Catalogue;
+use crate::domain::calendar::SessionCalendar;
+use crate::domain::catalogue::Catalogue;
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 
 #[derive(Debug, Clone)]

@@ -16,8 +16,8 @@ use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::sqlite::SqliteStore;
 use crate::app::{App, Config};
-use crate::calendar::SessionCalendar;
-use crate::catalogue::Catalogue;
+use crate::domain::calendar::SessionCalendar;
+use crate::domain::catalogue::Catalogue;
 use crate::http::routes::Function;
 
 /// JSON logs in Lambda (CloudWatch reads them), readable lines locally.

@@ -4,8 +4,6 @@
 pub mod adapters;
 pub mod app;
 pub mod bootstrap;
-pub mod calendar;
-pub mod catalogue;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{Catalogue, Specialty, Unit};
+use crate::domain::catalogue::{Catalogue, Specialty, Unit};
 use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::validation::{self as v, codes, FieldError};
 use crate::domain::Diploma;

@@ -2,6 +2,8 @@
 //! returns decisions.
 
 pub mod account;
+pub mod calendar;
+pub mod catalogue;
 pub mod countries;
 pub mod diploma;
 pub mod dossier;

@@ -37,7 +37,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/health") => get(reference::health),
         ("GET", "/calendar") => get(reference::calendar),
         ("GET", "/catalogue") => get(reference::catalogue),
-        ("GET", "/openapi.json") => get(reference::openapi),
+        ("GET", "/openapi.json") => get(openapi::openapi),
         ("POST", "/auth/signup") => post(accounts::signup),
         ("POST", "/auth/resend-activation") => post(accounts::resend_activation),
         ("POST", "/auth/activate") => post(accounts::activate),

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::app::App;
-use crate::calendar::to_paris_string;
 use crate::domain::account::{
     self, AccountStatus, Email, LoginGuard, Password, ACTIVATION_PERIOD, RESET_PERIOD,
     SESSION_PERIOD,
 };
+use crate::domain::calendar::to_paris_string;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, Query, SortKeyCondition, WriteOp, GSI1_PK, GSI1_SK};

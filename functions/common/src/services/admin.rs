@@ -46,8 +46,8 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::calendar::to_paris_string;
 use crate::domain::account::{AccountStatus, Email};
+use crate::domain::calendar::to_paris_string;
 use crate::domain::dossier::{InscriptionStatus, PieceStatus, REMINDERS};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::Diploma;

@@ -25,8 +25,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::app::App;
-use crate::calendar::to_paris_string;
-use crate::catalogue::Specialty;
+use crate::domain::calendar::to_paris_string;
+use crate::domain::catalogue::Specialty;
 use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::dossier::{InscriptionStatus, PieceState, PieceStatus};
 use crate::domain::inscription::{

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::App;
-use crate::calendar::{to_paris_string, SessionCalendar};
+use crate::domain::calendar::{to_paris_string, SessionCalendar};
 use crate::domain::dossier::{
     next_due, owes_uploads_at, reconcile_pieces, status_for, InscriptionStatus, PieceState,
     PieceStatus, Pieces,

@@ -13,8 +13,8 @@ use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::sqlite::SqliteStore;
 use crate::app::{App, Config};
-use crate::calendar::SessionCalendar;
-use crate::catalogue::Catalogue;
+use crate::domain::calendar::SessionCalendar;
+use crate::domain::catalogue::Catalogue;
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 
 use super::moto::{moto_server, MotoServer};

@@ -34,7 +34,7 @@ pub const DEFAULT_SESSION: &str = "2022";
 const EMBEDDED: &[(&str, &str, &str)] = &[(
     "2022",
     "infra/sessions/2022.toml",
-    include_str!("../../../infra/sessions/2022.toml"),
+    include_str!("../../../../infra/sessions/2022.toml"),
 )];
 
 /// The sessions whose calendar is built into the binary.

@@ -12,11 +12,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{one_line, toml_error_parts, toml_position as position};
+use crate::domain::calendar::{one_line, toml_error_parts, toml_position as position};
 use crate::domain::Diploma;
 
 const EMBEDDED_ORIGIN: &str = "infra/catalogue.toml";
-const EMBEDDED_TEXT: &str = include_str!("../../../infra/catalogue.toml");
+const EMBEDDED_TEXT: &str = include_str!("../../../../infra/catalogue.toml");
 
 /// The fewest specialties a diploma may offer.
 pub const MIN_SPECIALTIES: usize = 3;
