@@ -110,7 +110,7 @@ fn print_banner(embedded: &Embedded, data_dir: &Path, public_url: &str, clock_gi
         academie = app.calendar.academie,
         data = data_dir.display(),
         now = now.to_rfc3339(),
-        paris = examreg_common::domain::calendar::to_paris_string(now),
+        paris = examreg_common::wording::to_paris_string(now),
     );
 }
 

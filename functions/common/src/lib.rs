@@ -13,3 +13,4 @@ pub mod security;
 pub mod services;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod wording;

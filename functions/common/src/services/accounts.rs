@@ -13,7 +13,6 @@ use crate::domain::account::{
     self, AccountStatus, Email, LoginGuard, Password, ACTIVATION_PERIOD, RESET_PERIOD,
     SESSION_PERIOD,
 };
-use crate::domain::calendar::to_paris_string;
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, Query, SortKeyCondition, WriteOp, GSI1_PK, GSI1_SK};
@@ -22,6 +21,7 @@ use crate::security;
 use crate::services::emails;
 use crate::services::keys;
 use crate::services::sessions::{Caller, SessionRecord};
+use crate::wording::to_paris_string;
 
 /// How many times a read-modify-write is retried when another write won.
 const MAX_RETRIES: usize = 5;

@@ -29,7 +29,6 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::domain::account::AccountStatus;
-use crate::domain::calendar::to_paris_string;
 use crate::domain::dossier::{due_action_at, DueAction, InscriptionStatus, PieceStatus, REMINDERS};
 use crate::domain::pieces::label_for;
 use crate::error::AppResult;
@@ -40,6 +39,7 @@ use crate::services::emails::{self, Message};
 use crate::services::inscription::{HistoryEntry, InscriptionRecord};
 use crate::services::keys;
 use crate::services::mailqueue::{self, Pacer, QueuedMail};
+use crate::wording::to_paris_string;
 
 // The run's budget lives in its own module, which the mail queue uses too;
 // re-exported because `run_with` takes one.
