@@ -161,6 +161,12 @@ pub fn with_edge(router: Router) -> Router {
 }
 
 async fn not_found() -> AppError {
+    page_not_found()
+}
+
+/// The answer to an address that is neither a route nor a page (the portal
+/// gives it too, for an unknown asset).
+pub(crate) fn page_not_found() -> AppError {
     AppError::refused(
         404,
         "not_found",

@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use crate::error::AppError;
 use crate::wording::{de, escape_html};
 
 /// The route of every asset (`/assets/portal.css`, `/assets/home.js`, ...).
@@ -310,13 +309,7 @@ pub async fn asset(
 }
 
 fn not_found() -> Response {
-    AppError::refused(
-        404,
-        "not_found",
-        "Page introuvable",
-        "Cette adresse ne correspond à aucune page ni à aucun service.",
-    )
-    .into_response()
+    super::page_not_found().into_response()
 }
 
 #[cfg(test)]

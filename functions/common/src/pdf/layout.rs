@@ -1,8 +1,7 @@
 //! Layout: a cursor going down the page, a new page when the next line does
 //! not fit, and the blocks the document is made of (paragraphs, tables...).
 
-use std::collections::BTreeMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem};
 

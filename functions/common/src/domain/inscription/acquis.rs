@@ -5,13 +5,11 @@ use std::collections::HashSet;
 
 use chrono::Datelike;
 
-use super::check::{Errors, SpecialtyCheck, ValidationContext};
+use super::context::{non_blank, Errors, SpecialtyCheck, ValidationContext};
 use super::data::{Acquis, AcquisKind};
-use super::identity::non_blank;
 use super::input::AcquisInput;
 use super::{BENEFIT_SESSIONS, FIRST_DISPENSE_YEAR, MAX_GRADE, MIN_BENEFIT_GRADE};
-use crate::domain::catalogue::Specialty;
-use crate::domain::catalogue::Unit;
+use crate::domain::catalogue::{Specialty, Unit};
 use crate::domain::validation as v;
 use crate::domain::validation::codes;
 

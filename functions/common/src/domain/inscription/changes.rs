@@ -3,10 +3,8 @@
 
 use super::acquis::find_unit;
 use super::data::{Acquis, AcquisKind, ValidInscription};
-use crate::domain::catalogue::Catalogue;
-use crate::domain::catalogue::Specialty;
-use crate::domain::countries::country_fr;
-use crate::domain::countries::nationality_fr;
+use crate::domain::catalogue::{Catalogue, Specialty};
+use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::validation as v;
 use crate::wording::yes_no;
 

@@ -1,36 +1,14 @@
-//! Validation of a whole input into [`ValidInscription`]: the context it
-//! needs, the errors it collects, the diploma and the specialty.
-
-use chrono::NaiveDate;
+//! Validation of a whole input into [`ValidInscription`], and of its diploma
+//! and specialty.
 
 use super::acquis::check_acquis;
+use super::context::{non_blank, Errors, SpecialtyCheck, ValidationContext};
 use super::data::ValidInscription;
-use super::identity::{check_disability, check_identity, non_blank};
+use super::identity::{check_disability, check_identity};
 use super::input::InscriptionInput;
-use crate::domain::catalogue::Catalogue;
-use crate::domain::catalogue::Specialty;
-use crate::domain::validation::codes;
-use crate::domain::validation::FieldError;
+use crate::domain::catalogue::{Catalogue, Specialty};
+use crate::domain::validation::{codes, FieldError};
 use crate::domain::Diploma;
-
-/// What validation needs besides the input.
-#[derive(Clone, Copy, Debug)]
-pub struct ValidationContext<'a> {
-    pub catalogue: &'a Catalogue,
-    /// The session's year, e.g. 2022.
-    pub session_year: i32,
-    /// Today's date in Europe/Paris.
-    pub today: NaiveDate,
-}
-
-/// Collects field errors; every `check_*` returns `None` only after pushing one.
-pub(super) struct Errors(pub(super) Vec<FieldError>);
-
-impl Errors {
-    pub(super) fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, code, message));
-    }
-}
 
 /// Validates and normalises an inscription, reporting every invalid field at
 /// once, in the order of the input's fields.
@@ -105,14 +83,6 @@ fn check_diploma(raw: Option<&str>, errs: &mut Errors) -> Option<Diploma> {
             None
         }
     }
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum SpecialtyCheck<'a> {
-    Found(&'a Specialty),
-    /// Not checked because the diploma is not known (its error is reported).
-    Unchecked,
-    Invalid,
 }
 
 fn check_specialty<'a>(

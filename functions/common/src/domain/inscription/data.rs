@@ -2,8 +2,7 @@
 //! [`validate`](super::validate()) accepted an input.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::input::{AcquisInput, AddressInput, DisabilityInput, IdentityInput, InscriptionInput};
 use super::ACCOMMODATION_REQUEST_URL;

@@ -3,17 +3,12 @@
 
 use chrono::NaiveDate;
 
-use super::check::Errors;
+use super::context::{non_blank, Errors};
 use super::data::{Address, Disability, Identity};
 use super::input::{AddressInput, DisabilityInput, IdentityInput};
 use super::{MAX_AGE, MIN_AGE};
 use crate::domain::validation as v;
 use crate::domain::validation::codes;
-
-/// `Some(s)` when `s` has something else than whitespace.
-pub(super) fn non_blank(raw: Option<&str>) -> Option<&str> {
-    raw.filter(|s| !s.trim().is_empty())
-}
 
 /// The French words for a name field, to build its messages.
 struct NameField {

@@ -6,19 +6,21 @@
 //! Pure: no I/O and no clock read; `today` comes in a [`ValidationContext`].
 //!
 //! One file per concern: [`input`] (what the API takes), [`data`] (the valid
-//! data), [`check`], [`identity`] and [`acquis`] (validation), [`changes`]
-//! (what changed, in French).
+//! data), [`context`], [`check`], [`identity`] and [`acquis`] (validation),
+//! [`changes`] (what changed, in French).
 
 mod acquis;
 mod changes;
 mod check;
+mod context;
 mod data;
 mod identity;
 mod input;
 
 // The items the rest of the crate, its tests and examples use.
 pub use changes::{change_summary_fr, changed_fields, changes_nothing, format_phone_fr};
-pub use check::{validate, ValidationContext};
+pub use check::validate;
+pub use context::ValidationContext;
 pub use data::{
     accommodation_request_url, Acquis, AcquisKind, Address, Disability, Identity, InscriptionData,
     ValidInscription,

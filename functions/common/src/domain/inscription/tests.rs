@@ -2,8 +2,7 @@
 
 use super::*;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::validation::codes;
-use crate::domain::validation::FieldError;
+use crate::domain::validation::{codes, FieldError};
 use crate::domain::Diploma;
 use chrono::NaiveDate;
 use proptest::prelude::*;
