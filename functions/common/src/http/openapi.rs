@@ -48,8 +48,10 @@ use crate::services::sessions::SESSION_COOKIE;
 )]
 pub struct ApiDoc;
 
-/// This document. Served from here rather than beside the other reference
-/// handlers, which this module lists: so neither module imports the other.
+// Served from here rather than beside the other reference handlers, which
+// this module lists: so neither module imports the other. (Its doc comment is
+// the operation's summary in the document: kept as it was.)
+/// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "reference", responses((status = 200, description = "The OpenAPI 3 document")))]
 pub async fn openapi() -> impl IntoResponse {
     (

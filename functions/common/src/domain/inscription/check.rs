@@ -6,7 +6,7 @@ use super::context::{non_blank, Errors, SpecialtyCheck, ValidationContext};
 use super::data::ValidInscription;
 use super::identity::{check_disability, check_identity};
 use super::input::InscriptionInput;
-use crate::domain::catalogue::{Catalogue, Specialty};
+use crate::domain::catalogue::Catalogue;
 use crate::domain::validation::{codes, FieldError};
 use crate::domain::Diploma;
 
