@@ -18,8 +18,8 @@ use serde::Deserialize;
 use examreg_common::adapters::clock::parse_duration;
 use examreg_common::adapters::outbox::read_outbox;
 use examreg_common::bootstrap::{embedded_app, init_tracing, local_aws_app, DataDir, Embedded};
-use examreg_common::calendar::SessionCalendar;
 use examreg_common::config::{AwsSettings, Settings};
+use examreg_common::domain::calendar::SessionCalendar;
 use examreg_common::error::AppError;
 use examreg_common::http::json::StrictJson;
 use examreg_common::http::routes::Function;
@@ -115,7 +115,7 @@ fn print_banner(embedded: &Embedded, data_dir: &Path, public_url: &str, clock_gi
         academie = app.calendar.academie,
         data = data_dir.display(),
         now = now.to_rfc3339(),
-        paris = examreg_common::calendar::to_paris_string(now),
+        paris = examreg_common::wording::to_paris_string(now),
     );
 }
 

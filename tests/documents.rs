@@ -155,7 +155,7 @@ async fn the_confirmation_pdf_holds_every_declared_field_with_its_accents() {
     assert!(bytes.starts_with(b"%PDF-"));
     let text = pdf_text(&runner, &bytes);
     let squashed = squash(&text);
-    let generated = examreg_common::calendar::to_paris_string(updated_at);
+    let generated = examreg_common::wording::to_paris_string(updated_at);
     let expected = [
         "Aix-Marseille",
         "2022",

@@ -167,6 +167,8 @@ mkdir -p "$REPORT_DIR"
 # a piece code, a specialty of the catalogue...), mixed with generated ones so
 # that the operations reach their logic and not only their validation.
 CONFIG="$DATA/schemathesis.toml"
+# The diplomas are the catalogue's (a new diploma is a data change there).
+DIPLOMAS=$(sed -n 's/^diploma = \("[A-Z_]*"\)$/\1/p' "$ROOT/infra/catalogue.toml" | paste -sd, - | sed 's/,/, /g')
 cat >"$CONFIG" <<'TOML'
 [dictionaries.emails]
 values = ["fuzz@exemple.fr", "Fuzz@Exemple.FR", "autre@exemple.fr", "zoé@académie-exemple.fr", "x@y.fr"]
@@ -176,8 +178,6 @@ values = ["cheval-agrafe-batterie-correcte", "trombone-girafe-parapluie-42", "co
 values = ["signed_confirmation", "identity_document", "jdc_certificate", "accommodation_notice", "acquis_proof"]
 [dictionaries.content_types]
 values = ["application/pdf", "image/jpeg", "image/png", "image/jpg", "text/html"]
-[dictionaries.diplomas]
-values = ["CAP", "BP", "BAC_PRO", "MC"]
 [dictionaries.specialties]
 values = ["CUISINE", "MCV_A", "MCV_B", "SOMMELLERIE", "COIFFURE"]
 [dictionaries.versions]
@@ -212,6 +212,7 @@ values = ["06 12 34 56 78", "+33612345678", "0491000000", "12"]
 "body.identity.address.postal_code" = { dictionary = "postal_codes", probability = 0.8 }
 "body.identity.phone" = { dictionary = "phones", probability = 0.8 }
 TOML
+printf '\n[dictionaries.diplomas]\nvalues = [%s]\n' "$DIPLOMAS" >>"$CONFIG"
 # Its cache (crash files for `st replay`) with the reports, not in the work tree.
 printf '\n[cache]\ndirectory = "%s"\n' "$REPORT_DIR/cache" >>"$CONFIG"
 SEED_ARGS=()

@@ -15,8 +15,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use chrono::{DateTime, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
+use examreg_common::domain::calendar::SessionCalendar;
+use examreg_common::domain::catalogue::Catalogue;
 use examreg_common::domain::inscription::{validate, InscriptionInput, ValidationContext};
 use examreg_common::domain::pieces::required_pieces;
 use examreg_common::domain::Diploma;
@@ -100,7 +100,7 @@ fn windows(c: &mut Criterion) {
         b.iter(|| {
             let mut open = 0u32;
             for now in instants {
-                for d in [Diploma::BacPro, Diploma::Mc, Diploma::Bp, Diploma::Cap] {
+                for d in Diploma::ALL {
                     open += u32::from(black_box(&calendar).registration_open(d, black_box(now)));
                 }
             }
@@ -109,7 +109,7 @@ fn windows(c: &mut Criterion) {
     });
     let window = calendar.window(
         Diploma::BacPro,
-        examreg_common::calendar::WindowKind::Registration,
+        examreg_common::domain::calendar::WindowKind::Registration,
     );
     group.bench_function("Window::is_open (one)", |b| {
         b.iter(|| black_box(window).is_open(black_box(instants[1])))

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::calendar::SessionCalendar;
-use crate::catalogue::Catalogue;
+use crate::domain::calendar::SessionCalendar;
+use crate::domain::catalogue::Catalogue;
 use crate::config::{origin_of, Settings};
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 

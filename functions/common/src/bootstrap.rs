@@ -19,8 +19,8 @@ use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
 use crate::adapters::sqlite::SqliteStore;
 use crate::app::{App, AppBuilder, Ports};
-use crate::calendar::SessionCalendar;
 use crate::config::{origin_of, AwsSettings, Settings};
+use crate::domain::calendar::SessionCalendar;
 use crate::http::routes::Function;
 use crate::ports::Clock;
 

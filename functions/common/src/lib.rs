@@ -4,8 +4,6 @@
 pub mod adapters;
 pub mod app;
 pub mod bootstrap;
-pub mod calendar;
-pub mod catalogue;
 pub mod config;
 pub mod domain;
 pub mod emails;
@@ -18,3 +16,4 @@ pub mod security;
 pub mod services;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod wording;

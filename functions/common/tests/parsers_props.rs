@@ -23,8 +23,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use tower::ServiceExt;
 
-use examreg_common::calendar::SessionCalendar;
-use examreg_common::catalogue::Catalogue;
+use examreg_common::domain::calendar::SessionCalendar;
+use examreg_common::domain::catalogue::Catalogue;
 use examreg_common::domain::inscription::{validate, InscriptionInput, ValidationContext};
 use examreg_common::error::AppError;
 use examreg_common::http::json::{parse_strict, MAX_BODY_BYTES};

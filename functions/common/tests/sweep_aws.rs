@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 
 use examreg_common::adapters::counting::CountingStore;
 use examreg_common::app::{App, Config};
-use examreg_common::calendar::SessionCalendar;
 use examreg_common::domain::account::AccountStatus;
+use examreg_common::domain::calendar::SessionCalendar;
 use examreg_common::domain::dossier::{InscriptionStatus, PieceState, PieceStatus, Pieces};
 use examreg_common::domain::inscription::{Address, Disability, Identity, ValidInscription};
 use examreg_common::domain::pieces::PieceKind;

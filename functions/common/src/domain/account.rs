@@ -214,6 +214,17 @@ pub enum AccountStatus {
     Active,
 }
 
+impl AccountStatus {
+    /// The status as the office reads it: « activé », « en attente
+    /// d'activation ».
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "activé",
+            AccountStatus::PendingActivation => "en attente d'activation",
+        }
+    }
+}
+
 /// Whether an activation made at `now` is still in time.
 pub fn activation_in_time(deadline: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now < deadline

@@ -41,6 +41,16 @@ impl InscriptionStatus {
         }
     }
 
+    /// The status in one word, as the office's export and messages show it.
+    pub fn short_label_fr(self) -> &'static str {
+        match self {
+            InscriptionStatus::Registered => "enregistrée",
+            InscriptionStatus::Complete => "complète",
+            InscriptionStatus::Validated => "validée",
+            InscriptionStatus::Cancelled => "annulée",
+        }
+    }
+
     pub fn parse(code: &str) -> Option<Self> {
         [
             InscriptionStatus::Registered,

@@ -2,11 +2,14 @@
 //! returns decisions.
 
 pub mod account;
+pub mod calendar;
+pub mod catalogue;
 pub mod countries;
+mod data_file;
 pub mod diploma;
 pub mod dossier;
 pub mod inscription;
 pub mod pieces;
 pub mod validation;
 
-pub use diploma::Diploma;
+pub use diploma::{Diploma, PerDiploma};

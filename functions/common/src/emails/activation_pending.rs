@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::calendar::to_paris_string;
+use crate::wording::to_paris_string;
 use crate::ports::OutgoingEmail;
 use crate::services::emails::Message;
 

@@ -433,7 +433,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::catalogue::Catalogue;
+    use crate::domain::catalogue::Catalogue;
     use crate::domain::inscription::{validate, InscriptionInput, ValidationContext};
     use crate::services::accounts::{Credentials, EmailOnly, NewPassword, TokenOnly};
     use crate::services::documents::UploadRequestInput;

@@ -37,7 +37,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/health") => get(reference::health),
         ("GET", "/calendar") => get(reference::calendar),
         ("GET", "/catalogue") => get(reference::catalogue),
-        ("GET", "/openapi.json") => get(reference::openapi),
+        ("GET", "/openapi.json") => get(openapi::openapi),
         ("POST", "/auth/signup") => post(accounts::signup),
         ("POST", "/auth/resend-activation") => post(accounts::resend_activation),
         ("POST", "/auth/activate") => post(accounts::activate),
@@ -161,6 +161,12 @@ pub fn with_edge(router: Router) -> Router {
 }
 
 async fn not_found() -> AppError {
+    page_not_found()
+}
+
+/// The answer to an address that is neither a route nor a page (the portal
+/// gives it too, for an unknown asset).
+pub(crate) fn page_not_found() -> AppError {
     AppError::refused(
         404,
         "not_found",

@@ -10,6 +10,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
+use axum::http::header;
+use axum::response::IntoResponse;
+
 use super::problem::PROBLEM_JSON;
 
 use super::{accounts, documents, inscription, reference};
@@ -25,7 +28,7 @@ use crate::services::sessions::SESSION_COOKIE;
         reference::health,
         reference::calendar,
         reference::catalogue,
-        reference::openapi,
+        openapi,
         accounts::signup,
         accounts::resend_activation,
         accounts::activate,
@@ -44,6 +47,18 @@ use crate::services::sessions::SESSION_COOKIE;
     modifiers(&SessionAuth, &ProblemAnswers),
 )]
 pub struct ApiDoc;
+
+// Served from here rather than beside the other reference handlers, which
+// this module lists: so neither module imports the other. (Its doc comment is
+// the operation's summary in the document: kept as it was.)
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "reference", responses((status = 200, description = "The OpenAPI 3 document")))]
+pub async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        document_json(),
+    )
+}
 
 /// The two ways to send the session token `POST /auth/login` answers, each
 /// enough on its own: every authenticated route lists both as alternatives

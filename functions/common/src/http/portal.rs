@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::app::Config;
-use crate::error::AppError;
+use crate::wording::{de, escape_html};
 
 /// The route of every asset (`/assets/portal.css`, `/assets/home.js`, ...).
 pub const ASSETS_ROUTE: &str = "/assets/{file}";
@@ -116,34 +116,6 @@ pub fn is_page(path: &str) -> bool {
 /// its assets.
 pub fn is_portal_path(path: &str) -> bool {
     path == ASSETS_ROUTE || is_page(path)
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// « d'Aix-Marseille », « de Nice »: the académie's name after « de ».
-fn de(name: &str) -> String {
-    let elided = name
-        .chars()
-        .next()
-        .is_some_and(|c| "AEIOUYÉÈÊÂÎÔaeiouyéèêâîô".contains(c));
-    if elided {
-        format!("d'{name}")
-    } else {
-        format!("de {name}")
-    }
 }
 
 /// The page in its layout: the navigation link to the page itself is marked
@@ -322,13 +294,7 @@ pub async fn asset(
 }
 
 fn not_found() -> Response {
-    AppError::refused(
-        404,
-        "not_found",
-        "Page introuvable",
-        "Cette adresse ne correspond à aucune page ni à aucun service.",
-    )
-    .into_response()
+    super::page_not_found().into_response()
 }
 
 #[cfg(test)]

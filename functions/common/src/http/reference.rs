@@ -1,4 +1,5 @@
-//! Reference data: no authentication.
+//! Reference data: no authentication. (`GET /openapi.json` is served by
+//! [`openapi`](super::openapi), which lists these handlers.)
 
 use axum::extract::State;
 use axum::http::header;
@@ -7,8 +8,8 @@ use axum::Json;
 use serde::Serialize;
 
 use super::AppState;
-use crate::calendar::CalendarView;
-use crate::catalogue::Catalogue;
+use crate::domain::calendar::CalendarView;
+use crate::domain::catalogue::Catalogue;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -38,14 +39,5 @@ pub async fn catalogue(State(app): State<AppState>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, "public, max-age=300")],
         Json(app.catalogue.clone()),
-    )
-}
-
-/// This document.
-#[utoipa::path(get, path = "/openapi.json", tag = "reference", responses((status = 200, description = "The OpenAPI 3 document")))]
-pub async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        super::openapi::document_json(),
     )
 }

@@ -46,8 +46,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::calendar::to_paris_string;
-use crate::domain::account::{AccountStatus, Email};
+use crate::domain::account::Email;
 use crate::domain::dossier::{InscriptionStatus, PieceStatus, REMINDERS};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::Diploma;
@@ -60,6 +59,8 @@ use crate::services::inscription::{self, pieces_view, HistoryEntry, InscriptionR
 use crate::services::keys;
 use crate::services::mailqueue::{self, QueuedMail};
 use crate::services::sweep::{inscription_title, missing_pieces_fr};
+use crate::wording::dates::paris_figures;
+use crate::wording::{to_paris_string, yes_no};
 
 /// Retries of a change whose conditional write lost a race.
 const MAX_RETRIES: usize = 5;
@@ -323,7 +324,10 @@ impl Fields {
                     AdminError::field(
                         "invalid_event",
                         "diploma",
-                        format!("Le diplôme « {text} » est inconnu : BAC_PRO, MC, BP ou CAP."),
+                        format!(
+                            "Le diplôme « {text} » est inconnu : {}.",
+                            Diploma::codes_listed("ou")
+                        ),
                     )
                 })
             })
@@ -451,13 +455,6 @@ async fn candidate(app: &App, email: &Email) -> AdminResult<Candidate> {
     })
 }
 
-fn account_status_fr(account: &AccountRecord) -> &'static str {
-    match account.status {
-        AccountStatus::Active => "activé",
-        AccountStatus::PendingActivation => "en attente d'activation",
-    }
-}
-
 /// The candidate's inscription, or a `no_inscription` refusal.
 fn require_inscription(candidate: Candidate) -> AdminResult<InscriptionRecord> {
     let account = &candidate.account;
@@ -468,19 +465,10 @@ fn require_inscription(candidate: Candidate) -> AdminResult<InscriptionRecord> {
             format!(
                 "Le compte de « {} » existe (compte {}) mais n'a pas d'inscription pour cette session.",
                 account.email,
-                account_status_fr(account)
+                account.status.label_fr()
             ),
         )
     })
-}
-
-fn status_fr(status: InscriptionStatus) -> &'static str {
-    match status {
-        InscriptionStatus::Registered => "enregistrée",
-        InscriptionStatus::Complete => "complète",
-        InscriptionStatus::Validated => "validée",
-        InscriptionStatus::Cancelled => "annulée",
-    }
 }
 
 fn instant(at: DateTime<Utc>) -> String {
@@ -1072,20 +1060,6 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn paris(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::Paris)
-        .format("%d/%m/%Y %H:%M:%S")
-        .to_string()
-}
-
-fn oui_non(b: bool) -> &'static str {
-    if b {
-        "oui"
-    } else {
-        "non"
-    }
-}
-
 /// A country code as the office reads it: « France », « Belgique (BE) », or
 /// the code when its French name is not known.
 fn country(code: &str) -> String {
@@ -1144,14 +1118,14 @@ fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
         data.diploma.label().to_owned(),
         data.specialty.clone(),
         specialty,
-        oui_non(data.disability.declared).to_owned(),
-        oui_non(data.disability.existing_accommodation).to_owned(),
+        yes_no(data.disability.declared).to_owned(),
+        yes_no(data.disability.existing_accommodation).to_owned(),
         acquis_cell(&data.acquis),
-        status_fr(record.status).to_owned(),
+        record.status.short_label_fr().to_owned(),
         record.version.to_string(),
         missing.join(" / "),
-        paris(record.documents_deadline(&app.calendar)),
-        paris(record.updated_at),
+        paris_figures(record.documents_deadline(&app.calendar)),
+        paris_figures(record.updated_at),
     ];
     row.iter().map(|text| cell(text)).collect()
 }

@@ -19,14 +19,13 @@
 //!    idempotent: a duplicated or retried notification changes nothing.
 
 use bytes::Bytes;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::app::App;
-use crate::calendar::to_paris_string;
-use crate::catalogue::Specialty;
+use crate::domain::catalogue::Specialty;
 use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::dossier::{InscriptionStatus, PieceState, PieceStatus};
 use crate::domain::inscription::{
@@ -43,6 +42,7 @@ use crate::services::inscription::{load_for_caller, HistoryEntry, InscriptionRec
 use crate::services::keys;
 use crate::services::mailqueue::{deliver_now, QueuedMail};
 use crate::services::sessions::take;
+use crate::wording::{birth_date_fr, to_paris_string};
 
 /// The largest file accepted: 5 MiB.
 pub const MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024;
@@ -1054,38 +1054,11 @@ fn disability_fr(d: &Disability) -> String {
     }
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-/// A birth date as French writes it: « 3 février 2000 », « 1er mai 1999 ».
-pub fn birth_date_fr(day: NaiveDate) -> String {
-    let number = match day.day() {
-        1 => "1er".to_owned(),
-        n => n.to_string(),
-    };
-    let month = MONTHS_FR
-        .get(day.month0() as usize)
-        .copied()
-        .unwrap_or_default();
-    format!("{number} {month} {}", day.year())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::countries::COUNTRIES_FR;
+    use chrono::NaiveDate;
 
     #[test]
     fn declared_types_parse_strictly() {

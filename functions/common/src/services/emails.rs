@@ -1,6 +1,7 @@
 //! Every email examreg sends, in French, as plain text and HTML.
 
 use crate::ports::OutgoingEmail;
+use crate::wording::escape_html as escape;
 
 /// The signature under every email.
 const SIGNATURE: &str =
@@ -73,21 +74,6 @@ impl Message {
             html: Some(html),
         }
     }
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

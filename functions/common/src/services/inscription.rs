@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::App;
-use crate::calendar::{to_paris_string, SessionCalendar};
+use crate::domain::calendar::SessionCalendar;
 use crate::domain::dossier::{
     next_due, owes_uploads_at, reconcile_pieces, status_for, InscriptionStatus, PieceState,
     PieceStatus, Pieces,
@@ -28,6 +28,7 @@ use crate::services::emails::Message;
 use crate::services::keys;
 use crate::services::mailqueue;
 use crate::services::sessions::{authenticate, take, Caller};
+use crate::wording::to_paris_string;
 
 /// How many times a write is retried when only someone else's unrelated
 /// change (an upload, an admin) moved the revision.

@@ -33,8 +33,8 @@ use crate::ports::store::{
     Condition, Item, Key, Query, SortKeyCondition, WriteOp, GSI1_PK, GSI1_SK,
 };
 use crate::ports::{MailError, OutgoingEmail, StoreError};
+use crate::services::budget::{due_bound, Budget};
 use crate::services::keys;
-use crate::services::sweep::{due_bound, Budget};
 
 /// How long a claimed mail is reserved for its sender.
 pub const LEASE: Duration = Duration::minutes(5);

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, DurationRound, Utc};
 
-use crate::calendar::to_paris_string;
+use crate::wording::to_paris_string;
 use crate::domain::validation::FieldError;
 use crate::error::AppError;
 use crate::ports::StoreError;

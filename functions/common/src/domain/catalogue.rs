@@ -12,11 +12,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{one_line, toml_error_parts, toml_position as position};
-use crate::domain::Diploma;
+use super::data_file::{one_line, toml_error_parts, toml_position as position};
+use super::Diploma;
 
 const EMBEDDED_ORIGIN: &str = "infra/catalogue.toml";
-const EMBEDDED_TEXT: &str = include_str!("../../../infra/catalogue.toml");
+const EMBEDDED_TEXT: &str = include_str!("../../../../infra/catalogue.toml");
 
 /// The fewest specialties a diploma may offer.
 pub const MIN_SPECIALTIES: usize = 3;
@@ -304,7 +304,10 @@ pub enum CatalogueProblem {
         column: Option<usize>,
         message: String,
     },
-    #[error("diploma {diploma} is missing (each of BAC_PRO, MC, BP and CAP must appear once)")]
+    #[error(
+        "diploma {diploma} is missing (each of {} must appear once)",
+        Diploma::codes_listed("and")
+    )]
     MissingDiploma { diploma: Diploma },
     #[error("diploma {diploma} appears more than once")]
     DuplicateDiploma { diploma: Diploma },

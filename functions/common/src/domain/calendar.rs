@@ -18,14 +18,13 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::offset::LocalResult;
-use chrono::{
-    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
-    Timelike, Utc, Weekday,
-};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::domain::Diploma;
+use super::data_file::{one_line, toml_error_parts, toml_position};
+use super::{Diploma, PerDiploma};
+use crate::wording::{french_date, french_instant};
 
 /// The session the local runner and the Lambdas use unless told otherwise.
 pub const DEFAULT_SESSION: &str = "2022";
@@ -34,7 +33,7 @@ pub const DEFAULT_SESSION: &str = "2022";
 const EMBEDDED: &[(&str, &str, &str)] = &[(
     "2022",
     "infra/sessions/2022.toml",
-    include_str!("../../../infra/sessions/2022.toml"),
+    include_str!("../../../../infra/sessions/2022.toml"),
 )];
 
 /// The sessions whose calendar is built into the binary.
@@ -177,77 +176,6 @@ pub fn end_of_day(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
 }
 
 // ---------------------------------------------------------------------------
-// French formatting
-// ---------------------------------------------------------------------------
-
-const FRENCH_MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-fn french_weekday(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Mon => "lundi",
-        Weekday::Tue => "mardi",
-        Weekday::Wed => "mercredi",
-        Weekday::Thu => "jeudi",
-        Weekday::Fri => "vendredi",
-        Weekday::Sat => "samedi",
-        Weekday::Sun => "dimanche",
-    }
-}
-
-fn french_month(month0: u32) -> &'static str {
-    FRENCH_MONTHS.get(month0 as usize).copied().unwrap_or("?")
-}
-
-/// A day in French: "jeudi 14 octobre 2021", "mercredi 1er décembre 2021".
-pub fn french_date(day: NaiveDate) -> String {
-    let number = match day.day() {
-        1 => "1er".to_owned(),
-        n => n.to_string(),
-    };
-    format!(
-        "{} {} {} {}",
-        french_weekday(day.weekday()),
-        number,
-        french_month(day.month0()),
-        day.year()
-    )
-}
-
-fn french_date_time(local: NaiveDateTime) -> String {
-    format!(
-        "{} à {} h {:02}",
-        french_date(local.date()),
-        local.hour(),
-        local.minute()
-    )
-}
-
-/// An instant in French, in the time zone `tz`: "mardi 16 novembre 2021 à
-/// 14 h 05". Seconds are dropped (not rounded).
-pub fn french_instant(instant: DateTime<Utc>, tz: Tz) -> String {
-    french_date_time(instant.with_timezone(&tz).naive_local())
-}
-
-/// An instant in French, Paris time: "mardi 16 novembre 2021 à 14 h 05". For
-/// emails ("le lien expire le ...").
-pub fn to_paris_string(instant: DateTime<Utc>) -> String {
-    french_instant(instant, chrono_tz::Europe::Paris)
-}
-
-// ---------------------------------------------------------------------------
 // The calendar
 // ---------------------------------------------------------------------------
 
@@ -257,16 +185,7 @@ pub struct SessionCalendar {
     pub session: String,
     pub academie: String,
     pub timezone: Tz,
-    windows: ByDiploma,
-}
-
-/// One `DiplomaWindows` per diploma, by construction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ByDiploma {
-    bac_pro: DiplomaWindows,
-    mc: DiplomaWindows,
-    bp: DiplomaWindows,
-    cap: DiplomaWindows,
+    windows: PerDiploma<DiplomaWindows>,
 }
 
 impl SessionCalendar {
@@ -316,12 +235,7 @@ impl SessionCalendar {
 
     /// The windows of diploma `d`.
     pub fn windows(&self, d: Diploma) -> &DiplomaWindows {
-        match d {
-            Diploma::BacPro => &self.windows.bac_pro,
-            Diploma::Mc => &self.windows.mc,
-            Diploma::Bp => &self.windows.bp,
-            Diploma::Cap => &self.windows.cap,
-        }
+        self.windows.get(d)
     }
 
     /// One window of diploma `d`.
@@ -329,9 +243,9 @@ impl SessionCalendar {
         self.windows(d).get(kind)
     }
 
-    /// Every diploma with its windows, in the order BAC_PRO, MC, BP, CAP.
+    /// Every diploma with its windows, in the order of [`Diploma::ALL`].
     pub fn diplomas(&self) -> impl Iterator<Item = (Diploma, &DiplomaWindows)> + '_ {
-        Diploma::ALL.into_iter().map(move |d| (d, self.windows(d)))
+        self.windows.iter()
     }
 
     fn all_windows(&self) -> impl Iterator<Item = &Window> + '_ {
@@ -351,13 +265,13 @@ impl SessionCalendar {
 
     /// The earliest opening of all windows: when the session starts.
     pub fn first_opening(&self) -> DateTime<Utc> {
-        let start = self.windows.bac_pro.registration.opens;
+        let start = self.windows(Diploma::ALL[0]).registration.opens;
         self.all_windows().map(|w| w.opens).fold(start, Ord::min)
     }
 
     /// The latest closing of all windows: when the session's inscriptions end.
     pub fn last_closing(&self) -> DateTime<Utc> {
-        let start = self.windows.bac_pro.registration.closes;
+        let start = self.windows(Diploma::ALL[0]).registration.closes;
         self.all_windows().map(|w| w.closes).fold(start, Ord::max)
     }
 
@@ -471,9 +385,15 @@ pub enum CalendarProblem {
     SessionMismatch { expected: String, found: String },
     #[error("unknown timezone `{timezone}` (expected an IANA name such as Europe/Paris)")]
     UnknownTimezone { timezone: String },
-    #[error("unknown diploma code `{code}` (expected BAC_PRO, MC, BP or CAP)")]
+    #[error(
+        "unknown diploma code `{code}` (expected {})",
+        Diploma::codes_listed("or")
+    )]
     UnknownDiploma { code: String },
-    #[error("diploma {diploma} is missing (each of BAC_PRO, MC, BP and CAP needs its windows)")]
+    #[error(
+        "diploma {diploma} is missing (each of {} needs its windows)",
+        Diploma::codes_listed("and")
+    )]
     MissingDiploma { diploma: Diploma },
     #[error("diploma {diploma}: {window} window ends ({last_day}) before it starts ({first_day})")]
     WindowEndsBeforeStart {
@@ -498,54 +418,6 @@ pub enum CalendarProblem {
         last_day: NaiveDate,
         timezone: String,
     },
-}
-
-/// `text` on one line: line breaks and other control characters that a
-/// quoted value may hold are written as escapes (`\n`).
-pub(crate) fn one_line(text: impl fmt::Display) -> String {
-    text.to_string()
-        .chars()
-        .flat_map(|c| {
-            let escape = c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
-            let shown: Vec<char> = if escape {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            shown
-        })
-        .collect()
-}
-
-/// " at line L, column C" when known, for one-line TOML error messages.
-pub(crate) fn toml_position(line: Option<usize>, column: Option<usize>) -> String {
-    match (line, column) {
-        (Some(line), Some(column)) => format!(" at line {line}, column {column}"),
-        (Some(line), None) => format!(" at line {line}"),
-        _ => String::new(),
-    }
-}
-
-/// A TOML error as one line: toml's message with its line and column (1-based).
-pub(crate) fn toml_error_parts(
-    text: &str,
-    error: &toml::de::Error,
-) -> (Option<usize>, Option<usize>, String) {
-    let message = error
-        .message()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    match error.span() {
-        Some(span) => {
-            let before = text.get(..span.start).unwrap_or(text);
-            let line = before.matches('\n').count() + 1;
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-            (Some(line), Some(column), message)
-        }
-        None => (None, None, message),
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -669,12 +541,7 @@ fn parse_calendar(text: &str) -> Result<SessionCalendar, CalendarProblem> {
         })
     };
 
-    let windows = ByDiploma {
-        bac_pro: build(Diploma::BacPro)?,
-        mc: build(Diploma::Mc)?,
-        bp: build(Diploma::Bp)?,
-        cap: build(Diploma::Cap)?,
-    };
+    let windows = PerDiploma::try_from_fn(build)?;
     Ok(SessionCalendar {
         session: raw.session,
         academie: raw.academie,
@@ -926,62 +793,7 @@ mod tests {
     }
 
     #[test]
-    fn french_dates_name_every_month_and_day() {
-        let months: Vec<String> = (1..=12)
-            .map(|m| french_date(NaiveDate::from_ymd_opt(2022, m, 15).unwrap()))
-            .collect();
-        assert_eq!(
-            months,
-            [
-                "samedi 15 janvier 2022",
-                "mardi 15 février 2022",
-                "mardi 15 mars 2022",
-                "vendredi 15 avril 2022",
-                "dimanche 15 mai 2022",
-                "mercredi 15 juin 2022",
-                "vendredi 15 juillet 2022",
-                "lundi 15 août 2022",
-                "jeudi 15 septembre 2022",
-                "samedi 15 octobre 2022",
-                "mardi 15 novembre 2022",
-                "jeudi 15 décembre 2022",
-            ]
-        );
-        let days: Vec<String> = (10..=16)
-            .map(|d| french_date(NaiveDate::from_ymd_opt(2022, 1, d).unwrap()))
-            .collect();
-        assert_eq!(
-            days,
-            [
-                "lundi 10 janvier 2022",
-                "mardi 11 janvier 2022",
-                "mercredi 12 janvier 2022",
-                "jeudi 13 janvier 2022",
-                "vendredi 14 janvier 2022",
-                "samedi 15 janvier 2022",
-                "dimanche 16 janvier 2022",
-            ]
-        );
-    }
-
-    #[test]
-    fn instants_read_in_french_paris_time() {
-        assert_eq!(
-            to_paris_string(at("2021-11-16T13:05:00Z")),
-            "mardi 16 novembre 2021 à 14 h 05"
-        );
-        assert_eq!(
-            to_paris_string(at("2021-10-14T07:30:59Z")),
-            "jeudi 14 octobre 2021 à 9 h 30"
-        );
-        assert_eq!(
-            to_paris_string(at("2021-10-31T22:59:59.999Z")),
-            "dimanche 31 octobre 2021 à 23 h 59"
-        );
-        assert_eq!(
-            to_paris_string(at("2021-11-30T23:00:00Z")),
-            "mercredi 1er décembre 2021 à 0 h 00"
-        );
+    fn instants_read_in_french_in_the_calendars_time_zone() {
         let c = calendar();
         assert_eq!(
             c.format_instant(at("2021-11-16T13:05:00Z")),

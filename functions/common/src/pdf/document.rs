@@ -1,0 +1,135 @@
+//! The document: what the confirmation says, block after block.
+
+use super::layout::Layout;
+use super::style::{
+    Style, Weight, ACCENT, BODY, BODY_STYLE, CONTENT_W, INK, MARGIN_X, MM, MUTED, STRONG_STYLE,
+    TITLE,
+};
+use super::{confirmation_title, ConfirmationDocument};
+use crate::wording::de;
+
+// ---------------------------------------------------------------------------
+// The document
+
+pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
+    let authority = format!(
+        "Académie {} — Division des examens et concours",
+        de(&doc.academie)
+    );
+    layout.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(Weight::Bold, BODY + 0.5, ACCENT),
+        &authority,
+    );
+    layout.y -= 6.0;
+    layout.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(Weight::Bold, TITLE, INK),
+        &confirmation_title(&doc.session),
+    );
+    layout.y -= 2.0;
+    layout.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        Style::new(Weight::Regular, BODY, MUTED),
+        "Document à vérifier, à dater et à signer, puis à télé-verser avec les pièces \
+         justificatives dans votre espace candidat.",
+    );
+    layout.y -= 2.0;
+
+    let version = doc.version.to_string();
+    layout.heading("Examen");
+    layout.fields(&[
+        ("Diplôme", &doc.diploma_label),
+        ("Spécialité", &doc.specialty_label),
+        ("Code de la spécialité", &doc.specialty_code),
+        ("Version de l'inscription", &version),
+        ("Document édité le", &doc.generated_at),
+    ]);
+
+    layout.heading("Identité du candidat");
+    let mut identity: Vec<(&str, &str)> = doc
+        .identity
+        .iter()
+        .map(|(label, value)| (label.as_str(), value.as_str()))
+        .collect();
+    identity.push(("Adresse électronique", &doc.email));
+    layout.fields(&identity);
+
+    layout.heading("Unités de l'examen");
+    if doc.units.is_empty() {
+        layout.paragraph(MARGIN_X, CONTENT_W, BODY_STYLE, "Aucune unité.");
+    } else {
+        let pad = 2.0 * MM;
+        let widths = [19.0 * MM, 76.0 * MM, 33.0 * MM];
+        let x0 = MARGIN_X + pad;
+        let x1 = MARGIN_X + widths[0];
+        let x2 = x1 + widths[1];
+        let x3 = x2 + widths[2];
+        let columns = [
+            (x0, widths[0] - pad - 2.0 * MM),
+            (x1, widths[1] - 3.0 * MM),
+            (x2, widths[2] - 3.0 * MM),
+            (x3, MARGIN_X + CONTENT_W - x3 - pad),
+        ];
+        let rows: Vec<Vec<(Style, &str)>> = doc
+            .units
+            .iter()
+            .map(|unit| {
+                vec![
+                    (STRONG_STYLE, unit.code.as_str()),
+                    (BODY_STYLE, unit.label.as_str()),
+                    (BODY_STYLE, unit.kind.as_str()),
+                    (STRONG_STYLE, unit.acquis.as_str()),
+                ]
+            })
+            .collect();
+        layout.table(&columns, &["Code", "Unité", "Nature", "Situation"], &rows);
+    }
+
+    layout.heading("Situation de handicap");
+    layout.paragraph(MARGIN_X, CONTENT_W, BODY_STYLE, &doc.disability);
+
+    layout.heading("Pièces justificatives");
+    layout.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        BODY_STYLE,
+        &format!(
+            "À télé-verser {}, avec la présente confirmation datée et signée\u{a0}:",
+            doc.documents_window.trim()
+        ),
+    );
+    layout.y -= 3.0;
+    let pieces: Vec<&str> = doc.pieces.iter().map(String::as_str).collect();
+    if pieces.is_empty() {
+        layout.paragraph(MARGIN_X, CONTENT_W, BODY_STYLE, "Aucune autre pièce.");
+    } else {
+        layout.bullets(&pieces, STRONG_STYLE);
+    }
+
+    layout.heading("Rappels");
+    let version_note = format!(
+        "Cette confirmation correspond à la version {} de votre inscription\u{a0}: si vous \
+         modifiez votre inscription en ligne, imprimez et signez la nouvelle confirmation.",
+        doc.version
+    );
+    layout.bullets(
+        &[
+            "Vérifiez les informations ci-dessus, puis datez et signez la présente \
+             confirmation d'inscription.",
+            "En cas de nouvelles modifications, rectifiez le document au stylo rouge \
+             uniquement.",
+            "Aucune modification ne pourra être prise en compte après la fin des inscriptions.",
+            &version_note,
+            "Si la confirmation d'inscription datée et signée et les pièces justificatives \
+             n'ont pas été télé-versées dans le délai indiqué ci-dessus, la candidature est \
+             annulée.",
+        ],
+        BODY_STYLE,
+    );
+
+    layout.signature_box();
+}

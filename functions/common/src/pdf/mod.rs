@@ -1,0 +1,112 @@
+//! The « confirmation d'inscription » a candidate prints, checks, dates and
+//! signs (`GET /inscription/confirmation.pdf`).
+//!
+//! [`render_confirmation`] is a pure function of [`ConfirmationDocument`]:
+//! the caller formats every date in Paris time and every label in French, this
+//! module only lays them out on A4 pages. The same input always gives the same
+//! bytes: no clock, no random identifier (the trailer `/ID` and the font
+//! subset tags are derived from the input, the creation dates are omitted).
+//!
+//! Fonts: DejaVu Sans and DejaVu Sans Bold are compiled in
+//! (`assets/fonts/`, licence alongside) and every PDF embeds a subset of the
+//! glyphs it actually uses, with a `/ToUnicode` map, so accents, `’`, `œ`,
+//! `æ`, `« »` and non-breaking spaces print and copy right. Text is normalised
+//! to NFC; a character the font cannot draw prints as `�` rather than
+//! vanishing. Long values wrap (at spaces, else after `-`, `/`, `@`, `.`,
+//! else anywhere) and the document flows over as many pages as it needs:
+//! nothing is ever cut off.
+
+mod document;
+mod fonts;
+mod layout;
+mod style;
+mod write;
+
+use document::compose;
+use fonts::faces;
+use layout::Layout;
+use write::write_pdf;
+
+/// Everything printed on the confirmation, already in French and formatted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfirmationDocument {
+    /// The academy's name without article: "Aix-Marseille".
+    pub academie: String,
+    /// "2022".
+    pub session: String,
+    /// "Certificat d'aptitude professionnelle".
+    pub diploma_label: String,
+    /// "Cuisine".
+    pub specialty_label: String,
+    /// The specialty's code in the catalogue.
+    pub specialty_code: String,
+    /// The account's email.
+    pub email: String,
+    /// (French field label, value), printed in this order: ("Nom",
+    /// "N'Diaye-Lefèvre"), ("Prénoms", "Zoé Anaïs"), address lines, phone...
+    pub identity: Vec<(String, String)>,
+    /// Every unit of the specialty, in catalogue order.
+    pub units: Vec<UnitLine>,
+    /// A French sentence describing the disability declaration.
+    pub disability: String,
+    /// The inscription's version this confirmation was printed from.
+    pub version: u64,
+    /// When it was generated, formatted in Paris time by the caller:
+    /// "mardi 26 octobre 2021 à 10 h 14".
+    pub generated_at: String,
+    /// French labels of the pieces to upload.
+    pub pieces: Vec<String>,
+    /// "du lundi 25 octobre 2021 au dimanche 7 novembre 2021".
+    pub documents_window: String,
+}
+
+/// One row of the units table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitLine {
+    /// "EP1", "UP2"...
+    pub code: String,
+    /// The unit's French label.
+    pub label: String,
+    /// "professionnelle", "générale", "facultative".
+    pub kind: String,
+    /// "Dispense", "Bénéfice de note : 14,5/20 (2019)", or "À présenter".
+    pub acquis: String,
+}
+
+/// Why a confirmation could not be rendered. None depends on the document's
+/// text: they mean a broken build (font) or a bug in the PDF writer.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// An embedded font file could not be parsed.
+    #[error("the embedded font {0} cannot be parsed")]
+    Font(&'static str),
+    /// A font could not be reduced to the glyphs the document uses.
+    #[error("the font {font} cannot be subset: {reason}")]
+    Subset {
+        /// Which font.
+        font: &'static str,
+        /// allsorts' explanation.
+        reason: String,
+    },
+    /// The PDF writer reported an error or could not serialise the file.
+    #[error("the PDF cannot be written: {0}")]
+    Write(String),
+}
+
+/// The fixed title line, shared with tests and callers (e.g. a download
+/// file name or an email).
+pub fn confirmation_title(session: &str) -> String {
+    format!("Confirmation d'inscription — Session {}", session.trim())
+}
+
+/// Renders the confirmation as a PDF file (A4, one or more pages).
+pub fn render_confirmation(doc: &ConfirmationDocument) -> Result<Vec<u8>, PdfError> {
+    let faces = faces()?;
+    let mut layout = Layout::new(faces);
+    compose(&mut layout, doc);
+    layout.footers(doc);
+    write_pdf(layout, doc)
+}
+
+#[cfg(test)]
+mod tests;
