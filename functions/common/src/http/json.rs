@@ -893,6 +893,35 @@ mod tests {
         assert!(!covers("acquis[1]", "acquis[10]"));
     }
 
+    #[test]
+    fn serde_names_reads_fields_and_variants_from_the_types() {
+        assert_eq!(serde_names::<Credentials>(), ["email", "password"]);
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Colour {
+            DeepBlue,
+            Red,
+        }
+        assert_eq!(serde_names::<Colour>(), ["deep_blue", "red"]);
+        assert!(serde_names::<String>().is_empty());
+        assert!(serde_names::<Option<Credentials>>().is_empty());
+    }
+
+    #[test]
+    fn a_value_is_parsed_as_strictly_as_a_body() {
+        let parsed =
+            parse_value::<Credentials>(json!({"email": "a@b.fr", "password": "x"})).unwrap();
+        assert_eq!(parsed.value.email, "a@b.fr");
+        let error =
+            parse_value::<Credentials>(json!({"email": "a@b.fr", "password": "x", "admin": 1}))
+                .err()
+                .unwrap();
+        assert_eq!(fields(refusal(&error).2), vec![("admin", UNKNOWN_FIELD)]);
+        let error = parse_value::<Credentials>(json!([1])).err().unwrap();
+        assert_eq!(fields(refusal(&error).2), vec![("", INVALID_TYPE)]);
+    }
+
     fn request(body: Vec<u8>) -> Request {
         Request::builder()
             .method("POST")

@@ -581,3 +581,423 @@ impl Check {
         Ok(Some(code))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn catalogue() -> Catalogue {
+        Catalogue::embedded().unwrap()
+    }
+
+    fn parse(event: Value) -> AdminResult<AdminEvent> {
+        AdminEvent::parse(event, &catalogue())
+    }
+
+    /// The refusal of `event`: its code, field and message.
+    fn refusal(event: Value) -> (&'static str, Option<String>, String) {
+        let error = parse(event.clone()).expect_err(&event.to_string());
+        (error.code, error.field, error.message)
+    }
+
+    fn field(
+        code: &'static str,
+        field: &str,
+        message: &str,
+    ) -> (&'static str, Option<String>, String) {
+        (code, Some(field.to_owned()), message.to_owned())
+    }
+
+    fn email(text: &str) -> Email {
+        Email::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_actions_are_named_from_the_enum() {
+        assert_eq!(
+            Action::names(),
+            [
+                "list",
+                "get",
+                "validate_piece",
+                "reject_piece",
+                "extend_deadline",
+                "export"
+            ]
+        );
+        for name in Action::names() {
+            assert_eq!(Action::from_name(name).map(Action::name), Some(*name));
+        }
+        assert_eq!(Action::from_name("List"), None);
+        assert_eq!(Action::from_name(""), None);
+    }
+
+    #[test]
+    fn each_action_lists_its_fields_in_order() {
+        assert_eq!(
+            serde_names::<ListFields>(),
+            ["diploma", "specialty", "status", "cursor", "limit"]
+        );
+        assert_eq!(serde_names::<GetFields>(), ["email"]);
+        assert_eq!(
+            serde_names::<ValidatePieceFields>(),
+            ["actor", "email", "kind"]
+        );
+        assert_eq!(
+            serde_names::<RejectPieceFields>(),
+            ["actor", "email", "kind", "reason"]
+        );
+        assert_eq!(
+            serde_names::<ExtendDeadlineFields>(),
+            ["actor", "email", "until"]
+        );
+        assert_eq!(
+            serde_names::<ExportFields>(),
+            ["actor", "diploma", "specialty", "status"]
+        );
+    }
+
+    #[test]
+    fn list_reads_its_filters_limit_and_cursor() {
+        assert_eq!(
+            parse(json!({"action": "list"})).unwrap(),
+            AdminEvent::List(ListEvent {
+                filter: Filter::default(),
+                limit: DEFAULT_LIST_LIMIT,
+                cursor: None,
+            })
+        );
+        let event = parse(json!({
+            "action": "list", "diploma": "BAC_PRO", "specialty": " MCV_A ",
+            "status": "complete", "limit": 500, "cursor": "abc", "specialty_label": null
+        }));
+        // An unknown field is refused even when null.
+        assert!(event.is_err());
+        let event = parse(json!({
+            "action": "list", "diploma": "BAC_PRO", "specialty": " MCV_A ",
+            "status": "complete", "limit": 500, "cursor": "abc"
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::List(ListEvent {
+                filter: Filter {
+                    diploma: Some(Diploma::BacPro),
+                    specialty: Some("MCV_A".into()),
+                    status: Some(InscriptionStatus::Complete),
+                },
+                limit: MAX_LIST_LIMIT,
+                cursor: Some("abc".into()),
+            })
+        );
+        assert_eq!(event.action(), Action::List);
+        // `null` is as good as absent.
+        assert_eq!(
+            parse(json!({"action": "list", "diploma": null, "limit": null})).unwrap(),
+            parse(json!({"action": "list"})).unwrap()
+        );
+    }
+
+    #[test]
+    fn get_reads_an_address() {
+        let event = parse(json!({"action": "get", "email": " Zoe.Martin@Exemple.fr "})).unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::Get(GetEvent {
+                email: email("Zoe.Martin@Exemple.fr")
+            })
+        );
+        assert_eq!(event.action(), Action::Get);
+    }
+
+    #[test]
+    fn the_changes_read_their_actor_address_and_piece() {
+        let event = parse(json!({
+            "action": "validate_piece", "actor": " M. Martin (DIEC 3.05) ",
+            "email": "zoe@exemple.fr", "kind": "identity_document"
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::ValidatePiece(ValidatePieceEvent {
+                actor: "M. Martin (DIEC 3.05)".into(),
+                email: email("zoe@exemple.fr"),
+                kind: PieceKind::IdentityDocument,
+            })
+        );
+        let event = parse(json!({
+            "action": "reject_piece", "actor": "M. Martin", "email": "zoe@exemple.fr",
+            "kind": "identity_document", "reason": "Illisible."
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::RejectPiece(RejectPieceEvent {
+                actor: "M. Martin".into(),
+                email: email("zoe@exemple.fr"),
+                kind: PieceKind::IdentityDocument,
+                reason: "Illisible.".into(),
+            })
+        );
+        let event = parse(json!({
+            "action": "extend_deadline", "actor": "M. Martin", "email": "zoe@exemple.fr",
+            "until": "2021-11-14T23:59:59.9999+01:00"
+        }))
+        .unwrap();
+        let until = DateTime::parse_from_rfc3339("2021-11-14T22:59:59.999Z").unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::ExtendDeadline(ExtendDeadlineEvent {
+                actor: "M. Martin".into(),
+                email: email("zoe@exemple.fr"),
+                until: until.with_timezone(&Utc),
+            })
+        );
+        assert_eq!(event.action(), Action::ExtendDeadline);
+    }
+
+    #[test]
+    fn export_reads_its_actor_and_filters() {
+        let event =
+            parse(json!({"action": "export", "actor": "M. Martin", "diploma": "CAP"})).unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::Export(ExportEvent {
+                actor: "M. Martin".into(),
+                filter: Filter {
+                    diploma: Some(Diploma::Cap),
+                    ..Filter::default()
+                },
+            })
+        );
+    }
+
+    #[test]
+    fn an_event_that_is_not_an_action_is_refused() {
+        for event in [json!([1, 2]), json!("list"), json!(null)] {
+            assert_eq!(
+                refusal(event),
+                (
+                    "invalid_event",
+                    None,
+                    "L'évènement doit être un objet JSON, par exemple {\"action\": \"list\"}."
+                        .into()
+                )
+            );
+        }
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export »";
+        assert_eq!(
+            refusal(json!({})),
+            field(
+                "invalid_event",
+                "action",
+                &format!("Le champ « action » est obligatoire : {names}.")
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": 3})),
+            field(
+                "invalid_event",
+                "action",
+                "Le champ « action » doit être une chaîne de caractères."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "drop_table", "email": 5})),
+            field(
+                "unknown_action",
+                "action",
+                &format!("L'action « drop_table » n'existe pas : {names}.")
+            )
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused_first_with_the_actions_fields() {
+        assert_eq!(
+            refusal(json!({"action": "list", "colour": "blue", "limit": "ten"})),
+            field(
+                "invalid_event",
+                "colour",
+                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : diploma, specialty, status, cursor, limit)."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "export", "actor": "x", "cursor": "abc"})),
+            field(
+                "invalid_event",
+                "cursor",
+                "Le champ « cursor » n'est pas attendu pour l'action « export » (champs possibles : actor, diploma, specialty, status)."
+            )
+        );
+        // Even before a missing field.
+        assert_eq!(
+            refusal(json!({"action": "get", "mail": "zoe@exemple.fr"})).1,
+            Some("mail".into())
+        );
+    }
+
+    #[test]
+    fn a_mistyped_field_is_refused() {
+        assert_eq!(
+            refusal(json!({"action": "get", "email": 42})),
+            field(
+                "invalid_event",
+                "email",
+                "Le champ « email » doit être une chaîne de caractères."
+            )
+        );
+        for limit in [json!("ten"), json!(0), json!(501), json!(-1), json!(2.5)] {
+            assert_eq!(
+                refusal(json!({"action": "list", "limit": limit})),
+                field(
+                    "invalid_event",
+                    "limit",
+                    "Le champ « limit » est un nombre entier de 1 à 500."
+                )
+            );
+        }
+        assert_eq!(
+            refusal(
+                json!({"action": "validate_piece", "actor": "x", "email": "zoe@exemple.fr", "kind": "passport"})
+            ),
+            field(
+                "invalid_event",
+                "kind",
+                &format!(
+                    "« passport » n'est pas une sorte de pièce ; sortes possibles : {}.",
+                    PieceKind::ALL.map(PieceKind::code).join(", ")
+                )
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "extend_deadline", "actor": "x", "email": "zoe@exemple.fr", "until": "next monday"})),
+            field(
+                "invalid_event",
+                "until",
+                "« next monday » n'est pas un instant RFC 3339, par exemple 2021-11-14T23:59:59+01:00."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "get", "email": "not-an-address"})),
+            field(
+                "invalid_event",
+                "email",
+                "« not-an-address » n'est pas une adresse électronique valide."
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_or_empty_field_is_refused_naming_the_action() {
+        let required = "Le champ « email » est obligatoire pour l'action « get ».";
+        for event in [
+            json!({"action": "get"}),
+            json!({"action": "get", "email": null}),
+        ] {
+            assert_eq!(refusal(event), field("invalid_event", "email", required));
+        }
+        assert_eq!(
+            refusal(json!({"action": "get", "email": "  "})),
+            field(
+                "invalid_event",
+                "email",
+                "Le champ « email » ne peut pas être vide."
+            )
+        );
+        assert_eq!(
+            refusal(
+                json!({"action": "reject_piece", "actor": "x", "email": "zoe@exemple.fr", "kind": "identity_document"})
+            ),
+            field(
+                "invalid_event",
+                "reason",
+                "Le champ « reason » est obligatoire pour l'action « reject_piece »."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "export", "diploma": "CAP"})),
+            field(
+                "invalid_event",
+                "actor",
+                "Le champ « actor » est obligatoire pour l'action « export »."
+            )
+        );
+    }
+
+    #[test]
+    fn fields_are_checked_in_the_order_the_action_reads_them() {
+        // The actor before the address, whatever the JSON's order.
+        assert_eq!(
+            refusal(json!({"action": "validate_piece", "email": 5, "kind": "x"})).1,
+            Some("actor".into())
+        );
+        // The specialty (against the catalogue) before the status and the limit.
+        assert_eq!(
+            refusal(
+                json!({"action": "list", "limit": "ten", "status": "lost", "diploma": "CAP", "specialty": "MCV_A"})
+            ),
+            field(
+                "invalid_event",
+                "specialty",
+                "La spécialité « MCV_A » n'existe pas au catalogue pour le diplôme CAP."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "list", "limit": "ten", "status": "lost"})),
+            field(
+                "invalid_event",
+                "status",
+                "Le statut « lost » est inconnu : registered, complete, validated ou cancelled."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "list", "diploma": "LICENCE", "status": 1})),
+            field(
+                "invalid_event",
+                "diploma",
+                "Le diplôme « LICENCE » est inconnu : BAC_PRO, MC, BP ou CAP."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "list", "specialty": "NOPE"})),
+            field(
+                "invalid_event",
+                "specialty",
+                "La spécialité « NOPE » n'existe pas au catalogue."
+            )
+        );
+    }
+
+    #[test]
+    fn long_or_multiline_texts_are_refused() {
+        assert_eq!(
+            refusal(json!({"action": "export", "actor": "M. Martin\nDIEC"})),
+            field(
+                "invalid_event",
+                "actor",
+                "Le champ « actor » nomme l'agent en 100 caractères au plus, sans retour à la ligne."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "export", "actor": "a".repeat(101)})).1,
+            Some("actor".into())
+        );
+        assert!(parse(json!({"action": "export", "actor": "a".repeat(100)})).is_ok());
+        let reject = |reason: String| {
+            json!({"action": "reject_piece", "actor": "x", "email": "zoe@exemple.fr",
+                   "kind": "identity_document", "reason": reason})
+        };
+        assert_eq!(
+            refusal(reject("x".repeat(1001))),
+            field(
+                "invalid_event",
+                "reason",
+                "Le motif tient en 1000 caractères au plus."
+            )
+        );
+        assert!(parse(reject("é".repeat(1000))).is_ok());
+    }
+}
