@@ -41,13 +41,12 @@
 //!   ends, French headers, one row per inscription sorted by diploma,
 //!   specialty and name, dates in Paris time. Cells that a spreadsheet would
 //!   read as a formula (starting with `=`, `+`, `-`, `@`) are prefixed with `'`.
-
 //!
-//! Where things go: [`events`] the typed events and their refusals,
-//! [`candidate`] finding a candidate by address, one module per reading
-//! action ([`list`], [`get`], [`export`]), and [`changes`] the actions that
-//! change a dossier. A new action is a variant of [`AdminEvent`] (with its
-//! fields' struct) and one module, dispatched by [`run`].
+//! Where things go: `events.rs` the typed events and their refusals,
+//! `candidate.rs` finding a candidate by address, one module per reading
+//! action (`list.rs`, `get.rs`, `export.rs`), and `changes.rs` the actions
+//! that change a dossier. A new action is a variant of [`AdminEvent`] (with
+//! its fields' struct in `events.rs`) and one module, dispatched by [`run`].
 
 mod candidate;
 mod changes;
