@@ -10,6 +10,12 @@ use examreg_common::services::admin;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
 
+/// The payload comes as plain JSON and is read into the typed
+/// [`admin::AdminEvent`] by the shared parser (`admin::handle_value`, as the
+/// runner's `examreg admin` does), not by lambda_runtime's serde into a
+/// `LambdaEvent<AdminEvent>`: the runtime would fail the invocation on a
+/// refused event with serde's English message, where the contract answers
+/// `{"error": {"code", "message", "field"}}` in French.
 async fn handle(app: Arc<App>, event: LambdaEvent<Value>) -> Result<Value, Error> {
     // Run on its own task so that even a bug that panics answers JSON.
     let answer = tokio::spawn(async move { admin::handle_value(&app, event.payload).await }).await;

@@ -14,7 +14,8 @@
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
 use serde_path_to_error::Segment;
 
@@ -130,6 +131,12 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<Parsed<T>, AppErr
     }
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| malformed(&format!("ligne {}, colonne {}", e.line(), e.column())))?;
+    parse_value(value)
+}
+
+/// [`parse_body`] for a JSON value already read (an event rather than a
+/// request body): the same refusals, but for malformed JSON.
+pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<Parsed<T>, AppError> {
     if !value.is_object() {
         // Every body is an object (serde would read a struct from an array).
         return Err(AppError::validation(vec![not_an_object()]));
@@ -414,6 +421,72 @@ fn expected_fr(expected: &str) -> &'static str {
             "Cette valeur doit être un objet, entre accolades { }."
         }
         _ => "Cette valeur n'est pas du type attendu (texte, nombre, booléen ou liste).",
+    }
+}
+
+/// The names serde gives `T`'s parts, in their order of declaration: a
+/// struct's fields, or an enum's variants (as written in JSON, renames
+/// applied); empty for any other type. Messages that list what is accepted
+/// derive it from the type this way rather than from a list typed beside it.
+pub fn serde_names<T: Deserialize<'static>>() -> &'static [&'static str] {
+    match T::deserialize(NameReader) {
+        Err(Names(names)) => names,
+        Ok(_) => &[],
+    }
+}
+
+/// What [`NameReader`] answers instead of a value: the names it was given.
+#[derive(Debug)]
+struct Names(&'static [&'static str]);
+
+impl std::fmt::Display for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl std::error::Error for Names {}
+
+impl serde::de::Error for Names {
+    fn custom<M: std::fmt::Display>(_: M) -> Self {
+        Names(&[])
+    }
+}
+
+/// A deserializer that reads no value: it stops at the names a derived
+/// `Deserialize` hands it (`deserialize_struct`'s fields,
+/// `deserialize_enum`'s variants).
+struct NameReader;
+
+impl<'de> serde::Deserializer<'de> for NameReader {
+    type Error = Names;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Names> {
+        Err(Names(&[]))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Names> {
+        Err(Names(fields))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        variants: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Names> {
+        Err(Names(variants))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map identifier ignored_any
     }
 }
 
@@ -818,6 +891,35 @@ mod tests {
         assert!(covers("", "anything"));
         assert!(covers("acquis[0]", "acquis[0].grade"));
         assert!(!covers("acquis[1]", "acquis[10]"));
+    }
+
+    #[test]
+    fn serde_names_reads_fields_and_variants_from_the_types() {
+        assert_eq!(serde_names::<Credentials>(), ["email", "password"]);
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum Colour {
+            DeepBlue,
+            Red,
+        }
+        assert_eq!(serde_names::<Colour>(), ["deep_blue", "red"]);
+        assert!(serde_names::<String>().is_empty());
+        assert!(serde_names::<Option<Credentials>>().is_empty());
+    }
+
+    #[test]
+    fn a_value_is_parsed_as_strictly_as_a_body() {
+        let parsed =
+            parse_value::<Credentials>(json!({"email": "a@b.fr", "password": "x"})).unwrap();
+        assert_eq!(parsed.value.email, "a@b.fr");
+        let error =
+            parse_value::<Credentials>(json!({"email": "a@b.fr", "password": "x", "admin": 1}))
+                .err()
+                .unwrap();
+        assert_eq!(fields(refusal(&error).2), vec![("admin", UNKNOWN_FIELD)]);
+        let error = parse_value::<Credentials>(json!([1])).err().unwrap();
+        assert_eq!(fields(refusal(&error).2), vec![("", INVALID_TYPE)]);
     }
 
     fn request(body: Vec<u8>) -> Request {

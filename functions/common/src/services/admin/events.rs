@@ -1,0 +1,1006 @@
+//! The admin events, typed: [`AdminEvent`], one variant per [`Action`], each
+//! with its fields checked and converted (an address into an [`Email`], a
+//! piece kind into a [`PieceKind`]...).
+//!
+//! An event is read in two steps. Its fields' JSON shape goes through the
+//! API's strict parser ([`json::parse_value`]) into the action's `*Fields`
+//! struct (every field optional text, or number): an unknown field or a
+//! value of the wrong JSON type is found there. Then the fields are checked
+//! one by one, in the order the action reads them (a missing one, an empty
+//! text, an unknown diploma...). The first problem met is the answer, with a
+//! stable code, the field it concerns and a French message; the lists the
+//! messages give (the actions, an action's fields) come from the types.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{AdminError, AdminResult};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::account::Email;
+use crate::domain::dossier::InscriptionStatus;
+use crate::domain::pieces::PieceKind;
+use crate::domain::Diploma;
+use crate::error::AppError;
+use crate::http::json::{self, serde_names, Parsed, UNKNOWN_FIELD};
+
+/// `list`'s page size, by default and at most.
+pub const DEFAULT_LIST_LIMIT: usize = 50;
+pub const MAX_LIST_LIMIT: usize = 500;
+const MAX_ACTOR_CHARS: usize = 100;
+const MAX_REASON_CHARS: usize = 1000;
+
+/// The refusals of an event that cannot be read.
+const INVALID_EVENT: &str = "invalid_event";
+const UNKNOWN_ACTION: &str = "unknown_action";
+
+/// What an event asks, as its `action` field names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    List,
+    Get,
+    ValidatePiece,
+    RejectPiece,
+    ExtendDeadline,
+    Export,
+}
+
+impl Action {
+    /// Every action's name, in the enum's order.
+    pub fn names() -> &'static [&'static str] {
+        serde_names::<Action>()
+    }
+
+    /// The action's name, as events write it.
+    pub fn name(self) -> &'static str {
+        // The variants are numbered in declaration order, as serde lists them.
+        Self::names()[self as usize]
+    }
+
+    /// The action named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::deserialize(StrDeserializer::<ValueError>::new(name)).ok()
+    }
+}
+
+/// An admin event, read and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdminEvent {
+    List(ListEvent),
+    Get(GetEvent),
+    ValidatePiece(ValidatePieceEvent),
+    RejectPiece(RejectPieceEvent),
+    ExtendDeadline(ExtendDeadlineEvent),
+    Export(ExportEvent),
+}
+
+/// Which inscriptions `list` and `export` take.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub diploma: Option<Diploma>,
+    /// A specialty of the catalogue (of `diploma`, when given).
+    pub specialty: Option<String>,
+    pub status: Option<InscriptionStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListEvent {
+    pub filter: Filter,
+    /// 1 to [`MAX_LIST_LIMIT`].
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetEvent {
+    pub email: Email,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatePieceEvent {
+    pub actor: String,
+    pub email: Email,
+    pub kind: PieceKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectPieceEvent {
+    pub actor: String,
+    pub email: Email,
+    pub kind: PieceKind,
+    /// At most [`MAX_REASON_CHARS`] characters.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtendDeadlineEvent {
+    pub actor: String,
+    pub email: Email,
+    /// Whole milliseconds.
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportEvent {
+    pub actor: String,
+    pub filter: Filter,
+}
+
+impl AdminEvent {
+    /// Reads `event`; `catalogue` knows the specialties a filter may name.
+    pub fn parse(event: Value, catalogue: &Catalogue) -> AdminResult<Self> {
+        let Value::Object(mut fields) = event else {
+            return Err(AdminError::new(
+                INVALID_EVENT,
+                "L'évènement doit être un objet JSON, par exemple {\"action\": \"list\"}.",
+            ));
+        };
+        let action = match fields.remove("action") {
+            Some(Value::String(action)) => action,
+            Some(_) => {
+                return Err(AdminError::field(
+                    INVALID_EVENT,
+                    "action",
+                    "Le champ « action » doit être une chaîne de caractères.",
+                ))
+            }
+            None => {
+                return Err(AdminError::field(
+                    INVALID_EVENT,
+                    "action",
+                    format!("Le champ « action » est obligatoire : {}.", action_names()),
+                ))
+            }
+        };
+        let Some(action) = Action::from_name(&action) else {
+            return Err(AdminError::field(
+                UNKNOWN_ACTION,
+                "action",
+                format!("L'action « {action} » n'existe pas : {}.", action_names()),
+            ));
+        };
+        let fields = Value::Object(fields);
+        Ok(match action {
+            Action::List => {
+                let (fields, check) = read::<ListFields>(action, fields)?;
+                Self::List(fields.check(&check, catalogue)?)
+            }
+            Action::Get => {
+                let (fields, check) = read::<GetFields>(action, fields)?;
+                Self::Get(fields.check(&check)?)
+            }
+            Action::ValidatePiece => {
+                let (fields, check) = read::<ValidatePieceFields>(action, fields)?;
+                Self::ValidatePiece(fields.check(&check)?)
+            }
+            Action::RejectPiece => {
+                let (fields, check) = read::<RejectPieceFields>(action, fields)?;
+                Self::RejectPiece(fields.check(&check)?)
+            }
+            Action::ExtendDeadline => {
+                let (fields, check) = read::<ExtendDeadlineFields>(action, fields)?;
+                Self::ExtendDeadline(fields.check(&check)?)
+            }
+            Action::Export => {
+                let (fields, check) = read::<ExportFields>(action, fields)?;
+                Self::Export(fields.check(&check, catalogue)?)
+            }
+        })
+    }
+
+    pub fn action(&self) -> Action {
+        match self {
+            Self::List(_) => Action::List,
+            Self::Get(_) => Action::Get,
+            Self::ValidatePiece(_) => Action::ValidatePiece,
+            Self::RejectPiece(_) => Action::RejectPiece,
+            Self::ExtendDeadline(_) => Action::ExtendDeadline,
+            Self::Export(_) => Action::Export,
+        }
+    }
+}
+
+fn action_names() -> String {
+    let names: Vec<String> = Action::names()
+        .iter()
+        .map(|name| format!("« {name} »"))
+        .collect();
+    format!("les actions possibles sont {}", names.join(", "))
+}
+
+// ---------------------------------------------------------------------------
+// Each action's fields, as JSON gives them. Their fields are declared in the
+// order the refusal of an unknown field lists them.
+// ---------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListFields {
+    diploma: Option<String>,
+    specialty: Option<String>,
+    status: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GetFields {
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidatePieceFields {
+    actor: Option<String>,
+    email: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectPieceFields {
+    actor: Option<String>,
+    email: Option<String>,
+    kind: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtendDeadlineFields {
+    actor: Option<String>,
+    email: Option<String>,
+    until: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportFields {
+    actor: Option<String>,
+    diploma: Option<String>,
+    specialty: Option<String>,
+    status: Option<String>,
+}
+
+/// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
+/// left out) and what checks the rest, or the refusal of an unknown field.
+fn read<T: DeserializeOwned>(action: Action, fields: Value) -> AdminResult<(T, Check)> {
+    match json::parse_value::<T>(fields) {
+        Ok(Parsed { value, errors }) => Ok((
+            value,
+            Check {
+                action,
+                mistyped: errors.into_iter().map(|error| error.field).collect(),
+            },
+        )),
+        Err(refusal) => Err(unreadable(action, serde_names::<T>(), refusal)),
+    }
+}
+
+/// The refusal of fields the parser could not read into the action's
+/// struct: the first unknown field met.
+fn unreadable(action: Action, allowed: &[&str], refusal: AppError) -> AdminError {
+    let AppError::Refused { errors, .. } = &refusal else {
+        return refusal.into();
+    };
+    // Every field is optional and any JSON value fits a mistyped one's
+    // place, so only an unknown field keeps the struct from being read.
+    let Some(error) = errors.iter().find(|error| error.code == UNKNOWN_FIELD) else {
+        return refusal.into();
+    };
+    let field = error.field.as_str();
+    let expected = if allowed.is_empty() {
+        "aucun autre champ".to_owned()
+    } else {
+        format!("champs possibles : {}", allowed.join(", "))
+    };
+    AdminError::field(
+        INVALID_EVENT,
+        field,
+        format!(
+            "Le champ « {field} » n'est pas attendu pour l'action « {} » ({expected}).",
+            action.name()
+        ),
+    )
+}
+
+fn not_text(field: &str) -> AdminError {
+    AdminError::field(
+        INVALID_EVENT,
+        field,
+        format!("Le champ « {field} » doit être une chaîne de caractères."),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Checking the fields, in the order each action reads them
+// ---------------------------------------------------------------------------
+
+impl ListFields {
+    fn check(self, check: &Check, catalogue: &Catalogue) -> AdminResult<ListEvent> {
+        let filter = check.filter(catalogue, self.diploma, self.specialty, self.status)?;
+        let limit = check.limit(self.limit)?;
+        let cursor = check.text("cursor", self.cursor)?;
+        Ok(ListEvent {
+            filter,
+            limit,
+            cursor,
+        })
+    }
+}
+
+impl GetFields {
+    fn check(self, check: &Check) -> AdminResult<GetEvent> {
+        Ok(GetEvent {
+            email: check.email(self.email)?,
+        })
+    }
+}
+
+impl ValidatePieceFields {
+    fn check(self, check: &Check) -> AdminResult<ValidatePieceEvent> {
+        Ok(ValidatePieceEvent {
+            actor: check.actor(self.actor)?,
+            email: check.email(self.email)?,
+            kind: check.kind(self.kind)?,
+        })
+    }
+}
+
+impl RejectPieceFields {
+    fn check(self, check: &Check) -> AdminResult<RejectPieceEvent> {
+        let actor = check.actor(self.actor)?;
+        let email = check.email(self.email)?;
+        let kind = check.kind(self.kind)?;
+        let reason = check.required("reason", self.reason)?;
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "reason",
+                format!("Le motif tient en {MAX_REASON_CHARS} caractères au plus."),
+            ));
+        }
+        Ok(RejectPieceEvent {
+            actor,
+            email,
+            kind,
+            reason,
+        })
+    }
+}
+
+impl ExtendDeadlineFields {
+    fn check(self, check: &Check) -> AdminResult<ExtendDeadlineEvent> {
+        Ok(ExtendDeadlineEvent {
+            actor: check.actor(self.actor)?,
+            email: check.email(self.email)?,
+            until: check.until(self.until)?,
+        })
+    }
+}
+
+impl ExportFields {
+    fn check(self, check: &Check, catalogue: &Catalogue) -> AdminResult<ExportEvent> {
+        let actor = check.actor(self.actor)?;
+        let filter = check.filter(catalogue, self.diploma, self.specialty, self.status)?;
+        Ok(ExportEvent { actor, filter })
+    }
+}
+
+/// Checks an action's fields once parsed: `mistyped` names those the parser
+/// found of the wrong JSON type (and left out).
+struct Check {
+    action: Action,
+    mistyped: Vec<String>,
+}
+
+impl Check {
+    fn is_mistyped(&self, name: &str) -> bool {
+        self.mistyped.iter().any(|field| field == name)
+    }
+
+    /// A text field, trimmed; absent or `null` is `None`; empty is refused.
+    fn text(&self, name: &str, value: Option<String>) -> AdminResult<Option<String>> {
+        if self.is_mistyped(name) {
+            return Err(not_text(name));
+        }
+        match value {
+            None => Ok(None),
+            Some(text) if text.trim().is_empty() => Err(AdminError::field(
+                INVALID_EVENT,
+                name,
+                format!("Le champ « {name} » ne peut pas être vide."),
+            )),
+            Some(text) => Ok(Some(text.trim().to_owned())),
+        }
+    }
+
+    fn required(&self, name: &str, value: Option<String>) -> AdminResult<String> {
+        self.text(name, value)?.ok_or_else(|| {
+            AdminError::field(
+                INVALID_EVENT,
+                name,
+                format!(
+                    "Le champ « {name} » est obligatoire pour l'action « {} ».",
+                    self.action.name()
+                ),
+            )
+        })
+    }
+
+    fn actor(&self, value: Option<String>) -> AdminResult<String> {
+        let actor = self.required("actor", value)?;
+        if actor.chars().count() > MAX_ACTOR_CHARS || actor.chars().any(char::is_control) {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "actor",
+                format!("Le champ « actor » nomme l'agent en {MAX_ACTOR_CHARS} caractères au plus, sans retour à la ligne."),
+            ));
+        }
+        Ok(actor)
+    }
+
+    fn email(&self, value: Option<String>) -> AdminResult<Email> {
+        let text = self.required("email", value)?;
+        Email::parse(&text).map_err(|_| {
+            AdminError::field(
+                INVALID_EVENT,
+                "email",
+                format!("« {text} » n'est pas une adresse électronique valide."),
+            )
+        })
+    }
+
+    fn kind(&self, value: Option<String>) -> AdminResult<PieceKind> {
+        let text = self.required("kind", value)?;
+        text.parse().map_err(|_| {
+            let kinds: Vec<&str> = PieceKind::ALL.iter().map(|k| k.code()).collect();
+            AdminError::field(
+                INVALID_EVENT,
+                "kind",
+                format!(
+                    "« {text} » n'est pas une sorte de pièce ; sortes possibles : {}.",
+                    kinds.join(", ")
+                ),
+            )
+        })
+    }
+
+    fn until(&self, value: Option<String>) -> AdminResult<DateTime<Utc>> {
+        let text = self.required("until", value)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|at| at.with_timezone(&Utc).trunc_subsecs(3))
+            .map_err(|_| {
+                AdminError::field(
+                    INVALID_EVENT,
+                    "until",
+                    format!("« {text} » n'est pas un instant RFC 3339, par exemple 2021-11-14T23:59:59+01:00."),
+                )
+            })
+    }
+
+    fn limit(&self, value: Option<u64>) -> AdminResult<usize> {
+        let refused = || {
+            AdminError::field(
+                INVALID_EVENT,
+                "limit",
+                format!("Le champ « limit » est un nombre entier de 1 à {MAX_LIST_LIMIT}."),
+            )
+        };
+        if self.is_mistyped("limit") {
+            return Err(refused());
+        }
+        match value {
+            None => Ok(DEFAULT_LIST_LIMIT),
+            Some(n) => usize::try_from(n)
+                .ok()
+                .filter(|n| (1..=MAX_LIST_LIMIT).contains(n))
+                .ok_or_else(refused),
+        }
+    }
+
+    /// A listing's filter, checked diploma first: a specialty must be in the
+    /// catalogue, under the diploma when one is given.
+    fn filter(
+        &self,
+        catalogue: &Catalogue,
+        diploma: Option<String>,
+        specialty: Option<String>,
+        status: Option<String>,
+    ) -> AdminResult<Filter> {
+        let diploma = self.diploma(diploma)?;
+        let specialty = self.specialty(catalogue, diploma, specialty)?;
+        let status = self.status(status)?;
+        Ok(Filter {
+            diploma,
+            specialty,
+            status,
+        })
+    }
+
+    fn diploma(&self, value: Option<String>) -> AdminResult<Option<Diploma>> {
+        self.text("diploma", value)?
+            .map(|text| {
+                text.parse().map_err(|_| {
+                    AdminError::field(
+                        INVALID_EVENT,
+                        "diploma",
+                        format!(
+                            "Le diplôme « {text} » est inconnu : {}.",
+                            Diploma::codes_listed("ou")
+                        ),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    fn status(&self, value: Option<String>) -> AdminResult<Option<InscriptionStatus>> {
+        self.text("status", value)?
+            .map(|text| {
+                InscriptionStatus::parse(&text).ok_or_else(|| {
+                    AdminError::field(
+                        INVALID_EVENT,
+                        "status",
+                        format!("Le statut « {text} » est inconnu : registered, complete, validated ou cancelled."),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    fn specialty(
+        &self,
+        catalogue: &Catalogue,
+        diploma: Option<Diploma>,
+        value: Option<String>,
+    ) -> AdminResult<Option<String>> {
+        let Some(code) = self.text("specialty", value)? else {
+            return Ok(None);
+        };
+        let known = match diploma {
+            Some(d) => catalogue.specialty(d, &code).is_some(),
+            None => Diploma::ALL
+                .into_iter()
+                .any(|d| catalogue.specialty(d, &code).is_some()),
+        };
+        if !known {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "specialty",
+                format!(
+                    "La spécialité « {code} » n'existe pas au catalogue{}.",
+                    match diploma {
+                        Some(d) => format!(" pour le diplôme {}", d.code()),
+                        None => String::new(),
+                    }
+                ),
+            ));
+        }
+        Ok(Some(code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn catalogue() -> Catalogue {
+        Catalogue::embedded().unwrap()
+    }
+
+    fn parse(event: Value) -> AdminResult<AdminEvent> {
+        AdminEvent::parse(event, &catalogue())
+    }
+
+    /// The refusal of `event`: its code, field and message.
+    fn refusal(event: Value) -> (&'static str, Option<String>, String) {
+        let error = parse(event.clone()).expect_err(&event.to_string());
+        (error.code, error.field, error.message)
+    }
+
+    fn field(
+        code: &'static str,
+        field: &str,
+        message: &str,
+    ) -> (&'static str, Option<String>, String) {
+        (code, Some(field.to_owned()), message.to_owned())
+    }
+
+    fn email(text: &str) -> Email {
+        Email::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_actions_are_named_from_the_enum() {
+        assert_eq!(
+            Action::names(),
+            [
+                "list",
+                "get",
+                "validate_piece",
+                "reject_piece",
+                "extend_deadline",
+                "export"
+            ]
+        );
+        for name in Action::names() {
+            assert_eq!(Action::from_name(name).map(Action::name), Some(*name));
+        }
+        assert_eq!(Action::from_name("List"), None);
+        assert_eq!(Action::from_name(""), None);
+    }
+
+    #[test]
+    fn each_action_lists_its_fields_in_order() {
+        assert_eq!(
+            serde_names::<ListFields>(),
+            ["diploma", "specialty", "status", "cursor", "limit"]
+        );
+        assert_eq!(serde_names::<GetFields>(), ["email"]);
+        assert_eq!(
+            serde_names::<ValidatePieceFields>(),
+            ["actor", "email", "kind"]
+        );
+        assert_eq!(
+            serde_names::<RejectPieceFields>(),
+            ["actor", "email", "kind", "reason"]
+        );
+        assert_eq!(
+            serde_names::<ExtendDeadlineFields>(),
+            ["actor", "email", "until"]
+        );
+        assert_eq!(
+            serde_names::<ExportFields>(),
+            ["actor", "diploma", "specialty", "status"]
+        );
+    }
+
+    #[test]
+    fn list_reads_its_filters_limit_and_cursor() {
+        assert_eq!(
+            parse(json!({"action": "list"})).unwrap(),
+            AdminEvent::List(ListEvent {
+                filter: Filter::default(),
+                limit: DEFAULT_LIST_LIMIT,
+                cursor: None,
+            })
+        );
+        let event = parse(json!({
+            "action": "list", "diploma": "BAC_PRO", "specialty": " MCV_A ",
+            "status": "complete", "limit": 500, "cursor": "abc", "specialty_label": null
+        }));
+        // An unknown field is refused even when null.
+        assert!(event.is_err());
+        let event = parse(json!({
+            "action": "list", "diploma": "BAC_PRO", "specialty": " MCV_A ",
+            "status": "complete", "limit": 500, "cursor": "abc"
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::List(ListEvent {
+                filter: Filter {
+                    diploma: Some(Diploma::BacPro),
+                    specialty: Some("MCV_A".into()),
+                    status: Some(InscriptionStatus::Complete),
+                },
+                limit: MAX_LIST_LIMIT,
+                cursor: Some("abc".into()),
+            })
+        );
+        assert_eq!(event.action(), Action::List);
+        // `null` is as good as absent.
+        assert_eq!(
+            parse(json!({"action": "list", "diploma": null, "limit": null})).unwrap(),
+            parse(json!({"action": "list"})).unwrap()
+        );
+    }
+
+    #[test]
+    fn get_reads_an_address() {
+        let event = parse(json!({"action": "get", "email": " Zoe.Martin@Exemple.fr "})).unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::Get(GetEvent {
+                email: email("Zoe.Martin@Exemple.fr")
+            })
+        );
+        assert_eq!(event.action(), Action::Get);
+    }
+
+    #[test]
+    fn the_changes_read_their_actor_address_and_piece() {
+        let event = parse(json!({
+            "action": "validate_piece", "actor": " M. Martin (DIEC 3.05) ",
+            "email": "zoe@exemple.fr", "kind": "identity_document"
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::ValidatePiece(ValidatePieceEvent {
+                actor: "M. Martin (DIEC 3.05)".into(),
+                email: email("zoe@exemple.fr"),
+                kind: PieceKind::IdentityDocument,
+            })
+        );
+        let event = parse(json!({
+            "action": "reject_piece", "actor": "M. Martin", "email": "zoe@exemple.fr",
+            "kind": "identity_document", "reason": "Illisible."
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::RejectPiece(RejectPieceEvent {
+                actor: "M. Martin".into(),
+                email: email("zoe@exemple.fr"),
+                kind: PieceKind::IdentityDocument,
+                reason: "Illisible.".into(),
+            })
+        );
+        let event = parse(json!({
+            "action": "extend_deadline", "actor": "M. Martin", "email": "zoe@exemple.fr",
+            "until": "2021-11-14T23:59:59.9999+01:00"
+        }))
+        .unwrap();
+        let until = DateTime::parse_from_rfc3339("2021-11-14T22:59:59.999Z").unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::ExtendDeadline(ExtendDeadlineEvent {
+                actor: "M. Martin".into(),
+                email: email("zoe@exemple.fr"),
+                until: until.with_timezone(&Utc),
+            })
+        );
+        assert_eq!(event.action(), Action::ExtendDeadline);
+    }
+
+    #[test]
+    fn export_reads_its_actor_and_filters() {
+        let event =
+            parse(json!({"action": "export", "actor": "M. Martin", "diploma": "CAP"})).unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::Export(ExportEvent {
+                actor: "M. Martin".into(),
+                filter: Filter {
+                    diploma: Some(Diploma::Cap),
+                    ..Filter::default()
+                },
+            })
+        );
+    }
+
+    #[test]
+    fn an_event_that_is_not_an_action_is_refused() {
+        for event in [json!([1, 2]), json!("list"), json!(null)] {
+            assert_eq!(
+                refusal(event),
+                (
+                    "invalid_event",
+                    None,
+                    "L'évènement doit être un objet JSON, par exemple {\"action\": \"list\"}."
+                        .into()
+                )
+            );
+        }
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export »";
+        assert_eq!(
+            refusal(json!({})),
+            field(
+                "invalid_event",
+                "action",
+                &format!("Le champ « action » est obligatoire : {names}.")
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": 3})),
+            field(
+                "invalid_event",
+                "action",
+                "Le champ « action » doit être une chaîne de caractères."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "drop_table", "email": 5})),
+            field(
+                "unknown_action",
+                "action",
+                &format!("L'action « drop_table » n'existe pas : {names}.")
+            )
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused_first_with_the_actions_fields() {
+        assert_eq!(
+            refusal(json!({"action": "list", "colour": "blue", "limit": "ten"})),
+            field(
+                "invalid_event",
+                "colour",
+                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : diploma, specialty, status, cursor, limit)."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "export", "actor": "x", "cursor": "abc"})),
+            field(
+                "invalid_event",
+                "cursor",
+                "Le champ « cursor » n'est pas attendu pour l'action « export » (champs possibles : actor, diploma, specialty, status)."
+            )
+        );
+        // Even before a missing field.
+        assert_eq!(
+            refusal(json!({"action": "get", "mail": "zoe@exemple.fr"})).1,
+            Some("mail".into())
+        );
+    }
+
+    #[test]
+    fn a_mistyped_field_is_refused() {
+        assert_eq!(
+            refusal(json!({"action": "get", "email": 42})),
+            field(
+                "invalid_event",
+                "email",
+                "Le champ « email » doit être une chaîne de caractères."
+            )
+        );
+        for limit in [json!("ten"), json!(0), json!(501), json!(-1), json!(2.5)] {
+            assert_eq!(
+                refusal(json!({"action": "list", "limit": limit})),
+                field(
+                    "invalid_event",
+                    "limit",
+                    "Le champ « limit » est un nombre entier de 1 à 500."
+                )
+            );
+        }
+        assert_eq!(
+            refusal(
+                json!({"action": "validate_piece", "actor": "x", "email": "zoe@exemple.fr", "kind": "passport"})
+            ),
+            field(
+                "invalid_event",
+                "kind",
+                &format!(
+                    "« passport » n'est pas une sorte de pièce ; sortes possibles : {}.",
+                    PieceKind::ALL.map(PieceKind::code).join(", ")
+                )
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "extend_deadline", "actor": "x", "email": "zoe@exemple.fr", "until": "next monday"})),
+            field(
+                "invalid_event",
+                "until",
+                "« next monday » n'est pas un instant RFC 3339, par exemple 2021-11-14T23:59:59+01:00."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "get", "email": "not-an-address"})),
+            field(
+                "invalid_event",
+                "email",
+                "« not-an-address » n'est pas une adresse électronique valide."
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_or_empty_field_is_refused_naming_the_action() {
+        let required = "Le champ « email » est obligatoire pour l'action « get ».";
+        for event in [
+            json!({"action": "get"}),
+            json!({"action": "get", "email": null}),
+        ] {
+            assert_eq!(refusal(event), field("invalid_event", "email", required));
+        }
+        assert_eq!(
+            refusal(json!({"action": "get", "email": "  "})),
+            field(
+                "invalid_event",
+                "email",
+                "Le champ « email » ne peut pas être vide."
+            )
+        );
+        assert_eq!(
+            refusal(
+                json!({"action": "reject_piece", "actor": "x", "email": "zoe@exemple.fr", "kind": "identity_document"})
+            ),
+            field(
+                "invalid_event",
+                "reason",
+                "Le champ « reason » est obligatoire pour l'action « reject_piece »."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "export", "diploma": "CAP"})),
+            field(
+                "invalid_event",
+                "actor",
+                "Le champ « actor » est obligatoire pour l'action « export »."
+            )
+        );
+    }
+
+    #[test]
+    fn fields_are_checked_in_the_order_the_action_reads_them() {
+        // The actor before the address, whatever the JSON's order.
+        assert_eq!(
+            refusal(json!({"action": "validate_piece", "email": 5, "kind": "x"})).1,
+            Some("actor".into())
+        );
+        // The specialty (against the catalogue) before the status and the limit.
+        assert_eq!(
+            refusal(
+                json!({"action": "list", "limit": "ten", "status": "lost", "diploma": "CAP", "specialty": "MCV_A"})
+            ),
+            field(
+                "invalid_event",
+                "specialty",
+                "La spécialité « MCV_A » n'existe pas au catalogue pour le diplôme CAP."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "list", "limit": "ten", "status": "lost"})),
+            field(
+                "invalid_event",
+                "status",
+                "Le statut « lost » est inconnu : registered, complete, validated ou cancelled."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "list", "diploma": "LICENCE", "status": 1})),
+            field(
+                "invalid_event",
+                "diploma",
+                "Le diplôme « LICENCE » est inconnu : BAC_PRO, MC, BP ou CAP."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "list", "specialty": "NOPE"})),
+            field(
+                "invalid_event",
+                "specialty",
+                "La spécialité « NOPE » n'existe pas au catalogue."
+            )
+        );
+    }
+
+    #[test]
+    fn long_or_multiline_texts_are_refused() {
+        assert_eq!(
+            refusal(json!({"action": "export", "actor": "M. Martin\nDIEC"})),
+            field(
+                "invalid_event",
+                "actor",
+                "Le champ « actor » nomme l'agent en 100 caractères au plus, sans retour à la ligne."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "export", "actor": "a".repeat(101)})).1,
+            Some("actor".into())
+        );
+        assert!(parse(json!({"action": "export", "actor": "a".repeat(100)})).is_ok());
+        let reject = |reason: String| {
+            json!({"action": "reject_piece", "actor": "x", "email": "zoe@exemple.fr",
+                   "kind": "identity_document", "reason": reason})
+        };
+        assert_eq!(
+            refusal(reject("x".repeat(1001))),
+            field(
+                "invalid_event",
+                "reason",
+                "Le motif tient en 1000 caractères au plus."
+            )
+        );
+        assert!(parse(reject("é".repeat(1000))).is_ok());
+    }
+}

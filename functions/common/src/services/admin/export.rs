@@ -1,0 +1,258 @@
+//! `export`: the inscriptions as a CSV file in the documents bucket, and a
+//! download link. Its columns are [`CSV_HEADERS`], one row per inscription.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::events::{ExportEvent, Filter};
+use super::{instant, AdminError, AdminResult};
+use crate::app::App;
+use crate::domain::pieces::label_for;
+use crate::error::AppError;
+use crate::services::inscription::InscriptionRecord;
+use crate::wording::dates::paris_figures;
+use crate::wording::yes_no;
+
+/// How long an export's download link stays valid.
+const EXPORT_LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// The export's columns: who the candidate is, how to reach them, what they
+/// sit (codes next to labels, so the office can sort by code), then where
+/// their dossier stands.
+const CSV_HEADERS: [&str; 24] = [
+    "Courriel",
+    "Nom",
+    "Prénoms",
+    "Date de naissance",
+    "Lieu de naissance",
+    "Nationalité",
+    "Téléphone",
+    "Adresse",
+    "Complément d'adresse",
+    "Code postal",
+    "Ville",
+    "Pays",
+    "Code diplôme",
+    "Diplôme",
+    "Code spécialité",
+    "Spécialité",
+    "Handicap déclaré",
+    "Aménagement existant",
+    "Acquis",
+    "Statut",
+    "Version",
+    "Pièces encore à fournir",
+    "Date limite de dépôt",
+    "Mis à jour le",
+];
+
+/// A cell a spreadsheet will not take for a formula.
+fn cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A country code as the office reads it: « France », « Belgique (BE) », or
+/// the code when its French name is not known.
+fn country(code: &str) -> String {
+    crate::domain::countries::country_fr(code)
+}
+
+/// The acquis, compact: « E11 dispense (2019) ; E2 bénéfice 12,5 (2020) »;
+/// empty when there are none.
+fn acquis_cell(acquis: &[crate::domain::inscription::Acquis]) -> String {
+    use crate::domain::inscription::AcquisKind;
+    use crate::domain::validation::format_decimal_fr;
+    acquis
+        .iter()
+        .map(|a| match (a.kind, a.grade) {
+            (AcquisKind::Dispense, _) => format!("{} dispense ({})", a.unit, a.year),
+            (AcquisKind::Benefit, Some(grade)) => format!(
+                "{} bénéfice {} ({})",
+                a.unit,
+                format_decimal_fr(grade),
+                a.year
+            ),
+            (AcquisKind::Benefit, None) => format!("{} bénéfice ({})", a.unit, a.year),
+        })
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
+fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
+    let data = &record.data;
+    let identity = &data.identity;
+    let address = &identity.address;
+    let specialty = app
+        .catalogue
+        .specialty(data.diploma, &data.specialty)
+        .map_or(data.specialty.clone(), |s| s.label.clone());
+    let missing: Vec<String> = record
+        .pieces
+        .iter()
+        .filter(|(_, state)| !state.is_in())
+        .map(|(kind, _)| label_for(*kind, data))
+        .collect();
+    let row: [String; CSV_HEADERS.len()] = [
+        record.email.clone(),
+        identity.last_name.clone(),
+        identity.first_names.clone(),
+        identity.birth_date.format("%d/%m/%Y").to_string(),
+        identity.birth_place.clone(),
+        country(&identity.nationality),
+        identity.phone.clone(),
+        address.line1.clone(),
+        address.line2.clone().unwrap_or_default(),
+        address.postal_code.clone(),
+        address.city.clone(),
+        country(&address.country),
+        data.diploma.code().to_owned(),
+        data.diploma.label().to_owned(),
+        data.specialty.clone(),
+        specialty,
+        yes_no(data.disability.declared).to_owned(),
+        yes_no(data.disability.existing_accommodation).to_owned(),
+        acquis_cell(&data.acquis),
+        record.status.short_label_fr().to_owned(),
+        record.version.to_string(),
+        missing.join(" / "),
+        paris_figures(record.documents_deadline(&app.calendar)),
+        paris_figures(record.updated_at),
+    ];
+    row.iter().map(|text| cell(text)).collect()
+}
+
+fn export_key(app: &App, filter: &Filter, now: DateTime<Utc>) -> String {
+    let mut parts = vec![format!("inscriptions-{}", app.calendar.session)];
+    if let Some(d) = filter.diploma {
+        parts.push(d.code().to_owned());
+    }
+    if let Some(s) = &filter.specialty {
+        parts.push(
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect(),
+        );
+    }
+    if let Some(st) = filter.status {
+        parts.push(st.code().to_owned());
+    }
+    parts.push(now.format("%Y%m%dT%H%M%SZ").to_string());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    parts.push(suffix.chars().take(8).collect());
+    format!("exports/{}.csv", parts.join("-"))
+}
+
+pub(super) async fn export(app: &App, event: ExportEvent) -> AdminResult<Value> {
+    let ExportEvent { actor, filter } = event;
+    let mut records = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = app
+            .store
+            .query(&filter.query(app).limit(1000).after(cursor))
+            .await?;
+        for item in &page.items {
+            let record: InscriptionRecord = item.to_value()?;
+            if filter.matches(&record) {
+                records.push(record);
+            }
+        }
+        cursor = page.cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    records.sort_by(|a, b| {
+        (
+            a.data.diploma,
+            &a.data.specialty,
+            &a.data.identity.last_name,
+            &a.data.identity.first_names,
+            &a.email,
+        )
+            .cmp(&(
+                b.data.diploma,
+                &b.data.specialty,
+                &b.data.identity.last_name,
+                &b.data.identity.first_names,
+                &b.email,
+            ))
+    });
+
+    let internal =
+        |e: &dyn std::fmt::Display| AdminError::from(AppError::Internal(format!("CSV: {e}")));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(CSV_HEADERS).map_err(|e| internal(&e))?;
+    for record in &records {
+        writer
+            .write_record(csv_row(app, record))
+            .map_err(|e| internal(&e))?;
+    }
+    let bytes = writer.into_inner().map_err(|e| internal(&e))?;
+
+    let now = app.now();
+    let key = export_key(app, &filter, now);
+    app.documents
+        .put(&key, "text/csv; charset=utf-8", bytes.into())
+        .await
+        .map_err(AppError::from)?;
+    let location = app
+        .documents
+        .presign_get(&key, now, EXPORT_LINK_LIFETIME)
+        .await
+        .map_err(AppError::from)?;
+    let expires_at = now
+        + chrono::Duration::from_std(EXPORT_LINK_LIFETIME)
+            .unwrap_or_else(|_| chrono::Duration::hours(1));
+    tracing::info!(actor = %actor, key = %key, rows = records.len(), "inscriptions exported");
+    Ok(json!({
+        "location": location,
+        "key": key,
+        "rows": records.len(),
+        "expires_at": instant(expires_at),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_cells_are_defused() {
+        assert_eq!(cell("=SOMME(A1)"), "'=SOMME(A1)");
+        assert_eq!(cell("+33612345678"), "'+33612345678");
+        assert_eq!(cell("Zoé"), "Zoé");
+    }
+
+    #[test]
+    fn acquis_read_compactly() {
+        use crate::domain::inscription::{Acquis, AcquisKind};
+        assert_eq!(acquis_cell(&[]), "");
+        let acquis = [
+            Acquis {
+                unit: "E11".into(),
+                kind: AcquisKind::Dispense,
+                grade: None,
+                year: 2019,
+            },
+            Acquis {
+                unit: "E2".into(),
+                kind: AcquisKind::Benefit,
+                grade: Some(12.5),
+                year: 2020,
+            },
+        ];
+        assert_eq!(
+            acquis_cell(&acquis),
+            "E11 dispense (2019) ; E2 bénéfice 12,5 (2020)"
+        );
+        assert_eq!(CSV_HEADERS.len(), 24);
+    }
+}

@@ -1,0 +1,38 @@
+//! `get`: one candidate's inscription, with its history and account.
+
+use serde_json::{json, Value};
+
+use super::candidate::{candidate, require_inscription};
+use super::events::GetEvent;
+use super::{AdminError, AdminResult};
+use crate::app::App;
+use crate::error::AppError;
+use crate::services::inscription;
+
+pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
+    let candidate = candidate(app, &event.email).await?;
+    let account = json!({
+        "account_id": candidate.account.account_id,
+        "status": candidate.account.status,
+        "created_at": candidate.account.created_at,
+        "activated_at": candidate.account.activated_at,
+        "activation_deadline": candidate.account.activation_deadline,
+    });
+    let account_id = candidate.account.account_id.clone();
+    let record = require_inscription(candidate)?;
+    let history = inscription::history(app, &account_id).await?;
+    let mut answer = serde_json::to_value(inscription::view(app, &record))
+        .map_err(|e| AdminError::from(AppError::Internal(e.to_string())))?;
+    if let Some(map) = answer.as_object_mut() {
+        map.insert("email".into(), json!(record.email));
+        map.insert("account".into(), account);
+        map.insert(
+            "documents_deadline_extension".into(),
+            json!(record.documents_deadline_extension),
+        );
+        map.insert("reminders_sent".into(), json!(record.reminders_sent));
+        map.insert("cancelled_at".into(), json!(record.cancelled_at));
+        map.insert("history".into(), json!(history));
+    }
+    Ok(answer)
+}

@@ -1,0 +1,114 @@
+//! `list`: a page of inscriptions, by the listing's filters.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::events::{Filter, ListEvent};
+use super::{AdminError, AdminResult};
+use crate::app::App;
+use crate::domain::dossier::InscriptionStatus;
+use crate::domain::Diploma;
+use crate::ports::store::{Index, Query, SortKeyCondition};
+use crate::ports::StoreError;
+use crate::services::inscription::InscriptionRecord;
+use crate::services::keys;
+
+/// Store pages one `list` call reads at most while filtering.
+const MAX_LIST_READS: usize = 20;
+
+/// The listing's filters as a store query: the longest gsi2 sort-key prefix
+/// they allow, and what is left to check on each item.
+impl Filter {
+    /// gsi2 sort keys are `<DIPLOMA>#<SPECIALTY>#<status>#<account_id>`.
+    fn sort_key(&self) -> SortKeyCondition {
+        match (self.diploma, &self.specialty, self.status) {
+            (Some(d), Some(s), Some(st)) => {
+                SortKeyCondition::BeginsWith(format!("{}#{s}#{}#", d.code(), st.code()))
+            }
+            (Some(d), Some(s), None) => SortKeyCondition::BeginsWith(format!("{}#{s}#", d.code())),
+            (Some(d), None, _) => SortKeyCondition::BeginsWith(format!("{}#", d.code())),
+            (None, _, _) => SortKeyCondition::Any,
+        }
+    }
+
+    pub(super) fn matches(&self, record: &InscriptionRecord) -> bool {
+        self.diploma.is_none_or(|d| record.data.diploma == d)
+            && self
+                .specialty
+                .as_deref()
+                .is_none_or(|s| record.data.specialty == s)
+            && self.status.is_none_or(|st| record.status == st)
+    }
+
+    pub(super) fn query(&self, app: &App) -> Query {
+        Query::index(
+            Index::Gsi2,
+            keys::listing(&app.calendar.session),
+            self.sort_key(),
+        )
+    }
+}
+
+fn store_cursor_error(error: StoreError) -> AdminError {
+    match error {
+        StoreError::Invalid(_) => AdminError::field(
+            "invalid_event",
+            "cursor",
+            "Le curseur n'est pas valide : reprenez la liste depuis le début, sans « cursor ».",
+        ),
+        other => other.into(),
+    }
+}
+
+#[derive(Serialize)]
+struct ListItem {
+    email: String,
+    diploma: Diploma,
+    specialty: String,
+    status: InscriptionStatus,
+    version: u64,
+    updated_at: DateTime<Utc>,
+    last_name: String,
+    first_names: String,
+}
+
+pub(super) async fn list(app: &App, event: ListEvent) -> AdminResult<Value> {
+    let ListEvent {
+        filter,
+        limit,
+        mut cursor,
+    } = event;
+    let mut items = Vec::new();
+    for _ in 0..MAX_LIST_READS {
+        let query = filter
+            .query(app)
+            .limit(limit - items.len())
+            .after(cursor.take());
+        let page = app.store.query(&query).await.map_err(store_cursor_error)?;
+        for item in &page.items {
+            let record: InscriptionRecord = item.to_value()?;
+            if filter.matches(&record) {
+                items.push(ListItem {
+                    email: record.email,
+                    diploma: record.data.diploma,
+                    specialty: record.data.specialty,
+                    status: record.status,
+                    version: record.version,
+                    updated_at: record.updated_at,
+                    last_name: record.data.identity.last_name,
+                    first_names: record.data.identity.first_names,
+                });
+            }
+        }
+        cursor = page.cursor;
+        if cursor.is_none() || items.len() >= limit {
+            break;
+        }
+    }
+    let mut answer = json!({ "items": items });
+    if let (Some(cursor), Some(map)) = (cursor, answer.as_object_mut()) {
+        map.insert("cursor".into(), json!(cursor));
+    }
+    Ok(answer)
+}

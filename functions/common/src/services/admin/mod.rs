@@ -1,0 +1,186 @@
+//! The exams office's actions (« rectorat, DIEC »): JSON events from the AWS
+//! console (the `admin` Lambda), or `examreg admin '<json>'` locally.
+//!
+//! An event names its `action`; the fields of each action are checked
+//! strictly (an unknown field, a missing or mistyped one is refused, naming
+//! it): [`events`] reads them, through the API's strict JSON parser, into an
+//! [`AdminEvent`], one variant per action with its typed fields. Every answer is JSON: the action's result, or
+//! `{"error": {"code", "message", "field"?}}` with a stable code and a French
+//! message. Nothing here panics on input.
+//!
+//! | action | fields | answer |
+//! |---|---|---|
+//! | `list` | `diploma`?, `specialty`?, `status`?, `cursor`?, `limit`? (1–500, 50) | `{"items": [...], "cursor"?}` |
+//! | `get` | `email` | the inscription (`pieces` included), `history`, `account` |
+//! | `validate_piece` | `actor`, `email`, `kind` | `{"status", "pieces"}` |
+//! | `reject_piece` | `actor`, `email`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
+//! | `extend_deadline` | `actor`, `email`, `until` | `{"documents_deadline", "status", ...}` |
+//! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
+//!
+//! Decisions:
+//! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
+//!   `<DIPLOMA>#<SPECIALTY>#<status>#<account>`) by the longest prefix the
+//!   filters give; a filter that is not a prefix (a status without diploma
+//!   and specialty, a specialty without diploma) is applied to what is read,
+//!   so such a page may come back shorter than `limit` with a `cursor`: keep
+//!   following the cursor until there is none. `cursor` is opaque;
+//! - every change is conditional on the inscription's `revision` as read,
+//!   with a bounded retry, and writes a history line naming the `actor`;
+//! - the emails the candidate is owed (rejected piece, dossier validated,
+//!   extension) are queued in the same transaction as the change, then sent
+//!   at once; if that send fails, the next sweep sends them;
+//! - `extend_deadline` sets the candidate's documents deadline to `until`
+//!   (whole milliseconds; it must be in the future and after the window's
+//!   close). A `cancelled` inscription whose deadline is extended is
+//!   reinstated: it goes back to `registered` (or `complete` when every piece
+//!   is in), since extending it means giving the candidate another chance.
+//!   Reminders whose time is already past for the new deadline are not sent;
+//!   the others will be, at their time;
+//! - `export` writes a CSV in UTF-8 with a BOM, `;`-separated (what Excel
+//!   expects in French locales, where `,` is the decimal separator), CRLF line
+//!   ends, French headers, one row per inscription sorted by diploma,
+//!   specialty and name, dates in Paris time. Cells that a spreadsheet would
+//!   read as a formula (starting with `=`, `+`, `-`, `@`) are prefixed with `'`.
+//!
+//! Where things go: `events.rs` the typed events and their refusals,
+//! `candidate.rs` finding a candidate by address, one module per reading
+//! action (`list.rs`, `get.rs`, `export.rs`), and `changes.rs` the actions
+//! that change a dossier. A new action is a variant of [`AdminEvent`] (with
+//! its fields' struct in `events.rs`) and one module, dispatched by [`run`].
+
+mod candidate;
+mod changes;
+pub mod events;
+mod export;
+mod get;
+mod list;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::error::AppError;
+use crate::ports::StoreError;
+
+pub use events::{Action, AdminEvent};
+
+/// A refused event: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminError {
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl AdminError {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub(crate) fn field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let (Some(field), Some(map)) = (&self.field, error.as_object_mut()) {
+            map.insert("field".into(), json!(field));
+        }
+        json!({ "error": error })
+    }
+}
+
+impl From<AppError> for AdminError {
+    fn from(error: AppError) -> Self {
+        if matches!(
+            error,
+            AppError::Internal(_) | AppError::Store(StoreError::Corrupt(_))
+        ) {
+            tracing::error!(error = %error, "admin event failed");
+        } else {
+            tracing::warn!(error = %error, "admin event refused");
+        }
+        AdminError::new(error.code(), error.message())
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(error: StoreError) -> Self {
+        AppError::from(error).into()
+    }
+}
+
+pub type AdminResult<T> = Result<T, AdminError>;
+
+/// Runs one event given as JSON text; always answers JSON.
+pub async fn handle_json(app: &App, event: &str) -> Value {
+    match serde_json::from_str::<Value>(event) {
+        Ok(value) => handle_value(app, value).await,
+        Err(e) => AdminError::new(
+            "malformed_json",
+            format!(
+                "L'évènement n'est pas du JSON valide (ligne {}, colonne {}). Exemple : {{\"action\": \"list\"}}",
+                e.line(),
+                e.column()
+            ),
+        )
+        .to_json(),
+    }
+}
+
+/// Runs one event; always answers JSON.
+pub async fn handle_value(app: &App, event: Value) -> Value {
+    match handle(app, event).await {
+        Ok(answer) => answer,
+        Err(error) => error.to_json(),
+    }
+}
+
+/// Runs one event: reads it (see [`AdminEvent::parse`]), then runs it.
+pub async fn handle(app: &App, event: Value) -> AdminResult<Value> {
+    let event = AdminEvent::parse(event, &app.catalogue)?;
+    run(app, event).await
+}
+
+/// Runs one event already read.
+pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
+    match event {
+        AdminEvent::List(event) => list::list(app, event).await,
+        AdminEvent::Get(event) => get::get(app, event).await,
+        AdminEvent::ValidatePiece(event) => changes::validate_piece(app, event).await,
+        AdminEvent::RejectPiece(event) => changes::reject_piece(app, event).await,
+        AdminEvent::ExtendDeadline(event) => changes::extend_deadline(app, event).await,
+        AdminEvent::Export(event) => export::export(app, event).await,
+    }
+}
+
+/// An instant as the answers give it: RFC 3339, UTC, milliseconds.
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_render_as_the_contract_says() {
+        let error = AdminError::field("invalid_event", "email", "x");
+        assert_eq!(
+            error.to_json(),
+            json!({"error": {"code": "invalid_event", "message": "x", "field": "email"}})
+        );
+        assert_eq!(
+            AdminError::new("unknown_action", "y").to_json(),
+            json!({"error": {"code": "unknown_action", "message": "y"}})
+        );
+    }
+}
