@@ -7,10 +7,12 @@ pub mod bootstrap;
 pub mod calendar;
 pub mod catalogue;
 pub mod domain;
+pub mod emails;
 pub mod error;
 pub mod http;
 pub mod pdf;
 pub mod ports;
+pub mod records;
 pub mod security;
 pub mod services;
 #[cfg(feature = "testkit")]

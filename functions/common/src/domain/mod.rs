@@ -5,8 +5,11 @@ pub mod account;
 pub mod countries;
 pub mod diploma;
 pub mod dossier;
+pub mod files;
 pub mod inscription;
 pub mod pieces;
+pub mod record;
+pub mod transitions;
 pub mod validation;
 
 pub use diploma::Diploma;
