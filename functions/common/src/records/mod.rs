@@ -7,3 +7,4 @@ pub mod dossier;
 pub mod history;
 pub mod keys;
 pub mod mail;
+pub mod upload;

@@ -31,9 +31,10 @@ use crate::error::AppResult;
 use crate::ports::store::{Query, SortKeyCondition, WriteOp};
 use crate::ports::{MailError, OutgoingEmail, StoreError};
 use crate::records::keys;
+use crate::records::keys::due_bound;
 use crate::records::mail::new_lease;
 pub use crate::records::mail::{mail_key, MailStatus, QueuedMail};
-use crate::services::sweep::{due_bound, Budget};
+use crate::services::budget::Budget;
 
 /// How long a claimed mail is reserved for its sender.
 pub const LEASE: Duration = Duration::minutes(5);

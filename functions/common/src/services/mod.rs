@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod budget;
 pub mod confirmation;
 pub mod documents;
 pub mod emails;

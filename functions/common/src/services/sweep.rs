@@ -47,54 +47,8 @@ const MAX_RETRIES: usize = 3;
 /// read back; beyond this many, the rest are read from the queue.
 const MAX_HELD_MAILS: usize = 2_000;
 
-/// The sort-key bound of "everything due by `now`": due-work sort keys are
-/// `<sortable instant>#<id>`, and `~` sorts after `#`, so every item due at
-/// or before `now` (to the millisecond) is `<=` it.
-pub fn due_bound(now: DateTime<Utc>) -> String {
-    format!("{}~", keys::sortable(now))
-}
-
-/// When a run must stop, and optionally after how many items (to simulate
-/// an interrupted run in tests, or to cap a run).
-#[derive(Debug, Clone)]
-pub struct Budget {
-    deadline: Instant,
-    max_items: Option<usize>,
-    used: usize,
-}
-
-impl Budget {
-    pub fn until(deadline: Instant) -> Self {
-        Self {
-            deadline,
-            max_items: None,
-            used: 0,
-        }
-    }
-
-    /// Stops after `max_items` due items (accounts, inscriptions, mails) were handled.
-    pub fn max_items(mut self, max_items: usize) -> Self {
-        self.max_items = Some(max_items);
-        self
-    }
-
-    pub fn deadline(&self) -> Instant {
-        self.deadline
-    }
-
-    pub fn exhausted(&self) -> bool {
-        Instant::now() >= self.deadline || self.max_items.is_some_and(|max| self.used >= max)
-    }
-
-    /// Takes one item from the budget; `false` when it is spent.
-    pub fn take(&mut self) -> bool {
-        if self.exhausted() {
-            return false;
-        }
-        self.used += 1;
-        true
-    }
-}
+pub use crate::records::keys::due_bound;
+pub use crate::services::budget::Budget;
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -423,30 +377,4 @@ pub use crate::domain::transitions::missing_pieces_fr;
 /// « Diplôme — spécialité, session 2022 », as the candidate reads it.
 pub fn inscription_title(app: &App, record: &InscriptionRecord) -> String {
     crate::emails::dossier::inscription_title(&app.catalogue, record)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_due_bound_takes_everything_due_in_the_same_millisecond() {
-        let now: DateTime<Utc> = "2021-11-07T22:59:59.999Z".parse().unwrap();
-        let bound = due_bound(now);
-        assert!(format!("{}#acc", keys::sortable(now)).as_str() <= bound.as_str());
-        let later = now + chrono::Duration::milliseconds(1);
-        assert!(format!("{}#acc", keys::sortable(later)).as_str() > bound.as_str());
-    }
-
-    #[test]
-    fn a_budget_stops_on_time_or_after_its_items() {
-        let far = Instant::now() + std::time::Duration::from_secs(60);
-        let mut budget = Budget::until(far).max_items(2);
-        assert!(budget.take());
-        assert!(budget.take());
-        assert!(!budget.take());
-        assert!(budget.exhausted());
-        let mut spent = Budget::until(Instant::now());
-        assert!(!spent.take());
-    }
 }

@@ -19,7 +19,7 @@ use crate::ports::Key;
 use crate::ports::StoreError;
 use crate::records::dossier::{self, Attempt, Decide, Delivery, Outcome, Write, MAX_TRIES};
 use crate::records::keys;
-use crate::services::documents::{decode_event_key, ObjectKey, UploadRecord, UploadStatus};
+use crate::records::upload::{decode_event_key, ObjectKey, UploadRecord, UploadStatus};
 use crate::services::inscription::InscriptionRecord;
 use crate::services::sessions::take;
 
