@@ -131,7 +131,7 @@ pub enum Attempt<T> {
     /// Nothing to write: answer `T`.
     Answer(T),
     /// Write this change, then answer `T`.
-    Write(Write<T>),
+    Write(Box<Write<T>>),
 }
 
 /// A change to write over the revision read.
@@ -149,7 +149,7 @@ pub enum Outcome<T> {
     /// Nothing was written.
     Unchanged(T),
     /// The change is written.
-    Committed(Committed<T>),
+    Committed(Box<Committed<T>>),
     /// Every one of the [`MAX_TRIES`] attempts lost its race: nothing written.
     Raced,
 }
@@ -192,10 +192,12 @@ pub async fn update_with<D: Decide>(
     for n in 0..MAX_TRIES {
         let write = match decide.attempt(app, n).await? {
             Attempt::Answer(answer) => return Ok(Outcome::Unchanged(answer)),
-            Attempt::Write(write) => write,
+            Attempt::Write(write) => *write,
         };
         if let Some(committed) = commit(app, write).await? {
-            return Ok(Outcome::Committed(deliver(app, delivery, committed).await));
+            return Ok(Outcome::Committed(Box::new(
+                deliver(app, delivery, committed).await,
+            )));
         }
     }
     Ok(Outcome::Raced)
@@ -317,12 +319,12 @@ where
         self.last = current;
         Ok(match decided {
             None => Attempt::Answer(()),
-            Some(transition) => Attempt::Write(Write {
+            Some(transition) => Attempt::Write(Box::new(Write {
                 read_revision,
                 transition,
                 extra_ops: Vec::new(),
                 answer: (),
-            }),
+            })),
         })
     }
 }
@@ -352,7 +354,7 @@ where
     let outcome = update_with(app, delivery, &mut on_record).await?;
     let (committed, raced) = match outcome {
         Outcome::Unchanged(()) => (None, false),
-        Outcome::Committed(committed) => (Some(committed), false),
+        Outcome::Committed(committed) => (Some(*committed), false),
         Outcome::Raced => (None, true),
     };
     Ok(Updated {

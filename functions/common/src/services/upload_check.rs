@@ -202,7 +202,7 @@ impl Decide for Check<'_> {
             processed.to_item()?,
             Condition::AttributeEquals("status".into(), json!(upload.status)),
         );
-        Ok(Attempt::Write(Write {
+        Ok(Attempt::Write(Box::new(Write {
             read_revision: record.revision,
             transition: checked.transition,
             extra_ops: vec![request_op],
@@ -215,7 +215,7 @@ impl Decide for Check<'_> {
                     .and_then(|p| p.object_key.clone())
                     .filter(|k| k != key),
             }),
-        }))
+        })))
     }
 }
 
