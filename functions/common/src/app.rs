@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config::{origin_of, Settings};
 use crate::domain::calendar::SessionCalendar;
 use crate::domain::catalogue::Catalogue;
-use crate::config::{origin_of, Settings};
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 
 #[derive(Debug, Clone)]

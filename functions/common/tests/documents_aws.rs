@@ -18,13 +18,13 @@ use examreg_common::domain::dossier::{InscriptionStatus, PieceStatus};
 use examreg_common::domain::inscription::InscriptionInput;
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::ports::OutgoingEmail;
+use examreg_common::records::keys;
 use examreg_common::services::accounts::{self, Credentials, TokenOnly};
 use examreg_common::services::documents::{
     check_notified_keys, check_stored_object, request_upload, CheckOutcome, UploadRequestInput,
     UploadTicket,
 };
 use examreg_common::services::inscription::{self, InscriptionRecord};
-use examreg_common::services::keys;
 use examreg_common::testkit::{
     self, at, bac_pro_inscription, moto_server, Backend, FixedClock, RaceStore, RecordingMailer,
     ScratchDir,

@@ -8,8 +8,11 @@ pub mod countries;
 mod data_file;
 pub mod diploma;
 pub mod dossier;
+pub mod files;
 pub mod inscription;
 pub mod pieces;
+pub mod record;
+pub mod transitions;
 pub mod validation;
 
 pub use diploma::{Diploma, PerDiploma};

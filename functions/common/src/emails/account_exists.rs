@@ -1,8 +1,8 @@
 //! A signup for an address whose account is active: its owner is told, and
 //! no new account is made (the API's answer is the same as for a new one).
 
+use crate::emails::Message;
 use crate::ports::OutgoingEmail;
-use crate::services::emails::Message;
 
 pub fn email(to: &str, login_link: &str, reset_link: &str) -> OutgoingEmail {
     Message::new("Vous avez déjà un compte candidat")

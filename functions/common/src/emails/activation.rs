@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::wording::to_paris_string;
+use crate::emails::Message;
 use crate::ports::OutgoingEmail;
-use crate::services::emails::Message;
+use crate::wording::to_paris_string;
 
 /// To `to`: open `link` before `deadline`, or the account is deleted.
 pub fn email(to: &str, link: &str, deadline: DateTime<Utc>) -> OutgoingEmail {

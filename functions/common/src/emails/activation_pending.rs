@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::wording::to_paris_string;
+use crate::emails::Message;
 use crate::ports::OutgoingEmail;
-use crate::services::emails::Message;
+use crate::wording::to_paris_string;
 
 /// To `to`: open `link` before `deadline`; `reset_link` if the password
 /// chosen first is forgotten.

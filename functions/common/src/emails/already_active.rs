@@ -1,7 +1,7 @@
 //! A new activation link asked for an account already active.
 
+use crate::emails::Message;
 use crate::ports::OutgoingEmail;
-use crate::services::emails::Message;
 
 pub fn email(to: &str, login_link: &str, reset_link: &str) -> OutgoingEmail {
     Message::new("Votre compte candidat est déjà activé")

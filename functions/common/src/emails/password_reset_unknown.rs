@@ -1,8 +1,8 @@
 //! A password reset asked for an address without an account: its owner is
 //! told so (the API's answer is the same as for an account).
 
+use crate::emails::Message;
 use crate::ports::OutgoingEmail;
-use crate::services::emails::Message;
 
 pub fn email(to: &str, signup_link: &str) -> OutgoingEmail {
     Message::new("Réinitialisation de mot de passe")

@@ -10,8 +10,8 @@ use crate::domain::account::{self, AccountStatus, Email, ACTIVATION_PERIOD, RESE
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, Store, WriteOp, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE};
 use crate::ports::Key;
+use crate::records::keys;
 use crate::records::retry::if_unchanged;
-use crate::services::keys;
 
 /// One candidate's account, as stored (attribute names read well in the console).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 use crate::error::AppResult;
 use crate::ports::store::{Query, SortKeyCondition, Store, WriteOp, MAX_TRANSACTION_OPS};
 use crate::ports::Key;
-use crate::services::keys;
+use crate::records::keys;
 
 /// Every key of the candidate's partition whose sort key starts with `prefix`.
 pub async fn partition_keys(

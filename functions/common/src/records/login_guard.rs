@@ -8,8 +8,8 @@ use crate::domain::account::{LoginGuard, LOCKOUT_PERIOD, LOCKOUT_WINDOW};
 use crate::error::AppResult;
 use crate::ports::store::{Condition, Item, Store, WriteOp, TTL_ATTRIBUTE};
 use crate::ports::Key;
+use crate::records::keys;
 use crate::records::retry::if_unchanged;
-use crate::services::keys;
 
 /// A login guard as read, with what its replacement must be conditioned on.
 #[derive(Debug, Clone)]

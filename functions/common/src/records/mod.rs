@@ -1,10 +1,17 @@
-//! What the store holds, record by record: each record's shape, its key,
-//! its item mapping and the conditions its writes carry. Services read and
-//! write records; only this module knows how they sit in the table.
+//! What the store holds, record by record: each record's key, its index
+//! entries, its item mapping and the conditions its writes carry, over the
+//! store port, in one place (services never build an item or a key by hand).
+//! The data itself may be a domain type (see `domain::record`): the store
+//! mapping stays here.
 
 pub mod account;
 pub mod candidate;
+pub mod dossier;
+pub mod history;
+pub mod keys;
 pub mod login_guard;
+pub mod mail;
 pub mod rate_limit;
 pub mod retry;
 pub mod session;
+pub mod upload;

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use crate::error::AppResult;
 use crate::ports::store::{Item, Store, WriteOp, TTL_ATTRIBUTE};
 use crate::ports::Key;
+use crate::records::keys;
 use crate::records::retry::if_unchanged;
-use crate::services::keys;
 
 /// Which form a counter limits (each has its own allowance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::error::AppResult;
 use crate::ports::store::{Condition, Item, Store, WriteOp};
 use crate::ports::Key;
 use crate::records::candidate::partition_keys;
-use crate::services::keys;
+use crate::records::keys;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionRecord {

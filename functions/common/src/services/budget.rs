@@ -1,20 +1,6 @@
-//! A run's budget and the bound of what is due: shared by the sweep and the
-//! mail queue it drains (kept apart so that neither imports the other's
-//! module for them, which made `mailqueue -> sweep -> inscription ->
-//! mailqueue` a cycle).
+//! How long a run (the sweep, the mail queue's drain) may go on.
 
 use std::time::Instant;
-
-use chrono::{DateTime, Utc};
-
-use crate::services::keys;
-
-/// The sort-key bound of "everything due by `now`": due-work sort keys are
-/// `<sortable instant>#<id>`, and `~` sorts after `#`, so every item due at
-/// or before `now` (to the millisecond) is `<=` it.
-pub fn due_bound(now: DateTime<Utc>) -> String {
-    format!("{}~", keys::sortable(now))
-}
 
 /// When a run must stop, and optionally after how many items (to simulate
 /// an interrupted run in tests, or to cap a run).
@@ -61,15 +47,6 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_due_bound_takes_everything_due_in_the_same_millisecond() {
-        let now: DateTime<Utc> = "2021-11-07T22:59:59.999Z".parse().unwrap();
-        let bound = due_bound(now);
-        assert!(format!("{}#acc", keys::sortable(now)).as_str() <= bound.as_str());
-        let later = now + chrono::Duration::milliseconds(1);
-        assert!(format!("{}#acc", keys::sortable(later)).as_str() > bound.as_str());
-    }
 
     #[test]
     fn a_budget_stops_on_time_or_after_its_items() {

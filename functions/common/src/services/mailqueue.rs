@@ -23,139 +23,24 @@
 
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use chrono::Duration;
+use serde::Serialize;
 
 use crate::app::App;
 use crate::error::AppResult;
-use crate::ports::store::{
-    Condition, Item, Key, Query, SortKeyCondition, WriteOp, GSI1_PK, GSI1_SK,
-};
+use crate::ports::store::{Query, SortKeyCondition, WriteOp};
 use crate::ports::{MailError, OutgoingEmail, StoreError};
-use crate::services::budget::{due_bound, Budget};
-use crate::services::keys;
+use crate::records::keys;
+use crate::records::keys::due_bound;
+use crate::records::mail::new_lease;
+pub use crate::records::mail::{mail_key, MailStatus, QueuedMail};
+use crate::services::budget::Budget;
 
 /// How long a claimed mail is reserved for its sender.
 pub const LEASE: Duration = Duration::minutes(5);
 /// The first retry delay after a failed send; it doubles up to [`MAX_BACKOFF`].
 pub const FIRST_BACKOFF: Duration = Duration::minutes(1);
 pub const MAX_BACKOFF: Duration = Duration::hours(1);
-
-/// The queue item's key: its own partition, so that the queue has no hot key.
-pub fn mail_key(mail_id: &str) -> Key {
-    Key::new(format!("MAIL#{mail_id}"), "MAIL")
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MailStatus {
-    /// Waiting for a sender (again, after a failed attempt).
-    Queued,
-    /// Claimed by a sender until `available_at`.
-    Sending,
-    /// Rejected for good by the provider: kept for the exams office, not retried.
-    Failed,
-}
-
-/// A queued email, as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct QueuedMail {
-    pub record_type: String,
-    pub mail_id: String,
-    /// What it is about: `reminder_7d`, `reminder_2d`, `cancellation`,
-    /// `piece_rejected`, `deadline_extended`, `dossier_complete`,
-    /// `modification` (queued only when sending it at once failed).
-    pub kind: String,
-    pub account_id: String,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub html: Option<String>,
-    pub status: MailStatus,
-    pub queued_at: DateTime<Utc>,
-    /// When it may be sent next (for a claimed mail: when the claim lapses).
-    pub available_at: DateTime<Utc>,
-    pub attempts: u32,
-    /// Replaced at every claim: what a sender's conditional writes check.
-    pub lease: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-}
-
-impl QueuedMail {
-    /// A new mail, due at once. `mail_id` must be unique (the enqueue write
-    /// is conditional on it not existing).
-    pub fn new(
-        mail_id: String,
-        kind: &str,
-        account_id: &str,
-        email: OutgoingEmail,
-        now: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            record_type: "mail".into(),
-            mail_id,
-            kind: kind.to_owned(),
-            account_id: account_id.to_owned(),
-            to: email.to,
-            subject: email.subject,
-            text: email.text,
-            html: email.html,
-            status: MailStatus::Queued,
-            queued_at: now,
-            available_at: now,
-            attempts: 0,
-            lease: new_lease(),
-            last_error: None,
-        }
-    }
-
-    pub fn key(&self) -> Key {
-        mail_key(&self.mail_id)
-    }
-
-    pub fn email(&self) -> OutgoingEmail {
-        OutgoingEmail {
-            to: self.to.clone(),
-            subject: self.subject.clone(),
-            text: self.text.clone(),
-            html: self.html.clone(),
-        }
-    }
-
-    /// The item, indexed on gsi1 while it is to be sent.
-    pub fn to_item(&self) -> AppResult<Item> {
-        let mut item = Item::from_value(self.key(), self)?;
-        if self.status != MailStatus::Failed {
-            item.attrs.insert(GSI1_PK.into(), json!(keys::MAIL_QUEUE));
-            item.attrs.insert(
-                GSI1_SK.into(),
-                json!(format!(
-                    "{}#{}",
-                    keys::sortable(self.available_at),
-                    self.mail_id
-                )),
-            );
-        }
-        Ok(item)
-    }
-
-    /// The write that enqueues this mail, to put in the transaction of the
-    /// change that owes it.
-    pub fn enqueue_op(&self) -> AppResult<WriteOp> {
-        Ok(WriteOp::put(self.to_item()?, Condition::NotExists))
-    }
-
-    fn lease_condition(&self) -> Condition {
-        Condition::AttributeEquals("lease".into(), json!(self.lease))
-    }
-}
-
-fn new_lease() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
 
 fn backoff(attempts: u32) -> Duration {
     let factor = 1_i32 << attempts.saturating_sub(1).min(10);
@@ -433,22 +318,5 @@ mod tests {
         );
         assert_eq!(Pacer::new(f64::NAN).interval, StdDuration::from_secs(1));
         assert_eq!(Pacer::new(0.0).interval, StdDuration::from_secs(1));
-    }
-
-    #[test]
-    fn a_failed_mail_leaves_the_queue_index() {
-        let email = OutgoingEmail {
-            to: "a@b.fr".into(),
-            subject: "s".into(),
-            text: "t".into(),
-            html: None,
-        };
-        let now = "2021-11-08T00:00:00Z".parse().unwrap();
-        let mut mail = QueuedMail::new("m1".into(), "cancellation", "acc", email, now);
-        let item = mail.to_item().unwrap();
-        assert_eq!(item.str_attr(GSI1_PK), Some(keys::MAIL_QUEUE));
-        assert_eq!(item.str_attr(GSI1_SK), Some("2021-11-08T00:00:00.000Z#m1"));
-        mail.status = MailStatus::Failed;
-        assert_eq!(mail.to_item().unwrap().str_attr(GSI1_PK), None);
     }
 }

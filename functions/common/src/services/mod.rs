@@ -4,11 +4,14 @@
 pub mod accounts;
 pub mod admin;
 pub mod budget;
+pub mod confirmation;
 pub mod documents;
-pub mod emails;
 pub mod inscription;
-pub mod keys;
 pub mod mailqueue;
 pub mod object_created;
 pub mod sessions;
 pub mod sweep;
+pub mod upload_check;
+
+/// The store keys, now in `crate::records::keys` (this path kept for callers).
+pub use crate::records::keys;

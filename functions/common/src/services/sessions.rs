@@ -6,9 +6,9 @@ use crate::error::{AppError, AppResult};
 use crate::ports::store::WriteOp;
 use crate::ports::{Item, Key};
 use crate::records::account::AccountRecord;
+use crate::records::keys;
 use crate::records::session::{self, SessionRecord};
 use crate::security;
-use crate::services::keys;
 
 /// The cookie that carries the token for the portal.
 pub const SESSION_COOKIE: &str = "examreg_session";

@@ -24,33 +24,31 @@
 
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::app::App;
 use crate::domain::account::AccountStatus;
-use crate::domain::dossier::{due_action_at, DueAction, InscriptionStatus, PieceStatus, REMINDERS};
-use crate::domain::pieces::label_for;
-use crate::error::AppResult;
+use crate::domain::dossier::InscriptionStatus;
+use crate::domain::transitions::reminder;
+use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
 use crate::ports::StoreError;
+use crate::records::dossier::{self, Delivery, InscriptionRecord};
+use crate::records::keys;
+use crate::records::mail::QueuedMail;
 use crate::services::accounts::{self, AccountRecord};
-use crate::services::emails::{self, Message};
-use crate::services::inscription::{HistoryEntry, InscriptionRecord};
-use crate::services::keys;
-use crate::services::mailqueue::{self, Pacer, QueuedMail};
-use crate::wording::to_paris_string;
+use crate::services::mailqueue::{self, Pacer};
 
-// The run's budget lives in its own module, which the mail queue uses too;
-// re-exported because `run_with` takes one.
-pub use crate::services::budget::{due_bound, Budget};
-
-/// Re-reads and retries of one item whose conditional write lost a race.
+/// Re-reads and retries of one account whose conditional write lost a race.
 const MAX_RETRIES: usize = 3;
 
 /// Mails enqueued by this run and held in memory to be sent without being
 /// read back; beyond this many, the rest are read from the queue.
 const MAX_HELD_MAILS: usize = 2_000;
+
+pub use crate::records::keys::due_bound;
+pub use crate::services::budget::Budget;
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -316,10 +314,10 @@ async fn handle_due_inscriptions(
                 }
             };
             match handle_inscription(app, record, now, report).await? {
-                Some((action, mail)) => {
-                    match action {
-                        DueAction::Remind(_) => report.reminders += 1,
-                        DueAction::Cancel => report.cancellations += 1,
+                Some((done, mail)) => {
+                    match done {
+                        Done::Reminded => report.reminders += 1,
+                        Done::Cancelled => report.cancellations += 1,
                     }
                     if held.len() < MAX_HELD_MAILS {
                         held.push(mail);
@@ -335,253 +333,48 @@ async fn handle_due_inscriptions(
     }
 }
 
+/// What the sweep did to one inscription.
+enum Done {
+    Reminded,
+    Cancelled,
+}
+
 /// Does what is due for one inscription as read; on a lost race, re-reads
-/// it (strongly) and decides again. Answers what was done and the mail queued.
+/// it (strongly) and decides again. Answers whether it reminded or
+/// cancelled, and the mail queued.
 async fn handle_inscription(
     app: &App,
-    mut record: InscriptionRecord,
+    record: InscriptionRecord,
     now: DateTime<Utc>,
     report: &mut SweepReport,
-) -> AppResult<Option<(DueAction, QueuedMail)>> {
-    for _ in 0..MAX_RETRIES {
-        let deadline = record.documents_deadline(&app.calendar);
-        let Some(action) = due_action_at(
-            record.awaits_uploads(deadline),
-            record.created_at,
-            deadline,
-            &record.reminders_sent,
-            now,
-        ) else {
-            return Ok(None);
-        };
-        let (next, history, mail) = apply(app, &record, action, deadline, now);
-        let mut ops = next.write_ops(&app.calendar, record.revision, history)?;
-        ops.push(mail.enqueue_op()?);
-        match app.store.transact(ops).await {
-            Ok(()) => return Ok(Some((action, mail))),
-            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
-                // A candidate's upload or save, an admin, or another sweep
-                // wrote first: what they wrote decides.
-                report.items_read += 1;
-                match crate::services::inscription::load(app, &record.account_id).await? {
-                    Some(fresh) => record = fresh,
-                    None => return Ok(None),
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(None)
-}
-
-/// The inscription after `action`, its history line, and the email it owes.
-fn apply(
-    app: &App,
-    record: &InscriptionRecord,
-    action: DueAction,
-    deadline: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> (InscriptionRecord, HistoryEntry, QueuedMail) {
-    let mut next = record.clone();
-    next.revision += 1;
-    let (kind, history_action, detail, email) = match action {
-        DueAction::Remind(name) => {
-            // Every reminder whose time has come counts as sent: only the
-            // latest goes out (a sweep that was down does not send both).
-            for (reminder, before) in REMINDERS {
-                if deadline - before <= now && !next.reminders_sent.iter().any(|s| s == reminder) {
-                    next.reminders_sent.push(reminder.to_owned());
-                }
-            }
-            if !next.reminders_sent.iter().any(|s| s == name) {
-                next.reminders_sent.push(name.to_owned());
-            }
-            let days = days_left(deadline, now);
-            (
-                format!("reminder_{name}"),
-                format!("reminder_{name}"),
-                format!(
-                    "Rappel envoyé : dossier incomplet, à {} de la date limite.",
-                    days_fr(days)
-                ),
-                reminder_email(app, record, days, deadline),
-            )
-        }
-        DueAction::Cancel => {
-            next.status = InscriptionStatus::Cancelled;
-            next.cancelled_at = Some(now);
-            next.updated_at = now;
-            (
-                "cancellation".to_owned(),
-                "cancelled".to_owned(),
-                format!(
-                    "Inscription annulée : dossier incomplet à la date limite de dépôt ({}).",
-                    to_paris_string(deadline)
-                ),
-                cancellation_email(app, record, deadline),
-            )
-        }
+) -> AppResult<Option<(Done, QueuedMail)>> {
+    let (account_id, session) = (record.account_id.clone(), record.session.clone());
+    // A candidate's upload or save, an admin, or another sweep that wrote
+    // first decides: what is due is decided again on what they wrote.
+    let updated = dossier::update(
+        app,
+        &account_id,
+        &session,
+        Some(Some(record)),
+        Delivery::Held,
+        |current| Ok::<_, AppError>(current.and_then(|r| reminder::due(r, &app.calendar, now))),
+    )
+    .await?;
+    report.items_read += updated.rereads;
+    let Some(mut committed) = updated.committed else {
+        return Ok(None);
     };
-    let history = HistoryEntry {
-        at: now,
-        actor: "system".into(),
-        action: history_action,
-        fields: Vec::new(),
-        version: next.version,
-        detail: Some(detail),
+    let done = if committed.record.status == InscriptionStatus::Cancelled {
+        Done::Cancelled
+    } else {
+        Done::Reminded
     };
-    let mail_id = format!(
-        "{}#{}#{}#r{}",
-        record.account_id, record.session, kind, next.revision
-    );
-    let mail = QueuedMail::new(mail_id, &kind, &record.account_id, email, now);
-    (next, history, mail)
+    Ok(committed.mails.pop().map(|mail| (done, mail)))
 }
 
-/// The whole days left until `deadline` at `now`, rounded up: 7 from the
-/// 7-day mark until 6 days later, 5 for 4 days and a half. A reminder goes
-/// out only before the deadline, so at least 1 (the deadline's very
-/// millisecond counts as its last day).
-fn days_left(deadline: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
-    let left = deadline - now;
-    let whole = left.num_days();
-    let days = if left > Duration::days(whole) {
-        whole + 1
-    } else {
-        whole
-    };
-    days.max(1)
-}
-
-/// « 1 jour », « 5 jours ».
-fn days_fr(days: i64) -> String {
-    if days <= 1 {
-        "1 jour".to_owned()
-    } else {
-        format!("{days} jours")
-    }
-}
-
-/// « plus qu'un jour », « plus que 5 jours ».
-fn only_days_fr(days: i64) -> String {
-    if days <= 1 {
-        "plus qu'un jour".to_owned()
-    } else {
-        format!("plus que {days} jours")
-    }
-}
+pub use crate::domain::transitions::missing_pieces_fr;
 
 /// « Diplôme — spécialité, session 2022 », as the candidate reads it.
 pub fn inscription_title(app: &App, record: &InscriptionRecord) -> String {
-    let specialty = app
-        .catalogue
-        .specialty(record.data.diploma, &record.data.specialty)
-        .map_or(record.data.specialty.as_str(), |s| s.label.as_str());
-    format!(
-        "{} — {}, session {}",
-        record.data.diploma.label(),
-        specialty,
-        record.session
-    )
-}
-
-/// The pieces still owed, one line each (« - label : refusée (raison) »).
-pub fn missing_pieces_fr(record: &InscriptionRecord) -> String {
-    record
-        .pieces
-        .iter()
-        .filter(|(_, state)| !state.is_in())
-        .map(|(kind, state)| {
-            let label = label_for(*kind, &record.data);
-            match (state.status, state.reason.as_deref()) {
-                (PieceStatus::Rejected, Some(reason)) => format!("- {label} : refusée ({reason})"),
-                (status, _) => format!("- {label} : {}", status.label_fr()),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The reminder sent with `days` whole days left (see [`days_left`]): the
-/// time actually left, whichever reminder it is (a dossier that became
-/// incomplete after the 7-day mark gets the « 7d » one later).
-fn reminder_email(
-    app: &App,
-    record: &InscriptionRecord,
-    days: i64,
-    deadline: DateTime<Utc>,
-) -> crate::ports::OutgoingEmail {
-    let missing = missing_pieces_fr(record);
-    let mut message = Message::new(format!(
-        "Rappel : votre dossier d'inscription est incomplet ({})",
-        only_days_fr(days)
-    ))
-    .para(format!(
-        "Votre inscription ({}) n'est pas encore complète.",
-        inscription_title(app, record)
-    ))
-    .para(format!(
-        "Il vous reste {} : déposez votre confirmation d'inscription datée et signée et vos pièces justificatives avant le {} (heure de Paris).",
-        days_fr(days),
-        to_paris_string(deadline)
-    ));
-    if !missing.is_empty() {
-        message = message.para(format!("Pièces encore attendues :\n{missing}"));
-    }
-    message
-        .para(
-            "Passé cette date, votre candidature sera annulée si votre dossier n'est pas complet.",
-        )
-        .link(
-            "Déposer mes pièces dans mon espace candidat",
-            app.link(emails::DOCUMENTS_PAGE),
-        )
-        .to(&record.email)
-}
-
-fn cancellation_email(
-    app: &App,
-    record: &InscriptionRecord,
-    deadline: DateTime<Utc>,
-) -> crate::ports::OutgoingEmail {
-    let missing = missing_pieces_fr(record);
-    let mut message = Message::new("Votre inscription est annulée")
-        .para(format!(
-            "Le délai de dépôt des pièces de votre inscription ({}) a pris fin le {} (heure de Paris), et votre dossier n'était pas complet à cette date.",
-            inscription_title(app, record),
-            to_paris_string(deadline)
-        ))
-        .para("Conformément à la notice de la session, votre candidature est donc annulée.");
-    if !missing.is_empty() {
-        message = message.para(format!("Pièces qui manquaient :\n{missing}"));
-    }
-    message
-        .para("Si vous pensez qu'il s'agit d'une erreur, contactez sans tarder la Division des examens et concours (DIEC 3.05) du rectorat d'Aix-Marseille.")
-        .link("Mon espace candidat", app.link(emails::HOME_PAGE))
-        .to(&record.email)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_days_left_are_whole_days_rounded_up_never_more() {
-        let deadline: DateTime<Utc> = "2021-11-07T22:59:59.999Z".parse().unwrap();
-        let left = |d: Duration| days_left(deadline, deadline - d);
-        assert_eq!(left(Duration::days(7)), 7);
-        assert_eq!(left(Duration::days(7) - Duration::minutes(1)), 7);
-        assert_eq!(left(Duration::days(6) + Duration::milliseconds(1)), 7);
-        assert_eq!(left(Duration::days(6)), 6);
-        assert_eq!(left(Duration::days(4) + Duration::hours(12)), 5);
-        assert_eq!(left(Duration::days(2)), 2);
-        assert_eq!(left(Duration::days(1) + Duration::seconds(1)), 2);
-        assert_eq!(left(Duration::days(1)), 1);
-        assert_eq!(left(Duration::hours(3)), 1);
-        assert_eq!(left(Duration::zero()), 1);
-        assert_eq!(only_days_fr(1), "plus qu'un jour");
-        assert_eq!(days_fr(1), "1 jour");
-        assert_eq!(only_days_fr(5), "plus que 5 jours");
-        assert_eq!(days_fr(5), "5 jours");
-    }
+    crate::emails::dossier::inscription_title(&app.catalogue, record)
 }

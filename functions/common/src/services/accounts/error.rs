@@ -4,10 +4,10 @@
 
 use chrono::{DateTime, DurationRound, Utc};
 
-use crate::wording::to_paris_string;
 use crate::domain::validation::FieldError;
 use crate::error::AppError;
 use crate::ports::StoreError;
+use crate::wording::to_paris_string;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountRefusal {

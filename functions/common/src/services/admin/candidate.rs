@@ -6,9 +6,9 @@ use crate::app::App;
 use crate::domain::account::Email;
 use crate::error::AppError;
 use crate::ports::Key;
+use crate::records::keys;
 use crate::services::accounts::AccountRecord;
 use crate::services::inscription::InscriptionRecord;
-use crate::services::keys;
 
 pub(super) struct Candidate {
     pub account: AccountRecord,

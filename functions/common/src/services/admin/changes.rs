@@ -9,15 +9,15 @@ use super::candidate::{candidate, require_inscription};
 use super::events::{ExtendDeadlineEvent, RejectPieceEvent, ValidatePieceEvent};
 use super::{instant, AdminError, AdminResult};
 use crate::app::App;
-use crate::wording::to_paris_string;
 use crate::domain::account::Email;
 use crate::domain::dossier::{InscriptionStatus, PieceStatus, REMINDERS};
 use crate::domain::pieces::{label_for, PieceKind};
+use crate::emails::{self, Message};
 use crate::ports::StoreError;
-use crate::services::emails::{self, Message};
 use crate::services::inscription::{self, pieces_view, HistoryEntry, InscriptionRecord};
 use crate::services::mailqueue::{self, QueuedMail};
 use crate::services::sweep::{inscription_title, missing_pieces_fr};
+use crate::wording::to_paris_string;
 
 /// Retries of a change whose conditional write lost a race.
 const MAX_RETRIES: usize = 5;

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{AdminError, AdminResult};
-use crate::domain::catalogue::Catalogue;
 use crate::domain::account::Email;
+use crate::domain::catalogue::Catalogue;
 use crate::domain::dossier::InscriptionStatus;
 use crate::domain::pieces::PieceKind;
 use crate::domain::Diploma;

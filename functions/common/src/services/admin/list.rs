@@ -11,8 +11,8 @@ use crate::domain::dossier::InscriptionStatus;
 use crate::domain::Diploma;
 use crate::ports::store::{Index, Query, SortKeyCondition};
 use crate::ports::StoreError;
+use crate::records::keys;
 use crate::services::inscription::InscriptionRecord;
-use crate::services::keys;
 
 /// Store pages one `list` call reads at most while filtering.
 const MAX_LIST_READS: usize = 20;

@@ -82,3 +82,24 @@ pub fn listing(session: &str) -> String {
 pub fn sortable(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
+
+/// The sort-key bound of "everything due by `now`": due-work sort keys are
+/// `<sortable instant>#<id>`, and `~` sorts after `#`, so every item due at
+/// or before `now` (to the millisecond) is `<=` it.
+pub fn due_bound(now: DateTime<Utc>) -> String {
+    format!("{}~", sortable(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_due_bound_takes_everything_due_in_the_same_millisecond() {
+        let now: DateTime<Utc> = "2021-11-07T22:59:59.999Z".parse().unwrap();
+        let bound = due_bound(now);
+        assert!(format!("{}#acc", sortable(now)).as_str() <= bound.as_str());
+        let later = now + chrono::Duration::milliseconds(1);
+        assert!(format!("{}#acc", sortable(later)).as_str() > bound.as_str());
+    }
+}

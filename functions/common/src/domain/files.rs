@@ -1,0 +1,159 @@
+//! The files a candidate may upload: their types, their size, and the check
+//! of stored bytes against what was declared. Pure.
+
+/// The largest file accepted: 5 MiB.
+pub const MAX_UPLOAD_BYTES: u64 = 5 * 1024 * 1024;
+
+/// The kinds of file a piece may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl FileType {
+    pub const ALL: [FileType; 3] = [FileType::Pdf, FileType::Jpeg, FileType::Png];
+
+    /// The media type, as signed into the upload URL.
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileType::Pdf => "application/pdf",
+            FileType::Jpeg => "image/jpeg",
+            FileType::Png => "image/png",
+        }
+    }
+
+    /// A declared media type: one of [`FileType::mime`], whatever its case,
+    /// or `image/jpg`, a common misspelling of `image/jpeg`. Parameters
+    /// (`; charset=...`) are not accepted: the upload must send exactly the
+    /// signed header.
+    pub fn parse(content_type: &str) -> Option<Self> {
+        let normalised = content_type.trim().to_ascii_lowercase();
+        match normalised.as_str() {
+            "application/pdf" => Some(FileType::Pdf),
+            "image/jpeg" | "image/jpg" => Some(FileType::Jpeg),
+            "image/png" => Some(FileType::Png),
+            _ => None,
+        }
+    }
+
+    /// The bytes every file of this type starts with.
+    pub fn magic(self) -> &'static [u8] {
+        match self {
+            FileType::Pdf => b"%PDF-",
+            FileType::Jpeg => b"\xFF\xD8\xFF",
+            FileType::Png => b"\x89PNG\r\n\x1a\n",
+        }
+    }
+
+    pub fn name_fr(self) -> &'static str {
+        match self {
+            FileType::Pdf => "un document PDF",
+            FileType::Jpeg => "une image JPEG",
+            FileType::Png => "une image PNG",
+        }
+    }
+
+    pub fn short_fr(self) -> &'static str {
+        match self {
+            FileType::Pdf => "PDF",
+            FileType::Jpeg => "JPEG",
+            FileType::Png => "PNG",
+        }
+    }
+}
+
+/// Checks stored bytes against what was declared: the size (1 byte to
+/// 5 MiB, and exactly the declared one) and the magic numbers of the declared
+/// type. The error is the French reason the candidate reads.
+pub fn inspect(declared: FileType, declared_size: u64, bytes: &[u8]) -> Result<(), String> {
+    let size = bytes.len() as u64;
+    if size == 0 {
+        return Err(
+            "Le fichier déposé est vide. Déposez un fichier PDF, JPEG ou PNG d'au plus 5 Mio."
+                .into(),
+        );
+    }
+    if size > MAX_UPLOAD_BYTES {
+        return Err("Le fichier déposé dépasse 5 Mio. Réduisez-le (par exemple en le numérisant en noir et blanc ou à une résolution plus faible), puis déposez-le de nouveau.".into());
+    }
+    if size != declared_size {
+        return Err(format!(
+            "Le fichier reçu ne fait pas la taille annoncée ({} octets au lieu de {declared_size}) : déposez-le de nouveau.",
+            size
+        ));
+    }
+    if !bytes.starts_with(declared.magic()) {
+        return Err(format!(
+            "Le fichier déposé n'est pas un PDF, un JPEG ou un PNG valide (il devait être {}). Déposez un fichier PDF, JPEG ou PNG d'au plus 5 Mio.",
+            declared.name_fr()
+        ));
+    }
+    Ok(())
+}
+
+/// French thousands for byte counts: « 12 345 ».
+pub fn format_count_fr(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_types_parse_strictly() {
+        assert_eq!(FileType::parse("application/pdf"), Some(FileType::Pdf));
+        assert_eq!(FileType::parse(" Image/PNG "), Some(FileType::Png));
+        assert_eq!(FileType::parse("image/jpg"), Some(FileType::Jpeg));
+        for bad in [
+            "",
+            "text/html",
+            "application/pdf; charset=utf-8",
+            "image/gif",
+            "application/octet-stream",
+        ] {
+            assert_eq!(FileType::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn stored_bytes_must_match_the_declared_type_and_size() {
+        let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        let jpeg = b"\xFF\xD8\xFF\xE0\0\x10JFIF\0".to_vec();
+        let html = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
+        assert_eq!(inspect(FileType::Pdf, pdf.len() as u64, &pdf), Ok(()));
+        assert_eq!(inspect(FileType::Png, png.len() as u64, &png), Ok(()));
+        assert_eq!(inspect(FileType::Jpeg, jpeg.len() as u64, &jpeg), Ok(()));
+        let reason = inspect(FileType::Pdf, html.len() as u64, &html).unwrap_err();
+        assert!(
+            reason.contains("n'est pas un PDF, un JPEG ou un PNG valide"),
+            "{reason}"
+        );
+        // A real PNG declared as a PDF is refused too.
+        assert!(inspect(FileType::Pdf, png.len() as u64, &png).is_err());
+        assert!(inspect(FileType::Pdf, 0, b"").is_err());
+        assert!(inspect(FileType::Pdf, pdf.len() as u64 + 1, &pdf).is_err());
+        let huge = [b"%PDF-".as_slice(), &vec![b' '; MAX_UPLOAD_BYTES as usize]].concat();
+        assert!(inspect(FileType::Pdf, huge.len() as u64, &huge)
+            .unwrap_err()
+            .contains("5 Mio"));
+    }
+
+    #[test]
+    fn byte_counts_read_in_french() {
+        assert_eq!(format_count_fr(12_345), "12\u{a0}345");
+        assert_eq!(format_count_fr(999), "999");
+        assert_eq!(format_count_fr(5_242_880), "5\u{a0}242\u{a0}880");
+    }
+}

@@ -1,0 +1,297 @@
+//! The check of an uploaded file: the piece is `received`, or the file is
+//! refused (and the piece says why, keeping a good file received earlier).
+//! A duplicated notification of bytes already checked changes nothing.
+
+use chrono::{DateTime, Utc};
+
+use super::{Actor, HistoryAction, HistoryLine, OwedEmail, Transition};
+use crate::domain::dossier::{InscriptionStatus, PieceState, PieceStatus};
+use crate::domain::files::{format_count_fr, inspect, FileType};
+use crate::domain::pieces::{label_for, PieceKind};
+use crate::domain::record::InscriptionRecord;
+
+/// What is known of the stored file and of the upload request it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredFile<'a> {
+    pub kind: PieceKind,
+    /// The object's key in the document store.
+    pub key: &'a str,
+    /// As declared when the upload URL was asked for.
+    pub content_type: &'a str,
+    pub size_bytes: u64,
+    /// The inscription's version when the URL was asked for.
+    pub version: u64,
+    pub bytes: &'a [u8],
+    /// The SHA-256 of `bytes`.
+    pub digest: &'a str,
+    /// The digest recorded when this upload was checked already, if it was.
+    pub checked_digest: Option<&'a str>,
+}
+
+/// A file checked: the change, and the French reason when it is refused.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub transition: Transition,
+    pub refusal: Option<String>,
+}
+
+/// The check of `file` for `record`, or `None` when these very bytes were
+/// checked already (a duplicated or retried notification).
+pub fn check(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> Option<Checked> {
+    if file.checked_digest == Some(file.digest) {
+        return None;
+    }
+    let verdict = judge(record, file, now);
+    let mut next = record.clone();
+    if let Some(piece) = verdict.piece {
+        next.pieces.insert(file.kind, piece);
+    }
+    next.refresh_status();
+    next.revision += 1;
+    let label = label_for(file.kind, &record.data);
+    let history = HistoryLine {
+        at: now,
+        actor: Actor::Candidate,
+        action: if verdict.refusal.is_some() {
+            HistoryAction::PieceRefused
+        } else {
+            HistoryAction::PieceReceived
+        },
+        fields: vec![file.kind.code().to_owned()],
+        version: record.version,
+        detail: Some(match &verdict.refusal {
+            Some(reason) => format!("{label} : {reason}"),
+            None => format!(
+                "{label} : {} de {} octets",
+                FileType::parse(file.content_type).map_or("fichier", FileType::short_fr),
+                format_count_fr(file.size_bytes)
+            ),
+        }),
+    };
+    // The email owed for a dossier that just became complete.
+    let became_complete =
+        next.status == InscriptionStatus::Complete && record.status != InscriptionStatus::Complete;
+    let emails = if became_complete {
+        vec![OwedEmail::DossierComplete]
+    } else {
+        Vec::new()
+    };
+    Some(Checked {
+        transition: Transition {
+            record: next,
+            history,
+            emails,
+        },
+        refusal: verdict.refusal,
+    })
+}
+
+/// The decision on one stored file.
+struct Verdict {
+    /// The piece's new state, or `None` to leave it as it is.
+    piece: Option<PieceState>,
+    /// `None` when the file is accepted, else the French reason.
+    refusal: Option<String>,
+}
+
+fn refuse_keeping_better(current: &PieceState, key: &str, reason: String) -> Verdict {
+    let piece = if current.is_in() && current.object_key.as_deref() != Some(key) {
+        // A good file received earlier (under another key) still counts.
+        let mut kept = current.clone();
+        kept.reason = Some(format!(
+            "Le dernier fichier déposé n'a pas été retenu : {reason} Le fichier reçu précédemment reste pris en compte."
+        ));
+        kept
+    } else {
+        PieceState::missing_because(reason.clone())
+    };
+    Verdict {
+        piece: Some(piece),
+        refusal: Some(reason),
+    }
+}
+
+fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> Verdict {
+    let refuse_untouched = |reason: &str| Verdict {
+        piece: None,
+        refusal: Some(reason.to_owned()),
+    };
+    if record.status == InscriptionStatus::Cancelled {
+        return refuse_untouched(
+            "Votre inscription a été annulée : les pièces déposées ne sont plus prises en compte.",
+        );
+    }
+    let Some(current) = record.pieces.get(&file.kind) else {
+        return refuse_untouched("Cette pièce n'est plus demandée pour votre inscription.");
+    };
+    if current.status == PieceStatus::Validated && current.object_key.as_deref() != Some(file.key) {
+        return refuse_untouched(
+            "Cette pièce a déjà été validée par la division des examens et concours : le nouveau fichier n'a pas été pris en compte.",
+        );
+    }
+    let declared = FileType::parse(file.content_type).unwrap_or(FileType::Pdf);
+    if let Err(reason) = inspect(declared, file.size_bytes, file.bytes) {
+        return refuse_keeping_better(current, file.key, reason);
+    }
+    if file.kind == PieceKind::SignedConfirmation && file.version != record.version {
+        return refuse_keeping_better(
+            current,
+            file.key,
+            format!(
+                "Cette confirmation correspond à la version {} de votre inscription, qui a été modifiée depuis (version {}) : imprimez, datez et signez la nouvelle confirmation, puis déposez-la.",
+                file.version, record.version
+            ),
+        );
+    }
+    Verdict {
+        piece: Some(PieceState {
+            status: PieceStatus::Received,
+            reason: None,
+            received_at: Some(now),
+            object_key: Some(file.key.to_owned()),
+            content_type: Some(declared.mime().to_owned()),
+            size_bytes: Some(file.size_bytes),
+            signed_version: (file.kind == PieceKind::SignedConfirmation).then_some(file.version),
+            // A new file: not reviewed yet.
+            reviewed_at: None,
+        }),
+        refusal: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::transitions::fixtures::*;
+
+    const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
+
+    fn file<'a>(kind: PieceKind, key: &'a str, bytes: &'a [u8], version: u64) -> StoredFile<'a> {
+        StoredFile {
+            kind,
+            key,
+            content_type: "application/pdf",
+            size_bytes: bytes.len() as u64,
+            version,
+            bytes,
+            digest: "d1",
+            checked_digest: None,
+        }
+    }
+
+    #[test]
+    fn a_good_file_is_received_and_the_last_one_completes_the_dossier() {
+        let now = at(BOTH_OPEN);
+        let mut record = all_received(record(now), now);
+        record
+            .pieces
+            .insert(PieceKind::IdentityDocument, PieceState::missing());
+        record.refresh_status();
+        let key = "candidates/a/identity_document/b";
+        let checked = check(
+            &record,
+            &file(PieceKind::IdentityDocument, key, PDF, 1),
+            now,
+        )
+        .unwrap();
+        assert_eq!(checked.refusal, None);
+        let t = checked.transition;
+        let piece = &t.record.pieces[&PieceKind::IdentityDocument];
+        assert_eq!(piece.status, PieceStatus::Received);
+        assert_eq!(piece.object_key.as_deref(), Some(key));
+        assert_eq!(t.record.status, InscriptionStatus::Complete);
+        assert_eq!(t.record.revision, record.revision + 1);
+        assert_eq!(t.history.action, HistoryAction::PieceReceived);
+        assert_eq!(t.history.fields, ["identity_document"]);
+        assert!(t.history.detail.unwrap().ends_with(": PDF de 15 octets"));
+        assert_eq!(t.emails, [OwedEmail::DossierComplete]);
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_keeping_a_good_one_received_before() {
+        let now = at(BOTH_OPEN);
+        let mut record = record(now);
+        let kept = received(now, "candidates/a/identity_document/old");
+        record
+            .pieces
+            .insert(PieceKind::IdentityDocument, kept.clone());
+        let html = b"<html></html>";
+        let checked = check(
+            &record,
+            &file(
+                PieceKind::IdentityDocument,
+                "candidates/a/identity_document/new",
+                html,
+                1,
+            ),
+            now,
+        )
+        .unwrap();
+        let reason = checked.refusal.unwrap();
+        assert!(reason.contains("n'est pas un PDF"), "{reason}");
+        let piece = &checked.transition.record.pieces[&PieceKind::IdentityDocument];
+        assert_eq!(piece.object_key, kept.object_key);
+        assert!(piece
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("reste pris en compte"));
+        assert_eq!(
+            checked.transition.history.action,
+            HistoryAction::PieceRefused
+        );
+        assert!(checked.transition.emails.is_empty());
+    }
+
+    #[test]
+    fn a_confirmation_counts_only_for_its_version() {
+        let now = at(BOTH_OPEN);
+        let mut record = record(now);
+        record.version = 2;
+        let key = "candidates/a/signed_confirmation/b";
+        let checked = check(
+            &record,
+            &file(PieceKind::SignedConfirmation, key, PDF, 1),
+            now,
+        )
+        .unwrap();
+        assert!(checked.refusal.unwrap().contains("version 1"));
+        let piece = &checked.transition.record.pieces[&PieceKind::SignedConfirmation];
+        assert_eq!(piece.status, PieceStatus::Missing);
+        let checked = check(
+            &record,
+            &file(PieceKind::SignedConfirmation, key, PDF, 2),
+            now,
+        )
+        .unwrap();
+        let piece = &checked.transition.record.pieces[&PieceKind::SignedConfirmation];
+        assert_eq!(piece.signed_version, Some(2));
+    }
+
+    #[test]
+    fn a_cancelled_inscription_refuses_without_touching_the_piece() {
+        let now = at(BOTH_OPEN);
+        let mut record = record(now);
+        record.status = InscriptionStatus::Cancelled;
+        let key = "candidates/a/identity_document/b";
+        let checked = check(
+            &record,
+            &file(PieceKind::IdentityDocument, key, PDF, 1),
+            now,
+        )
+        .unwrap();
+        assert!(checked.refusal.unwrap().contains("annulée"));
+        assert_eq!(checked.transition.record.pieces, record.pieces);
+    }
+
+    #[test]
+    fn the_same_bytes_checked_again_change_nothing() {
+        let now = at(BOTH_OPEN);
+        let record = record(now);
+        let mut again = file(PieceKind::IdentityDocument, "k", PDF, 1);
+        again.checked_digest = Some("d1");
+        assert!(check(&record, &again, now).is_none());
+        again.checked_digest = Some("d0");
+        assert!(check(&record, &again, now).is_some());
+    }
+}

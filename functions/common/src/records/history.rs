@@ -1,0 +1,88 @@
+//! A dossier's history line, as stored (`CANDIDATE#<id>` /
+//! `HISTORY#<session>#<instant>#<seq>`), append-only.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::transitions::HistoryLine;
+use crate::ports::store::{Condition, Item, WriteOp};
+use crate::ports::StoreError;
+use crate::records::keys;
+
+/// One line of an inscription's append-only history. Its actor and action
+/// are stored as the strings of `domain::transitions::{Actor,
+/// HistoryAction}`; they stay strings here so that any line ever stored reads back.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    /// `candidate`, `system`, or the admin's name.
+    pub actor: String,
+    /// e.g. `created`, `updated`, `piece_received`, `piece_rejected`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl From<HistoryLine> for HistoryEntry {
+    fn from(line: HistoryLine) -> Self {
+        Self {
+            at: line.at,
+            actor: line.actor.as_str().to_owned(),
+            action: line.action.as_str().to_owned(),
+            fields: line.fields,
+            version: line.version,
+            detail: line.detail,
+        }
+    }
+}
+
+impl HistoryEntry {
+    /// The write of this line for the inscription of `account_id` in
+    /// `session`, written at its revision `seq` (which breaks ties in time).
+    pub fn append_op(
+        &self,
+        account_id: &str,
+        session: &str,
+        seq: u64,
+    ) -> Result<WriteOp, StoreError> {
+        let key = keys::history(account_id, session, self.at, seq);
+        let item = Item::from_value(key, self)?.with("record_type", "history");
+        Ok(WriteOp::put(item, Condition::NotExists))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::transitions::{Actor, HistoryAction};
+
+    #[test]
+    fn a_typed_line_is_stored_with_todays_strings() {
+        let at: DateTime<Utc> = "2021-10-26T10:00:00Z".parse().unwrap();
+        let entry = HistoryEntry::from(HistoryLine {
+            at,
+            actor: Actor::Admin("Mme Durand (DIEC)".into()),
+            action: HistoryAction::DeadlineExtended,
+            fields: Vec::new(),
+            version: 3,
+            detail: None,
+        });
+        let op = entry.append_op("abc", "2022", 7).unwrap();
+        let WriteOp::Put { item, condition } = op else {
+            panic!("a put")
+        };
+        assert_eq!(condition, Condition::NotExists);
+        assert_eq!(item.key.pk, "CANDIDATE#abc");
+        assert_eq!(
+            item.key.sk,
+            "HISTORY#2022#2021-10-26T10:00:00.000Z#00000007"
+        );
+        assert_eq!(item.str_attr("actor"), Some("Mme Durand (DIEC)"));
+        assert_eq!(item.str_attr("action"), Some("deadline_extended"));
+        assert_eq!(item.str_attr("record_type"), Some("history"));
+        assert!(!item.attrs.contains_key("fields"));
+    }
+}

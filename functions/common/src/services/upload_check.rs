@@ -1,0 +1,310 @@
+//! The check of a stored file (step 3 of an upload, see
+//! `services::documents`): an S3 `ObjectCreated` notification in AWS, the
+//! end of the PUT locally. What the file does to its piece is the domain's
+//! decision (`domain::transitions::upload`); the write goes through the
+//! dossier's one write path (`records::dossier::update_with`).
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::app::App;
+use crate::domain::dossier::InscriptionStatus;
+use crate::domain::pieces::PieceKind;
+use crate::domain::transitions::upload::{self, StoredFile};
+use crate::error::{AppError, AppResult};
+use crate::ports::store::{Condition, WriteOp};
+use crate::ports::Key;
+use crate::ports::StoreError;
+use crate::records::dossier::{self, Attempt, Decide, Delivery, Outcome, Write, MAX_TRIES};
+use crate::records::keys;
+use crate::records::upload::{decode_event_key, ObjectKey, UploadRecord, UploadStatus};
+use crate::services::inscription::InscriptionRecord;
+use crate::services::sessions::take;
+
+/// How late after its URL expired a notification may still arrive (S3
+/// delivers asynchronously, retried for up to an hour).
+const NOTIFICATION_GRACE: chrono::Duration = chrono::Duration::hours(1);
+
+/// What [`check_stored_object`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// Not the key of a candidate's upload: nothing done.
+    Ignored,
+    /// No live upload request (unknown, expired, or no inscription): the
+    /// object was deleted.
+    Discarded,
+    /// Already checked (a duplicated or retried notification): nothing done.
+    AlreadyProcessed,
+    /// The file counts: the piece is `received`; `status` is the
+    /// inscription's status after it.
+    Received {
+        kind: PieceKind,
+        status: InscriptionStatus,
+    },
+    /// The file was refused and deleted, for this (French) reason.
+    Refused { kind: PieceKind, reason: String },
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+async fn discard(app: &App, key: &str, why: &str) -> AppResult<CheckOutcome> {
+    tracing::warn!(key, why, "uploaded object discarded");
+    app.documents.delete(key).await?;
+    Ok(CheckOutcome::Discarded)
+}
+
+/// Whether the piece already counts a file from an upload requested after
+/// `upload`. One more read, only when the piece holds another file.
+async fn superseded(
+    app: &App,
+    record: &InscriptionRecord,
+    upload: &UploadRecord,
+    key: &str,
+) -> AppResult<bool> {
+    let Some(current) = record
+        .pieces
+        .get(&upload.kind)
+        .and_then(|p| p.object_key.as_deref())
+        .filter(|current| *current != key)
+        .and_then(ObjectKey::parse)
+    else {
+        return Ok(false);
+    };
+    let current = app
+        .store
+        .get(&keys::upload(&current.account_id, &current.upload_id))
+        .await?;
+    Ok(current
+        .map(|item| item.to_value::<UploadRecord>())
+        .transpose()?
+        .is_some_and(|current| current.created_at > upload.created_at))
+}
+
+/// What a written check leaves to do once committed.
+struct Written {
+    kind: PieceKind,
+    refusal: Option<String>,
+    /// The file the new one replaces on its piece.
+    previous_key: Option<String>,
+}
+
+/// One try of the check of the file at `key`.
+struct Check<'a> {
+    key: &'a str,
+    object: ObjectKey,
+    upload_key: Key,
+    inscription_key: Key,
+    /// The bytes, read once whatever the tries (`Some(None)`: gone).
+    stored: Option<Option<Bytes>>,
+}
+
+#[async_trait]
+impl Decide for Check<'_> {
+    /// The outcome when nothing is written, else what is left to do.
+    type Answer = Result<CheckOutcome, Written>;
+    type Error = AppError;
+
+    async fn attempt(&mut self, app: &App, _: usize) -> AppResult<Attempt<Self::Answer>> {
+        let key = self.key;
+        let mut items = app
+            .store
+            .get_many(&[self.upload_key.clone(), self.inscription_key.clone()])
+            .await?;
+        let upload = take(&mut items, &self.upload_key)
+            .map(|item| item.to_value::<UploadRecord>())
+            .transpose()?
+            .filter(|u| u.kind == self.object.kind && u.object_key == key);
+        let record = take(&mut items, &self.inscription_key)
+            .map(|item| item.to_value::<InscriptionRecord>())
+            .transpose()?;
+        let now = app.now();
+        let done = |outcome| Ok(Attempt::Answer(Ok(outcome)));
+
+        let Some(upload) = upload else {
+            // The request is gone (its TTL passed) but a piece may count on
+            // this very file: a late duplicate must not delete it.
+            let counted = record
+                .as_ref()
+                .and_then(|r| r.pieces.get(&self.object.kind))
+                .and_then(|p| p.object_key.as_deref())
+                == Some(key);
+            if counted {
+                return done(CheckOutcome::AlreadyProcessed);
+            }
+            return done(discard(app, key, "no upload request").await?);
+        };
+        match upload.status {
+            UploadStatus::Refused => {
+                // Deleting again is harmless and finishes an interrupted run.
+                app.documents.delete(key).await?;
+                return done(CheckOutcome::AlreadyProcessed);
+            }
+            UploadStatus::Pending if now > upload.expires_at + NOTIFICATION_GRACE => {
+                return done(discard(app, key, "upload request expired").await?);
+            }
+            UploadStatus::Pending | UploadStatus::Done => {}
+        }
+        let Some(record) = record else {
+            return done(discard(app, key, "no inscription").await?);
+        };
+        // A file counted from a newer upload request of this piece stays in
+        // force: the late (or redelivered) notification of an older upload
+        // changes nothing, and its file goes.
+        if superseded(app, &record, &upload, key).await? {
+            return done(discard(app, key, "superseded by a newer upload").await?);
+        }
+        let bytes = match &self.stored {
+            Some(bytes) => bytes.clone(),
+            None => {
+                let bytes = app.documents.get(key).await?;
+                self.stored = Some(bytes.clone());
+                bytes
+            }
+        };
+        let Some(bytes) = bytes else {
+            // Nothing there any more (deleted, or replaced by a later upload).
+            tracing::info!(key, "notified object is gone");
+            return done(CheckOutcome::AlreadyProcessed);
+        };
+        let digest = sha256_hex(&bytes);
+        // Pending, or done but the bytes were replaced through the same URL
+        // since: what is stored now is what is judged.
+        let file = StoredFile {
+            kind: upload.kind,
+            key,
+            content_type: &upload.content_type,
+            size_bytes: upload.size_bytes,
+            version: upload.version,
+            bytes: &bytes,
+            digest: &digest,
+            checked_digest: upload
+                .sha256
+                .as_deref()
+                .filter(|_| upload.status == UploadStatus::Done),
+        };
+        let Some(checked) = upload::check(&record, &file, now) else {
+            return done(CheckOutcome::AlreadyProcessed);
+        };
+        let mut processed = upload.clone();
+        processed.status = if checked.refusal.is_some() {
+            UploadStatus::Refused
+        } else {
+            UploadStatus::Done
+        };
+        processed.reason = checked.refusal.clone();
+        processed.processed_at = Some(now);
+        processed.sha256 = Some(digest.clone());
+        let request_op = WriteOp::put(
+            processed.to_item()?,
+            Condition::AttributeEquals("status".into(), json!(upload.status)),
+        );
+        Ok(Attempt::Write(Box::new(Write {
+            read_revision: record.revision,
+            transition: checked.transition,
+            extra_ops: vec![request_op],
+            answer: Err(Written {
+                kind: upload.kind,
+                refusal: checked.refusal,
+                previous_key: record
+                    .pieces
+                    .get(&upload.kind)
+                    .and_then(|p| p.object_key.clone())
+                    .filter(|k| k != key),
+            }),
+        })))
+    }
+}
+
+/// Checks the file stored at `key` and records the outcome on its piece.
+///
+/// Reads the upload request and the inscription in one round trip, the bytes
+/// once, and writes the piece, the request and a history line in one
+/// transaction conditional on the revision read (retried, bounded, when
+/// another write came first). Keys that are not a candidate's upload are
+/// logged and ignored; files without a live request are deleted.
+pub async fn check_stored_object(app: &App, key: &str) -> AppResult<CheckOutcome> {
+    let Some(object) = ObjectKey::parse(key) else {
+        tracing::warn!(key, "not a candidate upload key: ignored");
+        return Ok(CheckOutcome::Ignored);
+    };
+    let mut check = Check {
+        key,
+        upload_key: keys::upload(&object.account_id, &object.upload_id),
+        inscription_key: keys::inscription(&object.account_id, &app.calendar.session),
+        object,
+        stored: None,
+    };
+    let outcome = dossier::update_with(app, Delivery::Now, &mut check).await?;
+
+    match outcome {
+        Outcome::Unchanged(Ok(outcome)) => Ok(outcome),
+        Outcome::Committed(committed) => match committed.answer {
+            Ok(outcome) => Ok(outcome),
+            Err(written) => settle(app, key, written, committed.record.status).await,
+        },
+        Outcome::Unchanged(Err(_)) | Outcome::Raced => Err(AppError::Store(StoreError::Conflict(
+            format!("the check of {key} lost {MAX_TRIES} races in a row"),
+        ))),
+    }
+}
+
+/// After the commit: a refused file is deleted; a received one replaces the
+/// piece's previous file, which is deleted too.
+async fn settle(
+    app: &App,
+    key: &str,
+    written: Written,
+    status: InscriptionStatus,
+) -> AppResult<CheckOutcome> {
+    let Written {
+        kind,
+        refusal,
+        previous_key,
+    } = written;
+    if let Some(reason) = refusal {
+        tracing::info!(key, kind = %kind, "upload refused");
+        app.documents.delete(key).await?;
+        return Ok(CheckOutcome::Refused { kind, reason });
+    }
+    tracing::info!(key, kind = %kind, status = status.code(), "piece received");
+    if let Some(old) = previous_key {
+        // The file this one replaces: no reason to keep it.
+        if let Err(e) = app.documents.delete(&old).await {
+            tracing::warn!(error = %e, key = %old, "replaced file not deleted");
+        }
+    }
+    Ok(CheckOutcome::Received { kind, status })
+}
+
+/// Checks every key of one S3 notification (keys as S3 sends them,
+/// URL-encoded). Every key is tried; the first error is returned so that the
+/// notification is retried (the check is idempotent).
+pub async fn check_notified_keys<'a>(
+    app: &App,
+    raw_keys: impl IntoIterator<Item = &'a str>,
+) -> AppResult<Vec<CheckOutcome>> {
+    let mut outcomes = Vec::new();
+    let mut first_error = None;
+    for raw in raw_keys {
+        let Some(key) = decode_event_key(raw) else {
+            tracing::warn!(raw, "undecodable object key: ignored");
+            outcomes.push(CheckOutcome::Ignored);
+            continue;
+        };
+        match check_stored_object(app, &key).await {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(e) => {
+                tracing::error!(error = %e, key = %key, "check failed");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(outcomes),
+    }
+}
