@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod domain;
 pub mod error;
 pub mod http;
+#[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod ports;
 pub mod security;

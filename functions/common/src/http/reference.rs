@@ -43,6 +43,7 @@ pub async fn catalogue(State(app): State<AppState>) -> impl IntoResponse {
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "reference", responses((status = 200, description = "The OpenAPI 3 document")))]
+#[cfg(feature = "openapi")] // after `utoipa::path`, which describes it in every build
 pub async fn openapi() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],

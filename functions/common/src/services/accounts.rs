@@ -4,15 +4,22 @@
 //! Answers never tell whether an address has an account: the owner of the
 //! address is told by email instead.
 
+// Signup, login and the password reset's confirmation take passwords: they
+// are compiled with the `passwords` feature only (the signup and auth
+// functions, the runner). In the other builds their private helpers are
+// left unused, and the linker drops them.
+#![cfg_attr(not(feature = "passwords"), allow(dead_code, unused_imports))]
+
 use chrono::{DateTime, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::calendar::to_paris_string;
+#[cfg(feature = "passwords")]
+use crate::domain::account::Password;
 use crate::domain::account::{
-    self, AccountStatus, Email, LoginGuard, Password, ACTIVATION_PERIOD, RESET_PERIOD,
-    SESSION_PERIOD,
+    self, AccountStatus, Email, LoginGuard, ACTIVATION_PERIOD, RESET_PERIOD, SESSION_PERIOD,
 };
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
@@ -137,6 +144,7 @@ fn parse_email(text: &str) -> Result<Email, FieldError> {
     Email::parse(text).map_err(|e| FieldError::new("email", "invalid_email", e.to_string()))
 }
 
+#[cfg(feature = "passwords")]
 fn parse_password(text: &str, email: Option<&Email>) -> Result<Password, FieldError> {
     Password::parse_for(text, email)
         .map_err(|why| FieldError::new("password", "weak_password", why))
@@ -193,6 +201,7 @@ fn activation_email(
 }
 
 /// `POST /auth/signup`: always the same 202 once the input is valid.
+#[cfg(feature = "passwords")]
 pub async fn signup(app: &App, input: Credentials) -> AppResult<()> {
     let email = parse_email(&input.email);
     let password = parse_password(&input.password, email.as_ref().ok());
@@ -555,6 +564,7 @@ fn invalid_activation_token() -> AppError {
 }
 
 /// `POST /auth/login`.
+#[cfg(feature = "passwords")]
 pub async fn login(app: &App, input: Credentials) -> AppResult<LoginAnswer> {
     let invalid = || {
         AppError::refused(
@@ -816,6 +826,7 @@ pub async fn request_password_reset(app: &App, input: EmailOnly) -> AppResult<()
 }
 
 /// `POST /auth/password-reset/confirm`: a new password, every session revoked.
+#[cfg(feature = "passwords")]
 pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AppResult<()> {
     let invalid = || {
         AppError::not_found(

@@ -1,0 +1,177 @@
+//! The confirmation PDF of `GET /inscription/confirmation.pdf`: what it
+//! says, from the dossier, and its rendering (`crate::pdf`). Compiled with the
+//! `pdf` feature only: the documents function and the local runner.
+
+use crate::app::App;
+use crate::calendar::to_paris_string;
+use crate::catalogue::Specialty;
+use crate::domain::countries::{country_fr, nationality_fr};
+use crate::domain::inscription::{
+    format_phone_fr, Acquis, AcquisKind, Disability, ACCOMMODATION_REQUEST_URL,
+};
+use crate::domain::pieces::label_for;
+use crate::domain::validation::format_decimal_fr;
+use crate::error::{AppError, AppResult};
+use crate::pdf::{render_confirmation, ConfirmationDocument, UnitLine};
+use crate::services::documents::{birth_date_fr, diploma_label, no_inscription};
+use crate::services::inscription::{load_for_caller, InscriptionRecord};
+
+/// A rendered confirmation and the name to save it under.
+#[derive(Debug, Clone)]
+pub struct ConfirmationPdf {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// `GET /inscription/confirmation.pdf`: one read, then the rendering off the
+/// async executor.
+pub async fn confirmation_pdf(app: &App, token: Option<&str>) -> AppResult<ConfirmationPdf> {
+    let (_, record) = load_for_caller(app, token).await?;
+    let record = record.ok_or_else(no_inscription)?;
+    let document = confirmation_document(app, &record);
+    let bytes = tokio::task::spawn_blocking(move || render_confirmation(&document))
+        .await
+        .map_err(|e| AppError::Internal(format!("PDF task failed: {e}")))?
+        .map_err(|e| AppError::Internal(format!("PDF rendering failed: {e}")))?;
+    Ok(ConfirmationPdf {
+        filename: format!(
+            "confirmation-inscription-{}-v{}.pdf",
+            record.session, record.version
+        ),
+        bytes,
+    })
+}
+
+/// What the confirmation says, all in French. A pure function of the record
+/// (and the reference data): the same version always gives the same text,
+/// since even the instant printed is the record's last save, not the request's.
+pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> ConfirmationDocument {
+    let data = &record.data;
+    let id = &data.identity;
+    let specialty = app.catalogue.specialty(data.diploma, &data.specialty);
+    let mut identity = vec![
+        ("Nom".to_owned(), id.last_name.clone()),
+        ("Prénoms".to_owned(), id.first_names.clone()),
+        ("Date de naissance".to_owned(), birth_date_fr(id.birth_date)),
+        ("Lieu de naissance".to_owned(), id.birth_place.clone()),
+        ("Nationalité".to_owned(), nationality_fr(&id.nationality)),
+        ("Adresse".to_owned(), id.address.line1.clone()),
+    ];
+    if let Some(line2) = id.address.line2.as_deref().filter(|l| !l.trim().is_empty()) {
+        identity.push(("Complément d'adresse".to_owned(), line2.to_owned()));
+    }
+    identity.extend([
+        (
+            "Code postal et commune".to_owned(),
+            format!("{} {}", id.address.postal_code, id.address.city),
+        ),
+        ("Pays".to_owned(), country_fr(&id.address.country)),
+        ("Téléphone".to_owned(), format_phone_fr(&id.phone)),
+    ]);
+    let window = app.calendar.windows(data.diploma).documents;
+    let mut documents_window = window.french_range();
+    if let Some(until) = record.documents_deadline_extension {
+        documents_window.push_str(&format!(
+            " (délai prolongé pour vous jusqu'au {})",
+            to_paris_string(until)
+        ));
+    }
+    ConfirmationDocument {
+        academie: app.calendar.academie.clone(),
+        session: record.session.clone(),
+        diploma_label: diploma_label(app, data.diploma),
+        specialty_label: specialty.map_or_else(|| data.specialty.clone(), |s| s.label.clone()),
+        specialty_code: data.specialty.clone(),
+        email: record.email.clone(),
+        identity,
+        units: unit_lines(specialty, &data.acquis),
+        disability: disability_fr(&data.disability),
+        version: record.version,
+        generated_at: to_paris_string(record.updated_at),
+        pieces: record.pieces.keys().map(|k| label_for(*k, data)).collect(),
+        documents_window,
+    }
+}
+
+/// Every unit of the specialty in catalogue order, with what the candidate
+/// declared for it; acquis on units the catalogue no longer lists follow.
+fn unit_lines(specialty: Option<&Specialty>, acquis: &[Acquis]) -> Vec<UnitLine> {
+    let acquis_of = |code: &str| {
+        acquis
+            .iter()
+            .find(|a| a.unit == code)
+            .map_or_else(|| "À présenter".to_owned(), acquis_fr)
+    };
+    let mut lines: Vec<UnitLine> = specialty
+        .map(|s| {
+            s.units
+                .iter()
+                .map(|u| UnitLine {
+                    code: u.code.clone(),
+                    label: u.label.clone(),
+                    kind: u.kind.label().to_owned(),
+                    acquis: acquis_of(&u.code),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for a in acquis {
+        if !lines.iter().any(|l| l.code == a.unit) {
+            lines.push(UnitLine {
+                code: a.unit.clone(),
+                label: a.unit.clone(),
+                kind: String::new(),
+                acquis: acquis_fr(a),
+            });
+        }
+    }
+    lines
+}
+
+fn acquis_fr(a: &Acquis) -> String {
+    match (a.kind, a.grade) {
+        (AcquisKind::Benefit, Some(grade)) => format!(
+            "Bénéfice de note\u{a0}: {}/20 (session {})",
+            format_decimal_fr(grade),
+            a.year
+        ),
+        (AcquisKind::Benefit, None) => format!("Bénéfice de note (session {})", a.year),
+        (AcquisKind::Dispense, _) => format!("Dispense (diplôme obtenu en {})", a.year),
+    }
+}
+
+fn disability_fr(d: &Disability) -> String {
+    match (d.declared, d.existing_accommodation) {
+        (false, _) => "Vous n'avez pas déclaré de situation de handicap.".to_owned(),
+        (true, true) => "Vous avez déclaré être en situation de handicap et bénéficier déjà d'un aménagement d'épreuves : joignez la notification d'aménagement d'épreuves.".to_owned(),
+        (true, false) => format!(
+            "Vous avez déclaré une situation de handicap sans aménagement d'épreuves à ce jour : faites votre demande d'aménagement sur {ACCOMMODATION_REQUEST_URL} (rubrique « Aménagement d'épreuves aux examens »)."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acquis_read_in_french() {
+        let benefit = Acquis {
+            unit: "E2".into(),
+            kind: AcquisKind::Benefit,
+            grade: Some(14.5),
+            year: 2020,
+        };
+        assert_eq!(
+            acquis_fr(&benefit),
+            "Bénéfice de note\u{a0}: 14,5/20 (session 2020)"
+        );
+        let dispense = Acquis {
+            unit: "E11".into(),
+            kind: AcquisKind::Dispense,
+            grade: None,
+            year: 2019,
+        };
+        assert_eq!(acquis_fr(&dispense), "Dispense (diplôme obtenu en 2019)");
+    }
+}
