@@ -21,6 +21,7 @@ use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
 #[cfg(feature = "embedded")]
 use crate::adapters::sqlite::SqliteStore;
+use crate::adapters::trust_store;
 use crate::app::{App, Config};
 use crate::calendar::SessionCalendar;
 use crate::catalogue::Catalogue;
@@ -69,7 +70,13 @@ pub struct AwsAdapters {
 }
 
 pub async fn aws_adapters() -> anyhow::Result<AwsAdapters> {
-    let sdk = aws_config::load_from_env().await;
+    let mut loader = aws_config::from_env();
+    // The system's bundle file alone as trust store, when it is usable: the
+    // default reads the certificates directory too, at every cold start.
+    if let Some(https) = trust_store::https_client_from_bundle(&trust_store::bundle_path()) {
+        loader = loader.http_client(https);
+    }
+    let sdk = loader.load().await;
     let path_style = std::env::var("EXAMREG_S3_PATH_STYLE").is_ok_and(|v| v == "true");
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(path_style)
