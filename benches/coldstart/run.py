@@ -21,6 +21,13 @@ that uses the AWS SDK (the SDK loads the TLS roots when a client is built).
 The sweep is not in the list: its init is the admin function's (the same
 `aws_app()`), and any event makes it call DynamoDB. Binaries are the host's (x86_64)
 release builds: Lambda runs the arm64 ones, which cannot run here.
+
+    python3 benches/coldstart/run.py --ca-bundle /etc/ssl/certs/ca-certificates.crt
+
+adds a row per function started with EXAMREG_CA_BUNDLE set to that file, so
+that the SDK clients trust that bundle alone (adapters/trust_store.rs) instead
+of the system's roots found by rustls-native-certs (here, no al2023 bundle at
+/etc/pki/tls/certs/ca-bundle.crt: the rows without it measure the default).
 """
 import argparse
 import json
@@ -113,13 +120,14 @@ def invoke(port, how, result):
     result["done"] = time.perf_counter()
 
 
-def one_start(port, binary, how, expect):
+def one_start(port, binary, how, expect, extra_env=None):
     result = {}
     thread = threading.Thread(target=invoke, args=(port, how, result))
     thread.start()
     time.sleep(0.15)  # the invocation is queued before the process exists
     # A clean environment, as Lambda gives (no HOME, no SSL_CERT_DIR...).
     env = dict(BASE_ENV, **ENV, AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt")
+    env.update(extra_env or {})
     started = time.perf_counter()
     proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     thread.join(35)
@@ -152,7 +160,13 @@ def main():
     parser.add_argument("--hello", help="default: <bin-dir>/coldstart-hello")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--port", type=int, default=9310)
+    parser.add_argument("--ca-bundle", help="also start each function with EXAMREG_CA_BUNDLE set to this file")
     args = parser.parse_args()
+    # name, binary, invocation, expected answer, extra environment.
+    functions = [(*f, None) for f in FUNCTIONS]
+    if args.ca_bundle:
+        functions += [(f"{name}, bundle only", binary, how, expect, {"EXAMREG_CA_BUNDLE": args.ca_bundle})
+                      for name, binary, how, expect in FUNCTIONS if binary and binary.find("coldstart") < 0]
     args.hello = args.hello or os.path.join(args.bin_dir, "coldstart-hello")
 
     cargo_lambda = shutil.which("cargo-lambda") or os.path.abspath("target/tools-venv/bin/cargo-lambda")
@@ -161,14 +175,14 @@ def main():
         cwd=os.getcwd(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(args.port)
-        times = {name: [] for name, *_ in FUNCTIONS}
-        peaks = {name: [] for name, *_ in FUNCTIONS}
+        times = {name: [] for name, *_ in functions}
+        peaks = {name: [] for name, *_ in functions}
         sizes = {}
         for r in range(args.rounds + 1):
-            for name, binary, how, expect in FUNCTIONS:
+            for name, binary, how, expect, extra_env in functions:
                 path = args.hello if binary is None else os.path.join(args.bin_dir, binary)
                 sizes[name] = os.path.getsize(path)
-                ms, answer, peak = one_start(args.port, path, how, expect)
+                ms, answer, peak = one_start(args.port, path, how, expect, extra_env)
                 if ms is None:
                     sys.exit(f"coldstart: {name} did not answer as expected: {answer}")
                 if r > 0:  # round 0 warms the page cache
@@ -179,7 +193,7 @@ def main():
         hello_sdk = statistics.median(times[FUNCTIONS[1][0]])
         print("| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello | p50 / hello + SDK client | peak memory (VmHWM) |")
         print("|---|---|---|---|---|---|---|---|")
-        for name, *_ in FUNCTIONS:
+        for name, *_ in functions:
             t = times[name]
             p50 = statistics.median(t)
             print(f"| {name} | {sizes[name] / 1048576:.1f} MiB | {p50:.1f} | {min(t):.1f} | {max(t):.1f} "

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds every Lambda function for arm64 in release mode with cargo-lambda,
-# then checks each artefact: target/lambda/<bin>/bootstrap exists, is an
-# aarch64 ELF executable, and prints its size and its zipped size (what
-# Lambda stores).
+# each function's package ALONE, as `sam build` builds it (one `cargo lambda
+# build --release --arm64` per function): cargo unifies features across the
+# packages of one build, so a build of all of them together would link every
+# function's code and dependencies into each (Cargo.toml of examreg-common).
+# Each build is timed; then each artefact is checked: target/lambda/<bin>/
+# bootstrap exists, is an aarch64 ELF executable, and its size and its zipped
+# size (what Lambda stores) are printed.
 #
 #   infra/scripts/install-tools.sh && infra/scripts/build-lambdas.sh
 #
@@ -21,13 +25,16 @@ fi
 export PATH="$PWD/$VENV/bin:$PATH"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
-package_args=()
-for p in "${PACKAGES[@]}"; do package_args+=(--package "$p"); done
-
-echo "build: cargo lambda build --release --arm64 ${package_args[*]}"
-start=$(date +%s)
-cargo lambda build --release --arm64 "${package_args[@]}"
-echo "build: compiled in $(( $(date +%s) - start )) s"
+# The first build compiles the dependencies (most of the time); the others
+# reuse them and compile the shared crate again with their own features.
+total_start=$(date +%s)
+for p in "${PACKAGES[@]}"; do
+    echo "build: cargo lambda build --release --arm64 --package $p"
+    start=$(date +%s)
+    cargo lambda build --release --arm64 --package "$p"
+    echo "build: $p compiled in $(( $(date +%s) - start )) s"
+done
+echo "build: ${#PACKAGES[@]} packages compiled in $(( $(date +%s) - total_start )) s"
 
 # Check the artefacts (Python is there: the tools need it).
 python3 - "$TARGET_DIR/lambda" "${BINS[@]}" <<'PY'

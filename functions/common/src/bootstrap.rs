@@ -8,19 +8,26 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+#[cfg(feature = "embedded")]
 use chrono::{DateTime, Utc};
 
-use crate::adapters::clock::{SimulatedClock, SystemClock};
+#[cfg(feature = "embedded")]
+use crate::adapters::clock::SimulatedClock;
+use crate::adapters::clock::SystemClock;
 use crate::adapters::dynamodb::DynamoStore;
+#[cfg(feature = "embedded")]
 use crate::adapters::folder::{load_or_create_signing_key, FolderDocumentStore};
 use crate::adapters::lazy_client::LazyClient;
+#[cfg(feature = "embedded")]
 use crate::adapters::outbox::OutboxMailer;
 use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
+#[cfg(feature = "embedded")]
 use crate::adapters::sqlite::SqliteStore;
 use crate::app::{App, AppBuilder, Ports};
 use crate::config::{origin_of, AwsSettings, Settings};
 use crate::domain::calendar::SessionCalendar;
+use crate::adapters::trust_store;
 use crate::http::routes::Function;
 use crate::ports::Clock;
 
@@ -61,7 +68,13 @@ impl AwsAdapters {
 /// The AWS adapters of `settings`; the SDK reads its own variables,
 /// `AWS_ENDPOINT_URL` included, which is how tests point them at an emulator.
 pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
-    let sdk = aws_config::load_from_env().await;
+    let mut loader = aws_config::from_env();
+    // The system's bundle file alone as trust store, when it is usable: the
+    // default reads the certificates directory too, at every cold start.
+    if let Some(https) = trust_store::https_client_from_bundle(&trust_store::bundle_path()) {
+        loader = loader.http_client(https);
+    }
+    let sdk = loader.load().await;
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(settings.s3_path_style)
         .build();
@@ -102,6 +115,19 @@ pub async fn aws_app() -> anyhow::Result<Arc<App>> {
 /// Serves the routes of `function` in Lambda.
 pub async fn run_http_function(function: Function) -> Result<(), lambda_http::Error> {
     init_tracing(true);
+    let missing = crate::http::missing_handlers(&[function]);
+    if !missing.is_empty() {
+        let routes: Vec<String> = missing
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        let error = format!(
+            "{function:?} cannot serve {}: built without its Cargo feature",
+            routes.join(", ")
+        );
+        tracing::error!(error = %error, "cannot start");
+        return Err(error.into());
+    }
     let app = aws_app().await.map_err(|e| {
         tracing::error!(error = %e, "cannot start");
         lambda_http::Error::from(e.to_string())
@@ -109,9 +135,14 @@ pub async fn run_http_function(function: Function) -> Result<(), lambda_http::Er
     lambda_http::run(crate::http::router(app, &[function])).await
 }
 
+// What follows serves the local runner only (feature `embedded`): its data
+// directory, its simulated clock, the embedded adapters.
+
 /// Where the embedded adapters keep their files.
+#[cfg(feature = "embedded")]
 pub struct DataDir<'a>(pub &'a Path);
 
+#[cfg(feature = "embedded")]
 impl DataDir<'_> {
     pub fn database(&self) -> std::path::PathBuf {
         self.0.join("examreg.sqlite3")
@@ -140,6 +171,7 @@ impl DataDir<'_> {
 
 /// The application of the local runner, with the concrete adapters its
 /// `/_local/*` routes need (the folder and the outbox exist only embedded).
+#[cfg(feature = "embedded")]
 pub struct Embedded {
     pub app: Arc<App>,
     pub clock: Arc<SimulatedClock>,
@@ -167,6 +199,7 @@ fn local_start(
 
 /// The local runner on the AWS adapters (an emulator, in tests) with its
 /// simulated clock in `data_dir`: the same end-to-end tests run on both.
+#[cfg(feature = "embedded")]
 pub async fn local_aws_app(
     data_dir: &Path,
     settings: &Settings,
@@ -187,6 +220,7 @@ pub async fn local_aws_app(
     })
 }
 
+#[cfg(feature = "embedded")]
 fn simulated_clock(
     dir: &DataDir<'_>,
     start: Option<DateTime<Utc>>,

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod emails;
 pub mod error;
 pub mod http;
+#[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod ports;
 pub mod records;

@@ -1,13 +1,23 @@
 //! Adapters: the embedded ones (SQLite, a folder, an outbox, a simulated
 //! clock) and the AWS ones (DynamoDB, S3, SES, the system clock).
+//!
+//! The embedded ones serve only the local runner and the tests (feature
+//! `embedded`), the counting and faulty wrappers only the tests and
+//! benchmarks (`testkit`): no Lambda links them.
 
 pub mod clock;
+#[cfg(feature = "testkit")]
 pub mod counting;
 pub mod dynamodb;
+#[cfg(feature = "testkit")]
 pub mod faulty;
+#[cfg(feature = "embedded")]
 pub mod folder;
 pub mod lazy_client;
+#[cfg(feature = "embedded")]
 pub mod outbox;
 pub mod s3;
 pub mod ses;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
+pub mod trust_store;

@@ -5,7 +5,9 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "passwords")]
 use zxcvbn::feedback::Warning;
+#[cfg(feature = "passwords")]
 use zxcvbn::Score;
 
 /// How long an activation link, and an unactivated account, live (the notice: 48 h).
@@ -108,9 +110,12 @@ impl fmt::Display for Email {
 }
 
 /// A password strong enough to keep: 12 characters or more, and a zxcvbn
-/// score of 3 or more. Never printed.
+/// score of 3 or more. Never printed. Only the functions that take
+/// passwords (signup, auth) link zxcvbn (feature `passwords`).
+#[cfg(feature = "passwords")]
 pub struct Password(String);
 
+#[cfg(feature = "passwords")]
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(***)")
@@ -120,6 +125,7 @@ impl fmt::Debug for Password {
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
+#[cfg(feature = "passwords")]
 impl Password {
     /// As [`Password::parse`], for the owner of `email`: the password may not
     /// hold the address's part before « @ », and leans on none of its words.
@@ -173,6 +179,7 @@ impl Password {
     }
 }
 
+#[cfg(feature = "passwords")]
 fn warning_fr(warning: Warning) -> &'static str {
     match warning {
         Warning::StraightRowsOfKeysAreEasyToGuess => {

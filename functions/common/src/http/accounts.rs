@@ -1,5 +1,8 @@
 //! Routes of the signup, activation and auth functions.
 
+// The handlers taking passwords exist with the `passwords` feature only.
+#![cfg_attr(not(feature = "passwords"), allow(unused_imports))]
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -75,6 +78,7 @@ fn accepted(message: &str) -> Response {
         (status = 422, description = "invalid_email, weak_password, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
         (status = 400, description = "malformed_json", body = Problem),
     ))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
 pub async fn signup(
     State(app): State<AppState>,
     StrictJson(input): StrictJson<Credentials>,
@@ -125,6 +129,7 @@ pub async fn activate(
         (status = 403, description = "account_not_activated", body = Problem),
         (status = 429, description = "too_many_attempts", body = Problem),
     ))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
 pub async fn login(
     State(app): State<AppState>,
     StrictJson(input): StrictJson<Credentials>,
@@ -188,6 +193,7 @@ pub async fn password_reset(
         (status = 410, description = "token_expired", body = Problem),
         (status = 422, description = "weak_password, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
     ))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
 pub async fn password_reset_confirm(
     State(app): State<AppState>,
     StrictJson(input): StrictJson<NewPassword>,

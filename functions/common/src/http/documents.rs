@@ -2,7 +2,10 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+#[cfg(feature = "pdf")]
+use axum::http::{header, HeaderValue};
+use axum::http::{HeaderMap, StatusCode};
+#[cfg(feature = "pdf")]
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -35,12 +38,15 @@ pub struct PdfFile(Vec<u8>);
         (status = 404, description = "no_inscription", body = Problem),
     ),
     security(("bearer" = []), ("cookie" = [])))]
+// After `utoipa::path`: the OpenAPI document describes the route in every
+// build, the handler exists only where the PDF is rendered.
+#[cfg(feature = "pdf")]
 pub async fn confirmation_pdf(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let token = token_from_headers(&headers);
-    let pdf = documents::confirmation_pdf(&app, token.as_deref()).await?;
+    let pdf = crate::services::confirmation::confirmation_pdf(&app, token.as_deref()).await?;
     // The name holds only the session and a number: no quoting issue.
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", pdf.filename))
         .map_err(|e| AppError::Internal(format!("content disposition: {e}")))?;

@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod documents;
 pub mod inscription;
 pub mod json;
+#[cfg(feature = "openapi")]
 pub mod openapi;
+#[cfg(feature = "portal")]
 pub mod portal;
 pub mod problem;
 pub mod reference;
@@ -30,31 +32,63 @@ pub type AppState = Arc<App>;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The handler of each route of the table.
+/// The handler of each route of the table, among the routes this build
+/// serves: a Lambda is built with its function's feature only (Cargo.toml),
+/// so that it links its own handlers and what they need, not the others'.
 fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    #[allow(unused_imports)] // a build with no HTTP function (sweep, admin)
     use axum::routing::{get, post, put};
-    Some(match (method, path) {
-        ("GET", "/health") => get(reference::health),
-        ("GET", "/calendar") => get(reference::calendar),
-        ("GET", "/catalogue") => get(reference::catalogue),
-        ("GET", "/openapi.json") => get(openapi::openapi),
-        ("POST", "/auth/signup") => post(accounts::signup),
-        ("POST", "/auth/resend-activation") => post(accounts::resend_activation),
-        ("POST", "/auth/activate") => post(accounts::activate),
-        ("POST", "/auth/login") => post(accounts::login),
-        ("POST", "/auth/logout") => post(accounts::logout),
-        ("POST", "/auth/password-reset") => post(accounts::password_reset),
-        ("POST", "/auth/password-reset/confirm") => post(accounts::password_reset_confirm),
-        ("GET", "/me") => get(accounts::me),
-        ("GET", "/inscription") => get(inscription::get_inscription),
-        ("PUT", "/inscription") => put(inscription::put_inscription),
-        ("GET", "/inscription/pieces") => get(inscription::get_pieces),
-        ("GET", "/inscription/confirmation.pdf") => get(documents::confirmation_pdf),
-        ("POST", "/inscription/pieces/{kind}/uploads") => post(documents::create_upload),
-        ("GET", p) if portal::is_page(p) => get(portal::page),
-        ("GET", portal::ASSETS_ROUTE) => get(portal::asset),
-        _ => return None,
-    })
+    match (method, path) {
+        #[cfg(feature = "auth")]
+        ("GET", "/health") => Some(get(reference::health)),
+        #[cfg(feature = "auth")]
+        ("GET", "/calendar") => Some(get(reference::calendar)),
+        #[cfg(feature = "auth")]
+        ("GET", "/catalogue") => Some(get(reference::catalogue)),
+        #[cfg(feature = "auth")]
+        ("GET", "/openapi.json") => Some(get(openapi::openapi)),
+        #[cfg(feature = "signup")]
+        ("POST", "/auth/signup") => Some(post(accounts::signup)),
+        #[cfg(feature = "signup")]
+        ("POST", "/auth/resend-activation") => Some(post(accounts::resend_activation)),
+        #[cfg(feature = "activation")]
+        ("POST", "/auth/activate") => Some(post(accounts::activate)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/login") => Some(post(accounts::login)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/logout") => Some(post(accounts::logout)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/password-reset") => Some(post(accounts::password_reset)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/password-reset/confirm") => Some(post(accounts::password_reset_confirm)),
+        #[cfg(feature = "auth")]
+        ("GET", "/me") => Some(get(accounts::me)),
+        #[cfg(feature = "inscription")]
+        ("GET", "/inscription") => Some(get(inscription::get_inscription)),
+        #[cfg(feature = "inscription")]
+        ("PUT", "/inscription") => Some(put(inscription::put_inscription)),
+        #[cfg(feature = "inscription")]
+        ("GET", "/inscription/pieces") => Some(get(inscription::get_pieces)),
+        #[cfg(feature = "documents")]
+        ("GET", "/inscription/confirmation.pdf") => Some(get(documents::confirmation_pdf)),
+        #[cfg(feature = "documents")]
+        ("POST", "/inscription/pieces/{kind}/uploads") => Some(post(documents::create_upload)),
+        #[cfg(feature = "auth")]
+        ("GET", p) if portal::is_page(p) => Some(get(portal::page)),
+        #[cfg(feature = "auth")]
+        ("GET", portal::ASSETS_ROUTE) => Some(get(portal::asset)),
+        _ => None,
+    }
+}
+
+/// The routes of `functions` this build has no handler for: a function's
+/// binary built without its feature would answer none of its routes, so
+/// [`crate::bootstrap::run_http_function`] refuses to start then.
+pub fn missing_handlers(functions: &[Function]) -> Vec<&'static routes::Route> {
+    ROUTES
+        .iter()
+        .filter(|r| functions.contains(&r.function) && handler(r.method, r.path).is_none())
+        .collect()
 }
 
 /// The router of the given functions (one in a Lambda), with the edge layers.
@@ -98,9 +132,24 @@ async fn unrouted(
     {
         return method_not_allowed().await.into_response();
     }
-    if method == Method::GET && portal::accepts_html(&headers) {
-        return portal::not_found_page(&app);
+    not_found_for(&app, &method, &headers).await
+}
+
+/// The 404 of an unknown address: a page of the portal for a browser's `GET`.
+#[cfg(feature = "portal")]
+async fn not_found_for(app: &AppState, method: &Method, headers: &HeaderMap) -> Response {
+    if method == Method::GET && portal::accepts_html(headers) {
+        return portal::not_found_page(app);
     }
+    not_found().await.into_response()
+}
+
+/// The 404 of an unknown address, in a build without the portal: every
+/// function but auth. In AWS only the `$default` route's function (auth,
+/// [`routes::DEFAULT_ROUTE`]) gets addresses that no route matches; the
+/// others get only their own routes, so this answer is never seen there.
+#[cfg(not(feature = "portal"))]
+async fn not_found_for(_app: &AppState, _method: &Method, _headers: &HeaderMap) -> Response {
     not_found().await.into_response()
 }
 

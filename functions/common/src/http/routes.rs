@@ -44,6 +44,7 @@ impl Route {
     /// Whether the route serves the candidates' portal (an HTML page or its
     /// assets) rather than the JSON API: such routes are not in the OpenAPI
     /// document.
+    #[cfg(feature = "portal")]
     pub fn is_portal(&self) -> bool {
         super::portal::is_portal_path(self.path)
     }

@@ -2,8 +2,10 @@
 //! ports, so the Lambdas and the local runner run the very same code.
 
 pub mod accounts;
+#[cfg(feature = "admin")]
 pub mod admin;
 pub mod budget;
+#[cfg(feature = "pdf")]
 pub mod confirmation;
 pub mod documents;
 pub mod inscription;
