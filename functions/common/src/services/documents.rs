@@ -31,6 +31,7 @@ use crate::services::inscription::{load_for_caller, InscriptionRecord};
 use crate::wording::to_paris_string;
 
 pub use crate::domain::files::{inspect, FileType, MAX_UPLOAD_BYTES};
+#[cfg(feature = "pdf")]
 pub use crate::services::confirmation::{confirmation_document, confirmation_pdf, ConfirmationPdf};
 pub use crate::services::upload_check::{check_notified_keys, check_stored_object, CheckOutcome};
 

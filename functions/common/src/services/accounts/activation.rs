@@ -105,7 +105,9 @@ pub async fn resend_activation(app: &App, input: EmailOnly) -> AccountResult<()>
 pub(super) enum LinkEmail {
     /// Asked for with « renvoyer le lien ».
     Resent,
-    /// A signup again for an account awaiting activation.
+    /// A signup again for an account awaiting activation (signup is built
+    /// with the `passwords` feature only).
+    #[cfg_attr(not(feature = "passwords"), allow(dead_code))]
     PendingAgain,
 }
 

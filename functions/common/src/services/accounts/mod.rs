@@ -6,16 +6,22 @@
 
 mod activation;
 mod error;
+#[cfg(feature = "passwords")]
 mod login;
+#[cfg(feature = "passwords")]
+mod new_password;
 mod rate;
 mod reset;
+#[cfg(feature = "passwords")]
 mod signup;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::domain::account::{AccountStatus, Email, Password};
+#[cfg(feature = "passwords")]
+use crate::domain::account::Password;
+use crate::domain::account::{AccountStatus, Email};
 use crate::domain::validation::FieldError;
 use crate::error::AppResult;
 use crate::ports::OutgoingEmail;
@@ -23,8 +29,12 @@ use crate::records::account;
 
 pub use activation::{activate, resend_activation};
 pub use error::{AccountError, AccountRefusal, AccountResult};
+#[cfg(feature = "passwords")]
 pub use login::login;
-pub use reset::{confirm_password_reset, request_password_reset};
+#[cfg(feature = "passwords")]
+pub use new_password::confirm_password_reset;
+pub use reset::request_password_reset;
+#[cfg(feature = "passwords")]
 pub use signup::signup;
 
 /// The record now lives in `records::account`; named here too for the
@@ -87,6 +97,7 @@ fn parse_email(text: &str) -> Result<Email, FieldError> {
     Email::parse(text).map_err(|e| FieldError::new("email", "invalid_email", e.to_string()))
 }
 
+#[cfg(feature = "passwords")]
 fn parse_password(text: &str, email: Option<&Email>) -> Result<Password, FieldError> {
     Password::parse_for(text, email)
         .map_err(|why| FieldError::new("password", "weak_password", why))

@@ -1,21 +1,13 @@
-//! `POST /auth/password-reset` and `POST /auth/password-reset/confirm`.
+//! `POST /auth/password-reset`: the link to choose a new password (see
+//! `new_password.rs` for its use).
 
 use super::rate::within_rate;
-use super::{
-    parse_email, parse_password, refuse_field, send_or_log, AccountRefusal, AccountResult,
-    EmailOnly, NewPassword,
-};
+use super::{parse_email, refuse_field, send_or_log, AccountResult, EmailOnly};
 use crate::app::App;
-use crate::domain::account::{self as rules, Email, LinkRefusal};
 use crate::emails::{password_reset, password_reset_unknown};
-use crate::ports::store::{WriteOp, MAX_TRANSACTION_OPS};
-use crate::ports::StoreError;
 use crate::records::account;
-use crate::records::candidate::delete_all;
-use crate::records::login_guard;
 use crate::records::rate_limit::RateKind;
 use crate::records::retry;
-use crate::records::session::session_keys;
 use crate::security;
 
 /// Always 202; the owner of the address gets the link (or is told that it
@@ -44,42 +36,5 @@ pub async fn request_password_reset(app: &App, input: EmailOnly) -> AccountResul
         let mail = password_reset::email(&account.email, &link, expires);
         send_or_log(app, mail, "password_reset").await;
     }
-    Ok(())
-}
-
-/// A new password, every session revoked.
-pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AccountResult<()> {
-    let invalid = AccountRefusal::InvalidResetLink;
-    let store = app.store.as_ref();
-    let (account_id, hash) = security::parse_token(&input.token).ok_or(invalid.clone())?;
-    let mut account = account::load(store, &account_id)
-        .await?
-        .ok_or(invalid.clone())?;
-    let now = app.now();
-    rules::password_reset(account.reset_token_is(&hash), account.reset_expires_at, now).map_err(
-        |why| match why {
-            LinkRefusal::Invalid => AccountRefusal::InvalidResetLink,
-            LinkRefusal::Expired => AccountRefusal::ResetLinkExpired,
-        },
-    )?;
-    let email = Email::parse(&account.email).ok();
-    let password = parse_password(&input.password, email.as_ref()).map_err(refuse_field)?;
-    let previous = account.version;
-    account.reset_password(security::hash_password(&password).await?, now);
-
-    let sessions = session_keys(store, &account_id).await?;
-    // The mailbox is proven: a lockout from wrong guesses ends too.
-    let mut ops = vec![
-        account.put_if_version(previous)?,
-        login_guard::forget(&account.email_canonical),
-    ];
-    let first_batch = sessions.len().min(MAX_TRANSACTION_OPS - 2);
-    ops.extend(sessions[..first_batch].iter().cloned().map(WriteOp::delete));
-    match store.transact(ops).await {
-        Ok(()) => {}
-        Err(StoreError::ConditionFailed { .. }) => return Err(invalid.into()),
-        Err(e) => return Err(e.into()),
-    }
-    delete_all(store, &sessions[first_batch..]).await?;
     Ok(())
 }

@@ -1,0 +1,129 @@
+//! Building the application once at start, through [`AppBuilder`]: on the
+//! AWS adapters for a Lambda ([`aws_adapters`], [`aws_app`]); for the local
+//! runner and the tests, on the embedded adapters ([`embedded_adapters`],
+//! [`embedded_app`]) or on the AWS ones ([`local_aws_app`]), with a simulated
+//! clock in a data directory (everything from [`DataDir`] on).
+
+use std::sync::Arc;
+
+use crate::adapters::clock::SystemClock;
+use crate::adapters::dynamodb::DynamoStore;
+use crate::adapters::lazy_client::LazyClient;
+use crate::adapters::s3::S3DocumentStore;
+use crate::adapters::ses::SesMailer;
+use crate::adapters::trust_store;
+use crate::app::{App, AppBuilder, Ports};
+use crate::config::{AwsSettings, Settings};
+use crate::http::routes::Function;
+use crate::ports::Clock;
+
+/// JSON logs in Lambda (CloudWatch reads them), readable lines locally.
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::{fmt, EnvFilter};
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().flatten_event(true).without_time().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// The AWS adapters: DynamoDB, SES, S3.
+pub struct AwsAdapters {
+    pub store: Arc<DynamoStore>,
+    pub mailer: Arc<SesMailer>,
+    pub documents: Arc<S3DocumentStore>,
+}
+
+impl AwsAdapters {
+    /// The ports, with `clock`.
+    pub fn ports(&self, clock: Arc<dyn Clock>) -> Ports {
+        Ports {
+            store: self.store.clone(),
+            mailer: self.mailer.clone(),
+            documents: self.documents.clone(),
+            clock,
+        }
+    }
+}
+
+/// The AWS adapters of `settings`; the SDK reads its own variables,
+/// `AWS_ENDPOINT_URL` included, which is how tests point them at an emulator.
+pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
+    let mut loader = aws_config::from_env();
+    // The system's bundle file alone as trust store, when it is usable: the
+    // default reads the certificates directory too, at every cold start.
+    if let Some(https) = trust_store::https_client_from_bundle(&trust_store::bundle_path()) {
+        loader = loader.http_client(https);
+    }
+    let sdk = loader.load().await;
+    let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+        .force_path_style(settings.s3_path_style)
+        .build();
+    let ses = sdk.clone();
+    // DynamoDB serves every request: built now. SES and S3 are built on
+    // first use, so that a function that never mails nor touches S3 does
+    // not pay for their TLS set-up at each cold start (see BENCHMARKS.md).
+    AwsAdapters {
+        store: Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            settings.table.clone(),
+        )),
+        mailer: Arc::new(SesMailer::new(
+            LazyClient::new(move || aws_sdk_ses::Client::new(&ses)),
+            settings.sender.clone(),
+        )),
+        documents: Arc::new(S3DocumentStore::new(
+            LazyClient::new(move || aws_sdk_s3::Client::from_conf(s3.clone())),
+            settings.bucket.clone(),
+        )),
+    }
+}
+
+/// A Lambda's application: its settings from the environment, read once and
+/// validated (a bad or missing variable stops the function), on the AWS
+/// adapters and the system clock.
+pub async fn aws_app() -> anyhow::Result<Arc<App>> {
+    let settings = Settings::from_env()?;
+    settings.required_public_url()?;
+    let aws = AwsSettings::from_env()?;
+    let builder = AppBuilder::new(&settings)?.upload_origin(aws.upload_origin.clone());
+    let adapters = aws_adapters(&aws).await;
+    Ok(Arc::new(
+        builder.build(adapters.ports(Arc::new(SystemClock))),
+    ))
+}
+
+/// Serves the routes of `function` in Lambda.
+pub async fn run_http_function(function: Function) -> Result<(), lambda_http::Error> {
+    init_tracing(true);
+    let missing = crate::http::missing_handlers(&[function]);
+    if !missing.is_empty() {
+        let routes: Vec<String> = missing
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        let error = format!(
+            "{function:?} cannot serve {}: built without its Cargo feature",
+            routes.join(", ")
+        );
+        tracing::error!(error = %error, "cannot start");
+        return Err(error.into());
+    }
+    let app = aws_app().await.map_err(|e| {
+        tracing::error!(error = %e, "cannot start");
+        lambda_http::Error::from(e.to_string())
+    })?;
+    lambda_http::run(crate::http::router(app, &[function])).await
+}
+
+#[cfg(feature = "embedded")]
+mod embedded;
+#[cfg(feature = "embedded")]
+pub use embedded::{
+    embedded_adapters, embedded_app, local_aws_app, DataDir, Embedded, EmbeddedAdapters,
+};
