@@ -329,14 +329,15 @@ where
     }
 }
 
-/// [`update_with`] for a change decided on the dossier alone: reads it
-/// (`first`, when the caller read it already, saves that read), asks
+/// [`update_with`] for a change decided on the dossier alone. Every caller
+/// has read the dossier already (`read`, `None` when it does not exist): the
+/// first try decides on that read, and each lost race reads it again. Asks
 /// `decide` (`Ok(None)`: nothing to change) and writes it.
 pub async fn update<E>(
     app: &App,
     account_id: &str,
     session: &str,
-    first: Option<Option<InscriptionRecord>>,
+    read: Option<InscriptionRecord>,
     delivery: Delivery,
     decide: impl FnMut(Option<&InscriptionRecord>) -> Result<Option<Transition>, E> + Send,
 ) -> Result<Updated, E>
@@ -346,7 +347,7 @@ where
     let mut on_record = OnRecord {
         account_id,
         session,
-        first,
+        first: Some(read),
         decide,
         last: None,
         rereads: 0,

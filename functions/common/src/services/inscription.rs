@@ -212,7 +212,7 @@ pub async fn save(
         app,
         &command.account_id,
         &command.session,
-        Some(current),
+        current,
         Delivery::Now,
         |current| {
             save_transition::save(current, &command, &app.calendar, now)

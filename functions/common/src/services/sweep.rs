@@ -355,7 +355,7 @@ async fn handle_inscription(
         app,
         &account_id,
         &session,
-        Some(Some(record)),
+        Some(record),
         Delivery::Held,
         |current| Ok::<_, AppError>(current.and_then(|r| reminder::due(r, &app.calendar, now))),
     )

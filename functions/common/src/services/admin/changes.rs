@@ -66,7 +66,7 @@ where
         app,
         &account_id,
         &session,
-        Some(Some(record)),
+        Some(record),
         Delivery::Now,
         |current| match current {
             Some(current) => decide(current, app.now()),
