@@ -37,11 +37,6 @@ pub enum RecordRefused {
         postmarked_on: NaiveDate,
         today: NaiveDate,
     },
-    /// A postmark before the inscription existed: a mistyped date.
-    PostmarkBeforeInscription {
-        postmarked_on: NaiveDate,
-        created_on: NaiveDate,
-    },
     /// The piece is validated already: nothing to record over it.
     PieceValidated { label: String },
     /// Posted after the candidate's documents deadline (`deadline`, whose
@@ -61,9 +56,9 @@ impl RecordRefused {
     pub fn code(&self) -> &'static str {
         match self {
             RecordRefused::UnknownPiece { .. } => "unknown_piece",
-            RecordRefused::PostmarkInTheFuture { .. }
-            | RecordRefused::PostmarkBeforeInscription { .. }
-            | RecordRefused::VersionRequired => "invalid_event",
+            RecordRefused::PostmarkInTheFuture { .. } | RecordRefused::VersionRequired => {
+                "invalid_event"
+            }
             RecordRefused::PieceValidated { .. } => "piece_validated",
             RecordRefused::PostmarkedLate { .. } => "postmarked_late",
             RecordRefused::StaleConfirmation { .. } => "stale_confirmation",
@@ -74,9 +69,9 @@ impl RecordRefused {
     pub fn field(&self) -> &'static str {
         match self {
             RecordRefused::UnknownPiece { .. } | RecordRefused::PieceValidated { .. } => "kind",
-            RecordRefused::PostmarkInTheFuture { .. }
-            | RecordRefused::PostmarkBeforeInscription { .. }
-            | RecordRefused::PostmarkedLate { .. } => "postmarked_on",
+            RecordRefused::PostmarkInTheFuture { .. } | RecordRefused::PostmarkedLate { .. } => {
+                "postmarked_on"
+            }
             RecordRefused::VersionRequired | RecordRefused::StaleConfirmation { .. } => "version",
         }
     }
@@ -99,14 +94,6 @@ impl RecordRefused {
                 "Le cachet de la poste ne peut pas être postérieur à aujourd'hui ({}) : vous avez indiqué le {}. Vérifiez la date.",
                 french_date(*today),
                 french_date(*postmarked_on)
-            ),
-            RecordRefused::PostmarkBeforeInscription {
-                postmarked_on,
-                created_on,
-            } => format!(
-                "Le cachet de la poste ({}) est antérieur à la création de l'inscription, le {} : vérifiez la date.",
-                french_date(*postmarked_on),
-                french_date(*created_on)
             ),
             RecordRefused::PieceValidated { label } => format!(
                 "La pièce « {label} » est déjà validée : un envoi postal ne peut pas la remplacer."
@@ -150,13 +137,6 @@ pub fn record_posted(
         return Err(RecordRefused::PostmarkInTheFuture {
             postmarked_on: posted.postmarked_on,
             today,
-        });
-    }
-    let created_on = paris_day(record.created_at);
-    if posted.postmarked_on < created_on {
-        return Err(RecordRefused::PostmarkBeforeInscription {
-            postmarked_on: posted.postmarked_on,
-            created_on,
         });
     }
     let label = label_for(kind, &record.data);
@@ -405,9 +385,6 @@ mod tests {
             ("invalid_event", "postmarked_on")
         );
         assert!(future.message_fr().contains("mercredi 27 octobre 2021"));
-        let before = refused("2021-01-26");
-        assert_eq!(before.code(), "invalid_event");
-        assert!(before.message_fr().contains("antérieur à la création"));
     }
 
     #[test]

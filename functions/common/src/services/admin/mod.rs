@@ -39,9 +39,8 @@
 //!   the others will be, at their time;
 //! - `record_piece` records a piece received by post (`channel: "post"`,
 //!   its postmark kept): it counts like an upload. The postmark is a Paris
-//!   calendar day, not after today nor before the inscription's creation,
-//!   nor after the candidate's documents deadline (`postmarked_late`); a
-//!   signed confirmation names the version printed on it, which must be the
+//!   calendar day, not after today, nor after the candidate's documents
+//!   deadline (`postmarked_late`); a signed confirmation names the version printed on it, which must be the
 //!   current one (`stale_confirmation`). A dossier cancelled at the deadline
 //!   is reinstated when its last pieces, postmarked in time, are recorded;
 //! - `export` writes a CSV in UTF-8 with a BOM, `;`-separated (what Excel
