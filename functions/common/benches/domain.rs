@@ -248,6 +248,12 @@ fn confirmation() -> ConfirmationDocument {
             "Relevé de notes ou diplôme justifiant vos acquis (EG1, EG2)".into(),
         ],
         documents_window: "du mercredi 1er décembre 2021 au mercredi 22 décembre 2021".into(),
+        postal_address: vec![
+            "RECTORAT D'AIX-MARSEILLE".into(),
+            "DIEC 3.05".into(),
+            "Place Lucien Paye".into(),
+            "13621 Aix-en-Provence cedex 1".into(),
+        ],
     }
 }
 

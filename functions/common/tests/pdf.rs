@@ -27,7 +27,7 @@ fn sample() -> ConfirmationDocument {
     ConfirmationDocument {
         academie: "Aix-Marseille".to_owned(),
         session: "2022".to_owned(),
-        diploma_label: "Certificat d'aptitude professionnelle".to_owned(),
+        diploma_label: "Certificat d'aptitude professionnelle (CAP)".to_owned(),
         specialty_label: "Cuisine".to_owned(),
         specialty_code: "50022135".to_owned(),
         email: "zoe.ndiaye-lefevre@exemple.fr".to_owned(),
@@ -101,6 +101,15 @@ fn sample() -> ConfirmationDocument {
             "Relevé de notes ou diplôme justifiant les acquis".to_owned(),
         ],
         documents_window: "du lundi 25 octobre 2021 au dimanche 7 novembre 2021".to_owned(),
+        postal_address: [
+            "RECTORAT D'AIX-MARSEILLE",
+            "DIEC 3.05",
+            "Place Lucien Paye",
+            "13621 Aix-en-Provence cedex 1",
+            "(merci de préciser l'intitulé du diplôme)",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     }
 }
 
@@ -193,6 +202,7 @@ fn every_value(doc: &ConfirmationDocument) -> Vec<String> {
         ]);
     }
     values.extend(doc.pieces.iter().cloned());
+    values.extend(doc.postal_address.iter().cloned());
     values
 }
 
@@ -227,7 +237,10 @@ fn renders_a_pdf_with_every_field_and_accent() {
         "En cas de nouvelles modifications, rectifiez le document au stylo rouge uniquement.",
         "Aucune modification ne pourra être prise en compte après la fin des inscriptions",
         "Vérifiez les informations ci-dessus, puis datez et signez",
-        "À télé-verser du lundi 25 octobre 2021 au dimanche 7 novembre 2021",
+        "À transmettre du lundi 25 octobre 2021 au dimanche 7 novembre 2021",
+        "en les télé-versant dans votre espace candidat, rubrique « Mes documents »",
+        "ou en les envoyant par courrier postal, le cachet de la poste faisant foi, à l'adresse suivante",
+        "Certificat d'aptitude professionnelle (CAP)",
         "N'Diaye-Lefèvre",
         "Zoé Anaïs",
         "Œdipe",

@@ -185,7 +185,54 @@ pub struct SessionCalendar {
     pub session: String,
     pub academie: String,
     pub timezone: Tz,
+    /// Where the académie's candidates may post their pieces.
+    pub postal_address: PostalAddress,
     windows: PerDiploma<DiplomaWindows>,
+}
+
+/// Where candidates may post the signed confirmation and the pieces instead
+/// of uploading them (notice, §3): the académie's exams office, as the
+/// session file gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostalAddress {
+    /// The envelope's lines, in order (« RECTORAT D'AIX-MARSEILLE », ...).
+    pub lines: Vec<String>,
+    /// What the envelope must also say (« merci de préciser l'intitulé du
+    /// diplôme »), if anything.
+    pub note: Option<String>,
+}
+
+impl PostalAddress {
+    /// The lines on one line, for a sentence: « RECTORAT D'AIX-MARSEILLE,
+    /// DIEC 3.05, Place Lucien Paye, 13621 Aix-en-Provence cedex 1 ».
+    pub fn one_line(&self) -> String {
+        self.lines.join(", ")
+    }
+
+    /// The address in a sentence, with its note: « RECTORAT ..., 13621
+    /// Aix-en-Provence cedex 1 (merci de préciser l'intitulé du diplôme) ».
+    pub fn in_a_sentence(&self) -> String {
+        match &self.note {
+            Some(note) => format!("{} ({note})", self.one_line()),
+            None => self.one_line(),
+        }
+    }
+
+    /// The envelope: one line each, the note last, in brackets.
+    pub fn envelope(&self) -> Vec<String> {
+        let mut lines = self.lines.clone();
+        lines.extend(self.note.iter().map(|note| format!("({note})")));
+        lines
+    }
+
+    /// How a piece still owed may reach the office, both ways, in French:
+    /// « Déposez-la dans « Mes documents » ..., ou envoyez-la par courrier ... ».
+    pub fn both_ways_fr(&self) -> String {
+        format!(
+            "Déposez-la dans votre espace candidat, rubrique « Mes documents », ou envoyez-la par courrier postal (le cachet de la poste faisant foi) à : {}.",
+            self.in_a_sentence()
+        )
+    }
 }
 
 impl SessionCalendar {
@@ -381,6 +428,8 @@ pub enum CalendarProblem {
     },
     #[error("`{field}` must not be empty")]
     EmptyField { field: &'static str },
+    #[error("`postal_address.lines` must hold at least one line, none empty")]
+    EmptyPostalAddress,
     #[error("the file describes session `{found}`, not `{expected}`")]
     SessionMismatch { expected: String, found: String },
     #[error("unknown timezone `{timezone}` (expected an IANA name such as Europe/Paris)")]
@@ -430,7 +479,15 @@ struct RawCalendar {
     session: String,
     academie: String,
     timezone: String,
+    postal_address: RawPostalAddress,
     diplomas: BTreeMap<String, RawDiploma>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPostalAddress {
+    lines: Vec<String>,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -489,6 +546,23 @@ fn parse_calendar(text: &str) -> Result<SessionCalendar, CalendarProblem> {
             return Err(CalendarProblem::EmptyField { field });
         }
     }
+    let lines: Vec<String> = raw
+        .postal_address
+        .lines
+        .iter()
+        .map(|line| line.trim().to_owned())
+        .collect();
+    if lines.is_empty() || lines.iter().any(String::is_empty) {
+        return Err(CalendarProblem::EmptyPostalAddress);
+    }
+    let postal_address = PostalAddress {
+        lines,
+        note: raw
+            .postal_address
+            .note
+            .map(|note| note.trim().to_owned())
+            .filter(|note| !note.is_empty()),
+    };
     let timezone: Tz = raw
         .timezone
         .parse()
@@ -546,6 +620,7 @@ fn parse_calendar(text: &str) -> Result<SessionCalendar, CalendarProblem> {
         session: raw.session,
         academie: raw.academie,
         timezone,
+        postal_address,
         windows,
     })
 }
@@ -968,6 +1043,41 @@ mod tests {
         assert_eq!(
             error_of(&text),
             "infra/sessions/2022.toml: `academie` must not be empty"
+        );
+    }
+
+    #[test]
+    fn the_postal_address_is_the_notices_and_must_have_lines() {
+        let address = calendar().postal_address;
+        assert_eq!(
+            address.in_a_sentence(),
+            "RECTORAT D'AIX-MARSEILLE, DIEC 3.05, Place Lucien Paye, 13621 Aix-en-Provence cedex 1 (merci de préciser l'intitulé du diplôme)"
+        );
+        let start = embedded_text().find("lines = [").unwrap();
+        let end = embedded_text()[start..].find(']').unwrap() + start + 1;
+        let mut text = embedded_text().to_owned();
+        text.replace_range(start..end, "lines = [\"RECTORAT\", \"  \"]");
+        assert_eq!(
+            error_of(&text),
+            "infra/sessions/2022.toml: `postal_address.lines` must hold at least one line, none empty"
+        );
+        assert_eq!(
+            calendar()
+                .postal_address
+                .envelope()
+                .last()
+                .map(String::as_str),
+            Some("(merci de préciser l'intitulé du diplôme)")
+        );
+        assert!(calendar()
+            .postal_address
+            .both_ways_fr()
+            .starts_with("Déposez-la dans votre espace candidat, rubrique « Mes documents », ou envoyez-la par courrier postal (le cachet de la poste faisant foi) à : RECTORAT D'AIX-MARSEILLE, DIEC 3.05,"));
+        text = embedded_text().replace("[postal_address]", "[elsewhere]");
+        assert!(
+            error_of(&text).contains("postal_address"),
+            "{}",
+            error_of(&text)
         );
     }
 

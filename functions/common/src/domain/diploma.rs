@@ -76,6 +76,22 @@ impl Diploma {
         }
     }
 
+    /// The usual abbreviation: « Bac Pro », « MC », « BP », « CAP ».
+    pub fn abbreviation(self) -> &'static str {
+        match self {
+            Diploma::BacPro => "Bac Pro",
+            Diploma::Mc => "MC",
+            Diploma::Bp => "BP",
+            Diploma::Cap => "CAP",
+        }
+    }
+
+    /// The full name with its abbreviation, as the confirmation names the
+    /// diploma: « Certificat d'aptitude professionnelle (CAP) ».
+    pub fn full_name_fr(self) -> String {
+        format!("{} ({})", self.label(), self.abbreviation())
+    }
+
     /// Every diploma a candidate may choose, in a French sentence: « le
     /// baccalauréat professionnel (BAC_PRO), une mention complémentaire (MC),
     /// le brevet professionnel (BP) ou le certificat d'aptitude
@@ -165,6 +181,20 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", d.code()));
         }
         assert!("bac_pro".parse::<Diploma>().is_err());
+    }
+
+    #[test]
+    fn full_names_carry_their_usual_abbreviation() {
+        let names: Vec<String> = Diploma::ALL.map(Diploma::full_name_fr).to_vec();
+        assert_eq!(
+            names,
+            [
+                "Baccalauréat professionnel (Bac Pro)",
+                "Mention complémentaire (MC)",
+                "Brevet professionnel (BP)",
+                "Certificat d'aptitude professionnelle (CAP)",
+            ]
+        );
     }
 
     #[test]

@@ -83,6 +83,15 @@ impl PieceStatus {
     }
 }
 
+/// How a piece reached the exams office: uploaded in « Mes documents », or
+/// posted to the rectorat and recorded by the office (notice, §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Upload,
+    Post,
+}
+
 /// What is known of one required piece.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PieceState {
@@ -106,6 +115,14 @@ pub struct PieceState {
     /// after the deadline had been received in time (see [`owes_uploads_at`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// How the piece came (`None` in records written before the paper
+    /// channel existed: those pieces were all uploaded, see [`Self::received_by`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// For a piece received by post: the postmark's date (« cachet de la
+    /// poste »), a calendar day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postmarked_on: Option<NaiveDate>,
 }
 
 impl PieceState {
@@ -119,6 +136,8 @@ impl PieceState {
             size_bytes: None,
             signed_version: None,
             reviewed_at: None,
+            channel: None,
+            postmarked_on: None,
         }
     }
 
@@ -132,6 +151,18 @@ impl PieceState {
     /// Counts toward completeness.
     pub fn is_in(&self) -> bool {
         matches!(self.status, PieceStatus::Received | PieceStatus::Validated)
+    }
+
+    /// How the piece came, once it came (received, validated, or rejected
+    /// by the office); a piece stored without a channel was uploaded (the
+    /// only way before the paper channel).
+    pub fn received_by(&self) -> Option<Channel> {
+        match self.status {
+            PieceStatus::Missing => None,
+            PieceStatus::Received | PieceStatus::Validated | PieceStatus::Rejected => {
+                Some(self.channel.unwrap_or(Channel::Upload))
+            }
+        }
     }
 }
 
@@ -339,6 +370,28 @@ mod tests {
             ..refused_at(deadline)
         };
         assert!(owes_uploads_at(&with(unknown_time), deadline));
+    }
+
+    #[test]
+    fn a_piece_stored_without_a_channel_was_uploaded() {
+        let stored =
+            r#"{"status": "received", "received_at": "2021-10-26T10:00:00Z", "object_key": "k"}"#;
+        let piece: PieceState = serde_json::from_str(stored).unwrap();
+        assert_eq!(piece.channel, None);
+        assert_eq!(piece.received_by(), Some(Channel::Upload));
+        assert_eq!(PieceState::missing().received_by(), None);
+        let posted = PieceState {
+            status: PieceStatus::Validated,
+            channel: Some(Channel::Post),
+            postmarked_on: NaiveDate::from_ymd_opt(2021, 11, 5),
+            ..PieceState::missing()
+        };
+        assert_eq!(posted.received_by(), Some(Channel::Post));
+        let json = serde_json::to_value(&posted).unwrap();
+        assert_eq!(json["channel"], "post");
+        assert_eq!(json["postmarked_on"], "2021-11-05");
+        let back: PieceState = serde_json::from_value(json).unwrap();
+        assert_eq!(back, posted);
     }
 
     #[test]

@@ -12,8 +12,8 @@ use crate::ports::OutgoingEmail;
 use crate::wording::to_paris_string;
 
 use super::{
-    cancellation, deadline_extended, dossier_complete, dossier_validated, modification,
-    piece_rejected, reminder, DOCUMENTS_PAGE, HOME_PAGE,
+    cancellation, deadline_extended, dossier_complete, dossier_reinstated, dossier_validated,
+    modification, piece_rejected, reminder, DOCUMENTS_PAGE, HOME_PAGE,
 };
 
 /// The email `owed` by the change that wrote `record`.
@@ -47,6 +47,7 @@ pub fn render(app: &App, record: &InscriptionRecord, owed: &OwedEmail) -> Outgoi
                 deadline_fr: &to_paris_string(*deadline),
                 missing: &missing_pieces_fr(record),
                 documents_link: &documents,
+                postal_address: &app.calendar.postal_address.envelope(),
             },
             to,
         ),
@@ -72,6 +73,7 @@ pub fn render(app: &App, record: &InscriptionRecord, owed: &OwedEmail) -> Outgoi
             )
         }
         OwedEmail::DossierValidated => dossier_validated::message(&title, &home, to),
+        OwedEmail::DossierReinstated => dossier_reinstated::message(&title, &home, to),
         OwedEmail::PieceRejected {
             kind,
             reason,

@@ -13,6 +13,7 @@ pub mod cancellation;
 pub mod deadline_extended;
 pub mod dossier;
 pub mod dossier_complete;
+pub mod dossier_reinstated;
 pub mod dossier_validated;
 pub mod modification;
 pub mod password_reset;

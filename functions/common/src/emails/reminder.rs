@@ -14,6 +14,8 @@ pub struct ReminderText<'a> {
     /// The pieces still owed, one line each (may be empty).
     pub missing: &'a str,
     pub documents_link: &'a str,
+    /// Where the pieces may be posted instead: the envelope's lines.
+    pub postal_address: &'a [String],
 }
 
 pub fn message(r: &ReminderText, to: &str) -> OutgoingEmail {
@@ -33,6 +35,7 @@ pub fn message(r: &ReminderText, to: &str) -> OutgoingEmail {
     if !r.missing.is_empty() {
         message = message.para(format!("Pièces encore attendues :\n{}", r.missing));
     }
+    message = message.para(both_ways_fr(r.postal_address));
     message
         .para(
             "Passé cette date, votre candidature sera annulée si votre dossier n'est pas complet.",
@@ -42,6 +45,14 @@ pub fn message(r: &ReminderText, to: &str) -> OutgoingEmail {
             r.documents_link,
         )
         .to(to)
+}
+
+/// The two ways the pieces may reach the office (notice, §3).
+fn both_ways_fr(postal_address: &[String]) -> String {
+    format!(
+        "Vous pouvez les transmettre de deux façons :\n- en les déposant dans votre espace candidat, rubrique « Mes documents » ;\n- ou en les envoyant par courrier postal avant cette date (le cachet de la poste faisant foi), à l'adresse suivante :\n{}",
+        postal_address.join("\n")
+    )
 }
 
 /// « plus qu'un jour », « plus que 5 jours ».
@@ -59,12 +70,17 @@ mod tests {
 
     #[test]
     fn it_says_the_days_left_and_the_pieces_owed() {
+        let address = [
+            "RECTORAT".to_owned(),
+            "13621 Aix-en-Provence cedex 1".to_owned(),
+        ];
         let text = |days, missing| ReminderText {
             title: "CAP — Cuisine, session 2022",
             days,
             deadline_fr: "mercredi 22 décembre 2021 à 23 h 59",
             missing,
             documents_link: "https://x/mes-documents",
+            postal_address: &address,
         };
         let mail = message(&text(1, "- Pièce : manquante"), "z@x.fr");
         assert_eq!(
@@ -75,6 +91,7 @@ mod tests {
         assert!(mail
             .text
             .contains("Pièces encore attendues :\n- Pièce : manquante"));
+        assert!(mail.text.contains("rubrique « Mes documents » ;\n- ou en les envoyant par courrier postal avant cette date (le cachet de la poste faisant foi), à l'adresse suivante :\nRECTORAT\n13621 Aix-en-Provence cedex 1"), "{}", mail.text);
         let mail = message(&text(5, ""), "z@x.fr");
         assert!(mail.subject.ends_with("(plus que 5 jours)"));
         assert!(!mail.text.contains("Pièces encore attendues"));

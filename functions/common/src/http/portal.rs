@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::app::Config;
+use crate::domain::calendar::PostalAddress;
 use crate::wording::{de, escape_html};
 
 /// The route of every asset (`/assets/portal.css`, `/assets/home.js`, ...).
@@ -119,9 +120,20 @@ pub fn is_portal_path(path: &str) -> bool {
 }
 
 /// The page in its layout: the navigation link to the page itself is marked
-/// `aria-current="page"`.
-pub fn render(page: &Page, academie: &str, session: &str) -> String {
+/// `aria-current="page"`; `postal_address`, the académie's, fills the pages
+/// that say where pieces may be posted.
+pub fn render(
+    page: &Page,
+    academie: &str,
+    session: &str,
+    postal_address: &PostalAddress,
+) -> String {
     let current = format!("data-nav=\"{}\"", page.path);
+    let envelope: Vec<String> = postal_address
+        .envelope()
+        .iter()
+        .map(|line| escape_html(line))
+        .collect();
     LAYOUT
         .replace("{{title}}", page.title)
         .replace("{{script}}", page.script)
@@ -130,6 +142,7 @@ pub fn render(page: &Page, academie: &str, session: &str) -> String {
         .replace("{{de_academie}}", &escape_html(&de(academie)))
         .replace("{{academie}}", &escape_html(academie))
         .replace("{{session}}", &escape_html(session))
+        .replace("{{postal_address}}", &envelope.join("<br>"))
 }
 
 /// The Content-Security-Policy of the portal: nothing inline, nothing from
@@ -197,7 +210,12 @@ pub async fn page(State(app): State<AppState>, matched: Option<MatchedPath>) -> 
     let Some(page) = PAGES.iter().find(|p| p.path == path) else {
         return not_found();
     };
-    let html = render(page, &app.calendar.academie, &app.calendar.session);
+    let html = render(
+        page,
+        &app.calendar.academie,
+        &app.calendar.session,
+        &app.calendar.postal_address,
+    );
     let response = (
         [
             (
@@ -226,6 +244,7 @@ pub fn not_found_page(app: &AppState) -> Response {
         &NOT_FOUND_PAGE,
         &app.calendar.academie,
         &app.calendar.session,
+        &app.calendar.postal_address,
     );
     let response = (
         StatusCode::NOT_FOUND,
@@ -338,10 +357,28 @@ mod tests {
         (status, headers, body.to_vec())
     }
 
+    fn postal_address() -> PostalAddress {
+        crate::domain::calendar::SessionCalendar::embedded("2022")
+            .expect("the embedded calendar")
+            .postal_address
+    }
+
+    #[test]
+    fn the_documents_page_gives_both_ways_and_the_postal_address() {
+        let page = PAGES.iter().find(|p| p.path == "/mes-documents").unwrap();
+        let html = render(page, "Aix-Marseille", "2022", &postal_address());
+        assert!(
+            html.contains("dans «&nbsp;Mes documents&nbsp;», ou les envoyer par courrier postal")
+        );
+        assert!(html.contains(
+            "<address id=\"postal-address\">RECTORAT D&#39;AIX-MARSEILLE<br>DIEC 3.05<br>Place Lucien Paye<br>13621 Aix-en-Provence cedex 1<br>(merci de préciser l&#39;intitulé du diplôme)</address>"
+        ), "{html}");
+    }
+
     #[test]
     fn every_page_is_french_with_one_h1_and_nothing_inline() {
         for page in PAGES {
-            let html = render(page, "Aix-Marseille", "2022");
+            let html = render(page, "Aix-Marseille", "2022", &postal_address());
             let p = page.path;
             assert!(html.starts_with("<!DOCTYPE html>"), "{p}");
             assert!(html.contains("<html lang=\"fr\">"), "{p}");

@@ -34,8 +34,9 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
         MARGIN_X,
         CONTENT_W,
         Style::new(Weight::Regular, BODY, MUTED),
-        "Document à vérifier, à dater et à signer, puis à télé-verser avec les pièces \
-         justificatives dans votre espace candidat.",
+        "Document à vérifier, à dater et à signer, puis à transmettre avec les pièces \
+         justificatives\u{a0}: à télé-verser dans votre espace candidat (« Mes documents ») \
+         ou à envoyer par courrier postal (adresse ci-dessous).",
     );
     layout.y -= 2.0;
 
@@ -98,7 +99,7 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
         CONTENT_W,
         BODY_STYLE,
         &format!(
-            "À télé-verser {}, avec la présente confirmation datée et signée\u{a0}:",
+            "À transmettre {}, avec la présente confirmation datée et signée\u{a0}:",
             doc.documents_window.trim()
         ),
     );
@@ -109,6 +110,7 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
     } else {
         layout.bullets(&pieces, STRONG_STYLE);
     }
+    both_ways(layout, doc);
 
     layout.heading("Rappels");
     let version_note = format!(
@@ -125,11 +127,41 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
             "Aucune modification ne pourra être prise en compte après la fin des inscriptions.",
             &version_note,
             "Si la confirmation d'inscription datée et signée et les pièces justificatives \
-             n'ont pas été télé-versées dans le délai indiqué ci-dessus, la candidature est \
-             annulée.",
+             n'ont été ni télé-versées ni postées (le cachet de la poste faisant foi) dans le \
+             délai indiqué ci-dessus, la candidature est annulée.",
         ],
         BODY_STYLE,
     );
 
     layout.signature_box();
+}
+
+/// The two ways the pieces may reach the office (notice, §3): uploaded in
+/// the candidate's space, or posted to the académie's address.
+fn both_ways(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
+    layout.y -= 2.0;
+    layout.paragraph(
+        MARGIN_X,
+        CONTENT_W,
+        BODY_STYLE,
+        "De l'une de ces deux façons\u{a0}:",
+    );
+    layout.y -= 3.0;
+    let post = if doc.postal_address.is_empty() {
+        "ou en les envoyant par courrier postal au rectorat, le cachet de la poste faisant foi."
+    } else {
+        "ou en les envoyant par courrier postal, le cachet de la poste faisant foi, \
+         à l'adresse suivante\u{a0}:"
+    };
+    layout.bullets(
+        &[
+            "en les télé-versant dans votre espace candidat, rubrique « Mes documents »\u{a0};",
+            post,
+        ],
+        BODY_STYLE,
+    );
+    let indent = 10.0 * MM;
+    for line in &doc.postal_address {
+        layout.paragraph(MARGIN_X + indent, CONTENT_W - indent, STRONG_STYLE, line);
+    }
 }

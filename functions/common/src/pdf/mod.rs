@@ -34,7 +34,8 @@ pub struct ConfirmationDocument {
     pub academie: String,
     /// "2022".
     pub session: String,
-    /// "Certificat d'aptitude professionnelle".
+    /// The diploma's full name with its abbreviation: "Certificat
+    /// d'aptitude professionnelle (CAP)".
     pub diploma_label: String,
     /// "Cuisine".
     pub specialty_label: String,
@@ -58,6 +59,10 @@ pub struct ConfirmationDocument {
     pub pieces: Vec<String>,
     /// "du lundi 25 octobre 2021 au dimanche 7 novembre 2021".
     pub documents_window: String,
+    /// Where the pieces may be posted instead: the envelope's lines
+    /// ("RECTORAT D'AIX-MARSEILLE", ..., "(merci de préciser l'intitulé du
+    /// diplôme)").
+    pub postal_address: Vec<String>,
 }
 
 /// One row of the units table.

@@ -47,8 +47,14 @@ pub async fn confirmation_pdf(app: &App, token: Option<&str>) -> AppResult<Confi
     })
 }
 
+/// The diploma by its full name (the catalogue's) and its usual
+/// abbreviation: « Certificat d'aptitude professionnelle (CAP) ».
 fn diploma_label(app: &App, diploma: crate::domain::Diploma) -> String {
-    crate::emails::dossier::diploma_label(&app.catalogue, diploma)
+    format!(
+        "{} ({})",
+        crate::emails::dossier::diploma_label(&app.catalogue, diploma),
+        diploma.abbreviation()
+    )
 }
 
 /// What the confirmation says, all in French. A pure function of the record
@@ -99,6 +105,7 @@ pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> Confirmat
         generated_at: to_paris_string(record.updated_at),
         pieces: record.pieces.keys().map(|k| label_for(*k, data)).collect(),
         documents_window,
+        postal_address: app.calendar.postal_address.envelope(),
     }
 }
 

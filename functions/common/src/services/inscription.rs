@@ -4,12 +4,12 @@
 //! Every write is conditional on the revision it read, so no update is ever
 //! lost; the candidate's `version` is checked against what they last read.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::app::App;
-use crate::domain::calendar::SessionCalendar;
-use crate::domain::dossier::{InscriptionStatus, PieceStatus};
+use crate::domain::calendar::{PostalAddress, SessionCalendar};
+use crate::domain::dossier::{Channel, InscriptionStatus, PieceStatus};
 use crate::domain::inscription::{validate, InscriptionInput, ValidInscription, ValidationContext};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::transitions::save::{self as save_transition, Save, SaveRefused};
@@ -33,6 +33,20 @@ pub struct PieceView {
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<DateTime<Utc>>,
+    /// How the piece reached the exams office, once it did (received,
+    /// validated or rejected): `upload` (in « Mes documents ») or `post`
+    /// (the paper copy recorded by the office).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// For a piece received by post: the postmark's date (Paris calendar day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2021-11-05")]
+    pub postmarked_on: Option<NaiveDate>,
+    /// For a piece still owed (missing or rejected): both ways to send it,
+    /// in French: upload it in « Mes documents », or post it to the
+    /// rectorat's address (the postmark's date counts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub how_to_send: Option<String>,
 }
 
 /// The inscription as the API answers it.
@@ -56,7 +70,9 @@ pub struct InscriptionView {
     pub accommodation_request_url: Option<String>,
 }
 
-pub fn pieces_view(record: &InscriptionRecord) -> Vec<PieceView> {
+/// The pieces of `record`; those still owed say how to send them, by upload
+/// or by post to `post_to`.
+pub fn pieces_view(record: &InscriptionRecord, post_to: &PostalAddress) -> Vec<PieceView> {
     record
         .pieces
         .iter()
@@ -66,6 +82,9 @@ pub fn pieces_view(record: &InscriptionRecord) -> Vec<PieceView> {
             status: state.status,
             reason: state.reason.clone(),
             received_at: state.received_at,
+            channel: state.received_by(),
+            postmarked_on: state.postmarked_on,
+            how_to_send: (!state.is_in()).then(|| post_to.both_ways_fr()),
         })
         .collect()
 }
@@ -77,7 +96,7 @@ pub fn view(app: &App, record: &InscriptionRecord) -> InscriptionView {
         data: record.data.clone(),
         version: record.version,
         status: record.status,
-        pieces: pieces_view(record),
+        pieces: pieces_view(record, &app.calendar.postal_address),
         created_at: record.created_at,
         updated_at: record.updated_at,
         registration_closes: windows.registration.closes,
@@ -123,7 +142,10 @@ pub async fn get(app: &App, token: Option<&str>) -> AppResult<InscriptionView> {
 /// `GET /inscription/pieces`.
 pub async fn pieces(app: &App, token: Option<&str>) -> AppResult<Vec<PieceView>> {
     let (_, record) = load_for_caller(app, token).await?;
-    Ok(pieces_view(&record.ok_or_else(no_inscription)?))
+    Ok(pieces_view(
+        &record.ok_or_else(no_inscription)?,
+        &app.calendar.postal_address,
+    ))
 }
 
 fn registration_closed(

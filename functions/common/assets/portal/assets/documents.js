@@ -4,7 +4,7 @@
 
 import { api, calendar, serverNow } from './api.js';
 import {
-  $, $$, clearErrors, el, formatInstant, initChrome, INSCRIPTION_STATUS, nbsp, PIECE_STATUS, requireLogin,
+  $, $$, clearErrors, el, formatDate, formatInstant, initChrome, INSCRIPTION_STATUS, nbsp, PIECE_STATUS, requireLogin,
   showFieldError, showProblem, untilClosing, untilOpening,
 } from './ui.js';
 
@@ -71,8 +71,16 @@ function pieceStatus(piece) {
   return el('div', { class: 'piece-status' },
     el('p', {}, 'État\u00a0: ',
       el('span', { class: `badge piece-${piece.status}`, 'data-status': piece.status, text: PIECE_STATUS[piece.status] || piece.status }),
-      piece.received_at && piece.status !== 'missing' ? ` – reçue le ${formatInstant(piece.received_at)}` : null),
+      piece.received_at && piece.status !== 'missing' ? receivedText(piece) : null),
     piece.reason ? el('p', { class: 'reason' }, el('strong', { text: 'Motif\u00a0: ' }), piece.reason) : null);
+}
+
+/** When and how the piece came: uploaded, or posted (the postmark's day). */
+function receivedText(piece) {
+  if (piece.channel === 'post' && piece.postmarked_on) {
+    return ` – reçue par courrier (cachet de la poste du ${formatDate(piece.postmarked_on)})`;
+  }
+  return ` – reçue le ${formatInstant(piece.received_at)}`;
 }
 
 function buttonText(piece) {

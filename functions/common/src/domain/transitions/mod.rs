@@ -19,6 +19,7 @@ use crate::domain::record::InscriptionRecord;
 pub mod cancel;
 pub mod extension;
 pub mod piece_review;
+pub mod record_piece;
 pub mod reminder;
 pub mod save;
 pub mod upload;
@@ -94,6 +95,7 @@ stored_names! {
         PieceValidated => "piece_validated",
         PieceRejected => "piece_rejected",
         DeadlineExtended => "deadline_extended",
+        PieceRecorded => "piece_recorded",
     }
 }
 
@@ -108,6 +110,7 @@ stored_names! {
         DossierValidated => "dossier_validated",
         PieceRejected => "piece_rejected",
         DeadlineExtended => "deadline_extended",
+        DossierReinstated => "dossier_reinstated",
     }
 }
 
@@ -205,6 +208,9 @@ pub enum OwedEmail {
         until: DateTime<Utc>,
         reinstated: bool,
     },
+    /// A cancelled dossier made whole by pieces posted in time (recorded by
+    /// the office): reinstated.
+    DossierReinstated,
 }
 
 impl OwedEmail {
@@ -217,6 +223,7 @@ impl OwedEmail {
             OwedEmail::DossierValidated => MailKind::DossierValidated,
             OwedEmail::PieceRejected { .. } => MailKind::PieceRejected,
             OwedEmail::DeadlineExtended { .. } => MailKind::DeadlineExtended,
+            OwedEmail::DossierReinstated => MailKind::DossierReinstated,
         }
     }
 }
@@ -280,7 +287,8 @@ mod tests {
                 "cancelled",
                 "piece_validated",
                 "piece_rejected",
-                "deadline_extended"
+                "deadline_extended",
+                "piece_recorded"
             ]
         );
         let kinds: Vec<_> = MailKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -294,7 +302,8 @@ mod tests {
                 "dossier_complete",
                 "dossier_validated",
                 "piece_rejected",
-                "deadline_extended"
+                "deadline_extended",
+                "dossier_reinstated"
             ]
         );
         assert_eq!(Actor::Candidate.as_str(), "candidate");

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Actor, HistoryAction, HistoryLine, OwedEmail, Transition};
-use crate::domain::dossier::{InscriptionStatus, PieceState, PieceStatus};
+use crate::domain::dossier::{Channel, InscriptionStatus, PieceState, PieceStatus};
 use crate::domain::files::{format_count_fr, inspect, FileType};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::record::InscriptionRecord;
@@ -154,6 +154,8 @@ fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> V
             signed_version: (file.kind == PieceKind::SignedConfirmation).then_some(file.version),
             // A new file: not reviewed yet.
             reviewed_at: None,
+            channel: Some(Channel::Upload),
+            postmarked_on: None,
         }),
         refusal: None,
     }
@@ -199,6 +201,7 @@ mod tests {
         let piece = &t.record.pieces[&PieceKind::IdentityDocument];
         assert_eq!(piece.status, PieceStatus::Received);
         assert_eq!(piece.object_key.as_deref(), Some(key));
+        assert_eq!(piece.received_by(), Some(Channel::Upload));
         assert_eq!(t.record.status, InscriptionStatus::Complete);
         assert_eq!(t.record.revision, record.revision + 1);
         assert_eq!(t.history.action, HistoryAction::PieceReceived);

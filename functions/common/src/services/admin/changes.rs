@@ -22,8 +22,8 @@ use crate::services::inscription::pieces_view;
 
 /// What a change did: the dossier as it stands after it, and whether the
 /// email it owed went out.
-struct Changed {
-    record: InscriptionRecord,
+pub(super) struct Changed {
+    pub record: InscriptionRecord,
     /// `Some(true)` sent, `Some(false)` queued for the sweep, `None` no email.
     notified: Option<bool>,
 }
@@ -56,7 +56,7 @@ impl From<ExtensionRefused> for AdminError {
 /// Runs `decide` on the candidate's inscription through the dossier's write
 /// path. `decide` answers `None` when there is nothing to change (the action
 /// was already done): the dossier is answered as it is.
-async fn change<F>(app: &App, email: &Email, mut decide: F) -> AdminResult<Changed>
+pub(super) async fn change<F>(app: &App, email: &Email, mut decide: F) -> AdminResult<Changed>
 where
     F: FnMut(&InscriptionRecord, DateTime<Utc>) -> AdminResult<Option<Transition>> + Send,
 {
@@ -99,10 +99,10 @@ where
     }
 }
 
-fn pieces_answer(changed: &Changed) -> Value {
+pub(super) fn pieces_answer(app: &App, changed: &Changed) -> Value {
     json!({
         "status": changed.record.status,
-        "pieces": pieces_view(&changed.record),
+        "pieces": pieces_view(&changed.record, &app.calendar.postal_address),
         "notification": changed.notification(),
     })
 }
@@ -114,7 +114,7 @@ pub(super) async fn validate_piece(app: &App, event: ValidatePieceEvent) -> Admi
         Ok(piece_review::validate(record, kind, &actor, now)?)
     })
     .await?;
-    Ok(pieces_answer(&changed))
+    Ok(pieces_answer(app, &changed))
 }
 
 pub(super) async fn reject_piece(app: &App, event: RejectPieceEvent) -> AdminResult<Value> {
@@ -136,7 +136,7 @@ pub(super) async fn reject_piece(app: &App, event: RejectPieceEvent) -> AdminRes
         )?)
     })
     .await?;
-    let mut answer = pieces_answer(&changed);
+    let mut answer = pieces_answer(app, &changed);
     if let Some(warning) = late_rejection_warning(app, &changed.record) {
         if let Some(map) = answer.as_object_mut() {
             map.insert("warning".into(), json!(warning));

@@ -11,7 +11,7 @@
 //! stable code, the field it concerns and a French message; the lists the
 //! messages give (the actions, an action's fields) come from the types.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -46,6 +46,7 @@ pub enum Action {
     RejectPiece,
     ExtendDeadline,
     Export,
+    RecordPiece,
 }
 
 impl Action {
@@ -75,6 +76,7 @@ pub enum AdminEvent {
     RejectPiece(RejectPieceEvent),
     ExtendDeadline(ExtendDeadlineEvent),
     Export(ExportEvent),
+    RecordPiece(RecordPieceEvent),
 }
 
 /// Which inscriptions `list` and `export` take.
@@ -127,6 +129,18 @@ pub struct ExtendDeadlineEvent {
 pub struct ExportEvent {
     pub actor: String,
     pub filter: Filter,
+}
+
+/// A piece received by post, as the office reads it on the envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordPieceEvent {
+    pub actor: String,
+    pub email: Email,
+    pub kind: PieceKind,
+    /// The postmark's date (« cachet de la poste »).
+    pub postmarked_on: NaiveDate,
+    /// For the signed confirmation: the version printed on it.
+    pub version: Option<u64>,
 }
 
 impl AdminEvent {
@@ -188,6 +202,10 @@ impl AdminEvent {
                 let (fields, check) = read::<ExportFields>(action, fields)?;
                 Self::Export(fields.check(&check, catalogue)?)
             }
+            Action::RecordPiece => {
+                let (fields, check) = read::<RecordPieceFields>(action, fields)?;
+                Self::RecordPiece(fields.check(&check)?)
+            }
         })
     }
 
@@ -199,6 +217,7 @@ impl AdminEvent {
             Self::RejectPiece(_) => Action::RejectPiece,
             Self::ExtendDeadline(_) => Action::ExtendDeadline,
             Self::Export(_) => Action::Export,
+            Self::RecordPiece(_) => Action::RecordPiece,
         }
     }
 }
@@ -264,6 +283,16 @@ struct ExportFields {
     diploma: Option<String>,
     specialty: Option<String>,
     status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordPieceFields {
+    actor: Option<String>,
+    email: Option<String>,
+    kind: Option<String>,
+    postmarked_on: Option<String>,
+    version: Option<u64>,
 }
 
 /// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
@@ -391,6 +420,18 @@ impl ExportFields {
     }
 }
 
+impl RecordPieceFields {
+    fn check(self, check: &Check) -> AdminResult<RecordPieceEvent> {
+        Ok(RecordPieceEvent {
+            actor: check.actor(self.actor)?,
+            email: check.email(self.email)?,
+            kind: check.kind(self.kind)?,
+            postmarked_on: check.day("postmarked_on", self.postmarked_on)?,
+            version: check.version(self.version)?,
+        })
+    }
+}
+
 /// Checks an action's fields once parsed: `mistyped` names those the parser
 /// found of the wrong JSON type (and left out).
 struct Check {
@@ -481,6 +522,36 @@ impl Check {
                     format!("« {text} » n'est pas un instant RFC 3339, par exemple 2021-11-14T23:59:59+01:00."),
                 )
             })
+    }
+
+    /// A calendar day, `YYYY-MM-DD`.
+    fn day(&self, name: &str, value: Option<String>) -> AdminResult<NaiveDate> {
+        let text = self.required(name, value)?;
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+            AdminError::field(
+                INVALID_EVENT,
+                name,
+                format!("« {text} » n'est pas une date AAAA-MM-JJ, par exemple 2021-11-05."),
+            )
+        })
+    }
+
+    /// An inscription's version, as printed on a confirmation: 1 or more.
+    fn version(&self, value: Option<u64>) -> AdminResult<Option<u64>> {
+        let refused = || {
+            AdminError::field(
+                INVALID_EVENT,
+                "version",
+                "Le champ « version » est le numéro de version imprimé sur la confirmation, un nombre entier à partir de 1.",
+            )
+        };
+        if self.is_mistyped("version") {
+            return Err(refused());
+        }
+        match value {
+            Some(0) => Err(refused()),
+            other => Ok(other),
+        }
     }
 
     fn limit(&self, value: Option<u64>) -> AdminResult<usize> {
@@ -627,7 +698,8 @@ mod tests {
                 "validate_piece",
                 "reject_piece",
                 "extend_deadline",
-                "export"
+                "export",
+                "record_piece"
             ]
         );
         for name in Action::names() {
@@ -660,6 +732,63 @@ mod tests {
             serde_names::<ExportFields>(),
             ["actor", "diploma", "specialty", "status"]
         );
+        assert_eq!(
+            serde_names::<RecordPieceFields>(),
+            ["actor", "email", "kind", "postmarked_on", "version"]
+        );
+    }
+
+    #[test]
+    fn record_piece_reads_its_postmark_and_version() {
+        let event = parse(json!({
+            "action": "record_piece", "actor": "M. Martin", "email": "zoe@exemple.fr",
+            "kind": "signed_confirmation", "postmarked_on": "2021-11-05", "version": 2
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::RecordPiece(RecordPieceEvent {
+                actor: "M. Martin".into(),
+                email: email("zoe@exemple.fr"),
+                kind: PieceKind::SignedConfirmation,
+                postmarked_on: NaiveDate::from_ymd_opt(2021, 11, 5).unwrap(),
+                version: Some(2),
+            })
+        );
+        assert_eq!(event.action(), Action::RecordPiece);
+        let base = json!({"action": "record_piece", "actor": "x", "email": "zoe@exemple.fr", "kind": "identity_document"});
+        let with = |field: &str, value: Value| {
+            let mut event = base.clone();
+            event[field] = value;
+            event
+        };
+        assert_eq!(
+            refusal(base.clone()),
+            field(
+                "invalid_event",
+                "postmarked_on",
+                "Le champ « postmarked_on » est obligatoire pour l'action « record_piece »."
+            )
+        );
+        for day in ["05/11/2021", "2021-11-31", "demain"] {
+            assert_eq!(
+                refusal(with("postmarked_on", json!(day))),
+                field(
+                    "invalid_event",
+                    "postmarked_on",
+                    &format!("« {day} » n'est pas une date AAAA-MM-JJ, par exemple 2021-11-05.")
+                )
+            );
+        }
+        let dated = with("postmarked_on", json!("2021-11-05"));
+        let mut bad_version = dated.clone();
+        for version in [json!("2"), json!(0), json!(-1), json!(1.5)] {
+            bad_version["version"] = version;
+            assert_eq!(refusal(bad_version.clone()).1, Some("version".into()));
+        }
+        // The version may be left out here: the decision needs it only for
+        // the signed confirmation.
+        assert!(parse(dated).is_ok());
     }
 
     #[test]
@@ -790,7 +919,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece »";
         assert_eq!(
             refusal(json!({})),
             field(

@@ -16,6 +16,7 @@
 //! | `reject_piece` | `actor`, `email`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
 //! | `extend_deadline` | `actor`, `email`, `until` | `{"documents_deadline", "status", ...}` |
 //! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
+//! | `record_piece` | `actor`, `email`, `kind`, `postmarked_on`, `version`? | `{"status", "pieces", "notification"}` |
 //!
 //! Decisions:
 //! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
@@ -36,6 +37,12 @@
 //!   is in), since extending it means giving the candidate another chance.
 //!   Reminders whose time is already past for the new deadline are not sent;
 //!   the others will be, at their time;
+//! - `record_piece` records a piece received by post (`channel: "post"`,
+//!   its postmark kept): it counts like an upload. The postmark is a Paris
+//!   calendar day, not after today, nor after the candidate's documents
+//!   deadline (`postmarked_late`); a signed confirmation names the version printed on it, which must be the
+//!   current one (`stale_confirmation`). A dossier cancelled at the deadline
+//!   is reinstated when its last pieces, postmarked in time, are recorded;
 //! - `export` writes a CSV in UTF-8 with a BOM, `;`-separated (what Excel
 //!   expects in French locales, where `,` is the decimal separator), CRLF line
 //!   ends, French headers, one row per inscription sorted by diploma,
@@ -54,6 +61,7 @@ pub mod events;
 mod export;
 mod get;
 mod list;
+mod record_piece;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -159,6 +167,7 @@ pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::RejectPiece(event) => changes::reject_piece(app, event).await,
         AdminEvent::ExtendDeadline(event) => changes::extend_deadline(app, event).await,
         AdminEvent::Export(event) => export::export(app, event).await,
+        AdminEvent::RecordPiece(event) => record_piece::record_piece(app, event).await,
     }
 }
 
