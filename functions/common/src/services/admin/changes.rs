@@ -22,14 +22,14 @@ use crate::services::inscription::pieces_view;
 
 /// What a change did: the dossier as it stands after it, and whether the
 /// email it owed went out.
-struct Changed {
-    record: InscriptionRecord,
+pub(super) struct Changed {
+    pub(super) record: InscriptionRecord,
     /// `Some(true)` sent, `Some(false)` queued for the sweep, `None` no email.
-    notified: Option<bool>,
+    pub(super) notified: Option<bool>,
 }
 
 impl Changed {
-    fn notification(&self) -> Value {
+    pub(super) fn notification(&self) -> Value {
         match self.notified {
             Some(true) => json!("sent"),
             Some(false) => json!("queued"),
@@ -56,7 +56,7 @@ impl From<ExtensionRefused> for AdminError {
 /// Runs `decide` on the candidate's inscription through the dossier's write
 /// path. `decide` answers `None` when there is nothing to change (the action
 /// was already done): the dossier is answered as it is.
-async fn change<F>(app: &App, email: &Email, mut decide: F) -> AdminResult<Changed>
+pub(super) async fn change<F>(app: &App, email: &Email, mut decide: F) -> AdminResult<Changed>
 where
     F: FnMut(&InscriptionRecord, DateTime<Utc>) -> AdminResult<Option<Transition>> + Send,
 {
@@ -99,7 +99,7 @@ where
     }
 }
 
-fn pieces_answer(changed: &Changed) -> Value {
+pub(super) fn pieces_answer(changed: &Changed) -> Value {
     json!({
         "status": changed.record.status,
         "pieces": pieces_view(&changed.record),
