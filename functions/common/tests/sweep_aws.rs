@@ -1128,8 +1128,6 @@ async fn admin_pieces_validate_and_reject(backend: Backend) {
         (by, "piece_rejected"),
         ("candidate", "piece_received"),
         (by, "piece_validated"),
-        // The `get` itself, journaled (no actor named).
-        ("console", "viewed"),
     ];
     assert_eq!(
         history,

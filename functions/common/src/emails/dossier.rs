@@ -12,8 +12,8 @@ use crate::ports::OutgoingEmail;
 use crate::wording::to_paris_string;
 
 use super::{
-    cancellation, corrected, deadline_extended, dossier_complete, dossier_validated,
-    modification, piece_rejected, reminder, reopened, withdrawn, DOCUMENTS_PAGE, HOME_PAGE,
+    cancellation, corrected, deadline_extended, dossier_complete, dossier_validated, modification,
+    piece_rejected, reminder, reopened, withdrawn, DOCUMENTS_PAGE, HOME_PAGE,
 };
 
 /// The email `owed` by the change that wrote `record`.
@@ -112,6 +112,8 @@ pub fn render(app: &App, record: &InscriptionRecord, owed: &OwedEmail) -> Outgoi
                 title: &title,
                 deadline_fr: &to_paris_string(record.documents_deadline(&app.calendar)),
                 missing: &missing_pieces_fr(record),
+                // The reopening is the change that wrote the record.
+                deadline_passed: record.documents_deadline(&app.calendar) < record.updated_at,
                 documents_link: &documents,
             },
             to,

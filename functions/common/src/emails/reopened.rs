@@ -11,6 +11,8 @@ pub struct Reopening<'a> {
     pub deadline_fr: &'a str,
     /// The pieces still owed, one line each (empty when none).
     pub missing: &'a str,
+    /// Whether that deadline was past when the dossier was reopened.
+    pub deadline_passed: bool,
     pub documents_link: &'a str,
 }
 
@@ -21,6 +23,13 @@ pub fn message(r: &Reopening, to: &str) -> OutgoingEmail {
     ));
     message = if r.missing.is_empty() {
         message.para("Toutes vos pièces sont reçues : vous n'avez rien d'autre à déposer.")
+    } else if r.deadline_passed {
+        message
+            .para(format!(
+                "La date limite de dépôt des pièces ({}, heure de Paris) est passée et des pièces manquent encore : contactez sans tarder la division des examens et concours du rectorat.",
+                r.deadline_fr
+            ))
+            .para(format!("Pièces encore attendues :\n{}", r.missing))
     } else {
         message
             .para(format!(
@@ -29,9 +38,7 @@ pub fn message(r: &Reopening, to: &str) -> OutgoingEmail {
             ))
             .para(format!("Pièces encore attendues :\n{}", r.missing))
     };
-    message
-        .link("Mes documents", r.documents_link)
-        .to(to)
+    message.link("Mes documents", r.documents_link).to(to)
 }
 
 #[cfg(test)]
@@ -40,20 +47,25 @@ mod tests {
 
     #[test]
     fn it_gives_the_deadline_when_pieces_are_owed() {
-        let mail = |missing| {
+        let mail = |missing, deadline_passed| {
             message(
                 &Reopening {
                     title: "T",
                     deadline_fr: "D",
                     missing,
+                    deadline_passed,
                     documents_link: "https://x/mes-documents",
                 },
                 "z@x.fr",
             )
         };
-        let owed = mail("- P : manquante");
+        let owed = mail("- P : manquante", false);
         assert!(owed.text.contains("Vous avez jusqu'au D (heure de Paris)"));
         assert!(owed.text.contains("- P : manquante"));
-        assert!(mail("").text.contains("Toutes vos pièces sont reçues"));
+        let late = mail("- P : manquante", true);
+        assert!(late.text.contains("(D, heure de Paris) est passée"));
+        assert!(mail("", true)
+            .text
+            .contains("Toutes vos pièces sont reçues"));
     }
 }

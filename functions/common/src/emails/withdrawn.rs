@@ -51,7 +51,9 @@ mod tests {
         };
         let own = mail(None);
         assert_eq!(own.subject, "Votre inscription est retirée");
-        assert!(own.text.contains("Nous avons bien enregistré votre désistement"));
+        assert!(own
+            .text
+            .contains("Nous avons bien enregistré votre désistement"));
         let office = mail(Some("Demande écrite du candidat."));
         assert!(office.text.contains("Les services du rectorat ont retiré"));
         assert!(office.text.contains("Motif : Demande écrite du candidat."));

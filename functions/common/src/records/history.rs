@@ -56,7 +56,10 @@ pub async fn journal(
     mut entry: HistoryEntry,
 ) -> Result<HistoryEntry, StoreError> {
     for _ in 0..JOURNAL_TRIES {
-        match store.transact(vec![entry.append_op(account_id, session, seq)?]).await {
+        match store
+            .transact(vec![entry.append_op(account_id, session, seq)?])
+            .await
+        {
             Ok(()) => return Ok(entry),
             Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
                 entry.at += chrono::Duration::milliseconds(1);

@@ -69,7 +69,10 @@ pub fn login_guard(canonical_email: &str) -> Key {
 /// One export's journal line (who exported what, when): `EXPORTS#<session>`
 /// sorted by instant.
 pub fn export_journal(session: &str, at: DateTime<Utc>, id: &str) -> Key {
-    Key::new(format!("EXPORTS#{session}"), format!("{}#{id}", sortable(at)))
+    Key::new(
+        format!("EXPORTS#{session}"),
+        format!("{}#{id}", sortable(at)),
+    )
 }
 
 /// A bulk job of the exams office, and its chunks of targets.

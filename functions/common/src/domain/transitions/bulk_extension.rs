@@ -59,9 +59,11 @@ mod tests {
         // job's part is done.
         let mut moved = t.record.clone();
         moved.documents_deadline_extension = Some(until + Duration::days(1));
-        assert!(extend_for_job(&moved, "j1", until, &admin, &calendar(), now)
-            .unwrap()
-            .is_none());
+        assert!(
+            extend_for_job(&moved, "j1", until, &admin, &calendar(), now)
+                .unwrap()
+                .is_none()
+        );
         // A single extension afterwards clears the mark.
         let single = extend(&moved, until, &admin, &calendar(), now)
             .unwrap()

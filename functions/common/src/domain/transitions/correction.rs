@@ -84,15 +84,7 @@ mod tests {
         let mut data = record.data.clone();
         data.identity.last_name = "N'Diaye-Martin".into();
         let admin = Actor::Admin("Mme Durand".into());
-        let t = correct(
-            &record,
-            &data,
-            "Nom d'usage",
-            &admin,
-            now.date_naive(),
-            now,
-        )
-        .unwrap();
+        let t = correct(&record, &data, "Nom d'usage", &admin, now.date_naive(), now).unwrap();
         assert_eq!(t.record.version, record.version + 1);
         assert_eq!(t.record.data.identity.last_name, "N'Diaye-Martin");
         assert_eq!(t.record.status, InscriptionStatus::Complete);
@@ -105,7 +97,9 @@ mod tests {
             t.history.detail.as_deref(),
             Some("Identité corrigée par le rectorat (motif : Nom d'usage). La confirmation signée reçue (version 1) reste valable.")
         );
-        assert!(matches!(&t.emails[..], [OwedEmail::Corrected { reason, .. }] if reason == "Nom d'usage"));
+        assert!(
+            matches!(&t.emails[..], [OwedEmail::Corrected { reason, .. }] if reason == "Nom d'usage")
+        );
         // The same identity again: nothing to change.
         assert!(correct(&t.record, &data, "x", &admin, now.date_naive(), now).is_none());
     }

@@ -379,7 +379,14 @@ mod tests {
 
     #[test]
     fn reserved_and_prefixed_names_cannot_name_an_admin() {
-        for name in ["system", "Candidate", " SYSTEM ", "console", "console:x", "Staff:a@b.fr"] {
+        for name in [
+            "system",
+            "Candidate",
+            " SYSTEM ",
+            "console",
+            "console:x",
+            "Staff:a@b.fr",
+        ] {
             assert!(Actor::refuses_admin_name(name).is_some(), "{name}");
         }
         for name in ["Mme Durand (DIEC 3.05)", "systeme", "M. Console"] {

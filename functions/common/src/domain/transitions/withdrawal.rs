@@ -130,10 +130,7 @@ pub fn reopen(
     next.withdrawn_at = None;
     next.cancelled_at = None;
     next.refresh_status();
-    let mut detail = format!(
-        "Inscription rouverte ({}).",
-        next.status.short_label_fr()
-    );
+    let mut detail = format!("Inscription rouverte ({}).", next.status.short_label_fr());
     if let Some(until) = until {
         next.documents_deadline_extension = Some(until);
         next.extension_job = None;

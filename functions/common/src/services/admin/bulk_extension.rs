@@ -389,17 +389,9 @@ fn skipped(target: &Target, code: &str, message: String) -> Outcome {
 }
 
 /// Extends one candidate for the job (or finds it extended by it already).
-async fn extend_one(
-    app: &App,
-    job: &Job,
-    actor: &Actor,
-    target: &Target,
-) -> AdminResult<Outcome> {
+async fn extend_one(app: &App, job: &Job, actor: &Actor, target: &Target) -> AdminResult<Outcome> {
     let (account_id, record) = match &target.account_id {
-        Some(id) => (
-            id.clone(),
-            dossier::load(app, id, &job.session).await?,
-        ),
+        Some(id) => (id.clone(), dossier::load(app, id, &job.session).await?),
         None => {
             let Ok(email) = Email::parse(&target.email) else {
                 return Ok(skipped(target, "invalid_event", "Adresse invalide.".into()));
@@ -428,15 +420,10 @@ async fn extend_one(
         Delivery::Held,
         |current| match current {
             None => Err(Refusal::NoInscription),
-            Some(current) => extend_for_job(
-                current,
-                &job.job_id,
-                job.until,
-                actor,
-                &app.calendar,
-                now,
-            )
-            .map_err(Refusal::Extension),
+            Some(current) => {
+                extend_for_job(current, &job.job_id, job.until, actor, &app.calendar, now)
+                    .map_err(Refusal::Extension)
+            }
         },
     )
     .await;

@@ -23,10 +23,7 @@ fn corrected_data(
 ) -> AdminResult<ValidInscription> {
     let mut input = record.data.to_input(record.version);
     input.identity = Some(event.identity.clone());
-    let today = app
-        .now()
-        .with_timezone(&app.calendar.timezone)
-        .date_naive();
+    let today = app.now().with_timezone(&app.calendar.timezone).date_naive();
     let ctx = ValidationContext {
         catalogue: &app.catalogue,
         session_year: app.calendar.session.parse().unwrap_or(2022),

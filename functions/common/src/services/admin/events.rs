@@ -679,7 +679,9 @@ impl Check {
 
     /// A read's actor: optional, checked as a change's when given.
     fn optional_actor(&self, value: Option<String>) -> AdminResult<Option<String>> {
-        self.text("actor", value)?.map(Self::check_actor).transpose()
+        self.text("actor", value)?
+            .map(Self::check_actor)
+            .transpose()
     }
 
     fn check_actor(actor: String) -> AdminResult<String> {
@@ -844,7 +846,10 @@ impl Check {
                     AdminError::field(
                         INVALID_EVENT,
                         "status",
-                        format!("Le statut « {text} » est inconnu : {}.", InscriptionStatus::codes_listed("ou")),
+                        format!(
+                            "Le statut « {text} » est inconnu : {}.",
+                            InscriptionStatus::codes_listed("ou")
+                        ),
                     )
                 })
             })
@@ -1398,7 +1403,10 @@ mod tests {
             Some("reason".into())
         );
         assert_eq!(
-            refusal(json!({"action": "correct", "actor": "x", "email": "zoe@exemple.fr", "reason": "r"})).1,
+            refusal(
+                json!({"action": "correct", "actor": "x", "email": "zoe@exemple.fr", "reason": "r"})
+            )
+            .1,
             Some("identity".into())
         );
         let AdminEvent::Correct(correct) = parse(json!({

@@ -1,7 +1,8 @@
 //! `get`: one candidate's inscription, with its history and account. The
-//! read itself enters the history (`viewed`, by `console:<actor>`, or
-//! `console` when the event names no actor) before the history is read, so
-//! the answer shows it.
+//! read itself then enters the history (`viewed`, by `console:<actor>`, or
+//! `console` when the event names no actor): the answer shows the history
+//! up to this read, the next one shows this read too. No answer goes out
+//! unless the read is journaled.
 
 use serde_json::{json, Value};
 
@@ -33,6 +34,7 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
     });
     let account_id = candidate.account.account_id.clone();
     let record = require_inscription(candidate)?;
+    let history = inscription::history(app, &account_id).await?;
     let line = HistoryEntry {
         at: app.now(),
         actor: reader(event.actor.as_deref()),
@@ -49,7 +51,6 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
         line,
     )
     .await?;
-    let history = inscription::history(app, &account_id).await?;
     let mut answer = serde_json::to_value(inscription::view(app, &record))
         .map_err(|e| AdminError::from(AppError::Internal(e.to_string())))?;
     if let Some(map) = answer.as_object_mut() {
