@@ -30,9 +30,9 @@ use examreg_common::testkit::{
     self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
 };
 
-/// The BAC_PRO documents window closes on Sunday 7 November 2021 at
-/// 23:59:59.999 Paris time; its registration window on 31 October.
-const BAC_PRO_CLOSE: &str = "2021-11-07T22:59:59.999Z";
+// The BAC_PRO documents window closes on Sunday 7 November 2021 at
+// 23:59:59.999 Paris time (2021-11-07T22:59:59.999Z); its registration
+// window on 31 October.
 const CREATED: &str = "2021-10-20T08:00:00Z";
 const BOTH_OPEN: &str = "2021-10-26T08:00:00Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";

@@ -182,6 +182,9 @@ async fn load_job(app: &App, id: &str) -> AdminResult<Option<Job>> {
 /// job exist: a creation interrupted before it is simply made again).
 async fn create(app: &App, id: &str, event: &BulkExtendEvent) -> AdminResult<Job> {
     let now = app.now();
+    if event.until <= now {
+        return Err(ExtensionRefused::InThePast { now }.into());
+    }
     let (targets, description) = match &event.targets {
         BulkTargets::Emails(emails) => (
             emails
@@ -195,15 +198,8 @@ async fn create(app: &App, id: &str, event: &BulkExtendEvent) -> AdminResult<Job
         ),
         BulkTargets::Diploma { diploma, specialty } => {
             let closes = app.calendar.windows(*diploma).documents.closes;
-            let refused = if event.until <= closes {
-                Some(ExtensionRefused::NotAfterWindowClose { closes })
-            } else if event.until <= now {
-                Some(ExtensionRefused::InThePast { now })
-            } else {
-                None
-            };
-            if let Some(refused) = refused {
-                return Err(refused.into());
+            if event.until <= closes {
+                return Err(ExtensionRefused::NotAfterWindowClose { closes }.into());
             }
             let filter = Filter {
                 diploma: Some(*diploma),

@@ -22,7 +22,7 @@ fn corrected_data(
     event: &CorrectEvent,
 ) -> AdminResult<ValidInscription> {
     let mut input = record.data.to_input(record.version);
-    input.identity = Some(event.identity.clone());
+    input.identity = Some((*event.identity).clone());
     let today = app.now().with_timezone(&app.calendar.timezone).date_naive();
     let ctx = ValidationContext {
         catalogue: &app.catalogue,

@@ -183,7 +183,7 @@ pub struct CorrectEvent {
     pub email: Email,
     /// The whole new identity, as `PUT /inscription` takes it (validated
     /// against the dossier by the action).
-    pub identity: IdentityInput,
+    pub identity: Box<IdentityInput>,
     /// Values of the wrong JSON type inside `identity` (left out of it),
     /// reported with the validation's errors.
     pub type_errors: Vec<FieldError>,
@@ -590,7 +590,7 @@ impl CorrectFields {
         Ok(CorrectEvent {
             actor,
             email,
-            identity,
+            identity: Box::new(identity),
             type_errors,
             reason: check.reason(self.reason)?,
         })
