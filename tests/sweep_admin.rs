@@ -253,7 +253,7 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|h| h["actor"] == actor)
+        .filter(|h| h["actor"] == format!("console:{actor}").as_str())
         .map(|h| h["action"].as_str().unwrap())
         .collect();
     assert_eq!(

@@ -144,6 +144,8 @@ fn candidate(
         // As if the reminders had gone out: the sweep's only job is the cancellation.
         reminders_sent: vec!["7d".into(), "2d".into()],
         cancelled_at: None,
+        withdrawn_at: None,
+        extension_job: None,
     };
     record.refresh_status();
     let history = HistoryEntry {

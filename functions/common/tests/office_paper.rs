@@ -144,6 +144,8 @@ impl Fixture {
             documents_deadline_extension: None,
             reminders_sent: Vec::new(),
             cancelled_at: None,
+            withdrawn_at: None,
+            extension_job: None,
         };
         record.refresh_status();
         let history = HistoryEntry {

@@ -304,6 +304,8 @@ fn candidate_ops(
         documents_deadline_extension: None,
         reminders_sent: Vec::new(),
         cancelled_at: None,
+        withdrawn_at: None,
+        extension_job: None,
     };
     record.refresh_status();
     let history = HistoryEntry {
@@ -823,7 +825,7 @@ async fn an_extension_is_honoured_and_reinstates_a_cancelled_inscription(backend
         .iter()
         .find(|h| h.action == "deadline_extended")
         .unwrap();
-    assert_eq!(extension.actor, "Mme Durand (DIEC)");
+    assert_eq!(extension.actor, "console:Mme Durand (DIEC)");
     assert!(extension.detail.as_deref().unwrap().contains("rétablie"));
 }
 
@@ -1118,12 +1120,14 @@ async fn admin_pieces_validate_and_reject(backend: Backend) {
             )
         })
         .collect();
+    let recorded = format!("console:{actor}");
+    let by = recorded.as_str();
     let expected = [
         ("candidate", "created"),
-        (actor, "piece_validated"),
-        (actor, "piece_rejected"),
+        (by, "piece_validated"),
+        (by, "piece_rejected"),
         ("candidate", "piece_received"),
-        (actor, "piece_validated"),
+        (by, "piece_validated"),
     ];
     assert_eq!(
         history,

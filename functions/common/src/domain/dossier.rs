@@ -20,6 +20,9 @@ pub enum InscriptionStatus {
     Validated,
     /// The documents window closed before it was complete.
     Cancelled,
+    /// The candidate or the office withdrew it: never reminded nor
+    /// cancelled; the office may reopen it.
+    Withdrawn,
 }
 
 impl InscriptionStatus {
@@ -29,7 +32,32 @@ impl InscriptionStatus {
             InscriptionStatus::Complete => "complete",
             InscriptionStatus::Validated => "validated",
             InscriptionStatus::Cancelled => "cancelled",
+            InscriptionStatus::Withdrawn => "withdrawn",
         }
+    }
+
+    pub const ALL: [InscriptionStatus; 5] = [
+        InscriptionStatus::Registered,
+        InscriptionStatus::Complete,
+        InscriptionStatus::Validated,
+        InscriptionStatus::Cancelled,
+        InscriptionStatus::Withdrawn,
+    ];
+
+    /// Every code, « a, b ou c » (`last` joins the last two).
+    pub fn codes_listed(last: &str) -> String {
+        let codes: Vec<&str> = Self::ALL.iter().map(|s| s.code()).collect();
+        let (tail, head) = codes.split_last().unwrap_or((&"", &[]));
+        format!("{} {last} {tail}", head.join(", "))
+    }
+
+    /// Whether the dossier is closed (cancelled or withdrawn): its status no
+    /// longer follows its pieces.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            InscriptionStatus::Cancelled | InscriptionStatus::Withdrawn
+        )
     }
 
     pub fn label_fr(self) -> &'static str {
@@ -38,6 +66,7 @@ impl InscriptionStatus {
             InscriptionStatus::Complete => "complète (en attente de vérification)",
             InscriptionStatus::Validated => "validée",
             InscriptionStatus::Cancelled => "annulée",
+            InscriptionStatus::Withdrawn => "retirée (désistement)",
         }
     }
 
@@ -48,18 +77,12 @@ impl InscriptionStatus {
             InscriptionStatus::Complete => "complète",
             InscriptionStatus::Validated => "validée",
             InscriptionStatus::Cancelled => "annulée",
+            InscriptionStatus::Withdrawn => "retirée",
         }
     }
 
     pub fn parse(code: &str) -> Option<Self> {
-        [
-            InscriptionStatus::Registered,
-            InscriptionStatus::Complete,
-            InscriptionStatus::Validated,
-            InscriptionStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 }
 
@@ -183,9 +206,10 @@ pub fn reconcile_pieces(data: &ValidInscription, today: NaiveDate, previous: &Pi
         .collect()
 }
 
-/// The status the pieces call for (a cancelled inscription stays cancelled).
+/// The status the pieces call for (a cancelled or withdrawn inscription
+/// stays so).
 pub fn status_for(current: InscriptionStatus, pieces: &Pieces) -> InscriptionStatus {
-    if current == InscriptionStatus::Cancelled {
+    if current.is_closed() {
         return current;
     }
     if !pieces.is_empty() && pieces.values().all(|p| p.status == PieceStatus::Validated) {
@@ -413,5 +437,21 @@ mod tests {
             status_for(InscriptionStatus::Cancelled, &pieces),
             InscriptionStatus::Cancelled
         );
+        assert_eq!(
+            status_for(InscriptionStatus::Withdrawn, &pieces),
+            InscriptionStatus::Withdrawn
+        );
+    }
+
+    #[test]
+    fn every_status_reads_back_from_its_code() {
+        for status in InscriptionStatus::ALL {
+            assert_eq!(InscriptionStatus::parse(status.code()), Some(status));
+        }
+        assert_eq!(
+            InscriptionStatus::codes_listed("ou"),
+            "registered, complete, validated, cancelled ou withdrawn"
+        );
+        assert_eq!(InscriptionStatus::Withdrawn.short_label_fr(), "retirée");
     }
 }

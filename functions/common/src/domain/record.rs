@@ -33,6 +33,13 @@ pub struct InscriptionRecord {
     pub reminders_sent: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it was withdrawn (by the candidate or the office).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The bulk extension job that set `documents_deadline_extension`: a
+    /// job run again leaves the dossier alone (one history line, one email).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_job: Option<String>,
 }
 
 impl InscriptionRecord {

@@ -12,8 +12,9 @@ use crate::ports::OutgoingEmail;
 use crate::wording::to_paris_string;
 
 use super::{
-    cancellation, deadline_extended, dossier_complete, dossier_reinstated, dossier_validated,
-    modification, piece_rejected, reminder, DOCUMENTS_PAGE, HOME_PAGE,
+    cancellation, corrected, deadline_extended, dossier_complete, dossier_reinstated,
+    dossier_validated, modification, piece_rejected, reminder, reopened, withdrawn, DOCUMENTS_PAGE,
+    HOME_PAGE,
 };
 
 /// The email `owed` by the change that wrote `record`.
@@ -97,6 +98,35 @@ pub fn render(app: &App, record: &InscriptionRecord, owed: &OwedEmail) -> Outgoi
                 until_fr: &to_paris_string(*until),
                 reinstated: *reinstated,
                 missing: &missing_pieces_fr(record),
+                documents_link: &documents,
+            },
+            to,
+        ),
+        OwedEmail::Withdrawn { reason, .. } => withdrawn::message(
+            &withdrawn::Withdrawal {
+                title: &title,
+                office_reason: reason.as_deref(),
+                home_link: &home,
+            },
+            to,
+        ),
+        OwedEmail::Reopened { .. } => reopened::message(
+            &reopened::Reopening {
+                title: &title,
+                deadline_fr: &to_paris_string(record.documents_deadline(&app.calendar)),
+                missing: &missing_pieces_fr(record),
+                // The reopening is the change that wrote the record.
+                deadline_passed: record.documents_deadline(&app.calendar) < record.updated_at,
+                documents_link: &documents,
+            },
+            to,
+        ),
+        OwedEmail::Corrected { previous, reason } => corrected::message(
+            &corrected::Correction {
+                title: &title,
+                version: record.version,
+                reason,
+                summary: &change_summary_fr(Some(previous), &record.data, &app.catalogue),
                 documents_link: &documents,
             },
             to,

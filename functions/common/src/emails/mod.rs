@@ -10,6 +10,7 @@ pub mod activation;
 pub mod activation_pending;
 pub mod already_active;
 pub mod cancellation;
+pub mod corrected;
 pub mod deadline_extended;
 pub mod dossier;
 pub mod dossier_complete;
@@ -20,6 +21,8 @@ pub mod password_reset;
 pub mod password_reset_unknown;
 pub mod piece_rejected;
 pub mod reminder;
+pub mod reopened;
+pub mod withdrawn;
 
 /// The signature under every email.
 pub const SIGNATURE: &str =

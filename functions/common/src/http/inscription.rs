@@ -73,3 +73,24 @@ pub async fn get_pieces(
     let token = token_from_headers(&headers);
     Ok(Json(inscription::pieces(&app, token.as_deref()).await?))
 }
+
+/// Withdraw the inscription (« se désister »): it becomes `withdrawn`, is
+/// never reminded nor cancelled, and the candidate gets an email. Any
+/// inscription may be withdrawn; sending it again changes nothing (204,
+/// no second email). Only the exams office can reopen it.
+#[utoipa::path(post, path = "/inscription/withdraw", tag = "inscription",
+    responses(
+        (status = 204, description = "Withdrawn (or withdrawn already)"),
+        (status = 401, description = "unauthenticated", body = Problem),
+        (status = 404, description = "no_inscription", body = Problem),
+        (status = 409, description = "conflict: changed meanwhile, try again", body = Problem),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn withdraw(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, AppError> {
+    let token = token_from_headers(&headers);
+    inscription::withdraw(&app, token.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -69,6 +69,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("PUT", "/inscription") => Some(put(inscription::put_inscription)),
         #[cfg(feature = "inscription")]
         ("GET", "/inscription/pieces") => Some(get(inscription::get_pieces)),
+        #[cfg(feature = "inscription")]
+        ("POST", "/inscription/withdraw") => Some(post(inscription::withdraw)),
         #[cfg(feature = "documents")]
         ("GET", "/inscription/confirmation.pdf") => Some(get(documents::confirmation_pdf)),
         #[cfg(feature = "documents")]

@@ -40,6 +40,7 @@ use crate::services::sessions::SESSION_COOKIE;
         inscription::get_inscription,
         inscription::put_inscription,
         inscription::get_pieces,
+        inscription::withdraw,
         documents::confirmation_pdf,
         documents::create_upload,
     ),

@@ -97,6 +97,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/inscription", Function::Inscription),
     route("PUT", "/inscription", Function::Inscription),
     route("GET", "/inscription/pieces", Function::Inscription),
+    route("POST", "/inscription/withdraw", Function::Inscription),
     // Documents.
     route("GET", "/inscription/confirmation.pdf", Function::Documents),
     route(

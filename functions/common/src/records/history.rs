@@ -15,7 +15,8 @@ use crate::records::keys;
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
-    /// `candidate`, `system`, or the admin's name.
+    /// `candidate`, `system`, `console:<name>` (an admin at the console), or
+    /// `console` (a console read that named no actor).
     pub actor: String,
     /// e.g. `created`, `updated`, `piece_received`, `piece_rejected`.
     pub action: String,
@@ -30,13 +31,45 @@ impl From<HistoryLine> for HistoryEntry {
     fn from(line: HistoryLine) -> Self {
         Self {
             at: line.at,
-            actor: line.actor.as_str().to_owned(),
+            actor: line.actor.recorded(),
             action: line.action.as_str().to_owned(),
             fields: line.fields,
             version: line.version,
             detail: line.detail,
         }
     }
+}
+
+/// How many later milliseconds a journal line tries when its instant is
+/// taken (another line of the same revision in the same millisecond).
+const JOURNAL_TRIES: i64 = 5;
+
+/// Appends `entry` to the history of the inscription of `account_id` in
+/// `session`, at revision `seq`, without touching the inscription: a read
+/// journaled (`get`, a file viewed). Lines are append-only and keyed by
+/// instant and revision; if that key is taken, the next millisecond is tried.
+pub async fn journal(
+    store: &dyn crate::ports::Store,
+    account_id: &str,
+    session: &str,
+    seq: u64,
+    mut entry: HistoryEntry,
+) -> Result<HistoryEntry, StoreError> {
+    for _ in 0..JOURNAL_TRIES {
+        match store
+            .transact(vec![entry.append_op(account_id, session, seq)?])
+            .await
+        {
+            Ok(()) => return Ok(entry),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Conflict(_)) => {
+                entry.at += chrono::Duration::milliseconds(1);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict(
+        "history journal: every instant tried is taken".into(),
+    ))
 }
 
 impl HistoryEntry {
@@ -80,7 +113,7 @@ mod tests {
             item.key.sk,
             "HISTORY#2022#2021-10-26T10:00:00.000Z#00000007"
         );
-        assert_eq!(item.str_attr("actor"), Some("Mme Durand (DIEC)"));
+        assert_eq!(item.str_attr("actor"), Some("console:Mme Durand (DIEC)"));
         assert_eq!(item.str_attr("action"), Some("deadline_extended"));
         assert_eq!(item.str_attr("record_type"), Some("history"));
         assert!(!item.attrs.contains_key("fields"));

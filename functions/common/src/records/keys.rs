@@ -66,6 +66,28 @@ pub fn login_guard(canonical_email: &str) -> Key {
     Key::new(format!("LOGIN#{canonical_email}"), "LOGIN")
 }
 
+/// One export's journal line (who exported what, when): `EXPORTS#<session>`
+/// sorted by instant.
+pub fn export_journal(session: &str, at: DateTime<Utc>, id: &str) -> Key {
+    Key::new(
+        format!("EXPORTS#{session}"),
+        format!("{}#{id}", sortable(at)),
+    )
+}
+
+/// A bulk job of the exams office, and its chunks of targets.
+pub fn job_pk(job_id: &str) -> String {
+    format!("JOB#{job_id}")
+}
+
+pub fn job(job_id: &str) -> Key {
+    Key::new(job_pk(job_id), "JOB")
+}
+
+pub fn job_chunk(job_id: &str, index: usize) -> Key {
+    Key::new(job_pk(job_id), format!("CHUNK#{index:06}"))
+}
+
 /// Index partitions of due work (gsi1).
 pub const DUE_ACTIVATION: &str = "DUE#ACTIVATION";
 pub fn due_inscriptions(session: &str) -> String {

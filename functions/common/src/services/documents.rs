@@ -87,7 +87,9 @@ fn unknown_piece(record: &InscriptionRecord) -> AppError {
 
 fn documents_closed(app: &App, record: &InscriptionRecord, now: DateTime<Utc>) -> AppError {
     let window = app.calendar.windows(record.data.diploma).documents;
-    let detail = if record.status == InscriptionStatus::Cancelled {
+    let detail = if record.status == InscriptionStatus::Withdrawn {
+        "Votre inscription est retirée : le dépôt des pièces n'est plus possible. S'il s'agit d'une erreur, contactez la division des examens et concours du rectorat, qui peut la rouvrir.".to_owned()
+    } else if record.status == InscriptionStatus::Cancelled {
         format!(
             "Votre inscription a été annulée faute d'un dossier complet à temps : le dépôt des pièces n'est plus possible. Le dépôt était ouvert {} (heure de Paris).",
             window.french_range()
@@ -203,7 +205,7 @@ pub async fn request_upload(
         .filter(|k| record.pieces.contains_key(k))
         .ok_or_else(|| unknown_piece(&record))?;
     let now = app.now();
-    if record.status == InscriptionStatus::Cancelled || !record.documents_open(&app.calendar, now) {
+    if record.status.is_closed() || !record.documents_open(&app.calendar, now) {
         return Err(documents_closed(app, &record, now));
     }
     if record

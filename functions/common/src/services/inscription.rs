@@ -278,3 +278,37 @@ pub async fn history(app: &App, account_id: &str) -> AppResult<Vec<HistoryEntry>
         }
     }
 }
+
+/// `POST /inscription/withdraw`: the candidate withdraws (« se désister »).
+/// Any inscription may be withdrawn, whatever its status; a withdrawal sent
+/// again changes nothing (204 as well, no second email). The candidate is
+/// emailed a receipt; the office may reopen it (`reopen`).
+pub async fn withdraw(app: &App, token: Option<&str>) -> AppResult<()> {
+    use crate::domain::transitions::withdrawal::{self, Withdrawal};
+    let (caller, current) = load_for_caller(app, token).await?;
+    if current.is_none() {
+        return Err(no_inscription());
+    }
+    let now = app.now();
+    let updated = dossier::update(
+        app,
+        &caller.account.account_id,
+        &app.calendar.session,
+        current,
+        Delivery::Now,
+        |current| match current {
+            Some(record) => Ok(withdrawal::withdraw(record, &Withdrawal::ByCandidate, now)),
+            None => Err(no_inscription()),
+        },
+    )
+    .await?;
+    if updated.raced {
+        return Err(AppError::refused(
+            409,
+            "conflict",
+            "Inscription modifiée entre-temps",
+            "Votre inscription a été modifiée pendant votre demande. Réessayez.",
+        ));
+    }
+    Ok(())
+}

@@ -4,7 +4,7 @@
 
 import { api, calendar, serverNow } from './api.js';
 import {
-  $, el, formatInstant, initChrome, INSCRIPTION_STATUS, untilClosing, untilOpening,
+  $, el, formatInstant, initChrome, INSCRIPTION_STATUS, showNotice, showProblem, untilClosing, untilOpening,
 } from './ui.js';
 
 const STATUS_TEXT = {
@@ -12,6 +12,7 @@ const STATUS_TEXT = {
   complete: 'Votre dossier est complet : toutes les pièces demandées ont été reçues. Le rectorat va les vérifier.',
   validated: 'Le rectorat a validé toutes vos pièces : votre inscription est définitive.',
   cancelled: "Votre inscription est annulée : votre confirmation signée et vos pièces justificatives n'ont pas toutes été reçues avant la date limite.",
+  withdrawn: "Votre inscription est retirée : vous vous êtes désisté(e), ou le rectorat l'a retirée. Vous ne serez pas convoqué(e) aux épreuves.",
 };
 
 function deadline(label, iso, now, kind) {
@@ -75,6 +76,8 @@ function renderInscription(ins, catalogue, now) {
   const items = [];
   if (ins.status === 'cancelled') {
     items.push(el('li', { text: "Votre inscription est annulée : il n'y a plus rien à déposer pour cette session. Pour toute question, contactez la division des examens et concours du rectorat." }));
+  } else if (ins.status === 'withdrawn') {
+    items.push(el('li', { text: "Votre inscription est retirée : il n'y a plus rien à déposer. S'il s'agit d'une erreur, contactez la division des examens et concours du rectorat, qui peut la rouvrir." }));
   } else {
     const open = ins.pieces.filter((p) => p.status === 'missing' || p.status === 'rejected');
     if (ins.pieces.some((p) => p.kind === 'signed_confirmation' && p.status !== 'received' && p.status !== 'validated')) {
@@ -99,6 +102,39 @@ function renderInscription(ins, catalogue, now) {
       : "Rien pour le moment : toutes vos pièces ont été reçues. Un courriel vous préviendra si l'une d'elles est refusée." }));
 }
 
+// The withdrawal, in two steps: the button shows a confirmation, which
+// alone sends POST /inscription/withdraw.
+function setUpWithdrawal(ins, catalogue, now) {
+  const section = $('#withdraw-section');
+  section.hidden = ins.status === 'withdrawn' || ins.status === 'cancelled';
+  const confirm = $('#withdraw-confirm');
+  const startRow = $('#withdraw-start-row');
+  $('#withdraw-start').addEventListener('click', () => {
+    startRow.hidden = true;
+    confirm.hidden = false;
+    $('#withdraw-no').focus();
+  });
+  $('#withdraw-no').addEventListener('click', () => {
+    confirm.hidden = true;
+    startRow.hidden = false;
+    $('#withdraw-start').focus();
+  });
+  $('#withdraw-yes').addEventListener('click', async () => {
+    const yes = $('#withdraw-yes');
+    yes.disabled = true;
+    const result = await api('POST', '/inscription/withdraw');
+    yes.disabled = false;
+    if (!result.ok) {
+      showProblem(confirm, result.problem);
+      return;
+    }
+    const fresh = await api('GET', '/inscription');
+    if (fresh.ok) renderInscription(fresh.data, catalogue, now);
+    section.hidden = true;
+    showNotice($('#inscription-summary'), 'success', 'Inscription retirée', 'Votre désistement est enregistré ; un courriel vous le confirme.');
+  });
+}
+
 async function main() {
   const [me, cal, catalogue] = await Promise.all([initChrome(), calendar(), api('GET', '/catalogue')]);
   $('#loading').hidden = true;
@@ -119,6 +155,7 @@ async function main() {
   $('#dashboard').hidden = false;
   if (ins.ok) {
     renderInscription(ins.data, catalogue.data, now);
+    setUpWithdrawal(ins.data, catalogue.data, now);
     $('#calendar-section').hidden = true;
   } else if (ins.problem.code === 'no_inscription') {
     $('#inscription-summary').replaceChildren(el('p', { text: "Vous n'avez pas encore d'inscription pour cette session." }));

@@ -285,6 +285,7 @@ export const INSCRIPTION_STATUS = {
   complete: 'Complète',
   validated: 'Validée',
   cancelled: 'Annulée',
+  withdrawn: 'Retirée',
 };
 
 export const PIECE_STATUS = {

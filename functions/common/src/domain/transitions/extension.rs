@@ -17,15 +17,23 @@ pub enum ExtensionRefused {
     NotAfterWindowClose { closes: DateTime<Utc> },
     /// Not in the future.
     InThePast { now: DateTime<Utc> },
+    /// A withdrawn inscription: reopen it (`reopen`, with `until`) instead.
+    Withdrawn,
 }
 
 impl ExtensionRefused {
     pub fn code(self) -> &'static str {
-        "invalid_deadline"
+        match self {
+            ExtensionRefused::Withdrawn => "inscription_withdrawn",
+            _ => "invalid_deadline",
+        }
     }
 
     pub fn field(self) -> &'static str {
-        "until"
+        match self {
+            ExtensionRefused::Withdrawn => "email",
+            _ => "until",
+        }
     }
 
     /// What the admin reads, in French.
@@ -39,8 +47,37 @@ impl ExtensionRefused {
                 "La nouvelle date limite doit être dans le futur (il est {}).",
                 to_paris_string(now)
             ),
+            ExtensionRefused::Withdrawn => "Cette inscription est retirée : rouvrez-la d'abord (action « reopen », avec « until » pour une nouvelle date limite).".to_owned(),
         }
     }
+}
+
+/// Whether `until` may be `record`'s new documents deadline at `now`: after
+/// the close of its diploma's window, and in the future.
+pub fn check_until(
+    record: &InscriptionRecord,
+    until: DateTime<Utc>,
+    calendar: &SessionCalendar,
+    now: DateTime<Utc>,
+) -> Result<(), ExtensionRefused> {
+    let closes = calendar.windows(record.data.diploma).documents.closes;
+    if until <= closes {
+        return Err(ExtensionRefused::NotAfterWindowClose { closes });
+    }
+    if until <= now {
+        return Err(ExtensionRefused::InThePast { now });
+    }
+    Ok(())
+}
+
+/// The reminders whose time is already past at `now` for `deadline`: marked
+/// sent, so that only those still ahead go out, at their time.
+pub fn reminders_past(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Vec<String> {
+    REMINDERS
+        .iter()
+        .filter(|(_, before)| deadline - *before <= now)
+        .map(|(name, _)| (*name).to_owned())
+        .collect()
 }
 
 /// Extends `record`'s documents deadline to `until`; `None` when it is
@@ -53,18 +90,16 @@ pub fn extend(
     calendar: &SessionCalendar,
     now: DateTime<Utc>,
 ) -> Result<Option<Transition>, ExtensionRefused> {
-    let closes = calendar.windows(record.data.diploma).documents.closes;
-    if until <= closes {
-        return Err(ExtensionRefused::NotAfterWindowClose { closes });
+    if record.status == InscriptionStatus::Withdrawn {
+        return Err(ExtensionRefused::Withdrawn);
     }
-    if until <= now {
-        return Err(ExtensionRefused::InThePast { now });
-    }
+    check_until(record, until, calendar, now)?;
     if record.documents_deadline_extension == Some(until) {
         return Ok(None);
     }
     let mut next = record.clone();
     next.documents_deadline_extension = Some(until);
+    next.extension_job = None;
     let reinstated = record.status == InscriptionStatus::Cancelled;
     if reinstated {
         next.status = InscriptionStatus::Registered;
@@ -72,11 +107,7 @@ pub fn extend(
     }
     next.refresh_status();
     // Reminders already past for the new deadline stay unsent; the others come at their time.
-    next.reminders_sent = REMINDERS
-        .iter()
-        .filter(|(_, before)| until - *before <= now)
-        .map(|(name, _)| (*name).to_owned())
-        .collect();
+    next.reminders_sent = reminders_past(until, now);
     next.revision += 1;
     next.updated_at = now;
     let mut detail = format!(

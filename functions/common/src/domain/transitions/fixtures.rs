@@ -70,6 +70,8 @@ pub fn record(created: DateTime<Utc>) -> InscriptionRecord {
         documents_deadline_extension: None,
         reminders_sent: Vec::new(),
         cancelled_at: None,
+        withdrawn_at: None,
+        extension_job: None,
     }
 }
 

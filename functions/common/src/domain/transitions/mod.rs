@@ -16,13 +16,17 @@ use crate::domain::inscription::ValidInscription;
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::record::InscriptionRecord;
 
+pub mod bulk_extension;
 pub mod cancel;
+pub mod correction;
+pub mod dossier_review;
 pub mod extension;
 pub mod piece_review;
 pub mod record_piece;
 pub mod reminder;
 pub mod save;
 pub mod upload;
+pub mod withdrawal;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -34,23 +38,56 @@ pub enum Actor {
     Candidate,
     /// The deadline sweep.
     System,
-    /// An admin of the exams office, by the name they gave.
+    /// An admin of the exams office at the AWS console (or `examreg admin`),
+    /// by the name they gave: recorded as `console:<name>`.
     Admin(String),
 }
 
+/// The prefix of a console admin's recorded name.
+pub const CONSOLE_PREFIX: &str = "console:";
+/// The prefix the office's staff are recorded with (Office API).
+pub const STAFF_PREFIX: &str = "staff:";
+/// The name recorded for a console read that names no actor.
+pub const ANONYMOUS_CONSOLE: &str = "console";
+
 impl Actor {
-    pub fn as_str(&self) -> &str {
+    /// The candidate's and the system's recorded names.
+    pub const RESERVED_NAMES: [&'static str; 2] = ["candidate", "system"];
+
+    /// The actor as the history records it: `candidate`, `system`,
+    /// `console:<name>`.
+    pub fn recorded(&self) -> String {
         match self {
-            Actor::Candidate => "candidate",
-            Actor::System => "system",
-            Actor::Admin(name) => name,
+            Actor::Candidate => Self::RESERVED_NAMES[0].to_owned(),
+            Actor::System => Self::RESERVED_NAMES[1].to_owned(),
+            Actor::Admin(name) => format!("{CONSOLE_PREFIX}{name}"),
         }
+    }
+
+    /// Why `name` cannot name a console admin: one of the names the system
+    /// uses for itself or the candidate, or a name that would read as
+    /// another kind of actor once recorded. `None` when it may.
+    pub fn refuses_admin_name(name: &str) -> Option<String> {
+        let lower = name.trim().to_lowercase();
+        if Self::RESERVED_NAMES.contains(&lower.as_str()) || lower == ANONYMOUS_CONSOLE {
+            return Some(format!(
+                "« {name} » est un nom réservé au système : nommez l'agent qui agit (par exemple « Mme Durand (DIEC 3.05) »)."
+            ));
+        }
+        [CONSOLE_PREFIX, STAFF_PREFIX]
+            .into_iter()
+            .find(|prefix| lower.starts_with(prefix))
+            .map(|prefix| {
+                format!(
+                    "Le nom de l'agent ne peut pas commencer par « {prefix} », que l'historique réserve à son origine : donnez le nom seul."
+                )
+            })
     }
 }
 
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.recorded())
     }
 }
 
@@ -96,6 +133,11 @@ stored_names! {
         PieceRejected => "piece_rejected",
         DeadlineExtended => "deadline_extended",
         PieceRecorded => "piece_recorded",
+        Viewed => "viewed",
+        Withdrawn => "withdrawn",
+        Reopened => "reopened",
+        DossierValidated => "dossier_validated",
+        Corrected => "corrected",
     }
 }
 
@@ -111,6 +153,9 @@ stored_names! {
         PieceRejected => "piece_rejected",
         DeadlineExtended => "deadline_extended",
         DossierReinstated => "dossier_reinstated",
+        Withdrawn => "withdrawn",
+        Reopened => "reopened",
+        Corrected => "corrected",
     }
 }
 
@@ -211,6 +256,22 @@ pub enum OwedEmail {
     /// A cancelled dossier made whole by pieces posted in time (recorded by
     /// the office): reinstated.
     DossierReinstated,
+    /// The inscription is withdrawn: by the candidate (`reason` `None`) or
+    /// by the office, for `reason`.
+    Withdrawn {
+        by_office: bool,
+        reason: Option<String>,
+    },
+    /// The office reopened a withdrawn or cancelled inscription, with a new
+    /// documents deadline when it gave one.
+    Reopened {
+        until: Option<DateTime<Utc>>,
+    },
+    /// The office corrected the identity: `previous` is the data before.
+    Corrected {
+        previous: Box<ValidInscription>,
+        reason: String,
+    },
 }
 
 impl OwedEmail {
@@ -224,6 +285,9 @@ impl OwedEmail {
             OwedEmail::PieceRejected { .. } => MailKind::PieceRejected,
             OwedEmail::DeadlineExtended { .. } => MailKind::DeadlineExtended,
             OwedEmail::DossierReinstated => MailKind::DossierReinstated,
+            OwedEmail::Withdrawn { .. } => MailKind::Withdrawn,
+            OwedEmail::Reopened { .. } => MailKind::Reopened,
+            OwedEmail::Corrected { .. } => MailKind::Corrected,
         }
     }
 }
@@ -288,7 +352,12 @@ mod tests {
                 "piece_validated",
                 "piece_rejected",
                 "deadline_extended",
-                "piece_recorded"
+                "piece_recorded",
+                "viewed",
+                "withdrawn",
+                "reopened",
+                "dossier_validated",
+                "corrected"
             ]
         );
         let kinds: Vec<_> = MailKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -303,15 +372,38 @@ mod tests {
                 "dossier_validated",
                 "piece_rejected",
                 "deadline_extended",
-                "dossier_reinstated"
+                "dossier_reinstated",
+                "withdrawn",
+                "reopened",
+                "corrected"
             ]
         );
-        assert_eq!(Actor::Candidate.as_str(), "candidate");
+        assert_eq!(Actor::Candidate.recorded(), "candidate");
         assert_eq!(Actor::System.to_string(), "system");
         assert_eq!(
-            Actor::Admin("Mme Durand (DIEC)".into()).as_str(),
-            "Mme Durand (DIEC)"
+            Actor::Admin("Mme Durand (DIEC)".into()).recorded(),
+            "console:Mme Durand (DIEC)"
         );
+    }
+
+    #[test]
+    fn reserved_and_prefixed_names_cannot_name_an_admin() {
+        for name in [
+            "system",
+            "Candidate",
+            " SYSTEM ",
+            "console",
+            "console:x",
+            "Staff:a@b.fr",
+        ] {
+            assert!(Actor::refuses_admin_name(name).is_some(), "{name}");
+        }
+        for name in ["Mme Durand (DIEC 3.05)", "systeme", "M. Console"] {
+            assert_eq!(Actor::refuses_admin_name(name), None, "{name}");
+        }
+        assert!(Actor::refuses_admin_name("staff:x")
+            .unwrap()
+            .contains("« staff: »"));
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::domain::record::InscriptionRecord;
 pub enum ReviewRefused {
     /// A cancelled inscription: extend its deadline first to reinstate it.
     InscriptionCancelled,
+    /// A withdrawn inscription: reopen it first.
+    InscriptionWithdrawn,
     /// The inscription does not require this piece; `required` are those it does.
     UnknownPiece {
         kind: PieceKind,
@@ -33,6 +35,7 @@ impl ReviewRefused {
     pub fn code(&self) -> &'static str {
         match self {
             ReviewRefused::InscriptionCancelled => "inscription_cancelled",
+            ReviewRefused::InscriptionWithdrawn => "inscription_withdrawn",
             ReviewRefused::UnknownPiece { .. } => "unknown_piece",
             ReviewRefused::NotReceived { .. }
             | ReviewRefused::AlreadyRejected { .. }
@@ -43,7 +46,7 @@ impl ReviewRefused {
     /// The field at fault, if one is.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            ReviewRefused::InscriptionCancelled => None,
+            ReviewRefused::InscriptionCancelled | ReviewRefused::InscriptionWithdrawn => None,
             _ => Some("kind"),
         }
     }
@@ -52,6 +55,7 @@ impl ReviewRefused {
     pub fn message_fr(&self) -> String {
         match self {
             ReviewRefused::InscriptionCancelled => "Cette inscription est annulée : prolongez d'abord la date limite de dépôt (extend_deadline) pour la rétablir.".to_owned(),
+            ReviewRefused::InscriptionWithdrawn => "Cette inscription est retirée : rouvrez-la d'abord (action « reopen »).".to_owned(),
             ReviewRefused::UnknownPiece { kind, required } => {
                 let required: Vec<&str> = required.iter().map(|k| k.code()).collect();
                 format!(
@@ -74,10 +78,18 @@ impl ReviewRefused {
     }
 }
 
-fn reviewable(record: &InscriptionRecord, kind: PieceKind) -> Result<PieceStatus, ReviewRefused> {
-    if record.status == InscriptionStatus::Cancelled {
-        return Err(ReviewRefused::InscriptionCancelled);
+/// Whether the office may review the pieces of `record` (not cancelled, not
+/// withdrawn).
+pub fn open_to_review(record: &InscriptionRecord) -> Result<(), ReviewRefused> {
+    match record.status {
+        InscriptionStatus::Cancelled => Err(ReviewRefused::InscriptionCancelled),
+        InscriptionStatus::Withdrawn => Err(ReviewRefused::InscriptionWithdrawn),
+        _ => Ok(()),
     }
+}
+
+fn reviewable(record: &InscriptionRecord, kind: PieceKind) -> Result<PieceStatus, ReviewRefused> {
+    open_to_review(record)?;
     record
         .pieces
         .get(&kind)
@@ -242,7 +254,7 @@ mod tests {
         let kinds: Vec<PieceKind> = record.pieces.keys().copied().collect();
         for (i, kind) in kinds.iter().enumerate() {
             let t = validate(&record, *kind, &admin(), now).unwrap().unwrap();
-            assert_eq!(t.history.actor.as_str(), "Mme Durand (DIEC)");
+            assert_eq!(t.history.actor.recorded(), "console:Mme Durand (DIEC)");
             assert_eq!(t.history.action, HistoryAction::PieceValidated);
             let last = i + 1 == kinds.len();
             assert_eq!(t.emails.is_empty(), !last);

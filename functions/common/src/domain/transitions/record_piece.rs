@@ -39,6 +39,8 @@ pub enum RecordRefused {
     },
     /// The piece is validated already: nothing to record over it.
     PieceValidated { label: String },
+    /// A withdrawn inscription: the office reopens it first.
+    InscriptionWithdrawn,
     /// Posted after the candidate's documents deadline (`deadline`, whose
     /// Paris day is the last one accepted).
     PostmarkedLate {
@@ -60,6 +62,7 @@ impl RecordRefused {
                 "invalid_event"
             }
             RecordRefused::PieceValidated { .. } => "piece_validated",
+            RecordRefused::InscriptionWithdrawn => "inscription_withdrawn",
             RecordRefused::PostmarkedLate { .. } => "postmarked_late",
             RecordRefused::StaleConfirmation { .. } => "stale_confirmation",
         }
@@ -69,6 +72,7 @@ impl RecordRefused {
     pub fn field(&self) -> &'static str {
         match self {
             RecordRefused::UnknownPiece { .. } | RecordRefused::PieceValidated { .. } => "kind",
+            RecordRefused::InscriptionWithdrawn => "email",
             RecordRefused::PostmarkInTheFuture { .. } | RecordRefused::PostmarkedLate { .. } => {
                 "postmarked_on"
             }
@@ -106,6 +110,7 @@ impl RecordRefused {
                 french_date(*postmarked_on),
                 to_paris_string(*deadline)
             ),
+            RecordRefused::InscriptionWithdrawn => "Cette inscription est retirée : rouvrez-la d'abord (action « reopen ») pour enregistrer une pièce reçue par courrier.".to_owned(),
             RecordRefused::VersionRequired => "Pour la confirmation d'inscription signée, le champ « version » (le numéro de version imprimé sur la confirmation) est obligatoire.".to_owned(),
             RecordRefused::StaleConfirmation { printed, current } => format!(
                 "Cette confirmation signée correspond à la version {printed} de l'inscription, qui a été modifiée depuis (version {current}) : elle n'est plus valable. Le candidat doit dater, signer et envoyer la confirmation de la version {current}."
@@ -123,6 +128,9 @@ pub fn record_posted(
     calendar: &SessionCalendar,
     now: DateTime<Utc>,
 ) -> Result<Option<Transition>, RecordRefused> {
+    if record.status == InscriptionStatus::Withdrawn {
+        return Err(RecordRefused::InscriptionWithdrawn);
+    }
     let kind = posted.kind;
     let current = record
         .pieces
@@ -462,6 +470,22 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(refused.code(), "unknown_piece");
+    }
+
+    #[test]
+    fn a_withdrawn_dossier_takes_no_posted_piece_until_reopened() {
+        let now = at(BOTH_OPEN);
+        let mut record = record(at("2021-10-20T10:00:00Z"));
+        record.status = InscriptionStatus::Withdrawn;
+        let refused = record_posted(
+            &record,
+            &posted(PieceKind::IdentityDocument, "2021-10-26", None),
+            &admin(),
+            &calendar(),
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(refused.code(), "inscription_withdrawn");
     }
 
     #[test]

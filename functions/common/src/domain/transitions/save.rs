@@ -98,6 +98,8 @@ fn create(command: &Save, now: DateTime<Utc>, today: NaiveDate) -> Transition {
         documents_deadline_extension: None,
         reminders_sent: Vec::new(),
         cancelled_at: None,
+        withdrawn_at: None,
+        extension_job: None,
     };
     record.refresh_status();
     let history = HistoryLine {
@@ -116,10 +118,10 @@ fn create(command: &Save, now: DateTime<Utc>, today: NaiveDate) -> Transition {
 }
 
 /// Whether saving `data` over `record` would change nothing. A cancelled
-/// inscription saved again is registered afresh, which is a change even
-/// when the form is the same.
+/// or withdrawn inscription saved again is registered afresh, which is a
+/// change even when the form is the same.
 fn saves_nothing(record: &InscriptionRecord, data: &ValidInscription) -> bool {
-    record.status != InscriptionStatus::Cancelled && changes_nothing(&record.data, data)
+    !record.status.is_closed() && changes_nothing(&record.data, data)
 }
 
 fn update(
@@ -150,10 +152,13 @@ fn update(
         record.documents_deadline_extension = None;
         record.reminders_sent.clear();
     }
-    if record.status == InscriptionStatus::Cancelled {
-        // Registering again (in another diploma's open window) starts afresh:
-        // neither the old extension nor the reminders already sent apply.
+    if record.status.is_closed() {
+        // Registering again (in another diploma's open window, or after a
+        // withdrawal while the window is open) starts afresh: neither the
+        // old extension nor the reminders already sent apply.
         record.cancelled_at = None;
+        record.withdrawn_at = None;
+        record.extension_job = None;
         record.reminders_sent.clear();
         record.documents_deadline_extension = None;
     }

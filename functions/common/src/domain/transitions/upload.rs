@@ -121,6 +121,11 @@ fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> V
             "Votre inscription a été annulée : les pièces déposées ne sont plus prises en compte.",
         );
     }
+    if record.status == InscriptionStatus::Withdrawn {
+        return refuse_untouched(
+            "Votre inscription est retirée : les pièces déposées ne sont plus prises en compte.",
+        );
+    }
     let Some(current) = record.pieces.get(&file.kind) else {
         return refuse_untouched("Cette pièce n'est plus demandée pour votre inscription.");
     };

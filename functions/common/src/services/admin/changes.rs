@@ -23,13 +23,13 @@ use crate::services::inscription::pieces_view;
 /// What a change did: the dossier as it stands after it, and whether the
 /// email it owed went out.
 pub(super) struct Changed {
-    pub record: InscriptionRecord,
+    pub(super) record: InscriptionRecord,
     /// `Some(true)` sent, `Some(false)` queued for the sweep, `None` no email.
-    notified: Option<bool>,
+    pub(super) notified: Option<bool>,
 }
 
 impl Changed {
-    fn notification(&self) -> Value {
+    pub(super) fn notification(&self) -> Value {
         match self.notified {
             Some(true) => json!("sent"),
             Some(false) => json!("queued"),

@@ -21,7 +21,10 @@ use super::{AdminError, AdminResult};
 use crate::domain::account::Email;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::dossier::InscriptionStatus;
+use crate::domain::inscription::IdentityInput;
 use crate::domain::pieces::PieceKind;
+use crate::domain::transitions::Actor;
+use crate::domain::validation::FieldError;
 use crate::domain::Diploma;
 use crate::error::AppError;
 use crate::http::json::{self, serde_names, Parsed, UNKNOWN_FIELD};
@@ -31,10 +34,14 @@ pub const DEFAULT_LIST_LIMIT: usize = 50;
 pub const MAX_LIST_LIMIT: usize = 500;
 const MAX_ACTOR_CHARS: usize = 100;
 const MAX_REASON_CHARS: usize = 1000;
+/// The addresses one bulk `extend_deadline` may name.
+pub const MAX_BULK_EMAILS: usize = 10_000;
 
 /// The refusals of an event that cannot be read.
 const INVALID_EVENT: &str = "invalid_event";
 const UNKNOWN_ACTION: &str = "unknown_action";
+/// The refusal of an actor name the history reserves.
+const INVALID_ACTOR: &str = "invalid_actor";
 
 /// What an event asks, as its `action` field names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -47,6 +54,10 @@ pub enum Action {
     ExtendDeadline,
     Export,
     RecordPiece,
+    ValidateDossier,
+    Correct,
+    Withdraw,
+    Reopen,
 }
 
 impl Action {
@@ -75,8 +86,15 @@ pub enum AdminEvent {
     ValidatePiece(ValidatePieceEvent),
     RejectPiece(RejectPieceEvent),
     ExtendDeadline(ExtendDeadlineEvent),
+    /// `extend_deadline` naming several candidates (`emails`, or a
+    /// `diploma` and maybe a `specialty`): a resumable job.
+    BulkExtendDeadline(BulkExtendEvent),
     Export(ExportEvent),
     RecordPiece(RecordPieceEvent),
+    ValidateDossier(ValidateDossierEvent),
+    Correct(CorrectEvent),
+    Withdraw(WithdrawEvent),
+    Reopen(ReopenEvent),
 }
 
 /// Which inscriptions `list` and `export` take.
@@ -90,6 +108,8 @@ pub struct Filter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListEvent {
+    /// Who reads (optional for a read).
+    pub actor: Option<String>,
     pub filter: Filter,
     /// 1 to [`MAX_LIST_LIMIT`].
     pub limit: usize,
@@ -98,6 +118,8 @@ pub struct ListEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetEvent {
+    /// Who reads: journaled as `console:<actor>`, or `console` without one.
+    pub actor: Option<String>,
     pub email: Email,
 }
 
@@ -141,6 +163,60 @@ pub struct RecordPieceEvent {
     pub postmarked_on: NaiveDate,
     /// For the signed confirmation: the version printed on it.
     pub version: Option<u64>,
+}
+
+/// Whom a bulk extension names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkTargets {
+    /// These addresses (each once, in the order first given).
+    Emails(Vec<Email>),
+    /// Every inscription of a diploma (of one specialty, when given).
+    Diploma {
+        diploma: Diploma,
+        specialty: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkExtendEvent {
+    pub actor: String,
+    pub targets: BulkTargets,
+    /// Whole milliseconds.
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidateDossierEvent {
+    pub actor: String,
+    pub email: Email,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrectEvent {
+    pub actor: String,
+    pub email: Email,
+    /// The whole new identity, as `PUT /inscription` takes it (validated
+    /// against the dossier by the action).
+    pub identity: Box<IdentityInput>,
+    /// Values of the wrong JSON type inside `identity` (left out of it),
+    /// reported with the validation's errors.
+    pub type_errors: Vec<FieldError>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithdrawEvent {
+    pub actor: String,
+    pub email: Email,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReopenEvent {
+    pub actor: String,
+    pub email: Email,
+    /// A new documents deadline (whole milliseconds), if given.
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl AdminEvent {
@@ -196,7 +272,7 @@ impl AdminEvent {
             }
             Action::ExtendDeadline => {
                 let (fields, check) = read::<ExtendDeadlineFields>(action, fields)?;
-                Self::ExtendDeadline(fields.check(&check)?)
+                fields.check(&check, catalogue)?
             }
             Action::Export => {
                 let (fields, check) = read::<ExportFields>(action, fields)?;
@@ -205,6 +281,22 @@ impl AdminEvent {
             Action::RecordPiece => {
                 let (fields, check) = read::<RecordPieceFields>(action, fields)?;
                 Self::RecordPiece(fields.check(&check)?)
+            }
+            Action::ValidateDossier => {
+                let (fields, check) = read::<ValidateDossierFields>(action, fields)?;
+                Self::ValidateDossier(fields.check(&check)?)
+            }
+            Action::Correct => {
+                let (fields, check) = read::<CorrectFields>(action, fields)?;
+                Self::Correct(fields.check(&check)?)
+            }
+            Action::Withdraw => {
+                let (fields, check) = read::<WithdrawFields>(action, fields)?;
+                Self::Withdraw(fields.check(&check)?)
+            }
+            Action::Reopen => {
+                let (fields, check) = read::<ReopenFields>(action, fields)?;
+                Self::Reopen(fields.check(&check)?)
             }
         })
     }
@@ -215,9 +307,13 @@ impl AdminEvent {
             Self::Get(_) => Action::Get,
             Self::ValidatePiece(_) => Action::ValidatePiece,
             Self::RejectPiece(_) => Action::RejectPiece,
-            Self::ExtendDeadline(_) => Action::ExtendDeadline,
+            Self::ExtendDeadline(_) | Self::BulkExtendDeadline(_) => Action::ExtendDeadline,
             Self::Export(_) => Action::Export,
             Self::RecordPiece(_) => Action::RecordPiece,
+            Self::ValidateDossier(_) => Action::ValidateDossier,
+            Self::Correct(_) => Action::Correct,
+            Self::Withdraw(_) => Action::Withdraw,
+            Self::Reopen(_) => Action::Reopen,
         }
     }
 }
@@ -238,6 +334,7 @@ fn action_names() -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListFields {
+    actor: Option<String>,
     diploma: Option<String>,
     specialty: Option<String>,
     status: Option<String>,
@@ -248,6 +345,7 @@ struct ListFields {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GetFields {
+    actor: Option<String>,
     email: Option<String>,
 }
 
@@ -273,6 +371,10 @@ struct RejectPieceFields {
 struct ExtendDeadlineFields {
     actor: Option<String>,
     email: Option<String>,
+    /// Any JSON: checked to be an array of addresses.
+    emails: Option<Value>,
+    diploma: Option<String>,
+    specialty: Option<String>,
     until: Option<String>,
 }
 
@@ -295,6 +397,38 @@ struct RecordPieceFields {
     version: Option<u64>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateDossierFields {
+    actor: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CorrectFields {
+    actor: Option<String>,
+    email: Option<String>,
+    identity: Option<IdentityInput>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithdrawFields {
+    actor: Option<String>,
+    email: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReopenFields {
+    actor: Option<String>,
+    email: Option<String>,
+    until: Option<String>,
+}
+
 /// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
 /// left out) and what checks the rest, or the refusal of an unknown field.
 fn read<T: DeserializeOwned>(action: Action, fields: Value) -> AdminResult<(T, Check)> {
@@ -303,7 +437,7 @@ fn read<T: DeserializeOwned>(action: Action, fields: Value) -> AdminResult<(T, C
             value,
             Check {
                 action,
-                mistyped: errors.into_iter().map(|error| error.field).collect(),
+                mistyped: errors,
             },
         )),
         Err(refusal) => Err(unreadable(action, serde_names::<T>(), refusal)),
@@ -351,10 +485,12 @@ fn not_text(field: &str) -> AdminError {
 
 impl ListFields {
     fn check(self, check: &Check, catalogue: &Catalogue) -> AdminResult<ListEvent> {
+        let actor = check.optional_actor(self.actor)?;
         let filter = check.filter(catalogue, self.diploma, self.specialty, self.status)?;
         let limit = check.limit(self.limit)?;
         let cursor = check.text("cursor", self.cursor)?;
         Ok(ListEvent {
+            actor,
             filter,
             limit,
             cursor,
@@ -365,6 +501,7 @@ impl ListFields {
 impl GetFields {
     fn check(self, check: &Check) -> AdminResult<GetEvent> {
         Ok(GetEvent {
+            actor: check.optional_actor(self.actor)?,
             email: check.email(self.email)?,
         })
     }
@@ -385,14 +522,7 @@ impl RejectPieceFields {
         let actor = check.actor(self.actor)?;
         let email = check.email(self.email)?;
         let kind = check.kind(self.kind)?;
-        let reason = check.required("reason", self.reason)?;
-        if reason.chars().count() > MAX_REASON_CHARS {
-            return Err(AdminError::field(
-                INVALID_EVENT,
-                "reason",
-                format!("Le motif tient en {MAX_REASON_CHARS} caractères au plus."),
-            ));
-        }
+        let reason = check.reason(self.reason)?;
         Ok(RejectPieceEvent {
             actor,
             email,
@@ -403,11 +533,121 @@ impl RejectPieceFields {
 }
 
 impl ExtendDeadlineFields {
-    fn check(self, check: &Check) -> AdminResult<ExtendDeadlineEvent> {
-        Ok(ExtendDeadlineEvent {
+    /// One candidate (`email`): today's event; several (`emails`, or a
+    /// `diploma` and maybe a `specialty`): a bulk job. Exactly one form.
+    fn check(self, check: &Check, catalogue: &Catalogue) -> AdminResult<AdminEvent> {
+        let actor = check.actor(self.actor)?;
+        let given = [
+            self.email.is_some() || check.is_mistyped("email"),
+            self.emails.as_ref().is_some_and(|v| !v.is_null()),
+            self.diploma.is_some() || self.specialty.is_some() || check.is_mistyped("diploma"),
+        ];
+        match given {
+            [true, false, false] => Ok(AdminEvent::ExtendDeadline(ExtendDeadlineEvent {
+                actor,
+                email: check.email(self.email)?,
+                until: check.until(self.until)?,
+            })),
+            [false, true, false] => {
+                let emails = check.emails(self.emails)?;
+                Ok(AdminEvent::BulkExtendDeadline(BulkExtendEvent {
+                    actor,
+                    targets: BulkTargets::Emails(emails),
+                    until: check.until(self.until)?,
+                }))
+            }
+            [false, false, true] => {
+                let filter = check.filter(catalogue, self.diploma, self.specialty, None)?;
+                let Some(diploma) = filter.diploma else {
+                    return Err(AdminError::field(
+                        INVALID_EVENT,
+                        "diploma",
+                        "Le champ « diploma » est obligatoire pour prolonger toute une spécialité.",
+                    ));
+                };
+                Ok(AdminEvent::BulkExtendDeadline(BulkExtendEvent {
+                    actor,
+                    targets: BulkTargets::Diploma {
+                        diploma,
+                        specialty: filter.specialty,
+                    },
+                    until: check.until(self.until)?,
+                }))
+            }
+            _ => Err(AdminError::field(
+                INVALID_EVENT,
+                "email",
+                "Nommez les candidats d'une seule façon : « email » (un candidat), « emails » (une liste) ou « diploma » (et « specialty »).",
+            )),
+        }
+    }
+}
+
+impl ValidateDossierFields {
+    fn check(self, check: &Check) -> AdminResult<ValidateDossierEvent> {
+        Ok(ValidateDossierEvent {
             actor: check.actor(self.actor)?,
             email: check.email(self.email)?,
-            until: check.until(self.until)?,
+        })
+    }
+}
+
+impl CorrectFields {
+    fn check(self, check: &Check) -> AdminResult<CorrectEvent> {
+        let actor = check.actor(self.actor)?;
+        let email = check.email(self.email)?;
+        if check.is_mistyped("identity") {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "identity",
+                "Le champ « identity » est un objet, comme dans PUT /inscription.",
+            ));
+        }
+        let identity = self.identity.ok_or_else(|| {
+            AdminError::field(
+                INVALID_EVENT,
+                "identity",
+                "Le champ « identity » est obligatoire pour l'action « correct » : l'identité entière, comme dans PUT /inscription.",
+            )
+        })?;
+        let type_errors = check
+            .mistyped
+            .iter()
+            .filter(|error| error.field.starts_with("identity."))
+            .cloned()
+            .collect();
+        Ok(CorrectEvent {
+            actor,
+            email,
+            identity: Box::new(identity),
+            type_errors,
+            reason: check.reason(self.reason)?,
+        })
+    }
+}
+
+impl WithdrawFields {
+    fn check(self, check: &Check) -> AdminResult<WithdrawEvent> {
+        Ok(WithdrawEvent {
+            actor: check.actor(self.actor)?,
+            email: check.email(self.email)?,
+            reason: check.reason(self.reason)?,
+        })
+    }
+}
+
+impl ReopenFields {
+    fn check(self, check: &Check) -> AdminResult<ReopenEvent> {
+        let actor = check.actor(self.actor)?;
+        let email = check.email(self.email)?;
+        let until = match self.until {
+            None if !check.is_mistyped("until") => None,
+            until => Some(check.until(until)?),
+        };
+        Ok(ReopenEvent {
+            actor,
+            email,
+            until,
         })
     }
 }
@@ -436,12 +676,12 @@ impl RecordPieceFields {
 /// found of the wrong JSON type (and left out).
 struct Check {
     action: Action,
-    mistyped: Vec<String>,
+    mistyped: Vec<FieldError>,
 }
 
 impl Check {
     fn is_mistyped(&self, name: &str) -> bool {
-        self.mistyped.iter().any(|field| field == name)
+        self.mistyped.iter().any(|error| error.field == name)
     }
 
     /// A text field, trimmed; absent or `null` is `None`; empty is refused.
@@ -475,6 +715,17 @@ impl Check {
 
     fn actor(&self, value: Option<String>) -> AdminResult<String> {
         let actor = self.required("actor", value)?;
+        Self::check_actor(actor)
+    }
+
+    /// A read's actor: optional, checked as a change's when given.
+    fn optional_actor(&self, value: Option<String>) -> AdminResult<Option<String>> {
+        self.text("actor", value)?
+            .map(Self::check_actor)
+            .transpose()
+    }
+
+    fn check_actor(actor: String) -> AdminResult<String> {
         if actor.chars().count() > MAX_ACTOR_CHARS || actor.chars().any(char::is_control) {
             return Err(AdminError::field(
                 INVALID_EVENT,
@@ -482,7 +733,56 @@ impl Check {
                 format!("Le champ « actor » nomme l'agent en {MAX_ACTOR_CHARS} caractères au plus, sans retour à la ligne."),
             ));
         }
+        if let Some(message) = Actor::refuses_admin_name(&actor) {
+            return Err(AdminError::field(INVALID_ACTOR, "actor", message));
+        }
         Ok(actor)
+    }
+
+    fn reason(&self, value: Option<String>) -> AdminResult<String> {
+        let reason = self.required("reason", value)?;
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "reason",
+                format!("Le motif tient en {MAX_REASON_CHARS} caractères au plus."),
+            ));
+        }
+        Ok(reason)
+    }
+
+    /// A bulk event's addresses: a non-empty array of valid addresses, each
+    /// kept once (by its canonical form), at most [`MAX_BULK_EMAILS`].
+    fn emails(&self, value: Option<Value>) -> AdminResult<Vec<Email>> {
+        let refused = |message: String| AdminError::field(INVALID_EVENT, "emails", message);
+        let Some(Value::Array(values)) = value else {
+            return Err(refused(
+                "Le champ « emails » est une liste d'adresses électroniques.".into(),
+            ));
+        };
+        if values.is_empty() || values.len() > MAX_BULK_EMAILS {
+            return Err(refused(format!(
+                "Le champ « emails » nomme de 1 à {MAX_BULK_EMAILS} adresses."
+            )));
+        }
+        let mut emails: Vec<Email> = Vec::with_capacity(values.len());
+        let mut seen = std::collections::HashSet::new();
+        for value in values {
+            let Value::String(text) = value else {
+                return Err(refused(
+                    "Chaque élément de « emails » est une adresse électronique (du texte).".into(),
+                ));
+            };
+            let email = Email::parse(text.trim()).map_err(|_| {
+                refused(format!(
+                    "« {text} » n'est pas une adresse électronique valide."
+                ))
+            })?;
+            if seen.insert(email.canonical().to_owned()) {
+                emails.push(email);
+            }
+        }
+        Ok(emails)
     }
 
     fn email(&self, value: Option<String>) -> AdminResult<Email> {
@@ -617,7 +917,10 @@ impl Check {
                     AdminError::field(
                         INVALID_EVENT,
                         "status",
-                        format!("Le statut « {text} » est inconnu : registered, complete, validated ou cancelled."),
+                        format!(
+                            "Le statut « {text} » est inconnu : {}.",
+                            InscriptionStatus::codes_listed("ou")
+                        ),
                     )
                 })
             })
@@ -699,7 +1002,11 @@ mod tests {
                 "reject_piece",
                 "extend_deadline",
                 "export",
-                "record_piece"
+                "record_piece",
+                "validate_dossier",
+                "correct",
+                "withdraw",
+                "reopen"
             ]
         );
         for name in Action::names() {
@@ -713,9 +1020,9 @@ mod tests {
     fn each_action_lists_its_fields_in_order() {
         assert_eq!(
             serde_names::<ListFields>(),
-            ["diploma", "specialty", "status", "cursor", "limit"]
+            ["actor", "diploma", "specialty", "status", "cursor", "limit"]
         );
-        assert_eq!(serde_names::<GetFields>(), ["email"]);
+        assert_eq!(serde_names::<GetFields>(), ["actor", "email"]);
         assert_eq!(
             serde_names::<ValidatePieceFields>(),
             ["actor", "email", "kind"]
@@ -726,7 +1033,7 @@ mod tests {
         );
         assert_eq!(
             serde_names::<ExtendDeadlineFields>(),
-            ["actor", "email", "until"]
+            ["actor", "email", "emails", "diploma", "specialty", "until"]
         );
         assert_eq!(
             serde_names::<ExportFields>(),
@@ -796,6 +1103,7 @@ mod tests {
         assert_eq!(
             parse(json!({"action": "list"})).unwrap(),
             AdminEvent::List(ListEvent {
+                actor: None,
                 filter: Filter::default(),
                 limit: DEFAULT_LIST_LIMIT,
                 cursor: None,
@@ -815,6 +1123,7 @@ mod tests {
         assert_eq!(
             event,
             AdminEvent::List(ListEvent {
+                actor: None,
                 filter: Filter {
                     diploma: Some(Diploma::BacPro),
                     specialty: Some("MCV_A".into()),
@@ -838,6 +1147,7 @@ mod tests {
         assert_eq!(
             event,
             AdminEvent::Get(GetEvent {
+                actor: None,
                 email: email("Zoe.Martin@Exemple.fr")
             })
         );
@@ -919,7 +1229,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen »";
         assert_eq!(
             refusal(json!({})),
             field(
@@ -953,7 +1263,7 @@ mod tests {
             field(
                 "invalid_event",
                 "colour",
-                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : diploma, specialty, status, cursor, limit)."
+                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : actor, diploma, specialty, status, cursor, limit)."
             )
         );
         assert_eq!(
@@ -1082,7 +1392,7 @@ mod tests {
             field(
                 "invalid_event",
                 "status",
-                "Le statut « lost » est inconnu : registered, complete, validated ou cancelled."
+                "Le statut « lost » est inconnu : registered, complete, validated, cancelled ou withdrawn."
             )
         );
         assert_eq!(
@@ -1131,5 +1441,112 @@ mod tests {
             )
         );
         assert!(parse(reject("é".repeat(1000))).is_ok());
+    }
+
+    #[test]
+    fn reserved_actor_names_are_refused() {
+        for actor in ["system", "Candidate", "console:Durand", "staff:a@b.fr"] {
+            let (code, field, message) = refusal(json!({
+                "action": "validate_dossier", "actor": actor, "email": "zoe@exemple.fr"
+            }));
+            assert_eq!((code, field.as_deref()), ("invalid_actor", Some("actor")));
+            assert!(!message.is_empty());
+        }
+        // A read names its actor optionally, checked the same way.
+        assert_eq!(
+            refusal(json!({"action": "get", "actor": "system", "email": "zoe@exemple.fr"})).0,
+            "invalid_actor"
+        );
+        assert_eq!(
+            parse(json!({"action": "get", "actor": "M. Martin", "email": "zoe@exemple.fr"}))
+                .unwrap(),
+            AdminEvent::Get(GetEvent {
+                actor: Some("M. Martin".into()),
+                email: email("zoe@exemple.fr"),
+            })
+        );
+    }
+
+    #[test]
+    fn extend_deadline_names_one_candidate_a_list_or_a_diploma() {
+        let until = "2021-11-20T23:59:59+01:00";
+        let bulk = parse(json!({
+            "action": "extend_deadline", "actor": "x", "until": until,
+            "emails": ["a@exemple.fr", "A@Exemple.fr", "b@exemple.fr"]
+        }))
+        .unwrap();
+        let AdminEvent::BulkExtendDeadline(bulk) = bulk else {
+            panic!("a bulk event")
+        };
+        assert_eq!(
+            bulk.targets,
+            BulkTargets::Emails(vec![email("a@exemple.fr"), email("b@exemple.fr")])
+        );
+        let by_diploma = parse(json!({
+            "action": "extend_deadline", "actor": "x", "until": until, "diploma": "CAP"
+        }))
+        .unwrap();
+        assert!(matches!(
+            by_diploma,
+            AdminEvent::BulkExtendDeadline(BulkExtendEvent {
+                targets: BulkTargets::Diploma {
+                    diploma: Diploma::Cap,
+                    specialty: None
+                },
+                ..
+            })
+        ));
+        assert_eq!(by_diploma.action(), Action::ExtendDeadline);
+        for event in [
+            json!({"action": "extend_deadline", "actor": "x", "until": until,
+                   "email": "a@exemple.fr", "emails": ["b@exemple.fr"]}),
+            json!({"action": "extend_deadline", "actor": "x", "until": until}),
+            json!({"action": "extend_deadline", "actor": "x", "until": until, "emails": []}),
+            json!({"action": "extend_deadline", "actor": "x", "until": until, "emails": ["nope"]}),
+            json!({"action": "extend_deadline", "actor": "x", "until": until, "specialty": "MELEC"}),
+        ] {
+            assert_eq!(refusal(event).0, "invalid_event");
+        }
+    }
+
+    #[test]
+    fn the_new_actions_read_their_fields() {
+        assert_eq!(
+            parse(json!({"action": "withdraw", "actor": "x", "email": "zoe@exemple.fr", "reason": "Demande écrite."})).unwrap(),
+            AdminEvent::Withdraw(WithdrawEvent {
+                actor: "x".into(),
+                email: email("zoe@exemple.fr"),
+                reason: "Demande écrite.".into(),
+            })
+        );
+        assert_eq!(
+            parse(json!({"action": "reopen", "actor": "x", "email": "zoe@exemple.fr"})).unwrap(),
+            AdminEvent::Reopen(ReopenEvent {
+                actor: "x".into(),
+                email: email("zoe@exemple.fr"),
+                until: None,
+            })
+        );
+        assert_eq!(
+            refusal(json!({"action": "withdraw", "actor": "x", "email": "zoe@exemple.fr"})).1,
+            Some("reason".into())
+        );
+        assert_eq!(
+            refusal(
+                json!({"action": "correct", "actor": "x", "email": "zoe@exemple.fr", "reason": "r"})
+            )
+            .1,
+            Some("identity".into())
+        );
+        let AdminEvent::Correct(correct) = parse(json!({
+            "action": "correct", "actor": "x", "email": "zoe@exemple.fr", "reason": "r",
+            "identity": {"last_name": "Martin", "birth_date": 5}
+        }))
+        .unwrap() else {
+            panic!("a correction")
+        };
+        assert_eq!(correct.identity.last_name.as_deref(), Some("Martin"));
+        assert_eq!(correct.type_errors.len(), 1);
+        assert_eq!(correct.type_errors[0].field, "identity.birth_date");
     }
 }

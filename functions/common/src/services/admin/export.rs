@@ -8,7 +8,10 @@ use super::events::{ExportEvent, Filter};
 use super::{instant, AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::pieces::label_for;
+use crate::domain::transitions::Actor;
 use crate::error::AppError;
+use crate::ports::store::{Condition, Item, WriteOp};
+use crate::records::keys;
 use crate::services::inscription::InscriptionRecord;
 use crate::wording::dates::paris_figures;
 use crate::wording::yes_no;
@@ -211,6 +214,7 @@ pub(super) async fn export(app: &App, event: ExportEvent) -> AdminResult<Value> 
     let expires_at = now
         + chrono::Duration::from_std(EXPORT_LINK_LIFETIME)
             .unwrap_or_else(|_| chrono::Duration::hours(1));
+    journal_export(app, &actor, &filter, &key, records.len(), now).await?;
     tracing::info!(actor = %actor, key = %key, rows = records.len(), "inscriptions exported");
     Ok(json!({
         "location": location,
@@ -218,6 +222,41 @@ pub(super) async fn export(app: &App, event: ExportEvent) -> AdminResult<Value> 
         "rows": records.len(),
         "expires_at": instant(expires_at),
     }))
+}
+
+/// Journals an export: one item under `EXPORTS#<session>` (see
+/// [`keys::export_journal`]) with its actor, its filters, the file and its
+/// row count. An export reads many dossiers at once: it is journaled there,
+/// once, rather than in each candidate's history.
+async fn journal_export(
+    app: &App,
+    actor: &str,
+    filter: &Filter,
+    key: &str,
+    rows: usize,
+    now: DateTime<Utc>,
+) -> AdminResult<()> {
+    let id: String = uuid::Uuid::new_v4().simple().to_string();
+    let journal_key = keys::export_journal(&app.calendar.session, now, &id);
+    let item = Item::from_value(
+        journal_key,
+        &json!({
+            "record_type": "export_journal",
+            "at": instant(now),
+            "actor": Actor::Admin(actor.to_owned()).recorded(),
+            "filters": {
+                "diploma": filter.diploma.map(|d| d.code()),
+                "specialty": filter.specialty,
+                "status": filter.status.map(|s| s.code()),
+            },
+            "key": key,
+            "rows": rows,
+        }),
+    )?;
+    app.store
+        .transact(vec![WriteOp::put(item, Condition::NotExists)])
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

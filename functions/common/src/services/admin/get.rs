@@ -1,4 +1,8 @@
-//! `get`: one candidate's inscription, with its history and account.
+//! `get`: one candidate's inscription, with its history and account. The
+//! read itself then enters the history (`viewed`, by `console:<actor>`, or
+//! `console` when the event names no actor): the answer shows the history
+//! up to this read, the next one shows this read too. No answer goes out
+//! unless the read is journaled.
 
 use serde_json::{json, Value};
 
@@ -6,8 +10,18 @@ use super::candidate::{candidate, require_inscription};
 use super::events::GetEvent;
 use super::{AdminError, AdminResult};
 use crate::app::App;
+use crate::domain::transitions::{Actor, HistoryAction, ANONYMOUS_CONSOLE};
 use crate::error::AppError;
+use crate::records::history::{journal, HistoryEntry};
 use crate::services::inscription;
+
+/// The name a console read is journaled under.
+pub(super) fn reader(actor: Option<&str>) -> String {
+    actor.map_or_else(
+        || ANONYMOUS_CONSOLE.to_owned(),
+        |name| Actor::Admin(name.to_owned()).recorded(),
+    )
+}
 
 pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
     let candidate = candidate(app, &event.email).await?;
@@ -21,6 +35,22 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
     let account_id = candidate.account.account_id.clone();
     let record = require_inscription(candidate)?;
     let history = inscription::history(app, &account_id).await?;
+    let line = HistoryEntry {
+        at: app.now(),
+        actor: reader(event.actor.as_deref()),
+        action: HistoryAction::Viewed.as_str().to_owned(),
+        fields: Vec::new(),
+        version: record.version,
+        detail: Some("Dossier consulté (get).".to_owned()),
+    };
+    journal(
+        app.store.as_ref(),
+        &record.account_id,
+        &record.session,
+        record.revision,
+        line,
+    )
+    .await?;
     let mut answer = serde_json::to_value(inscription::view(app, &record))
         .map_err(|e| AdminError::from(AppError::Internal(e.to_string())))?;
     if let Some(map) = answer.as_object_mut() {

@@ -32,7 +32,7 @@ impl Filter {
         }
     }
 
-    pub(super) fn matches(&self, record: &InscriptionRecord) -> bool {
+    pub(crate) fn matches(&self, record: &InscriptionRecord) -> bool {
         self.diploma.is_none_or(|d| record.data.diploma == d)
             && self
                 .specialty
@@ -41,7 +41,7 @@ impl Filter {
             && self.status.is_none_or(|st| record.status == st)
     }
 
-    pub(super) fn query(&self, app: &App) -> Query {
+    pub(crate) fn query(&self, app: &App) -> Query {
         Query::index(
             Index::Gsi2,
             keys::listing(&app.calendar.session),
@@ -78,6 +78,7 @@ pub(super) async fn list(app: &App, event: ListEvent) -> AdminResult<Value> {
         filter,
         limit,
         mut cursor,
+        ..
     } = event;
     let mut items = Vec::new();
     for _ in 0..MAX_LIST_READS {

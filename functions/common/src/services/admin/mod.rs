@@ -11,12 +11,21 @@
 //! | action | fields | answer |
 //! |---|---|---|
 //! | `list` | `diploma`?, `specialty`?, `status`?, `cursor`?, `limit`? (1–500, 50) | `{"items": [...], "cursor"?}` |
-//! | `get` | `email` | the inscription (`pieces` included), `history`, `account` |
+//! | `get` | `actor`?, `email` | the inscription (`pieces` included), `history`, `account` |
 //! | `validate_piece` | `actor`, `email`, `kind` | `{"status", "pieces"}` |
 //! | `reject_piece` | `actor`, `email`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
 //! | `extend_deadline` | `actor`, `email`, `until` | `{"documents_deadline", "status", ...}` |
 //! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
 //! | `record_piece` | `actor`, `email`, `kind`, `postmarked_on`, `version`? | `{"status", "pieces", "notification"}` |
+//! | `validate_dossier` | `actor`, `email` | `{"status", "pieces"}` |
+//! | `correct` | `actor`, `email`, `identity`, `reason` | `{"version", "status", "identity", "pieces", ...}` |
+//! | `withdraw` | `actor`, `email`, `reason` | `{"status": "withdrawn", ...}` |
+//! | `reopen` | `actor`, `email`, `until`? | `{"status", "documents_deadline", "warning"?, ...}` |
+//! | `extend_deadline` (bulk) | `actor`, `emails` or `diploma` (+ `specialty`?), `until` | `{"job_id", "total", "done", "remaining", ...}` |
+//!
+//! Actors: a change's `actor` is recorded as `console:<actor>`; reserved
+//! names (`candidate`, `system`, `console`, `console:`/`staff:` prefixes) are
+//! refused (`invalid_actor`). `get` journals itself in the candidate's history.
 //!
 //! Decisions:
 //! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
@@ -55,13 +64,17 @@
 //! that change a dossier. A new action is a variant of [`AdminEvent`] (with
 //! its fields' struct in `events.rs`) and one module, dispatched by [`run`].
 
+pub mod bulk_extension;
 mod candidate;
 mod changes;
+mod correct;
 pub mod events;
 mod export;
 mod get;
 mod list;
 mod record_piece;
+mod validate_dossier;
+mod withdraw;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -78,6 +91,9 @@ pub struct AdminError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Every invalid field, for a refusal of several at once (`correct`'s
+    /// `validation_failed`, as `PUT /inscription` reports them).
+    pub errors: Vec<crate::domain::validation::FieldError>,
 }
 
 impl AdminError {
@@ -86,6 +102,7 @@ impl AdminError {
             code,
             message: message.into(),
             field: None,
+            errors: Vec::new(),
         }
     }
 
@@ -94,6 +111,7 @@ impl AdminError {
             code,
             message: message.into(),
             field: Some(field.to_owned()),
+            errors: Vec::new(),
         }
     }
 
@@ -101,6 +119,9 @@ impl AdminError {
         let mut error = json!({ "code": self.code, "message": self.message });
         if let (Some(field), Some(map)) = (&self.field, error.as_object_mut()) {
             map.insert("field".into(), json!(field));
+        }
+        if let (false, Some(map)) = (self.errors.is_empty(), error.as_object_mut()) {
+            map.insert("errors".into(), json!(self.errors));
         }
         json!({ "error": error })
     }
@@ -166,8 +187,15 @@ pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::ValidatePiece(event) => changes::validate_piece(app, event).await,
         AdminEvent::RejectPiece(event) => changes::reject_piece(app, event).await,
         AdminEvent::ExtendDeadline(event) => changes::extend_deadline(app, event).await,
+        AdminEvent::BulkExtendDeadline(event) => {
+            bulk_extension::run(app, &event, bulk_extension::invocation_budget()).await
+        }
         AdminEvent::Export(event) => export::export(app, event).await,
         AdminEvent::RecordPiece(event) => record_piece::record_piece(app, event).await,
+        AdminEvent::ValidateDossier(event) => validate_dossier::validate_dossier(app, event).await,
+        AdminEvent::Correct(event) => correct::correct(app, event).await,
+        AdminEvent::Withdraw(event) => withdraw::withdraw(app, event).await,
+        AdminEvent::Reopen(event) => withdraw::reopen(app, event).await,
     }
 }
 
