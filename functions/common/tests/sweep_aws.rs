@@ -207,6 +207,8 @@ fn data(diploma: Diploma, specialty: &str, last_name: &str) -> ValidInscription 
             first_names: "Zoé Anaïs".into(),
             birth_date: NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(),
             birth_place: "Aix-en-Provence".into(),
+            birth_department: None,
+            birth_country: None,
             // Not French: no JDC certificate, so two pieces.
             nationality: "BE".into(),
             address: Address {
@@ -220,6 +222,7 @@ fn data(diploma: Diploma, specialty: &str, last_name: &str) -> ValidInscription 
         },
         disability: Disability::default(),
         acquis: Vec::new(),
+        options: Vec::new(),
     }
 }
 
