@@ -153,7 +153,11 @@ impl Fixture {
     /// The export's CSV, as the office downloads it: header and rows split
     /// on `;` (no cell of these cases holds one).
     async fn export(&self) -> Vec<Vec<String>> {
-        let answer = admin::handle_value(&self.app, json!({"action": "export"})).await;
+        let answer = admin::handle_value(
+            &self.app,
+            json!({"action": "export", "actor": "Mme Durand"}),
+        )
+        .await;
         let key = answer["key"].as_str().unwrap_or_else(|| panic!("{answer}"));
         let bytes = self.app.documents.get(key).await.unwrap().expect("export");
         let text = String::from_utf8(bytes.to_vec()).unwrap();
@@ -244,7 +248,10 @@ async fn options_and_birth_fields_are_saved_and_shown_everywhere(backend: Backen
     let mut body = melec_with_options(2);
     body["options"] = json!([{"unit": "EF1", "language": "de"}, {"unit": "EFM"}]);
     let r = fx.put(&token, body).await;
-    assert_eq!((r.status, r.body["version"].clone()), (StatusCode::OK, json!(2)));
+    assert_eq!(
+        (r.status, r.body["version"].clone()),
+        (StatusCode::OK, json!(2))
+    );
 
     // A second candidate born abroad, a third who gives neither field (as
     // clients written before them do).

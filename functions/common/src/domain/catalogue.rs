@@ -385,9 +385,7 @@ pub enum CatalogueProblem {
     },
     #[error("{place}: only an optional unit may list languages")]
     LanguagesOnCompulsoryUnit { place: String },
-    #[error(
-        "{place}: language `{code}` is not a known ISO 639-1 code (see domain/languages.rs)"
-    )]
+    #[error("{place}: language `{code}` is not a known ISO 639-1 code (see domain/languages.rs)")]
     UnknownLanguage { place: String, code: String },
     #[error("{place}: language `{code}` appears more than once")]
     DuplicateLanguage { place: String, code: String },
@@ -799,7 +797,13 @@ mod tests {
                     );
                 }
                 for u in s.units.iter().filter(|u| u.kind != UnitKind::Optional) {
-                    assert!(!u.takes_language(), "{} {} {}", entry.diploma, s.code, u.code);
+                    assert!(
+                        !u.takes_language(),
+                        "{} {} {}",
+                        entry.diploma,
+                        s.code,
+                        u.code
+                    );
                 }
             }
         }

@@ -677,7 +677,9 @@ mod tests {
         ] {
             assert_eq!(normalize_department(raw).as_deref(), Some(code), "{raw}");
         }
-        for bad in ["", "0", "00", "20", "96", "99", "100", "970", "977", "2C", "1 3", "A", "013"] {
+        for bad in [
+            "", "0", "00", "20", "96", "99", "100", "970", "977", "2C", "1 3", "A", "013",
+        ] {
             assert_eq!(normalize_department(bad), None, "{bad:?}");
         }
         assert!(is_french_birth_country("FR") && is_french_birth_country("RE"));

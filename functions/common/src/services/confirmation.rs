@@ -258,6 +258,8 @@ mod option_tests {
             language: None,
         }];
         let lines = unit_lines(cuisine, &[], &options);
-        assert!(lines.iter().any(|l| l.code == "EF2" && l.acquis == "Choisie"));
+        assert!(lines
+            .iter()
+            .any(|l| l.code == "EF2" && l.acquis == "Choisie"));
     }
 }

@@ -805,7 +805,8 @@ fn the_stored_shape_is_the_contract_shape_and_reads_back_as_input() {
             "acquis": [
                 {"unit": "EG1", "type": "dispense", "year": 2019},
                 {"unit": "EP1", "type": "benefit", "grade": 12.5, "year": 2020}
-            ]
+            ],
+            "options": []
         })
     );
     let back: ValidInscription = serde_json::from_value(stored.clone()).unwrap();
