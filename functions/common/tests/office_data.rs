@@ -150,8 +150,8 @@ impl Fixture {
             .expect("inscription")
     }
 
-    /// The export's CSV, as the office downloads it: header and rows split
-    /// on `;` (no cell of these cases holds one).
+    /// The export's CSV, as the office downloads it, read by a CSV reader
+    /// (cells holding the `;` separator are quoted).
     async fn export(&self) -> Vec<Vec<String>> {
         let answer = admin::handle_value(
             &self.app,
@@ -161,10 +161,12 @@ impl Fixture {
         let key = answer["key"].as_str().unwrap_or_else(|| panic!("{answer}"));
         let bytes = self.app.documents.get(key).await.unwrap().expect("export");
         let text = String::from_utf8(bytes.to_vec()).unwrap();
-        text.trim_start_matches('\u{feff}')
-            .split("\r\n")
-            .filter(|line| !line.is_empty())
-            .map(|line| line.split(';').map(str::to_owned).collect())
+        csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .map(|row| row.unwrap().iter().map(str::to_owned).collect())
             .collect()
     }
 }
