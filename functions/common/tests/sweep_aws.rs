@@ -1301,6 +1301,8 @@ async fn admin_list_get_and_export(backend: Backend) {
             "Prénoms",
             "Date de naissance",
             "Lieu de naissance",
+            "Code département de naissance",
+            "Code pays de naissance",
             "Nationalité",
             "Téléphone",
             "Adresse",
@@ -1315,6 +1317,8 @@ async fn admin_list_get_and_export(backend: Backend) {
             "Handicap déclaré",
             "Aménagement existant",
             "Acquis",
+            "Épreuves facultatives",
+            "Langues des épreuves facultatives",
             "Statut",
             "Version",
             "Pièces encore à fournir",
@@ -1352,6 +1356,11 @@ async fn admin_list_get_and_export(backend: Backend) {
     assert_eq!(&row[column("Handicap déclaré")], "non");
     assert_eq!(&row[column("Aménagement existant")], "non");
     assert_eq!(&row[column("Acquis")], "");
+    // Seeded without birth fields nor options: empty codes.
+    assert_eq!(&row[column("Code département de naissance")], "");
+    assert_eq!(&row[column("Code pays de naissance")], "");
+    assert_eq!(&row[column("Épreuves facultatives")], "");
+    assert_eq!(&row[column("Langues des épreuves facultatives")], "");
     assert_eq!(&row[column("Statut")], "enregistrée");
     assert_eq!(&row[column("Version")], "1");
     assert!(row[column("Pièces encore à fournir")]
