@@ -216,7 +216,8 @@ fn the_upload_kind_is_a_piece_code() {
             "identity_document",
             "jdc_certificate",
             "accommodation_notice",
-            "acquis_proof"
+            "acquis_proof",
+            "professional_experience_proof"
         ]
     );
 }

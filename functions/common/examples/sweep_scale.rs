@@ -121,6 +121,8 @@ fn candidate(
                 first_names: "Zoé".into(),
                 birth_date: NaiveDate::from_ymd_opt(1990, 2, 3).unwrap_or_default(),
                 birth_place: "Marseille".into(),
+                birth_department: None,
+                birth_country: None,
                 nationality: "BE".into(),
                 address: Address {
                     line1: "12 rue de la République".into(),
@@ -133,6 +135,7 @@ fn candidate(
             },
             disability: Disability::default(),
             acquis: Vec::new(),
+            options: Vec::new(),
         },
         version: 1,
         revision: 1,

@@ -207,6 +207,8 @@ fn data(diploma: Diploma, specialty: &str, last_name: &str) -> ValidInscription 
             first_names: "Zoé Anaïs".into(),
             birth_date: NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(),
             birth_place: "Aix-en-Provence".into(),
+            birth_department: None,
+            birth_country: None,
             // Not French: no JDC certificate, so two pieces.
             nationality: "BE".into(),
             address: Address {
@@ -220,6 +222,7 @@ fn data(diploma: Diploma, specialty: &str, last_name: &str) -> ValidInscription 
         },
         disability: Disability::default(),
         acquis: Vec::new(),
+        options: Vec::new(),
     }
 }
 
@@ -1302,6 +1305,8 @@ async fn admin_list_get_and_export(backend: Backend) {
             "Prénoms",
             "Date de naissance",
             "Lieu de naissance",
+            "Code département de naissance",
+            "Code pays de naissance",
             "Nationalité",
             "Téléphone",
             "Adresse",
@@ -1316,6 +1321,8 @@ async fn admin_list_get_and_export(backend: Backend) {
             "Handicap déclaré",
             "Aménagement existant",
             "Acquis",
+            "Épreuves facultatives",
+            "Langues des épreuves facultatives",
             "Statut",
             "Version",
             "Pièces encore à fournir",
@@ -1353,6 +1360,11 @@ async fn admin_list_get_and_export(backend: Backend) {
     assert_eq!(&row[column("Handicap déclaré")], "non");
     assert_eq!(&row[column("Aménagement existant")], "non");
     assert_eq!(&row[column("Acquis")], "");
+    // Seeded without birth fields nor options: empty codes.
+    assert_eq!(&row[column("Code département de naissance")], "");
+    assert_eq!(&row[column("Code pays de naissance")], "");
+    assert_eq!(&row[column("Épreuves facultatives")], "");
+    assert_eq!(&row[column("Langues des épreuves facultatives")], "");
     assert_eq!(&row[column("Statut")], "enregistrée");
     assert_eq!(&row[column("Version")], "1");
     assert!(row[column("Pièces encore à fournir")]

@@ -66,6 +66,13 @@ pub struct Unit {
     #[schema(example = "Organisation de la production de cuisine")]
     pub label: String,
     pub kind: UnitKind,
+    /// For an optional unit sat in a language of the candidate's choice
+    /// (« épreuve facultative de langue vivante »): the languages it may be
+    /// sat in (ISO 639-1, lowercase), one of which the candidate's `options`
+    /// must name. Absent for every other unit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!(["de", "en", "es", "it"]))]
+    pub languages: Vec<String>,
 }
 
 /// Whether a unit belongs to the professional or the general domain, or is an
@@ -247,6 +254,49 @@ impl Specialty {
                 });
             }
             check_label(&unit.label, &format!("{place}: unit {}", unit.code))?;
+            unit.check_languages(&format!("{place}: unit {}", unit.code))?;
+        }
+        Ok(())
+    }
+}
+
+impl Unit {
+    /// Whether the candidate names a language when choosing this unit.
+    pub fn takes_language(&self) -> bool {
+        !self.languages.is_empty()
+    }
+
+    /// Whether `code` (normalised, lowercase) is one of the unit's languages.
+    pub fn offers_language(&self, code: &str) -> bool {
+        self.languages.iter().any(|l| l == code)
+    }
+
+    /// Languages only on optional units, each known to
+    /// [`LANGUAGES_FR`](crate::domain::languages::LANGUAGES_FR) (so that
+    /// documents can name it), once.
+    fn check_languages(&self, place: &str) -> Result<(), CatalogueProblem> {
+        if self.languages.is_empty() {
+            return Ok(());
+        }
+        if self.kind != UnitKind::Optional {
+            return Err(CatalogueProblem::LanguagesOnCompulsoryUnit {
+                place: place.to_owned(),
+            });
+        }
+        let mut seen = HashSet::new();
+        for code in &self.languages {
+            if crate::domain::languages::language_name_fr(code).is_none() {
+                return Err(CatalogueProblem::UnknownLanguage {
+                    place: place.to_owned(),
+                    code: code.clone(),
+                });
+            }
+            if !seen.insert(code.as_str()) {
+                return Err(CatalogueProblem::DuplicateLanguage {
+                    place: place.to_owned(),
+                    code: code.clone(),
+                });
+            }
         }
         Ok(())
     }
@@ -333,6 +383,12 @@ pub enum CatalogueProblem {
         what: &'static str,
         code: String,
     },
+    #[error("{place}: only an optional unit may list languages")]
+    LanguagesOnCompulsoryUnit { place: String },
+    #[error("{place}: language `{code}` is not a known ISO 639-1 code (see domain/languages.rs)")]
+    UnknownLanguage { place: String, code: String },
+    #[error("{place}: language `{code}` appears more than once")]
+    DuplicateLanguage { place: String, code: String },
 }
 
 #[cfg(test)]
@@ -680,6 +736,77 @@ mod tests {
             error_of(&file_with_cap(&diploma("CAP", "Certificat", &specialties))),
             "infra/catalogue.toml: diploma CAP: specialty D: unit EG1 appears more than once"
         );
+    }
+
+    /// A CAP whose fourth specialty D has the unit written `unit` (TOML).
+    fn cap_with_unit(unit: &str) -> String {
+        let d = format!(
+            "[[diplomas.specialties]]\ncode = \"D\"\nlabel = \"Spécialité D\"\nunits = [{{ code = \"EP1\", label = \"Épreuve\", kind = \"professional\" }}, {unit}]\n\n"
+        );
+        let mut specialties = three();
+        specialties.push(d);
+        file_with_cap(&diploma("CAP", "Certificat", &specialties))
+    }
+
+    #[test]
+    fn languages_belong_to_optional_units_known_and_once() {
+        let ok = cap_with_unit(
+            r#"{ code = "EF1", label = "Langue vivante", kind = "optional", languages = ["en", "es"] }"#,
+        );
+        let catalogue = Catalogue::parse(&ok, ORIGIN).unwrap();
+        let unit = catalogue
+            .specialty(Diploma::Cap, "D")
+            .and_then(|s| s.unit("EF1"))
+            .unwrap();
+        assert!(unit.takes_language() && unit.offers_language("es"));
+        assert!(!unit.offers_language("de"));
+        assert_eq!(
+            error_of(&cap_with_unit(
+                r#"{ code = "EG5", label = "Langue", kind = "general", languages = ["en"] }"#
+            )),
+            "infra/catalogue.toml: diploma CAP: specialty D: unit EG5: only an optional unit may list languages"
+        );
+        assert_eq!(
+            error_of(&cap_with_unit(
+                r#"{ code = "EF1", label = "Langue", kind = "optional", languages = ["EN"] }"#
+            )),
+            "infra/catalogue.toml: diploma CAP: specialty D: unit EF1: language `EN` is not a known ISO 639-1 code (see domain/languages.rs)"
+        );
+        assert_eq!(
+            error_of(&cap_with_unit(
+                r#"{ code = "EF1", label = "Langue", kind = "optional", languages = ["en", "en"] }"#
+            )),
+            "infra/catalogue.toml: diploma CAP: specialty D: unit EF1: language `en` appears more than once"
+        );
+    }
+
+    #[test]
+    fn every_optional_language_unit_of_the_embedded_catalogue_lists_its_languages() {
+        let c = embedded();
+        for entry in &c.diplomas {
+            for s in &entry.specialties {
+                for u in s.units_of(UnitKind::Optional) {
+                    let is_language = u.label.starts_with("Langue vivante");
+                    assert_eq!(
+                        u.takes_language(),
+                        is_language,
+                        "{} {} {}",
+                        entry.diploma,
+                        s.code,
+                        u.code
+                    );
+                }
+                for u in s.units.iter().filter(|u| u.kind != UnitKind::Optional) {
+                    assert!(
+                        !u.takes_language(),
+                        "{} {} {}",
+                        entry.diploma,
+                        s.code,
+                        u.code
+                    );
+                }
+            }
+        }
     }
 
     #[test]

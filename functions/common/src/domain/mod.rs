@@ -10,6 +10,7 @@ pub mod diploma;
 pub mod dossier;
 pub mod files;
 pub mod inscription;
+pub mod languages;
 pub mod pieces;
 pub mod record;
 pub mod transitions;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::inscription::ValidInscription;
 use crate::domain::validation::age_on;
+use crate::domain::Diploma;
 
 /// The kind of a piece: its code is what the API and the upload route
 /// (`/inscription/pieces/{kind}/uploads`) use.
@@ -38,6 +39,11 @@ pub enum PieceKind {
     AccommodationNotice,
     /// Transcript or diploma proving the declared acquis (notice, section 5).
     AcquisProof,
+    /// For the brevet professionnel: proof of the professional practice the
+    /// diploma requires (code de l'éducation, art. D337-102: two years in a
+    /// job related to the specialty with a diploma of level 3 or above, five
+    /// years otherwise): employers' certificates, payslips, contracts.
+    ProfessionalExperienceProof,
 }
 
 /// French nationals aged between these two ages (inclusive) prove their JDC.
@@ -46,12 +52,13 @@ pub const JDC_MAX_AGE: i32 = 24;
 
 impl PieceKind {
     /// Every kind, in the order pieces are listed.
-    pub const ALL: [PieceKind; 5] = [
+    pub const ALL: [PieceKind; 6] = [
         PieceKind::SignedConfirmation,
         PieceKind::IdentityDocument,
         PieceKind::JdcCertificate,
         PieceKind::AccommodationNotice,
         PieceKind::AcquisProof,
+        PieceKind::ProfessionalExperienceProof,
     ];
 
     /// The stable snake_case code.
@@ -62,6 +69,7 @@ impl PieceKind {
             PieceKind::JdcCertificate => "jdc_certificate",
             PieceKind::AccommodationNotice => "accommodation_notice",
             PieceKind::AcquisProof => "acquis_proof",
+            PieceKind::ProfessionalExperienceProof => "professional_experience_proof",
         }
     }
 
@@ -77,6 +85,9 @@ impl PieceKind {
             }
             PieceKind::AccommodationNotice => "Notification d'aménagement d'épreuves",
             PieceKind::AcquisProof => "Relevé de notes ou diplôme justifiant vos acquis",
+            PieceKind::ProfessionalExperienceProof => {
+                "Justificatifs de votre expérience professionnelle dans un emploi en rapport avec la spécialité (certificats de travail ou attestations d'employeur précisant l'emploi et les dates, contrat d'apprentissage) : deux ans si vous avez un diplôme de niveau 3 (CAP, BEP) ou plus, cinq ans sinon"
+            }
         }
     }
 }
@@ -107,7 +118,8 @@ impl FromStr for PieceKind {
 /// The pieces the inscription calls for on `today`, in a stable order:
 /// always the signed confirmation and an identity document; the JDC
 /// certificate for French nationals aged 16 to 24; the accommodation notice
-/// when an accommodation already exists; one proof for all the acquis.
+/// when an accommodation already exists; one proof for all the acquis; for
+/// the brevet professionnel, the proof of professional experience.
 pub fn required_pieces(data: &ValidInscription, today: NaiveDate) -> Vec<PieceKind> {
     let mut pieces = vec![PieceKind::SignedConfirmation, PieceKind::IdentityDocument];
     let age = age_on(data.identity.birth_date, today);
@@ -119,6 +131,9 @@ pub fn required_pieces(data: &ValidInscription, today: NaiveDate) -> Vec<PieceKi
     }
     if !data.acquis.is_empty() {
         pieces.push(PieceKind::AcquisProof);
+    }
+    if data.diploma == Diploma::Bp {
+        pieces.push(PieceKind::ProfessionalExperienceProof);
     }
     pieces
 }
@@ -144,7 +159,6 @@ pub fn label_for(kind: PieceKind, data: &ValidInscription) -> String {
 mod tests {
     use super::*;
     use crate::domain::inscription::{Acquis, AcquisKind, Address, Disability, Identity};
-    use crate::domain::Diploma;
     use PieceKind::*;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -165,6 +179,8 @@ mod tests {
                 first_names: "Zoé".into(),
                 birth_date: born,
                 birth_place: "Marseille".into(),
+                birth_department: None,
+                birth_country: None,
                 nationality: nationality.into(),
                 address: Address {
                     line1: "12 rue de la République".into(),
@@ -177,6 +193,7 @@ mod tests {
             },
             disability: Disability::default(),
             acquis: Vec::new(),
+            options: Vec::new(),
         }
     }
 
@@ -243,8 +260,10 @@ mod tests {
             label_for(AcquisProof, &c),
             "Relevé de notes ou diplôme justifiant vos acquis (EP1, EG2)"
         );
-        // Everything at once, in the stable order.
+        // Everything at once, in the stable order (a BP: its experience proof).
         let mut all = candidate(date(2003, 3, 3), "FR");
+        all.diploma = Diploma::Bp;
+        all.specialty = "COIFFURE".into();
         all.disability = Disability {
             declared: true,
             existing_accommodation: true,
@@ -254,6 +273,34 @@ mod tests {
         let mut sorted = required_pieces(&all, today());
         sorted.sort();
         assert_eq!(sorted, required_pieces(&all, today()));
+    }
+
+    #[test]
+    fn the_brevet_professionnel_asks_for_proof_of_professional_experience() {
+        let mut bp = candidate(date(1990, 6, 1), "BE");
+        bp.diploma = Diploma::Bp;
+        bp.specialty = "BOULANGER".into();
+        assert_eq!(
+            required_pieces(&bp, today()),
+            [
+                SignedConfirmation,
+                IdentityDocument,
+                ProfessionalExperienceProof
+            ]
+        );
+        // Not for the other diplomas.
+        for diploma in [Diploma::BacPro, Diploma::Mc, Diploma::Cap] {
+            let mut other = candidate(date(1990, 6, 1), "BE");
+            other.diploma = diploma;
+            assert!(!required_pieces(&other, today()).contains(&ProfessionalExperienceProof));
+        }
+        assert_eq!(
+            ProfessionalExperienceProof.code(),
+            "professional_experience_proof"
+        );
+        assert!(ProfessionalExperienceProof
+            .label()
+            .starts_with("Justificatifs de votre expérience professionnelle"));
     }
 
     #[test]

@@ -58,9 +58,19 @@ pub mod codes {
     pub const UNEXPECTED_GRADE: &str = "unexpected_grade";
     pub const INVALID_GRADE: &str = "invalid_grade";
     pub const INVALID_YEAR: &str = "invalid_year";
+    /// An option names a unit of the specialty that is not optional.
+    pub const NOT_OPTIONAL_UNIT: &str = "not_optional_unit";
+    /// An option's language is not one the catalogue lists for its unit.
+    pub const UNKNOWN_LANGUAGE: &str = "unknown_language";
+    /// A language given for an optional unit that is not sat in a language.
+    pub const UNEXPECTED_LANGUAGE: &str = "unexpected_language";
+    /// Not a French département code (`01`..`95`, `2A`, `2B`, `971`..`976`).
+    pub const INVALID_DEPARTMENT: &str = "invalid_department";
+    /// A birth département with a birth country other than France.
+    pub const INCONSISTENT_BIRTH_PLACE: &str = "inconsistent_birth_place";
 
     /// Every code above, for documentation and tests.
-    pub const ALL: [&str; 18] = [
+    pub const ALL: [&str; 23] = [
         REQUIRED,
         TOO_LONG,
         INVALID_ADDRESS_LINE,
@@ -79,6 +89,11 @@ pub mod codes {
         UNEXPECTED_GRADE,
         INVALID_GRADE,
         INVALID_YEAR,
+        NOT_OPTIONAL_UNIT,
+        UNKNOWN_LANGUAGE,
+        UNEXPECTED_LANGUAGE,
+        INVALID_DEPARTMENT,
+        INCONSISTENT_BIRTH_PLACE,
     ];
 }
 
@@ -171,6 +186,40 @@ pub fn is_valid_name(s: &str) -> bool {
     prev_letter && (1..=NAME_MAX_CHARS).contains(&chars)
 }
 
+/// Whether an already normalised place name (a commune as the candidate
+/// writes it: « Marseille 3e », « Saint-Denis », « L'Haÿ-les-Roses ») is
+/// acceptable: the rule of [`is_valid_name`], plus arrondissements: after
+/// the first word, a word of one or two digits with its ordinal suffix
+/// (« 3e », « 1er », « 15ème »). Other digits are refused (« Marseille 13 »
+/// is ambiguous, « Jean2 » a typo).
+pub fn is_valid_place_name(s: &str) -> bool {
+    let mut words = Vec::new();
+    for (i, word) in s.split(' ').enumerate() {
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            if i == 0 || !is_arrondissement(word) {
+                return false;
+            }
+            // Checked: stands for a word of letters in the rule of names.
+            words.push("a");
+        } else {
+            words.push(word);
+        }
+    }
+    is_valid_name(&words.join(" "))
+}
+
+/// « 3e », « 1er », « 2nd », « 15ème »: an arrondissement's number.
+fn is_arrondissement(word: &str) -> bool {
+    let digits = word.chars().take_while(char::is_ascii_digit).count();
+    let suffix = word[digits..].to_lowercase();
+    (1..=2).contains(&digits)
+        && !word.starts_with('0')
+        && matches!(
+            suffix.as_str(),
+            "e" | "er" | "re" | "ère" | "ème" | "eme" | "nd" | "nde"
+        )
+}
+
 // ---------------------------------------------------------------------------
 // Dates
 // ---------------------------------------------------------------------------
@@ -259,6 +308,57 @@ const FRENCH_POSTAL_SYSTEM: [&str; 13] = [
 /// Whether addresses in `country` take a French five-digit postal code.
 pub fn uses_french_postal_codes(country: &str) -> bool {
     FRENCH_POSTAL_SYSTEM.contains(&country)
+}
+
+// ---------------------------------------------------------------------------
+// French départements (birth place)
+// ---------------------------------------------------------------------------
+
+/// The overseas départements (and Saint-Pierre-et-Miquelon, whose INSEE code
+/// 975 birth certificates carry) with their own ISO 3166-1 codes: a birth
+/// there is a birth in France whichever of the two countries is given.
+const OVERSEAS_DEPARTMENTS: [(&str, &str); 6] = [
+    ("971", "GP"),
+    ("972", "MQ"),
+    ("973", "GF"),
+    ("974", "RE"),
+    ("975", "PM"),
+    ("976", "YT"),
+];
+
+/// Normalises a French département code (INSEE): `"13"`, `" 2a "` → `"2A"`,
+/// `"1"` → `"01"`, `"974"`; `None` for anything else. Metropolitan codes run
+/// from 01 to 95 with Corsica as 2A and 2B (there is no 20 since 1976);
+/// overseas ones from 971 to 976.
+pub fn normalize_department(s: &str) -> Option<String> {
+    let code = s.trim().to_ascii_uppercase();
+    let code = match code.as_bytes() {
+        [d] if d.is_ascii_digit() && *d != b'0' => format!("0{code}"),
+        _ => code,
+    };
+    let valid = match code.as_str() {
+        "2A" | "2B" => true,
+        c if c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit()) => {
+            matches!(c.parse::<u8>(), Ok(n) if (1..=95).contains(&n) && n != 20)
+        }
+        c => OVERSEAS_DEPARTMENTS.iter().any(|(d, _)| *d == c),
+    };
+    valid.then_some(code)
+}
+
+/// Whether a birth in `country` (ISO 3166-1 alpha-2) is a birth in France:
+/// `FR`, or one of the overseas départements' own codes (`RE`, `GP`...).
+pub fn is_french_birth_country(country: &str) -> bool {
+    country == "FR" || OVERSEAS_DEPARTMENTS.iter().any(|(_, c)| *c == country)
+}
+
+/// Whether a birth in `department` fits a birth in `country`: any
+/// département with `FR`, an overseas one with its own ISO code too.
+pub fn department_fits_country(department: &str, country: &str) -> bool {
+    country == "FR"
+        || OVERSEAS_DEPARTMENTS
+            .iter()
+            .any(|(d, c)| *d == department && *c == country)
 }
 
 // ---------------------------------------------------------------------------
@@ -530,6 +630,65 @@ mod tests {
         // A combining mark with no precomposed form stays, after its letter.
         assert!(is_valid_name(&normalize_name("Ba\u{0304}\u{0301}n")));
         assert!(!is_valid_name("\u{0301}a"));
+    }
+
+    #[test]
+    fn place_names_may_hold_arrondissement_numbers() {
+        for ok in [
+            "Marseille 3e",
+            "Paris 15e",
+            "Lyon 1er",
+            "Paris 20ème",
+            "Saint-Denis",
+            "L'Haÿ-les-Roses",
+            "Aix-en-Provence",
+            "Marseille",
+        ] {
+            assert!(is_valid_place_name(&normalize_name(ok)), "{ok}");
+        }
+        for bad in [
+            "",
+            "13",
+            "3e arrondissement de Marseille",
+            "Marseille (13)",
+            "Marseille 13",
+            "Marseille 03e",
+            "Marseille 123e",
+            "Jean2",
+            "Paris_15",
+            "Nice.",
+        ] {
+            assert!(!is_valid_place_name(&normalize_name(bad)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn departments_are_insee_codes() {
+        for (raw, code) in [
+            ("13", "13"),
+            (" 2a ", "2A"),
+            ("2B", "2B"),
+            ("1", "01"),
+            ("01", "01"),
+            ("95", "95"),
+            ("974", "974"),
+            ("971", "971"),
+            ("976", "976"),
+        ] {
+            assert_eq!(normalize_department(raw).as_deref(), Some(code), "{raw}");
+        }
+        for bad in [
+            "", "0", "00", "20", "96", "99", "100", "970", "977", "2C", "1 3", "A", "013",
+        ] {
+            assert_eq!(normalize_department(bad), None, "{bad:?}");
+        }
+        assert!(is_french_birth_country("FR") && is_french_birth_country("RE"));
+        assert!(!is_french_birth_country("BE"));
+        assert!(department_fits_country("13", "FR"));
+        assert!(department_fits_country("974", "RE"));
+        assert!(department_fits_country("974", "FR"));
+        assert!(!department_fits_country("13", "RE"));
+        assert!(!department_fits_country("13", "BE"));
     }
 
     #[test]

@@ -33,6 +33,16 @@ pub async fn get_inscription(
 /// values of the wrong type (a number for a date...) along with the rest;
 /// a closed window (403) is said before any of them. A save that changes
 /// nothing answers 200 with the inscription as it is, at the same `version`.
+///
+/// `options` lists the optional units chosen (`kind: "optional"` in
+/// `GET /catalogue`), each once, with a `language` exactly when the
+/// catalogue lists `languages` for the unit (`not_optional_unit`,
+/// `unknown_unit`, `duplicate_unit`, `unknown_language`,
+/// `unexpected_language`). Birth place: `birth_place` is the commune as
+/// written (« Marseille 3e »); `birth_department` (`invalid_department`) is
+/// required when `birth_country` is `FR` or an overseas département's code,
+/// refused with another country (`inconsistent_birth_place`); a body with
+/// neither birth field is accepted.
 #[utoipa::path(put, path = "/inscription", tag = "inscription", request_body = InscriptionInput,
     responses(
         (status = 201, description = "Created", body = InscriptionView),

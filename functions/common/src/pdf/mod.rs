@@ -74,7 +74,9 @@ pub struct UnitLine {
     pub label: String,
     /// "professionnelle", "générale", "facultative".
     pub kind: String,
-    /// "Dispense", "Bénéfice de note : 14,5/20 (2019)", or "À présenter".
+    /// "Dispense", "Bénéfice de note : 14,5/20 (2019)", or "À présenter";
+    /// for an optional unit without acquis, "Choisie, en espagnol (es)",
+    /// "Choisie" or "Non choisie".
     pub acquis: String,
 }
 

@@ -2,11 +2,12 @@
 //! (`GET /inscription/confirmation.pdf`): what it says, and its rendering.
 
 use crate::app::App;
-use crate::domain::catalogue::Specialty;
+use crate::domain::catalogue::{Specialty, Unit, UnitKind};
 use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::inscription::{
-    format_phone_fr, Acquis, AcquisKind, Disability, ACCOMMODATION_REQUEST_URL,
+    format_phone_fr, Acquis, AcquisKind, Disability, OptionChoice, ACCOMMODATION_REQUEST_URL,
 };
+use crate::domain::languages::language_fr;
 use crate::domain::pieces::label_for;
 use crate::domain::validation::format_decimal_fr;
 use crate::error::{AppError, AppResult};
@@ -69,9 +70,19 @@ pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> Confirmat
         ("Prénoms".to_owned(), id.first_names.clone()),
         ("Date de naissance".to_owned(), birth_date_fr(id.birth_date)),
         ("Lieu de naissance".to_owned(), id.birth_place.clone()),
+    ];
+    // The birth fields the candidate gave (inscriptions saved before they
+    // existed have neither).
+    if let Some(department) = &id.birth_department {
+        identity.push(("Département de naissance".to_owned(), department.clone()));
+    }
+    if let Some(country) = &id.birth_country {
+        identity.push(("Pays de naissance".to_owned(), country_fr(country)));
+    }
+    identity.extend([
         ("Nationalité".to_owned(), nationality_fr(&id.nationality)),
         ("Adresse".to_owned(), id.address.line1.clone()),
-    ];
+    ]);
     if let Some(line2) = id.address.line2.as_deref().filter(|l| !l.trim().is_empty()) {
         identity.push(("Complément d'adresse".to_owned(), line2.to_owned()));
     }
@@ -99,7 +110,7 @@ pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> Confirmat
         specialty_code: data.specialty.clone(),
         email: record.email.clone(),
         identity,
-        units: unit_lines(specialty, &data.acquis),
+        units: unit_lines(specialty, &data.acquis, &data.options),
         disability: disability_fr(&data.disability),
         version: record.version,
         generated_at: to_paris_string(record.updated_at),
@@ -110,13 +121,17 @@ pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> Confirmat
 }
 
 /// Every unit of the specialty in catalogue order, with what the candidate
-/// declared for it; acquis on units the catalogue no longer lists follow.
-fn unit_lines(specialty: Option<&Specialty>, acquis: &[Acquis]) -> Vec<UnitLine> {
-    let acquis_of = |code: &str| {
-        acquis
-            .iter()
-            .find(|a| a.unit == code)
-            .map_or_else(|| "À présenter".to_owned(), acquis_fr)
+/// declared for it (an optional unit says whether it was chosen, and in
+/// which language); acquis on units the catalogue no longer lists follow.
+fn unit_lines(
+    specialty: Option<&Specialty>,
+    acquis: &[Acquis],
+    options: &[OptionChoice],
+) -> Vec<UnitLine> {
+    let acquis_of = |unit: &Unit| match acquis.iter().find(|a| a.unit == unit.code) {
+        Some(a) => acquis_fr(a),
+        None if unit.kind == UnitKind::Optional => option_fr(options, &unit.code),
+        None => "À présenter".to_owned(),
     };
     let mut lines: Vec<UnitLine> = specialty
         .map(|s| {
@@ -126,7 +141,7 @@ fn unit_lines(specialty: Option<&Specialty>, acquis: &[Acquis]) -> Vec<UnitLine>
                     code: u.code.clone(),
                     label: u.label.clone(),
                     kind: u.kind.label().to_owned(),
-                    acquis: acquis_of(&u.code),
+                    acquis: acquis_of(u),
                 })
                 .collect()
         })
@@ -142,6 +157,19 @@ fn unit_lines(specialty: Option<&Specialty>, acquis: &[Acquis]) -> Vec<UnitLine>
         }
     }
     lines
+}
+
+/// What the candidate chose for an optional unit: « Choisie, en espagnol
+/// (es) », « Choisie » or « Non choisie ».
+fn option_fr(options: &[OptionChoice], unit: &str) -> String {
+    match options.iter().find(|o| o.unit == unit) {
+        Some(OptionChoice {
+            language: Some(language),
+            ..
+        }) => format!("Choisie, en {}", language_fr(language)),
+        Some(_) => "Choisie".to_owned(),
+        None => "Non choisie".to_owned(),
+    }
 }
 
 fn acquis_fr(a: &Acquis) -> String {
@@ -204,5 +232,41 @@ mod tests {
             year: 2019,
         };
         assert_eq!(acquis_fr(&dispense), "Dispense (diplôme obtenu en 2019)");
+    }
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+    use crate::domain::catalogue::Catalogue;
+    use crate::domain::Diploma;
+
+    #[test]
+    fn optional_units_say_whether_and_in_which_language_they_are_sat() {
+        let catalogue = Catalogue::embedded().unwrap();
+        let cuisine = catalogue.specialty(Diploma::Cap, "CUISINE");
+        let options = [OptionChoice {
+            unit: "EF1".into(),
+            language: Some("es".into()),
+        }];
+        let lines = unit_lines(cuisine, &[], &options);
+        let said = |code: &str| {
+            lines
+                .iter()
+                .find(|l| l.code == code)
+                .map(|l| l.acquis.clone())
+                .unwrap()
+        };
+        assert_eq!(said("EP1"), "À présenter");
+        assert_eq!(said("EF1"), "Choisie, en espagnol (es)");
+        assert_eq!(said("EF2"), "Non choisie");
+        let options = [OptionChoice {
+            unit: "EF2".into(),
+            language: None,
+        }];
+        let lines = unit_lines(cuisine, &[], &options);
+        assert!(lines
+            .iter()
+            .any(|l| l.code == "EF2" && l.acquis == "Choisie"));
     }
 }

@@ -11,6 +11,7 @@ const form = $('#inscription-form');
 const diploma = $('#f-diploma');
 const specialty = $('#f-specialty');
 const unitsBox = $('#acquis-units');
+const optionsBox = $('#options-units');
 const windowNote = $('#window-note');
 
 const state = {
@@ -19,6 +20,8 @@ const state = {
   version: 0,
   // The unit of each item of the last `acquis` sent, to place its errors.
   sentUnits: [],
+  // The same for the last `options` sent.
+  sentOptions: [],
 };
 
 const KIND_LABEL = { professional: 'épreuve professionnelle', general: 'épreuve générale', optional: 'épreuve facultative' };
@@ -116,6 +119,67 @@ function renderUnits(values = acquisValues()) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// The optional units (épreuves facultatives) chosen, with their language.
+
+/** The options ticked so far, by unit code: { language }. */
+function optionValues() {
+  const values = {};
+  for (const row of $$('.option', optionsBox)) {
+    if (!$('input[type="checkbox"]', row).checked) continue;
+    const select = $('select', row);
+    values[row.dataset.option] = { language: select ? select.value : '' };
+  }
+  return values;
+}
+
+function syncOptionRow(row) {
+  const language = $('.option-language', row);
+  if (language) language.hidden = !$('input[type="checkbox"]', row).checked;
+}
+
+function renderOptions(values = optionValues()) {
+  const s = currentSpecialty();
+  const optional = s ? s.units.filter((u) => u.kind === 'optional') : [];
+  optionsBox.replaceChildren();
+  $('#options-empty').hidden = optional.length > 0;
+  $('#options-empty').textContent = s
+    ? "Cette spécialité ne comporte pas d'épreuve facultative."
+    : "Choisissez d'abord un diplôme et une spécialité pour voir ses épreuves facultatives.";
+  for (const unit of optional) {
+    const id = unitId(unit.code);
+    const chosen = values[unit.code];
+    const row = el('div', { class: 'unit option', 'data-option': unit.code },
+      el('div', { class: 'radio' },
+        el('input', { type: 'checkbox', id: `opt-${id}-unit`, checked: Boolean(chosen), 'aria-describedby': 'options-hint' }),
+        el('label', { for: `opt-${id}-unit` }, `Je présente l'épreuve ${unit.code} – ${unit.label}`)));
+    if (unit.languages && unit.languages.length) {
+      const select = el('select', { id: `opt-${id}-language` }, option('', 'Choisissez une langue'));
+      for (const code of unit.languages) {
+        select.append(option(code, LANGUAGE_NAMES[code] || code, Boolean(chosen) && chosen.language === code));
+      }
+      row.append(el('div', { class: 'field option-language' },
+        el('label', { for: `opt-${id}-language`, text: `Langue de l'épreuve ${unit.code}` }), select));
+    }
+    optionsBox.append(row);
+    syncOptionRow(row);
+  }
+}
+
+optionsBox.addEventListener('change', (event) => {
+  if (event.target.matches('input[type="checkbox"]')) syncOptionRow(event.target.closest('.option'));
+});
+
+/** French names of the languages the catalogue may list (ISO 639-1). */
+const LANGUAGE_NAMES = {
+  am: 'amharique', ar: 'arabe', bg: 'bulgare', br: 'breton', ca: 'catalan', co: 'corse', cs: 'tchèque',
+  da: 'danois', de: 'allemand', el: 'grec moderne', en: 'anglais', es: 'espagnol', eu: 'basque',
+  fa: 'persan', fi: 'finnois', he: 'hébreu moderne', hr: 'croate', hu: 'hongrois', hy: 'arménien',
+  is: 'islandais', it: 'italien', ja: 'japonais', km: 'cambodgien', lo: 'laotien', mg: 'malgache',
+  nl: 'néerlandais', no: 'norvégien', oc: 'occitan', pl: 'polonais', pt: 'portugais', ro: 'roumain',
+  ru: 'russe', sr: 'serbe', sv: 'suédois', tr: 'turc', ty: 'tahitien', vi: 'vietnamien', zh: 'chinois',
+};
+
 unitsBox.addEventListener('change', (event) => {
   if (event.target.matches('select[data-leaf="type"]')) syncUnitRow(event.target.closest('.unit'));
 });
@@ -147,9 +211,13 @@ function renderWindow() {
 diploma.addEventListener('change', () => {
   fillSpecialties('');
   renderUnits();
+  renderOptions();
   renderWindow();
 });
-specialty.addEventListener('change', () => renderUnits());
+specialty.addEventListener('change', () => {
+  renderUnits();
+  renderOptions();
+});
 
 // ---------------------------------------------------------------------------
 // Disability: the second question and the académie's link.
@@ -212,6 +280,9 @@ function fill(ins) {
     'identity.first_names': id.first_names,
     'identity.birth_date': frenchDate(id.birth_date),
     'identity.birth_place': id.birth_place,
+    // Inscriptions saved before the birth fields existed have neither.
+    'identity.birth_country': id.birth_country || '',
+    'identity.birth_department': id.birth_department || '',
     'identity.nationality': id.nationality,
     'identity.address.line1': id.address.line1,
     'identity.address.line2': id.address.line2 || '',
@@ -233,6 +304,9 @@ function fill(ins) {
     };
   }
   renderUnits(acquis);
+  const options = {};
+  for (const o of ins.options || []) options[o.unit] = { language: o.language || '' };
+  renderOptions(options);
   renderWindow();
   state.version = ins.version;
 }
@@ -282,20 +356,33 @@ function read() {
     acquis.push(item);
     state.sentUnits.push(row.dataset.unit);
   }
+  const options = [];
+  state.sentOptions = [];
+  for (const [unit, value] of Object.entries(optionValues())) {
+    const item = { unit };
+    if (value.language) item.language = value.language;
+    options.push(item);
+    state.sentOptions.push(unit);
+  }
+  const identity = {
+    last_name: text('identity.last_name'),
+    first_names: text('identity.first_names'),
+    birth_date: birthDate,
+    birth_place: text('identity.birth_place'),
+    nationality: text('identity.nationality'),
+    address,
+    phone: text('identity.phone'),
+  };
+  const birthCountry = text('identity.birth_country');
+  if (birthCountry) identity.birth_country = birthCountry;
+  if (text('identity.birth_department').trim()) identity.birth_department = text('identity.birth_department');
   const body = {
     diploma: diploma.value,
     specialty: specialty.value,
-    identity: {
-      last_name: text('identity.last_name'),
-      first_names: text('identity.first_names'),
-      birth_date: birthDate,
-      birth_place: text('identity.birth_place'),
-      nationality: text('identity.nationality'),
-      address,
-      phone: text('identity.phone'),
-    },
+    identity,
     disability,
     acquis,
+    options,
     version: state.version,
   };
   return { body, errors };
@@ -311,6 +398,12 @@ function resolve(path) {
     if (unit === undefined) return null;
     const leaf = acquis[2] === 'unit' ? 'type' : acquis[2];
     return document.getElementById(`acq-${unitId(unit)}-${leaf}`);
+  }
+  const chosen = /^options\[(\d+)\]\.(\w+)$/.exec(path);
+  if (chosen) {
+    const unit = state.sentOptions[Number(chosen[1])];
+    if (unit === undefined) return null;
+    return document.getElementById(`opt-${unitId(unit)}-${chosen[2]}`);
   }
   const input = field(path);
   return input && input.type !== 'radio' ? input : null;
@@ -396,11 +489,13 @@ async function main() {
   state.catalogue = catalogue.data;
   state.calendar = cal.data;
   for (const d of state.catalogue.diplomas) diploma.append(option(d.diploma, d.label));
-  for (const select of [field('identity.nationality'), field('identity.address.country')]) {
+  for (const select of [field('identity.nationality'), field('identity.address.country'), field('identity.birth_country')]) {
     select.append(option('', 'Choisissez un pays'));
     for (const c of countries()) select.append(option(c.code, c.name));
   }
   field('identity.address.country').value = 'FR';
+  // Born in France: the département is enough.
+  field('identity.birth_country').options[0].textContent = 'France (indiquez le département)';
   form.hidden = false;
   syncDisability();
   await load();

@@ -2,7 +2,8 @@
 //! summary of it that the « Modification d'inscription » email carries.
 
 use super::acquis::find_unit;
-use super::data::{Acquis, AcquisKind, ValidInscription};
+use super::data::{Acquis, AcquisKind, OptionChoice, ValidInscription};
+use super::options::describe_option;
 use crate::domain::catalogue::{Catalogue, Specialty};
 use crate::domain::countries::{country_fr, nationality_fr};
 use crate::domain::validation as v;
@@ -15,19 +16,31 @@ fn sorted_acquis(data: &ValidInscription) -> Vec<&Acquis> {
     acquis
 }
 
+/// The options in a canonical order, so that reordering them changes nothing.
+fn sorted_options(data: &ValidInscription) -> Vec<&OptionChoice> {
+    let mut options: Vec<&OptionChoice> = data.options.iter().collect();
+    options.sort_by(|a, b| a.unit.cmp(&b.unit));
+    options
+}
+
 /// The dotted paths of the fields that differ between two inscriptions, in
 /// the order of the input (`diploma`, `identity.address.city`, `acquis`...).
 /// The acquis are compared as a whole, whatever their order.
 pub fn changed_fields(old: &ValidInscription, new: &ValidInscription) -> Vec<String> {
     let (o, n) = (&old.identity, &new.identity);
     let (oa, na) = (&o.address, &n.address);
-    let checks: [(&str, bool); 16] = [
+    let checks: [(&str, bool); 19] = [
         ("diploma", old.diploma != new.diploma),
         ("specialty", old.specialty != new.specialty),
         ("identity.last_name", o.last_name != n.last_name),
         ("identity.first_names", o.first_names != n.first_names),
         ("identity.birth_date", o.birth_date != n.birth_date),
         ("identity.birth_place", o.birth_place != n.birth_place),
+        (
+            "identity.birth_department",
+            o.birth_department != n.birth_department,
+        ),
+        ("identity.birth_country", o.birth_country != n.birth_country),
         ("identity.nationality", o.nationality != n.nationality),
         ("identity.address.line1", oa.line1 != na.line1),
         ("identity.address.line2", oa.line2 != na.line2),
@@ -47,6 +60,7 @@ pub fn changed_fields(old: &ValidInscription, new: &ValidInscription) -> Vec<Str
             old.disability.existing_accommodation != new.disability.existing_accommodation,
         ),
         ("acquis", sorted_acquis(old) != sorted_acquis(new)),
+        ("options", sorted_options(old) != sorted_options(new)),
     ];
     checks
         .into_iter()
@@ -73,6 +87,8 @@ fn field_label_fr(path: &str) -> &'static str {
         "identity.first_names" => "Prénoms",
         "identity.birth_date" => "Date de naissance",
         "identity.birth_place" => "Lieu de naissance",
+        "identity.birth_department" => "Département de naissance",
+        "identity.birth_country" => "Pays de naissance",
         "identity.nationality" => "Nationalité",
         "identity.address.line1" => "Adresse",
         "identity.address.line2" => "Complément d'adresse",
@@ -83,6 +99,7 @@ fn field_label_fr(path: &str) -> &'static str {
         "disability.declared" => "Situation de handicap déclarée",
         "disability.existing_accommodation" => "Aménagement d'épreuves déjà accordé",
         "acquis" => "Acquis",
+        "options" => "Épreuves facultatives",
         _ => "Autre information",
     }
 }
@@ -138,6 +155,14 @@ fn field_value_fr(data: &ValidInscription, path: &str, catalogue: &Catalogue) ->
         "identity.first_names" => id.first_names.clone(),
         "identity.birth_date" => v::format_date_fr(id.birth_date),
         "identity.birth_place" => id.birth_place.clone(),
+        "identity.birth_department" => id
+            .birth_department
+            .clone()
+            .unwrap_or_else(|| "(non renseigné)".to_owned()),
+        "identity.birth_country" => id
+            .birth_country
+            .as_deref()
+            .map_or_else(|| "(non renseigné)".to_owned(), country_fr),
         "identity.nationality" => nationality_fr(&id.nationality),
         "identity.address.line1" => id.address.line1.clone(),
         "identity.address.line2" => id
@@ -160,18 +185,27 @@ fn field_value_fr(data: &ValidInscription, path: &str, catalogue: &Catalogue) ->
             .map(|a| describe_acquis(a, specialty))
             .collect::<Vec<_>>()
             .join(" ; "),
+        "options" if data.options.is_empty() => "aucune".to_owned(),
+        "options" => data
+            .options
+            .iter()
+            .map(|o| describe_option(o, specialty))
+            .collect::<Vec<_>>()
+            .join(" ; "),
         _ => String::new(),
     }
 }
 
 /// Every field path, in the order of the input.
-const ALL_FIELDS: [&str; 16] = [
+const ALL_FIELDS: [&str; 19] = [
     "diploma",
     "specialty",
     "identity.last_name",
     "identity.first_names",
     "identity.birth_date",
     "identity.birth_place",
+    "identity.birth_department",
+    "identity.birth_country",
     "identity.nationality",
     "identity.address.line1",
     "identity.address.line2",
@@ -182,6 +216,7 @@ const ALL_FIELDS: [&str; 16] = [
     "disability.declared",
     "disability.existing_accommodation",
     "acquis",
+    "options",
 ];
 
 /// A French plain-text summary for the « Modification d'inscription » email:
@@ -197,7 +232,16 @@ pub fn change_summary_fr(
     match old {
         None => {
             for path in ALL_FIELDS {
-                if path == "identity.address.line2" && new.identity.address.line2.is_none() {
+                // What was not given is not listed (the birth fields and the
+                // options are new: most inscriptions have none).
+                let absent = match path {
+                    "identity.address.line2" => new.identity.address.line2.is_none(),
+                    "identity.birth_department" => new.identity.birth_department.is_none(),
+                    "identity.birth_country" => new.identity.birth_country.is_none(),
+                    "options" => new.options.is_empty(),
+                    _ => false,
+                };
+                if absent {
                     continue;
                 }
                 if path == "disability.existing_accommodation" && !new.disability.declared {

@@ -6,6 +6,7 @@ use super::context::{non_blank, Errors, SpecialtyCheck, ValidationContext};
 use super::data::ValidInscription;
 use super::identity::{check_disability, check_identity};
 use super::input::InscriptionInput;
+use super::options::check_options;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::validation::{codes, FieldError};
 use crate::domain::Diploma;
@@ -33,6 +34,11 @@ pub fn validate(
         ctx,
         &mut errs,
     );
+    let options = check_options(
+        input.options.as_deref().unwrap_or_default(),
+        specialty,
+        &mut errs,
+    );
     if input.version.is_none() {
         errs.push(
             "version",
@@ -41,19 +47,21 @@ pub fn validate(
         );
     }
 
-    match (diploma, specialty, identity, disability, acquis) {
+    match (diploma, specialty, identity, disability, acquis, options) {
         (
             Some(diploma),
             SpecialtyCheck::Found(specialty),
             Some(identity),
             Some(disability),
             Some(acquis),
+            Some(options),
         ) if errs.0.is_empty() => Ok(ValidInscription {
             diploma,
             specialty: specialty.code.clone(),
             identity,
             disability,
             acquis,
+            options,
         }),
         _ => Err(errs.0),
     }

@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::input::{AcquisInput, AddressInput, DisabilityInput, IdentityInput, InscriptionInput};
+use super::input::{
+    AcquisInput, AddressInput, DisabilityInput, IdentityInput, InscriptionInput, OptionInput,
+};
 use super::ACCOMMODATION_REQUEST_URL;
 use crate::domain::Diploma;
 
@@ -19,6 +21,22 @@ pub struct ValidInscription {
     pub identity: Identity,
     pub disability: Disability,
     pub acquis: Vec<Acquis>,
+    /// The optional units chosen, in the order given; empty when none
+    /// (and in inscriptions saved before options existed).
+    #[serde(default)]
+    pub options: Vec<OptionChoice>,
+}
+
+/// An optional unit (« épreuve facultative ») the candidate chose to sit.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
+pub struct OptionChoice {
+    /// The catalogue's code of the optional unit.
+    #[schema(example = "EF1")]
+    pub unit: String,
+    /// ISO 639-1, lowercase: the language of a language unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "es")]
+    pub language: Option<String>,
 }
 
 /// Another name for [`ValidInscription`].
@@ -30,7 +48,18 @@ pub struct Identity {
     pub first_names: String,
     #[schema(value_type = String, format = Date, example = "2004-05-17")]
     pub birth_date: NaiveDate,
+    /// The commune of birth as written (« Marseille 3e »).
     pub birth_place: String,
+    /// INSEE code of the département of birth (`13`, `2A`, `974`), for a
+    /// birth in France; absent when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "13")]
+    pub birth_department: Option<String>,
+    /// ISO 3166-1 alpha-2 code of the country of birth, uppercase; absent
+    /// when not given (a `birth_department` alone means France).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "FR")]
+    pub birth_country: Option<String>,
     /// ISO 3166-1 alpha-2, uppercase.
     pub nationality: String,
     pub address: Address,
@@ -118,6 +147,22 @@ impl ValidInscription {
         self.acquis.iter().map(|a| a.unit.as_str()).collect()
     }
 
+    /// Where the candidate was born, as the office reads it: « Marseille 3e
+    /// (13) », « Bruxelles, Belgique (BE) », or the commune alone when
+    /// neither birth field was given.
+    pub fn birth_place_fr(&self) -> String {
+        let id = &self.identity;
+        match (&id.birth_department, &id.birth_country) {
+            (Some(d), _) => format!("{} ({d})", id.birth_place),
+            (None, Some(c)) => format!(
+                "{}, {}",
+                id.birth_place,
+                crate::domain::countries::country_fr(c)
+            ),
+            (None, None) => id.birth_place.clone(),
+        }
+    }
+
     /// The input that describes this inscription at `version` (to prefill a
     /// form; it validates back to `self`).
     pub fn to_input(&self, version: u64) -> InscriptionInput {
@@ -130,6 +175,8 @@ impl ValidInscription {
                 first_names: Some(id.first_names.clone()),
                 birth_date: Some(id.birth_date.format("%Y-%m-%d").to_string()),
                 birth_place: Some(id.birth_place.clone()),
+                birth_department: id.birth_department.clone(),
+                birth_country: id.birth_country.clone(),
                 nationality: Some(id.nationality.clone()),
                 address: Some(AddressInput {
                     line1: Some(id.address.line1.clone()),
@@ -152,6 +199,15 @@ impl ValidInscription {
                         kind: Some(a.kind.code().to_owned()),
                         grade: a.grade,
                         year: Some(i64::from(a.year)),
+                    })
+                    .collect(),
+            ),
+            options: Some(
+                self.options
+                    .iter()
+                    .map(|o| OptionInput {
+                        unit: Some(o.unit.clone()),
+                        language: o.language.clone(),
                     })
                     .collect(),
             ),

@@ -18,6 +18,9 @@ struct NameField {
     /// Subject of the sentence, e.g. « Le nom de famille ».
     subject: &'static str,
     plural: bool,
+    /// Whether an arrondissement's number may follow the commune's name
+    /// (« Marseille 3e »).
+    digits: bool,
 }
 
 const LAST_NAME: NameField = NameField {
@@ -25,24 +28,28 @@ const LAST_NAME: NameField = NameField {
     required: "Veuillez indiquer votre nom de famille.",
     subject: "Le nom de famille",
     plural: false,
+    digits: false,
 };
 const FIRST_NAMES: NameField = NameField {
     path: "identity.first_names",
     required: "Veuillez indiquer votre ou vos prénoms.",
     subject: "Les prénoms",
     plural: true,
+    digits: false,
 };
 const BIRTH_PLACE: NameField = NameField {
     path: "identity.birth_place",
     required: "Veuillez indiquer votre lieu de naissance.",
     subject: "Le lieu de naissance",
     plural: false,
+    digits: true,
 };
 const CITY: NameField = NameField {
     path: "identity.address.city",
     required: "Veuillez indiquer votre ville.",
     subject: "La ville",
     plural: false,
+    digits: false,
 };
 
 fn check_name(raw: Option<&str>, field: &NameField, errs: &mut Errors) -> Option<String> {
@@ -68,7 +75,20 @@ fn check_name(raw: Option<&str>, field: &NameField, errs: &mut Errors) -> Option
         );
         return None;
     }
-    if !v::is_valid_name(&name) {
+    if field.digits && !v::is_valid_place_name(&name) {
+        errs.push(
+            field.path,
+            codes::INVALID_NAME,
+            format!(
+                "{} ne peut contenir que des lettres, séparées par une espace, un trait d'union \
+                 ou une apostrophe, et le numéro d'un arrondissement suivi de « e » ou « er » \
+                 (par exemple « Marseille 3e », « Lyon 1er »).",
+                field.subject
+            ),
+        );
+        return None;
+    }
+    if !field.digits && !v::is_valid_name(&name) {
         let verb = if field.plural {
             "ne peuvent"
         } else {
@@ -99,6 +119,11 @@ pub(super) fn check_identity(
     let first_names = check_name(raw.first_names.as_deref(), &FIRST_NAMES, errs);
     let birth_date = check_birth_date(raw.birth_date.as_deref(), today, errs);
     let birth_place = check_name(raw.birth_place.as_deref(), &BIRTH_PLACE, errs);
+    let birth_origin = check_birth_origin(
+        raw.birth_department.as_deref(),
+        raw.birth_country.as_deref(),
+        errs,
+    );
     let nationality = check_country(
         raw.nationality.as_deref(),
         "identity.nationality",
@@ -113,10 +138,86 @@ pub(super) fn check_identity(
         first_names: first_names?,
         birth_date: birth_date?,
         birth_place: birth_place?,
+        birth_department: birth_origin.as_ref()?.0.clone(),
+        birth_country: birth_origin?.1,
         nationality: nationality?,
         address: address?,
         phone: phone?,
     })
+}
+
+/// The département and the country of birth, both optional, as
+/// `(birth_department, birth_country)`:
+/// - each, when given, must be valid (INSEE département code, ISO 3166-1
+///   country code);
+/// - a birth in France (`birth_country` `FR`, or an overseas département's
+///   own code such as `RE`) names its département;
+/// - a département goes with France only (or with its own overseas code).
+///
+/// Neither is required: bodies written before these fields existed give
+/// neither, and stay accepted.
+fn check_birth_origin(
+    department: Option<&str>,
+    country: Option<&str>,
+    errs: &mut Errors,
+) -> Option<(Option<String>, Option<String>)> {
+    const DEPARTMENT: &str = "identity.birth_department";
+    const COUNTRY: &str = "identity.birth_country";
+    let department = match non_blank(department) {
+        None => Some(None),
+        Some(raw) => match v::normalize_department(raw) {
+            Some(code) => Some(Some(code)),
+            None => {
+                errs.push(
+                    DEPARTMENT,
+                    codes::INVALID_DEPARTMENT,
+                    "Le département de naissance doit être un numéro de département français : \
+                     de 01 à 95, 2A ou 2B pour la Corse, de 971 à 976 pour l'outre-mer (par \
+                     exemple 13 pour les Bouches-du-Rhône).",
+                );
+                None
+            }
+        },
+    };
+    let country = match non_blank(country) {
+        None => Some(None),
+        Some(raw) => {
+            let code = v::normalize_country(raw);
+            if code.is_none() {
+                errs.push(
+                    COUNTRY,
+                    codes::INVALID_COUNTRY,
+                    "Veuillez indiquer le pays de naissance par son code pays à deux lettres \
+                     (norme ISO 3166), par exemple FR pour la France ou MA pour le Maroc.",
+                );
+            }
+            code.map(Some)
+        }
+    };
+    let (department, country) = (department?, country?);
+    match (&department, &country) {
+        (None, Some(c)) if v::is_french_birth_country(c) => {
+            errs.push(
+                DEPARTMENT,
+                codes::REQUIRED,
+                "Vous êtes né(e) en France : veuillez indiquer votre département de naissance \
+                 (par exemple 13 pour les Bouches-du-Rhône, 2A pour la Corse-du-Sud, 974 pour \
+                 La Réunion).",
+            );
+            None
+        }
+        (Some(d), Some(c)) if !v::department_fits_country(d, c) => {
+            errs.push(
+                DEPARTMENT,
+                codes::INCONSISTENT_BIRTH_PLACE,
+                "Le département de naissance ne s'indique que pour une naissance en France : \
+                 retirez-le pour une naissance à l'étranger, ou indiquez FR comme pays de \
+                 naissance.",
+            );
+            None
+        }
+        _ => Some((department, country)),
+    }
 }
 
 fn check_birth_date(raw: Option<&str>, today: NaiveDate, errs: &mut Errors) -> Option<NaiveDate> {

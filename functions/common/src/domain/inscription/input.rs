@@ -25,6 +25,10 @@ pub struct InscriptionInput {
     /// Units the candidate need not sit (dispense) or whose grade they keep
     /// (benefit); none when absent.
     pub acquis: Option<Vec<AcquisInput>>,
+    /// The optional units (épreuves facultatives) the candidate chooses to
+    /// sit, each once, with its language when the catalogue lists languages
+    /// for it; none when absent.
+    pub options: Option<Vec<OptionInput>>,
     /// The version of the inscription this edit is based on; 0 to create it.
     #[schema(required = true, example = 0)]
     pub version: Option<u64>,
@@ -48,8 +52,21 @@ pub struct IdentityInput {
     /// `YYYY-MM-DD`.
     #[schema(required = true, example = "2004-05-17")]
     pub birth_date: Option<String>,
-    #[schema(required = true, example = "Marseille")]
+    /// The commune of birth as written on the birth certificate, with its
+    /// arrondissement where there is one (« Marseille 3e », « Saint-Denis »).
+    #[schema(required = true, example = "Marseille 3e")]
     pub birth_place: Option<String>,
+    /// For a birth in France: the département's INSEE code (`01`..`95`,
+    /// `2A`, `2B`, `971`..`976`). Required when `birth_country` is `FR` (or
+    /// an overseas département's own code, e.g. `RE`); refused with a
+    /// foreign `birth_country`. Optional otherwise: a body that gives
+    /// neither birth field is accepted, as before these fields existed.
+    #[schema(example = "13")]
+    pub birth_department: Option<String>,
+    /// ISO 3166-1 alpha-2 code of the country of birth; `FR` (or absent
+    /// with a `birth_department`) for a birth in France.
+    #[schema(example = "FR")]
+    pub birth_country: Option<String>,
     /// ISO 3166-1 alpha-2 code.
     #[schema(required = true, example = "FR")]
     pub nationality: Option<String>,
@@ -104,4 +121,19 @@ pub struct AcquisInput {
     /// dispense was obtained.
     #[schema(required = true, example = 2020)]
     pub year: Option<i64>,
+}
+
+/// One optional unit the candidate chooses (« épreuve facultative »).
+#[derive(Deserialize, Clone, Debug, Default, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionInput {
+    /// The code of an optional unit (`kind: "optional"` in `GET /catalogue`)
+    /// of the chosen specialty, e.g. `EF1`.
+    #[schema(required = true, example = "EF1")]
+    pub unit: Option<String>,
+    /// ISO 639-1 code of the language the unit is sat in: required when the
+    /// catalogue lists `languages` for the unit, one of them; refused
+    /// otherwise.
+    #[schema(example = "es")]
+    pub language: Option<String>,
 }

@@ -6,7 +6,7 @@
 //! Pure: no I/O and no clock read; `today` comes in a [`ValidationContext`].
 //!
 //! One file per concern: [`input`] (what the API takes), [`data`] (the valid
-//! data), [`context`], [`check`], [`identity`] and [`acquis`] (validation),
+//! data), [`context`], [`check`], [`identity`], [`acquis`] and [`options`] (validation),
 //! [`changes`] (what changed, in French).
 
 mod acquis;
@@ -16,6 +16,7 @@ mod context;
 mod data;
 mod identity;
 mod input;
+mod options;
 
 // The items the rest of the crate, its tests and examples use.
 pub use changes::{change_summary_fr, changed_fields, changes_nothing, format_phone_fr};
@@ -23,9 +24,12 @@ pub use check::validate;
 pub use context::ValidationContext;
 pub use data::{
     accommodation_request_url, Acquis, AcquisKind, Address, Disability, Identity, InscriptionData,
-    ValidInscription,
+    OptionChoice, ValidInscription,
 };
-pub use input::{AcquisInput, AddressInput, DisabilityInput, IdentityInput, InscriptionInput};
+pub use input::{
+    AcquisInput, AddressInput, DisabilityInput, IdentityInput, InscriptionInput, OptionInput,
+};
+pub use options::describe_option;
 
 /// Where a candidate asks for a new accommodation of the exams (notice,
 /// section 4, « Candidats en situation de handicap »).

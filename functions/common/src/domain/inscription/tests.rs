@@ -805,7 +805,8 @@ fn the_stored_shape_is_the_contract_shape_and_reads_back_as_input() {
             "acquis": [
                 {"unit": "EG1", "type": "dispense", "year": 2019},
                 {"unit": "EP1", "type": "benefit", "grade": 12.5, "year": 2020}
-            ]
+            ],
+            "options": []
         })
     );
     let back: ValidInscription = serde_json::from_value(stored.clone()).unwrap();
@@ -1110,6 +1111,7 @@ fn any_input() -> impl Strategy<Value = InscriptionInput> {
                         nationality,
                         address,
                         phone,
+                        ..IdentityInput::default()
                     }
                 },
             ),
@@ -1136,6 +1138,7 @@ fn any_input() -> impl Strategy<Value = InscriptionInput> {
                 disability,
                 acquis,
                 version,
+                options: None,
             },
         )
 }
@@ -1266,12 +1269,14 @@ fn valid_input() -> impl Strategy<Value = InscriptionInput> {
                         country: Some(country.to_owned()),
                     }),
                     phone: Some(phone.to_owned()),
+                    ..IdentityInput::default()
                 }),
                 disability: Some(DisabilityInput {
                     declared: Some(declared),
                     existing_accommodation: Some(declared && existing),
                 }),
                 acquis: Some(acquis),
+                options: None,
                 version: Some(version),
             },
         )
@@ -1315,4 +1320,258 @@ proptest! {
         prop_assert_eq!(validate(&again, &ctx), Ok(v.clone()));
         prop_assert!(changed_fields(&v, &v).is_empty());
     }
+}
+
+// ---------------------------------------------------------------------------
+// Options (optional units and their languages) and the birth place, against
+// the embedded catalogue (whose optional units list their languages).
+// ---------------------------------------------------------------------------
+
+/// The (field, code) pairs of the errors of `value` checked against the
+/// embedded catalogue, or the valid inscription.
+fn run_embedded(value: &Value) -> Result<ValidInscription, Vec<(String, String)>> {
+    let input: InscriptionInput = serde_json::from_value(value.clone()).expect("deserialises");
+    let cat = Catalogue::embedded().expect("embedded catalogue");
+    validate(
+        &input,
+        &ValidationContext {
+            catalogue: &cat,
+            session_year: 2022,
+            today: today(),
+        },
+    )
+    .map_err(|errs| {
+        for e in &errs {
+            assert!(e.message.ends_with('.'), "{e:?}");
+            assert!(codes::ALL.contains(&e.code.as_str()), "{e:?}");
+        }
+        errs.into_iter().map(|e| (e.field, e.code)).collect()
+    })
+}
+
+/// The valid CAP Cuisine input (EF1: a language unit; EF2: arts appliqués)
+/// with these options.
+fn with_options(options: Value) -> Value {
+    let mut v = valid_json();
+    v["options"] = options;
+    v
+}
+
+#[test]
+fn options_name_optional_units_of_the_specialty_with_their_language() {
+    let v = run_embedded(&with_options(json!([
+        {"unit": "ef1", "language": " ES "},
+        {"unit": "EF2"}
+    ])))
+    .unwrap();
+    assert_eq!(
+        v.options,
+        [
+            OptionChoice {
+                unit: "EF1".into(),
+                language: Some("es".into())
+            },
+            OptionChoice {
+                unit: "EF2".into(),
+                language: None
+            }
+        ]
+    );
+    // None is fine, absent or empty.
+    assert!(run_embedded(&valid_json()).unwrap().options.is_empty());
+    assert!(run_embedded(&with_options(json!([])))
+        .unwrap()
+        .options
+        .is_empty());
+    // It round-trips through the form's input.
+    let input = v.to_input(3);
+    let back = validate(
+        &input,
+        &ValidationContext {
+            catalogue: &Catalogue::embedded().unwrap(),
+            session_year: 2022,
+            today: today(),
+        },
+    )
+    .unwrap();
+    assert_eq!(back, v);
+}
+
+#[test]
+fn every_invalid_option_is_reported_at_once() {
+    let errs = run_embedded(&with_options(json!([
+        {"unit": "EP1"},
+        {"unit": "XX9"},
+        {"unit": "EF1"},
+        {"unit": "EF2", "language": "en"},
+        {"language": "en"},
+        {"unit": "EF1", "language": "en"}
+    ])))
+    .unwrap_err();
+    let expected: Vec<(String, String)> = [
+        ("options[0].unit", codes::NOT_OPTIONAL_UNIT),
+        ("options[1].unit", codes::UNKNOWN_UNIT),
+        ("options[2].language", codes::REQUIRED),
+        ("options[3].language", codes::UNEXPECTED_LANGUAGE),
+        ("options[4].unit", codes::REQUIRED),
+        ("options[5].unit", codes::DUPLICATE_UNIT),
+    ]
+    .iter()
+    .map(|(f, c)| (f.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(errs, expected);
+    // A language the unit does not list.
+    assert_eq!(
+        run_embedded(&with_options(json!([{"unit": "EF1", "language": "xx"}]))).unwrap_err(),
+        one("options[0].language", codes::UNKNOWN_LANGUAGE)
+    );
+    // CAP: foreign languages only (breton is a regional one).
+    assert_eq!(
+        run_embedded(&with_options(json!([{"unit": "EF1", "language": "br"}]))).unwrap_err(),
+        one("options[0].language", codes::UNKNOWN_LANGUAGE)
+    );
+    // With the other errors of the body.
+    let mut v = with_options(json!([{"unit": "EP2"}]));
+    v["identity"]["birth_department"] = json!("20");
+    assert_eq!(
+        run_embedded(&v).unwrap_err(),
+        vec![
+            (
+                "identity.birth_department".to_owned(),
+                codes::INVALID_DEPARTMENT.to_owned()
+            ),
+            (
+                "options[0].unit".to_owned(),
+                codes::NOT_OPTIONAL_UNIT.to_owned()
+            )
+        ]
+    );
+}
+
+#[test]
+fn a_specialty_without_optional_units_takes_no_option() {
+    let mut v = with_options(json!([{"unit": "E1"}]));
+    v["diploma"] = json!("MC");
+    v["specialty"] = json!("SOMMELLERIE");
+    v["acquis"] = json!([]);
+    assert_eq!(
+        run_embedded(&v).unwrap_err(),
+        one("options[0].unit", codes::NOT_OPTIONAL_UNIT)
+    );
+}
+
+/// The valid input with these birth fields.
+fn born(department: Option<&str>, country: Option<&str>) -> Value {
+    let mut v = valid_json();
+    if let Some(d) = department {
+        v["identity"]["birth_department"] = json!(d);
+    }
+    if let Some(c) = country {
+        v["identity"]["birth_country"] = json!(c);
+    }
+    v
+}
+
+#[test]
+fn the_birth_departement_and_country() {
+    let identity = |d, c| run_embedded(&born(d, c)).map(|v| v.identity);
+    // Neither: accepted, as before these fields existed.
+    let id = identity(None, None).unwrap();
+    assert_eq!((id.birth_department, id.birth_country), (None, None));
+    // Born in France: the département, normalised; the country if given.
+    let id = identity(Some(" 2a"), Some("fr")).unwrap();
+    assert_eq!(id.birth_department.as_deref(), Some("2A"));
+    assert_eq!(id.birth_country.as_deref(), Some("FR"));
+    let id = identity(Some("1"), None).unwrap();
+    assert_eq!(id.birth_department.as_deref(), Some("01"));
+    assert_eq!(id.birth_country, None);
+    // An overseas département with its own country code.
+    assert!(identity(Some("974"), Some("RE")).is_ok());
+    // Born abroad: the country alone.
+    let id = identity(None, Some("MA")).unwrap();
+    assert_eq!(id.birth_country.as_deref(), Some("MA"));
+    // France without its département.
+    assert_eq!(
+        identity(None, Some("FR")).unwrap_err(),
+        one("identity.birth_department", codes::REQUIRED)
+    );
+    assert_eq!(
+        identity(Some(" "), Some("RE")).unwrap_err(),
+        one("identity.birth_department", codes::REQUIRED)
+    );
+    // A département abroad.
+    assert_eq!(
+        identity(Some("13"), Some("BE")).unwrap_err(),
+        one("identity.birth_department", codes::INCONSISTENT_BIRTH_PLACE)
+    );
+    assert_eq!(
+        identity(Some("13"), Some("RE")).unwrap_err(),
+        one("identity.birth_department", codes::INCONSISTENT_BIRTH_PLACE)
+    );
+    // Invalid values, both reported.
+    assert_eq!(
+        identity(Some("20"), Some("ZZ")).unwrap_err(),
+        vec![
+            (
+                "identity.birth_department".to_owned(),
+                codes::INVALID_DEPARTMENT.to_owned()
+            ),
+            (
+                "identity.birth_country".to_owned(),
+                codes::INVALID_COUNTRY.to_owned()
+            )
+        ]
+    );
+}
+
+#[test]
+fn the_birth_place_is_the_commune_as_written() {
+    for place in ["Marseille 3e", "Saint-Denis", "Lyon 1er", "L'Haÿ-les-Roses"] {
+        let v = run_embedded(&with("/identity/birth_place", Some(json!(place)))).unwrap();
+        assert_eq!(v.identity.birth_place, place);
+    }
+    assert_eq!(
+        run_embedded(&with("/identity/birth_place", Some(json!("3e Marseille")))).unwrap_err(),
+        one("identity.birth_place", codes::INVALID_NAME)
+    );
+}
+
+#[test]
+fn birth_fields_and_options_are_changes_the_summary_names() {
+    let cat = Catalogue::embedded().unwrap();
+    let old = run_embedded(&valid_json()).unwrap();
+    let mut new = old.clone();
+    new.identity.birth_department = Some("13".into());
+    new.options = vec![OptionChoice {
+        unit: "EF1".into(),
+        language: Some("es".into()),
+    }];
+    assert_eq!(
+        changed_fields(&old, &new),
+        ["identity.birth_department", "options"]
+    );
+    let summary = change_summary_fr(Some(&old), &new, &cat);
+    assert!(
+        summary.contains("- Département de naissance : (non renseigné) → 13"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "- Épreuves facultatives : aucune → EF1 – Langue vivante (autre que celle de l'épreuve EG5), en espagnol (es)"
+        ),
+        "{summary}"
+    );
+    // The order of the options is not a change.
+    let mut two = new.clone();
+    two.options.push(OptionChoice {
+        unit: "EF2".into(),
+        language: None,
+    });
+    let mut reversed = two.clone();
+    reversed.options.reverse();
+    assert!(changes_nothing(&two, &reversed));
+    // A creation lists them when given, and not otherwise.
+    assert!(change_summary_fr(None, &new, &cat).contains("- Épreuves facultatives : EF1"));
+    let plain = change_summary_fr(None, &old, &cat);
+    assert!(!plain.contains("Épreuves facultatives") && !plain.contains("Département"));
 }

@@ -37,6 +37,8 @@ pub fn data(last_name: &str) -> ValidInscription {
             first_names: "Zoé".into(),
             birth_date: NaiveDate::from_ymd_opt(1990, 5, 17).unwrap(),
             birth_place: "Marseille".into(),
+            birth_department: None,
+            birth_country: None,
             nationality: "FR".into(),
             address: Address {
                 line1: "12 rue de la République".into(),
@@ -49,6 +51,7 @@ pub fn data(last_name: &str) -> ValidInscription {
         },
         disability: Disability::default(),
         acquis: Vec::new(),
+        options: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::events::{ExportEvent, Filter};
 use super::{instant, AdminError, AdminResult};
 use crate::app::App;
+use crate::domain::inscription::OptionChoice;
 use crate::domain::pieces::label_for;
 use crate::domain::transitions::Actor;
 use crate::error::AppError;
@@ -21,13 +22,16 @@ const EXPORT_LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs
 
 /// The export's columns: who the candidate is, how to reach them, what they
 /// sit (codes next to labels, so the office can sort by code), then where
-/// their dossier stands.
-const CSV_HEADERS: [&str; 24] = [
+/// their dossier stands. The birth département and country and the options
+/// are codes, for the exams system the file feeds (README, « The export »).
+const CSV_HEADERS: [&str; 28] = [
     "Courriel",
     "Nom",
     "Prénoms",
     "Date de naissance",
     "Lieu de naissance",
+    "Code département de naissance",
+    "Code pays de naissance",
     "Nationalité",
     "Téléphone",
     "Adresse",
@@ -42,6 +46,8 @@ const CSV_HEADERS: [&str; 24] = [
     "Handicap déclaré",
     "Aménagement existant",
     "Acquis",
+    "Épreuves facultatives",
+    "Langues des épreuves facultatives",
     "Statut",
     "Version",
     "Pièces encore à fournir",
@@ -85,6 +91,36 @@ fn acquis_cell(acquis: &[crate::domain::inscription::Acquis]) -> String {
         .join(" ; ")
 }
 
+/// The ISO 3166-1 code of the country of birth: the one given, or `FR`
+/// when only a département was (a département means France); empty when
+/// the candidate gave neither.
+fn birth_country_cell(identity: &crate::domain::inscription::Identity) -> String {
+    match (&identity.birth_country, &identity.birth_department) {
+        (Some(country), _) => country.clone(),
+        (None, Some(_)) => "FR".to_owned(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The optional units chosen, by code: « EF1 ; EF2 ».
+fn options_cell(options: &[OptionChoice]) -> String {
+    options
+        .iter()
+        .map(|o| o.unit.as_str())
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
+/// The language of each optional unit that has one, « unit:language »
+/// (ISO 639-1): « EF1:es ».
+fn option_languages_cell(options: &[OptionChoice]) -> String {
+    options
+        .iter()
+        .filter_map(|o| Some(format!("{}:{}", o.unit, o.language.as_deref()?)))
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
 fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
     let data = &record.data;
     let identity = &data.identity;
@@ -105,6 +141,8 @@ fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
         identity.first_names.clone(),
         identity.birth_date.format("%d/%m/%Y").to_string(),
         identity.birth_place.clone(),
+        identity.birth_department.clone().unwrap_or_default(),
+        birth_country_cell(identity),
         country(&identity.nationality),
         identity.phone.clone(),
         address.line1.clone(),
@@ -119,6 +157,8 @@ fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
         yes_no(data.disability.declared).to_owned(),
         yes_no(data.disability.existing_accommodation).to_owned(),
         acquis_cell(&data.acquis),
+        options_cell(&data.options),
+        option_languages_cell(&data.options),
         record.status.short_label_fr().to_owned(),
         record.version.to_string(),
         missing.join(" / "),
@@ -292,6 +332,32 @@ mod tests {
             acquis_cell(&acquis),
             "E11 dispense (2019) ; E2 bénéfice 12,5 (2020)"
         );
-        assert_eq!(CSV_HEADERS.len(), 24);
+        assert_eq!(CSV_HEADERS.len(), 28);
+    }
+
+    #[test]
+    fn options_and_birth_origin_read_as_codes() {
+        let options = [
+            OptionChoice {
+                unit: "EF1".into(),
+                language: Some("es".into()),
+            },
+            OptionChoice {
+                unit: "EF2".into(),
+                language: None,
+            },
+        ];
+        assert_eq!(options_cell(&options), "EF1 ; EF2");
+        assert_eq!(option_languages_cell(&options), "EF1:es");
+        assert_eq!(options_cell(&[]), "");
+        assert_eq!(option_languages_cell(&options[1..]), "");
+
+        let mut identity = crate::domain::transitions::fixtures::data("Zoé").identity;
+        assert_eq!(birth_country_cell(&identity), "");
+        identity.birth_department = Some("13".into());
+        assert_eq!(birth_country_cell(&identity), "FR");
+        identity.birth_department = None;
+        identity.birth_country = Some("MA".into());
+        assert_eq!(birth_country_cell(&identity), "MA");
     }
 }
