@@ -82,6 +82,8 @@ fn data(last_name: &str) -> ValidInscription {
             first_names: "Zoé Anaïs".into(),
             birth_date: NaiveDate::from_ymd_opt(1990, 2, 3).unwrap(),
             birth_place: "Aix-en-Provence".into(),
+            birth_department: None,
+            birth_country: None,
             // Not French: no JDC certificate, so two pieces.
             nationality: "BE".into(),
             address: Address {
@@ -95,6 +97,7 @@ fn data(last_name: &str) -> ValidInscription {
         },
         disability: Disability::default(),
         acquis: Vec::new(),
+        options: Vec::new(),
     }
 }
 
