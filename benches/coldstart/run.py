@@ -2,8 +2,9 @@
 side by side with a hello-world lambda_http function built the same way
 (`benches/coldstart/hello`, a workspace member: same release profile).
 
-    cargo build --release -p coldstart-hello -p signup -p activation -p auth \
-        -p inscription -p documents -p sweep -p admin
+    for p in coldstart-hello signup activation auth inscription documents admin; do
+        nice -n 19 cargo build --release -p $p   # one package per build, as sam build
+    done                                          # does: no feature unification
     python3 benches/coldstart/run.py   # --bin-dir target/release --rounds 10
 
 For each round and each function (interleaved, so that all see the same
