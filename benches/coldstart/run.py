@@ -2,8 +2,9 @@
 side by side with a hello-world lambda_http function built the same way
 (`benches/coldstart/hello`, a workspace member: same release profile).
 
-    cargo build --release -p coldstart-hello -p signup -p activation -p auth \
-        -p inscription -p documents -p sweep -p admin
+    for p in coldstart-hello signup activation auth inscription documents admin; do
+        nice -n 19 cargo build --release -p $p   # one package per build, as sam build
+    done                                          # does: no feature unification
     python3 benches/coldstart/run.py   # --bin-dir target/release --rounds 10
 
 For each round and each function (interleaved, so that all see the same
@@ -28,6 +29,24 @@ adds a row per function started with EXAMREG_CA_BUNDLE set to that file, so
 that the SDK clients trust that bundle alone (adapters/trust_store.rs) instead
 of the system's roots found by rustls-native-certs (here, no al2023 bundle at
 /etc/pki/tls/certs/ca-bundle.crt: the rows without it measure the default).
+
+    --variant "SDK default, one file:SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt,SSL_CERT_DIR=/tmp/empty"
+
+adds a row per function (and for the hello + DynamoDB reference, unless the
+variant sets an EXAMREG_ variable) started with those variables; here, the
+SDK's default roots read from that one file, as on a host whose roots are one
+bundle. --only auth,admin restricts the functions measured (the two
+references are always there).
+
+    --dynamodb http://127.0.0.1:5000
+
+points the functions at a DynamoDB emulator (moto_server), creates the
+table there, and adds the row "inscription, first DynamoDB read": GET
+/inscription with a well-formed unknown token, answered 401 after one
+BatchGetItem. It is the cold start up to the first AWS call, which builds the
+HTTPS connector again (aws-smithy-http-client builds it once when the client
+is built, to load the roots early, and once per connector settings at the
+first request), so that no cost hides between init and the first request.
 """
 import argparse
 import json
@@ -70,6 +89,12 @@ FUNCTIONS = [
     ("admin", "admin", ("event", {"action": "no_such_action"}), "error"),
 ]
 
+# A well-formed session token no account holds: GET /inscription reads the
+# session (one BatchGetItem) and answers 401.
+UNKNOWN_TOKEN = "0" * 32 + "." + "A" * 43
+FIRST_READ = ("inscription, first DynamoDB read", "inscription",
+              ("url", "GET", "/inscription", None, {"authorization": f"Bearer {UNKNOWN_TOKEN}"}), "401")
+
 ENV = {
     "AWS_LAMBDA_FUNCTION_NAME": "_",
     "AWS_LAMBDA_FUNCTION_VERSION": "1",
@@ -103,9 +128,10 @@ def wait_port(port, timeout=30):
 
 def invoke(port, how, result):
     if how[0] == "url":
-        _, method, path, body = how
+        _, method, path, body, *more = how
         url = f"http://127.0.0.1:{port}/lambda-url/_{path}"
         headers = {"content-type": "application/json"} if body is not None else {}
+        headers.update(more[0] if more else {})
     else:
         url = f"http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"
         method, body, headers = "POST", json.dumps(how[1]).encode(), {"content-type": "application/json"}
@@ -133,13 +159,18 @@ def one_start(port, binary, how, expect, extra_env=None):
     thread.join(35)
     peak = peak_memory_mib(proc.pid)
     proc.kill()
-    proc.wait()
+    # The process's own CPU time (user + system) up to its end: after its
+    # answer it only waits on /next, so this is the start's CPU, which
+    # depends much less than the wall time on what else runs on the machine.
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = status
+    cpu = (usage.ru_utime + usage.ru_stime) * 1000.0
     if "done" not in result:
-        return None, "no answer", None
+        return None, "no answer", None, None
     text = f"{result['status']} {result['body']}"
     if expect not in text:
-        return None, text[:200], None
-    return (result["done"] - started) * 1000.0, text[:80], peak
+        return None, text[:200], None, None
+    return (result["done"] - started) * 1000.0, text[:80], peak, cpu
 
 
 def peak_memory_mib(pid):
@@ -154,6 +185,36 @@ def peak_memory_mib(pid):
     return None
 
 
+def create_table(endpoint, table):
+    """The table on the emulator (DynamoDB's JSON protocol; moto does not
+    check the signature). An existing table is fine."""
+    body = json.dumps({
+        "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                 {"AttributeName": "sk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+    }).encode()
+    req = urllib.request.Request(endpoint, data=body, method="POST", headers={
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.CreateTable",
+        "authorization": "AWS4-HMAC-SHA256 Credential=bench/20260101/eu-west-3/dynamodb/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    try:
+        urllib.request.urlopen(req, timeout=10).read()
+    except urllib.error.HTTPError as e:
+        text = e.read().decode("utf-8", "replace")
+        if "ResourceInUse" not in text:
+            sys.exit(f"coldstart: cannot create {table} on {endpoint}: {e.code} {text[:200]}")
+
+
+def parse_variant(text):
+    """'label:VAR=VAL,VAR=VAL' -> (label, {VAR: VAL})."""
+    label, _, assignments = text.partition(":")
+    env = dict(a.split("=", 1) for a in assignments.split(",") if a)
+    return label, env
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", default="target/release")
@@ -161,12 +222,27 @@ def main():
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--port", type=int, default=9310)
     parser.add_argument("--ca-bundle", help="also start each function with EXAMREG_CA_BUNDLE set to this file")
+    parser.add_argument("--variant", action="append", default=[],
+                        help="'label:VAR=VAL,...': also start each function with these variables")
+    parser.add_argument("--only", help="comma-separated function names (the references always run)")
+    parser.add_argument("--dynamodb", help="a DynamoDB emulator's URL: adds the first-read row")
     args = parser.parse_args()
-    # name, binary, invocation, expected answer, extra environment.
-    functions = [(*f, None) for f in FUNCTIONS]
+    measured = [f for f in FUNCTIONS
+                if f[1] is None or f[1].startswith("coldstart") or not args.only or f[0] in args.only.split(",")]
+    if args.dynamodb:
+        ENV["AWS_ENDPOINT_URL"] = args.dynamodb
+        create_table(args.dynamodb, ENV["EXAMREG_TABLE"])
+        measured.append(FIRST_READ)
+    variants = [parse_variant(v) for v in args.variant]
     if args.ca_bundle:
-        functions += [(f"{name}, bundle only", binary, how, expect, {"EXAMREG_CA_BUNDLE": args.ca_bundle})
-                      for name, binary, how, expect in FUNCTIONS if binary and binary.find("coldstart") < 0]
+        variants.insert(0, ("bundle only", {"EXAMREG_CA_BUNDLE": args.ca_bundle}))
+    # name, binary, invocation, expected answer, extra environment.
+    functions = [(*f, None) for f in measured]
+    for label, env in variants:
+        examreg_only = any(k.startswith("EXAMREG_") for k in env)
+        functions += [(f"{name}, {label}", binary, how, expect, env)
+                      for name, binary, how, expect in measured
+                      if binary and (not binary.startswith("coldstart") or not examreg_only)]
     args.hello = args.hello or os.path.join(args.bin_dir, "coldstart-hello")
 
     cargo_lambda = shutil.which("cargo-lambda") or os.path.abspath("target/tools-venv/bin/cargo-lambda")
@@ -177,27 +253,32 @@ def main():
         wait_port(args.port)
         times = {name: [] for name, *_ in functions}
         peaks = {name: [] for name, *_ in functions}
+        cpus = {name: [] for name, *_ in functions}
         sizes = {}
         for r in range(args.rounds + 1):
             for name, binary, how, expect, extra_env in functions:
                 path = args.hello if binary is None else os.path.join(args.bin_dir, binary)
                 sizes[name] = os.path.getsize(path)
-                ms, answer, peak = one_start(args.port, path, how, expect, extra_env)
+                ms, answer, peak, cpu = one_start(args.port, path, how, expect, extra_env)
                 if ms is None:
                     sys.exit(f"coldstart: {name} did not answer as expected: {answer}")
                 if r > 0:  # round 0 warms the page cache
                     times[name].append(ms)
+                    cpus[name].append(cpu)
                     if peak is not None:
                         peaks[name].append(peak)
         hello = statistics.median(times[FUNCTIONS[0][0]])
         hello_sdk = statistics.median(times[FUNCTIONS[1][0]])
-        print("| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello | p50 / hello + SDK client | peak memory (VmHWM) |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| function | binary (x86_64, stripped) | p50 ms | min ms | max ms | p50 / hello | p50 / hello + SDK client "
+              "| CPU p50 ms | CPU p50 / hello + SDK client | peak memory (VmHWM) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        hello_sdk_cpu = statistics.median(cpus[FUNCTIONS[1][0]])
         for name, *_ in functions:
             t = times[name]
             p50 = statistics.median(t)
             print(f"| {name} | {sizes[name] / 1048576:.1f} MiB | {p50:.1f} | {min(t):.1f} | {max(t):.1f} "
                   f"| {p50 / hello:.2f} | {p50 / hello_sdk:.2f} "
+                  f"| {statistics.median(cpus[name]):.1f} | {statistics.median(cpus[name]) / hello_sdk_cpu:.2f} "
                   f"| {max(peaks[name], default=0):.1f} MiB |")
         print(f"\n{args.rounds} cold starts each (after one warm-up round), interleaved.")
     finally:
