@@ -23,13 +23,6 @@ The sweep is not in the list: its init is the admin function's (the same
 `aws_app()`), and any event makes it call DynamoDB. Binaries are the host's (x86_64)
 release builds: Lambda runs the arm64 ones, which cannot run here.
 
-    python3 benches/coldstart/run.py --ca-bundle /etc/ssl/certs/ca-certificates.crt
-
-adds a row per function started with EXAMREG_CA_BUNDLE set to that file, so
-that the SDK clients trust that bundle alone (adapters/trust_store.rs) instead
-of the system's roots found by rustls-native-certs (here, no al2023 bundle at
-/etc/pki/tls/certs/ca-bundle.crt: the rows without it measure the default).
-
     --variant "SDK default, one file:SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt,SSL_CERT_DIR=/tmp/empty"
 
 adds a row per function (and for the hello + DynamoDB reference, unless the
@@ -221,7 +214,6 @@ def main():
     parser.add_argument("--hello", help="default: <bin-dir>/coldstart-hello")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--port", type=int, default=9310)
-    parser.add_argument("--ca-bundle", help="also start each function with EXAMREG_CA_BUNDLE set to this file")
     parser.add_argument("--variant", action="append", default=[],
                         help="'label:VAR=VAL,...': also start each function with these variables")
     parser.add_argument("--only", help="comma-separated function names (the references always run)")
@@ -234,8 +226,6 @@ def main():
         create_table(args.dynamodb, ENV["EXAMREG_TABLE"])
         measured.append(FIRST_READ)
     variants = [parse_variant(v) for v in args.variant]
-    if args.ca_bundle:
-        variants.insert(0, ("bundle only", {"EXAMREG_CA_BUNDLE": args.ca_bundle}))
     # name, binary, invocation, expected answer, extra environment.
     functions = [(*f, None) for f in measured]
     for label, env in variants:

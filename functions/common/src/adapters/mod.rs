@@ -20,4 +20,3 @@ pub mod s3;
 pub mod ses;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
-pub mod trust_store;

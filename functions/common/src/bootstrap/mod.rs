@@ -11,7 +11,6 @@ use crate::adapters::dynamodb::DynamoStore;
 use crate::adapters::lazy_client::LazyClient;
 use crate::adapters::s3::S3DocumentStore;
 use crate::adapters::ses::SesMailer;
-use crate::adapters::trust_store;
 use crate::app::{App, AppBuilder, Ports};
 use crate::config::{AwsSettings, Settings};
 use crate::http::routes::Function;
@@ -54,13 +53,10 @@ impl AwsAdapters {
 /// The AWS adapters of `settings`; the SDK reads its own variables,
 /// `AWS_ENDPOINT_URL` included, which is how tests point them at an emulator.
 pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
-    let mut loader = aws_config::from_env();
-    // The system's bundle file alone as trust store, when it is usable: the
-    // default reads the certificates directory too, at every cold start.
-    if let Some(https) = trust_store::https_client_from_bundle(&trust_store::bundle_path()) {
-        loader = loader.http_client(https);
-    }
-    let sdk = loader.load().await;
+    // The SDK's default HTTPS client and trust store: a client built on the
+    // system's bundle file alone was measured slower to start on Lambda's
+    // layout (BENCHMARKS.md, « Cold starts »), so it was removed.
+    let sdk = aws_config::from_env().load().await;
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(settings.s3_path_style)
         .build();
