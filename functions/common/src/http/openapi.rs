@@ -42,6 +42,7 @@ use crate::services::sessions::SESSION_COOKIE;
         inscription::get_pieces,
         documents::confirmation_pdf,
         documents::create_upload,
+        documents::delete_file,
     ),
     components(schemas(crate::domain::validation::FieldError, super::problem::Problem)),
     modifiers(&SessionAuth, &ProblemAnswers),

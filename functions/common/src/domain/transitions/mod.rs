@@ -18,6 +18,7 @@ use crate::domain::record::InscriptionRecord;
 
 pub mod cancel;
 pub mod extension;
+pub mod file_removal;
 pub mod piece_review;
 pub mod reminder;
 pub mod save;
@@ -94,6 +95,8 @@ stored_names! {
         PieceValidated => "piece_validated",
         PieceRejected => "piece_rejected",
         DeadlineExtended => "deadline_extended",
+        FileRemoved => "file_removed",
+        PieceViewed => "piece_viewed",
     }
 }
 
@@ -280,7 +283,9 @@ mod tests {
                 "cancelled",
                 "piece_validated",
                 "piece_rejected",
-                "deadline_extended"
+                "deadline_extended",
+                "file_removed",
+                "piece_viewed"
             ]
         );
         let kinds: Vec<_> = MailKind::ALL.iter().map(|k| k.as_str()).collect();

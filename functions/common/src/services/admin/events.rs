@@ -46,6 +46,7 @@ pub enum Action {
     RejectPiece,
     ExtendDeadline,
     Export,
+    PieceLink,
 }
 
 impl Action {
@@ -75,6 +76,7 @@ pub enum AdminEvent {
     RejectPiece(RejectPieceEvent),
     ExtendDeadline(ExtendDeadlineEvent),
     Export(ExportEvent),
+    PieceLink(PieceLinkEvent),
 }
 
 /// Which inscriptions `list` and `export` take.
@@ -121,6 +123,17 @@ pub struct ExtendDeadlineEvent {
     pub email: Email,
     /// Whole milliseconds.
     pub until: DateTime<Utc>,
+}
+
+/// `piece_link`: a short-lived link to one file of a candidate's piece.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PieceLinkEvent {
+    /// Who looks; a console read without one is journaled as `console`.
+    pub actor: Option<String>,
+    pub email: Email,
+    pub kind: PieceKind,
+    /// The file's id; by default the newest file that counts.
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +201,10 @@ impl AdminEvent {
                 let (fields, check) = read::<ExportFields>(action, fields)?;
                 Self::Export(fields.check(&check, catalogue)?)
             }
+            Action::PieceLink => {
+                let (fields, check) = read::<PieceLinkFields>(action, fields)?;
+                Self::PieceLink(fields.check(&check)?)
+            }
         })
     }
 
@@ -199,6 +216,7 @@ impl AdminEvent {
             Self::RejectPiece(_) => Action::RejectPiece,
             Self::ExtendDeadline(_) => Action::ExtendDeadline,
             Self::Export(_) => Action::Export,
+            Self::PieceLink(_) => Action::PieceLink,
         }
     }
 }
@@ -264,6 +282,15 @@ struct ExportFields {
     diploma: Option<String>,
     specialty: Option<String>,
     status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PieceLinkFields {
+    actor: Option<String>,
+    email: Option<String>,
+    kind: Option<String>,
+    file: Option<String>,
 }
 
 /// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
@@ -388,6 +415,21 @@ impl ExportFields {
         let actor = check.actor(self.actor)?;
         let filter = check.filter(catalogue, self.diploma, self.specialty, self.status)?;
         Ok(ExportEvent { actor, filter })
+    }
+}
+
+impl PieceLinkFields {
+    fn check(self, check: &Check) -> AdminResult<PieceLinkEvent> {
+        let actor = match self.actor {
+            None if !check.is_mistyped("actor") => None,
+            actor => Some(check.actor(actor)?),
+        };
+        Ok(PieceLinkEvent {
+            actor,
+            email: check.email(self.email)?,
+            kind: check.kind(self.kind)?,
+            file: check.text("file", self.file)?,
+        })
     }
 }
 
@@ -627,7 +669,8 @@ mod tests {
                 "validate_piece",
                 "reject_piece",
                 "extend_deadline",
-                "export"
+                "export",
+                "piece_link"
             ]
         );
         for name in Action::names() {
@@ -790,7 +833,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « piece_link »";
         assert_eq!(
             refusal(json!({})),
             field(

@@ -16,6 +16,7 @@
 //! | `reject_piece` | `actor`, `email`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
 //! | `extend_deadline` | `actor`, `email`, `until` | `{"documents_deadline", "status", ...}` |
 //! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
+//! | `piece_link` | `actor`?, `email`, `kind`, `file`? | `{"url", "expires_at", "content_type", "size_bytes", "name", "id", "kind", "rejected", "received_at"}` |
 //!
 //! Decisions:
 //! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
@@ -54,6 +55,7 @@ pub mod events;
 mod export;
 mod get;
 mod list;
+mod piece_link;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -159,6 +161,7 @@ pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::RejectPiece(event) => changes::reject_piece(app, event).await,
         AdminEvent::ExtendDeadline(event) => changes::extend_deadline(app, event).await,
         AdminEvent::Export(event) => export::export(app, event).await,
+        AdminEvent::PieceLink(event) => piece_link::piece_link(app, event).await,
     }
 }
 
