@@ -325,12 +325,23 @@ async fn a_file_is_removed_and_the_last_one_takes_the_piece_back(backend: Backen
         .unwrap_err();
     assert_eq!(refusal(error), (409, "piece_validated"));
 
-    // After the documents window: closed.
-    let (_, other) = f.candidate("tardif").await;
+    // After the documents window: closed (logged in afresh: a session
+    // does not last that long).
+    let (other_email, other) = f.candidate("tardif").await;
     let (_, _) = f.upload(&other, "identity_document", PNG, None).await;
     let id = f.piece(&other, "identity_document").await.files[0].id.clone();
     f.clock
         .set(at(DOCUMENTS_CLOSE) + chrono::Duration::milliseconds(1));
+    let other = accounts::login(
+        &f.app,
+        Credentials {
+            email: other_email,
+            password: PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap()
+    .token;
     let error = delete_file(&f.app, Some(&other), "identity_document", &id)
         .await
         .unwrap_err();
