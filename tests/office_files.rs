@@ -1,8 +1,10 @@
-//! Several files per piece and the office's `piece_link`, over HTTP through
-//! the real runner, on both backends: `DELETE
-//! /inscription/pieces/{kind}/files/{id}`, and the link downloaded as the
-//! office's browser would (the runner's signed `/_local/blobs/...` URL, or a
-//! presigned S3 GET on moto), refused once altered or expired.
+//! Several files per piece and the office's `piece_link`, over HTTP: through
+//! the local runner (embedded), and in the AWS shape (the Lambdas on moto,
+//! S3's notifications delivered to the check, IAM enforced on every call):
+//! `DELETE /inscription/pieces/{kind}/files/{id}`, and the link downloaded as
+//! the office's browser would (the runner's signed `/_local/blobs/...` URL,
+//! or a presigned S3 GET signed by the admin function's role), refused
+//! locally once altered or expired.
 
 mod support;
 
@@ -26,8 +28,8 @@ async fn delete(runner: &Runner, token: &str, path: &str) -> reqwest::Response {
         .expect("DELETE")
 }
 
-async fn files_are_listed_removed_and_linked(backend: Backend) {
-    let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
+async fn files_are_listed_removed_and_linked(runner: &Runner) {
+    let backend = runner.backend;
     let email = "plusieurs@exemple.fr";
     let token = runner.signup_and_login(email).await;
     runner
@@ -116,19 +118,19 @@ async fn files_are_listed_removed_and_linked(backend: Backend) {
 
     // The candidate removes a file: 204; again: 404 unknown_file.
     let token = runner.login_token(email).await;
-    let r = delete(&runner, &token, &files_path("identity_document", first)).await;
+    let r = delete(runner, &token, &files_path("identity_document", first)).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = delete(&runner, &token, &files_path("identity_document", first)).await;
+    let r = delete(runner, &token, &files_path("identity_document", first)).await;
     let (status, body) = problem(r).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], "unknown_file");
-    let r = delete(&runner, &token, &files_path("nope", first)).await;
+    let r = delete(runner, &token, &files_path("nope", first)).await;
     assert_eq!(problem(r).await.1["code"], "unknown_piece");
     let piece = runner.piece(&token, "identity_document").await;
     assert_eq!(piece["files"].as_array().unwrap().len(), 1, "{piece}");
     // The last one: missing again.
     let last = piece["files"][0]["id"].as_str().unwrap().to_owned();
-    let r = delete(&runner, &token, &files_path("identity_document", &last)).await;
+    let r = delete(runner, &token, &files_path("identity_document", &last)).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let piece = runner.piece(&token, "identity_document").await;
     assert_eq!(piece["status"], "missing", "{piece}");
@@ -155,4 +157,24 @@ async fn files_are_listed_removed_and_linked(backend: Backend) {
     assert_eq!(body["code"], "too_many_files");
 }
 
-on_both_backends!(files_are_listed_removed_and_linked);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_local_runner() {
+    files_are_listed_removed_and_linked(&Runner::start(BAC_PRO_BOTH_OPEN).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_aws_shape_with_iam_enforced() {
+    let runner = Runner::deploy(BAC_PRO_BOTH_OPEN).await;
+    files_are_listed_removed_and_linked(&runner).await;
+    let deployment = runner.deployment.as_ref().expect("deployed");
+    let calls = deployment.calls();
+    let refused: Vec<_> = calls.iter().filter(|c| !c.allowed).collect();
+    assert!(refused.is_empty(), "calls IAM refused: {refused:#?}");
+    let called = |function: &str, action: &str| {
+        calls
+            .iter()
+            .any(|c| c.function == function && c.action == action)
+    };
+    // The removal deleted the object with the documents function's role.
+    assert!(called("DocumentsFunction", "s3:DeleteObject"), "{calls:#?}");
+}

@@ -180,6 +180,7 @@ fn authenticated_routes_take_the_bearer_token_or_the_session_cookie() {
         ("GET", "/inscription/pieces"),
         ("GET", "/inscription/confirmation.pdf"),
         ("POST", "/inscription/pieces/{kind}/uploads"),
+        ("DELETE", "/inscription/pieces/{kind}/files/{id}"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
