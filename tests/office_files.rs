@@ -19,13 +19,7 @@ fn files_path(kind: &str, id: &str) -> String {
 }
 
 async fn delete(runner: &Runner, token: &str, path: &str) -> reqwest::Response {
-    runner
-        .http
-        .delete(runner.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("DELETE")
+    runner.delete(path, Some(token)).await
 }
 
 async fn files_are_listed_removed_and_linked(runner: &Runner) {
@@ -113,7 +107,10 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
         let r = runner.http.get(&url).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let (_, body) = problem(r).await;
-        assert!(body["detail"].as_str().unwrap().contains("expiré"), "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("expiré"),
+            "{body}"
+        );
     }
 
     // The candidate removes a file: 204; again: 404 unknown_file.

@@ -223,7 +223,13 @@ async fn files_accumulate_up_to_five_and_a_sixth_is_refused(backend: Backend) {
     let names: Vec<&str> = piece.files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["page-1.png", "page-2.png", "page-3.png", "page-4.png", "page-5.png"]
+        [
+            "page-1.png",
+            "page-2.png",
+            "page-3.png",
+            "page-4.png",
+            "page-5.png"
+        ]
     );
     assert!(piece.files.iter().all(|f| f.size_bytes == PNG.len() as u64
         && f.content_type == "image/png"
@@ -267,8 +273,17 @@ async fn a_file_is_removed_and_the_last_one_takes_the_piece_back(backend: Backen
         .map(|k| k.code().to_owned())
         .collect();
     for kind in &kinds {
-        f.upload(&token, kind, if kind == "signed_confirmation" { PDF } else { PNG }, None)
-            .await;
+        f.upload(
+            &token,
+            kind,
+            if kind == "signed_confirmation" {
+                PDF
+            } else {
+                PNG
+            },
+            None,
+        )
+        .await;
     }
     let (verso, _) = f
         .upload(&token, "identity_document", PNG, Some("verso.png"))
@@ -319,7 +334,9 @@ async fn a_file_is_removed_and_the_last_one_takes_the_piece_back(backend: Backen
         .admin(json!({"action": "validate_piece", "actor": ACTOR, "email": email, "kind": "signed_confirmation"}))
         .await;
     assert!(answer.get("error").is_none(), "{answer}");
-    let id = f.piece(&token, "signed_confirmation").await.files[0].id.clone();
+    let id = f.piece(&token, "signed_confirmation").await.files[0]
+        .id
+        .clone();
     let error = delete_file(&f.app, Some(&token), "signed_confirmation", &id)
         .await
         .unwrap_err();
@@ -329,7 +346,9 @@ async fn a_file_is_removed_and_the_last_one_takes_the_piece_back(backend: Backen
     // does not last that long).
     let (other_email, other) = f.candidate("tardif").await;
     let (_, _) = f.upload(&other, "identity_document", PNG, None).await;
-    let id = f.piece(&other, "identity_document").await.files[0].id.clone();
+    let id = f.piece(&other, "identity_document").await.files[0]
+        .id
+        .clone();
     f.clock
         .set(at(DOCUMENTS_CLOSE) + chrono::Duration::milliseconds(1));
     let other = accounts::login(
@@ -367,7 +386,11 @@ async fn a_rejection_keeps_the_files_as_evidence(backend: Backend) {
     let piece = f.piece(&token, "identity_document").await;
     assert_eq!(piece.status, PieceStatus::Rejected);
     assert!(piece.files.is_empty());
-    let rejected: Vec<&str> = piece.rejected_files.iter().map(|f| f.name.as_str()).collect();
+    let rejected: Vec<&str> = piece
+        .rejected_files
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(rejected, ["recto.png", "verso.png"]);
     // The stored objects are kept.
     assert_eq!(f.stored(&recto).await.as_deref(), Some(PNG));
@@ -431,7 +454,9 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
     assert_eq!(&bytes[..], PDF);
 
     // Another by its id, from the console without actor.
-    let recto = f.piece(&token, "identity_document").await.files[0].id.clone();
+    let recto = f.piece(&token, "identity_document").await.files[0]
+        .id
+        .clone();
     let link = f
         .admin(json!({"action": "piece_link", "email": email, "kind": "identity_document", "file": recto}))
         .await;
@@ -448,8 +473,12 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
         .map(|h| (h.actor, h.detail.unwrap_or_default()))
         .collect();
     assert_eq!(views.len(), 2, "{views:?}");
-    assert!(views.iter().any(|(actor, detail)| actor == ACTOR && detail.contains("verso.pdf")));
-    assert!(views.iter().any(|(actor, detail)| actor == "console" && detail.contains("recto.png")));
+    assert!(views
+        .iter()
+        .any(|(actor, detail)| actor == ACTOR && detail.contains("verso.pdf")));
+    assert!(views
+        .iter()
+        .any(|(actor, detail)| actor == "console" && detail.contains("recto.png")));
     assert_eq!(f.record(&token).await.revision, before);
 
     // Refusals.
@@ -528,7 +557,9 @@ async fn a_removal_racing_another_write_applies_once(backend: Backend) {
         .write_ops(&f.app.calendar, record.revision, history_line())
         .unwrap();
     f.race.before_next_transaction(ops);
-    let id = f.piece(&token, "identity_document").await.files[0].id.clone();
+    let id = f.piece(&token, "identity_document").await.files[0]
+        .id
+        .clone();
     delete_file(&f.app, Some(&token), "identity_document", &id)
         .await
         .unwrap();

@@ -74,9 +74,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         #[cfg(feature = "documents")]
         ("POST", "/inscription/pieces/{kind}/uploads") => Some(post(documents::create_upload)),
         #[cfg(feature = "documents")]
-        ("DELETE", "/inscription/pieces/{kind}/files/{id}") => {
-            Some(delete(documents::delete_file))
-        }
+        ("DELETE", "/inscription/pieces/{kind}/files/{id}") => Some(delete(documents::delete_file)),
         #[cfg(feature = "auth")]
         ("GET", p) if portal::is_page(p) => Some(get(portal::page)),
         #[cfg(feature = "auth")]

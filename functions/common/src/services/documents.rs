@@ -163,7 +163,12 @@ fn too_large() -> AppError {
 
 /// The file's name given, trimmed; `None` when empty or absent.
 fn file_name(input: &UploadRequestInput) -> Result<Option<String>, FieldError> {
-    let Some(name) = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) else {
+    let Some(name) = input
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    else {
         return Ok(None);
     };
     if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {

@@ -137,7 +137,8 @@ mod tests {
         assert_eq!(first.transition.history.action, HistoryAction::FileRemoved);
         assert!(first.transition.emails.is_empty());
 
-        let second = remove_file(&first.transition.record, kind, "verso", &calendar(), now).unwrap();
+        let second =
+            remove_file(&first.transition.record, kind, "verso", &calendar(), now).unwrap();
         let piece = &second.transition.record.pieces[&kind];
         assert_eq!(piece.status, PieceStatus::Missing);
         assert!(piece.files.is_empty());

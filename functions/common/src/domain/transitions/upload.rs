@@ -136,11 +136,14 @@ fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> V
     };
     if record.status == InscriptionStatus::Cancelled {
         return refuse_untouched(
-            "Votre inscription a été annulée : les pièces déposées ne sont plus prises en compte.".to_owned(),
+            "Votre inscription a été annulée : les pièces déposées ne sont plus prises en compte."
+                .to_owned(),
         );
     }
     let Some(current) = record.pieces.get(&file.kind) else {
-        return refuse_untouched("Cette pièce n'est plus demandée pour votre inscription.".to_owned());
+        return refuse_untouched(
+            "Cette pièce n'est plus demandée pour votre inscription.".to_owned(),
+        );
     };
     let counted = current.counts_key(file.key);
     if current.status == PieceStatus::Validated && !counted {

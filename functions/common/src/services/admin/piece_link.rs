@@ -96,7 +96,13 @@ pub(super) async fn piece_link(app: &App, event: PieceLinkEvent) -> AdminResult<
             if rejected { " (refusé)" } else { "" }
         )),
     };
-    history::append_read(app.store.as_ref(), &record.account_id, &record.session, line).await?;
+    history::append_read(
+        app.store.as_ref(),
+        &record.account_id,
+        &record.session,
+        line,
+    )
+    .await?;
     Ok(json!({
         "url": url,
         "expires_at": instant(expires_at),
@@ -136,7 +142,10 @@ mod tests {
             file("recto", "2021-10-21T10:00:00Z"),
             file("verso", "2021-10-21T10:00:00Z"),
         ]);
-        assert_eq!(chosen(&piece, None).unwrap(), (file("verso", "2021-10-21T10:00:00Z"), false));
+        assert_eq!(
+            chosen(&piece, None).unwrap(),
+            (file("verso", "2021-10-21T10:00:00Z"), false)
+        );
         assert_eq!(chosen(&piece, Some("old")).unwrap().1, true);
         assert_eq!(chosen(&piece, Some("recto")).unwrap().0.id, "recto");
         assert_eq!(chosen(&piece, Some("nope")), Err("unknown_file"));
