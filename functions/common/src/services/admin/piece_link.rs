@@ -146,7 +146,7 @@ mod tests {
             chosen(&piece, None).unwrap(),
             (file("verso", "2021-10-21T10:00:00Z"), false)
         );
-        assert_eq!(chosen(&piece, Some("old")).unwrap().1, true);
+        assert!(chosen(&piece, Some("old")).unwrap().1);
         assert_eq!(chosen(&piece, Some("recto")).unwrap().0.id, "recto");
         assert_eq!(chosen(&piece, Some("nope")), Err("unknown_file"));
         assert_eq!(
