@@ -255,10 +255,13 @@ async fn get_blob(
         .get(&key)
         .await?
         .ok_or_else(|| AppError::not_found("not_found", "Ce document n'existe pas."))?;
+    // An export is a CSV; a candidate's file (piece_link) is served with
+    // the type its bytes were checked to be, as S3 serves it.
     let content_type = if key.ends_with(".csv") {
         "text/csv; charset=utf-8"
     } else {
-        "application/octet-stream"
+        examreg_common::domain::files::FileType::sniff(&bytes)
+            .map_or("application/octet-stream", |t| t.mime())
     };
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }

@@ -575,6 +575,29 @@ async fn documents_and_the_office(runner: &Runner, cast: &Cast, tokens: &Tokens)
     let piece = runner.piece(token, "identity_document").await;
     assert_eq!(piece["status"], "received", "{piece}");
     assert_eq!(runner.inscription_status(token).await, "complete");
+    // The rejected file is kept as evidence; the office looks at it.
+    assert_eq!(piece["files"].as_array().map(Vec::len), Some(1), "{piece}");
+    assert_eq!(piece["rejected_files"].as_array().map(Vec::len), Some(1));
+    let link = runner.admin(&json!({
+        "action": "piece_link", "actor": ACTOR, "email": &cast.on_time,
+        "kind": "identity_document", "file": piece["rejected_files"][0]["id"]
+    }));
+    let seen = runner
+        .http
+        .get(link["url"].as_str().unwrap_or_else(|| panic!("{link}")));
+    let seen = seen.send().await.unwrap();
+    assert_eq!(seen.status(), StatusCode::OK);
+    assert_eq!(&seen.bytes().await.unwrap()[..], PNG);
+    // A second page, then removed by the candidate (DELETE through the API).
+    upload_piece(runner, token, "identity_document").await;
+    let piece = runner.piece(token, "identity_document").await;
+    let second = piece["files"][1]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{piece}"));
+    let path = format!("/inscription/pieces/identity_document/files/{second}");
+    let removed = runner.delete(&path, Some(token)).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(runner.inscription_status(token).await, "complete");
 
     // It validates every piece.
     for kind in &kinds {

@@ -181,6 +181,7 @@ fn authenticated_routes_take_the_bearer_token_or_the_session_cookie() {
         ("GET", "/inscription/confirmation.pdf"),
         ("POST", "/inscription/pieces/{kind}/uploads"),
         ("POST", "/inscription/withdraw"),
+        ("DELETE", "/inscription/pieces/{kind}/files/{id}"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use examreg_common::http::routes::{DEFAULT_ROUTE, ROUTES};
 use serde_json::Value;
-use support::grants::{EXPECTED, LOG_ACTIONS, RESOURCE_STAR_ALLOWED};
+use support::grants::{EXPECTED, LOG_ACTIONS, RESOURCE_STAR_ALLOWED, S3_ONE_ACTION_PREFIXES};
 use support::template::{
     as_list, function_property, functions, get_att_of, http_routes, ref_of, render, resource,
     resources, template,
@@ -265,10 +265,23 @@ fn every_role_grants_only_what_its_function_uses() {
                         "s3" if action == "s3:ListBucket" => {
                             *resource == format!("arn:${{AWS::Partition}}:s3:::{}", arns.bucket)
                         }
-                        "s3" => expected.s3_prefixes.iter().any(|prefix| {
-                            *resource
-                                == format!("arn:${{AWS::Partition}}:s3:::{}/{prefix}*", arns.bucket)
-                        }),
+                        "s3" => expected
+                            .s3_prefixes
+                            .iter()
+                            .copied()
+                            .chain(
+                                S3_ONE_ACTION_PREFIXES
+                                    .iter()
+                                    .filter(|(f, a, _)| *f == id && *a == action)
+                                    .map(|(_, _, prefix)| *prefix),
+                            )
+                            .any(|prefix| {
+                                *resource
+                                    == format!(
+                                        "arn:${{AWS::Partition}}:s3:::{}/{prefix}*",
+                                        arns.bucket
+                                    )
+                            }),
                         "ses" => arns.ses.contains(resource),
                         "logs" => {
                             LOG_ACTIONS.contains(&action)

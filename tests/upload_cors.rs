@@ -16,8 +16,8 @@ use examreg_common::adapters::s3::UPLOAD_TICKET_HEADERS;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::cors::{
-    is_forbidden, is_safelisted, preflight_for, s3_allows, template_rules, wildcard_match,
-    CorsRule, Preflight,
+    api_rule, is_forbidden, is_safelisted, preflight_for, s3_allows, template_rules,
+    wildcard_match, CorsRule, Preflight,
 };
 use support::{bac_pro_melec_body, Backend, Runner, BAC_PRO_BOTH_OPEN, PNG};
 
@@ -173,4 +173,34 @@ fn wildcards_match_one_run_of_characters_and_header_names_any_case() {
     assert!(is_safelisted("content-type", "text/plain; charset=utf-8"));
     assert!(!is_safelisted("content-type", "application/pdf"));
     assert!(is_forbidden("content-length"));
+}
+
+/// The portal calls the API from its origin with its bearer token: every
+/// method a route uses (DELETE included: a candidate removes one file of a
+/// piece) must pass the HTTP API's CORS preflight, and no other origin.
+#[test]
+fn the_apis_cors_allows_every_method_its_routes_use() {
+    let rule = api_rule(PORTAL_ORIGIN);
+    let methods: BTreeSet<&str> = examreg_common::http::routes::ROUTES
+        .iter()
+        .map(|r| r.method)
+        .collect();
+    assert!(methods.contains("DELETE"), "{methods:?}");
+    for method in methods {
+        let preflight = Preflight {
+            origin: PORTAL_ORIGIN.into(),
+            method: method.into(),
+            headers: vec!["authorization".into(), "content-type".into()],
+        };
+        assert!(rule.allows(&preflight), "{method} refused by {rule:?}");
+        let elsewhere = Preflight {
+            origin: "https://ailleurs.exemple.com".into(),
+            ..preflight
+        };
+        assert!(!rule.allows(&elsewhere), "{method} from another origin");
+    }
+    // The rule is not a blanket one.
+    for method in ["PATCH", "*"] {
+        assert!(!rule.methods.iter().any(|m| m == method), "{rule:?}");
+    }
 }

@@ -178,3 +178,18 @@ pub fn template_rules(portal_origin: &str) -> Vec<CorsRule> {
         })
         .collect()
 }
+
+/// The HTTP API's `CorsConfiguration` in `template.yaml`, as one rule
+/// (API Gateway answers a preflight the same way: origin, method and every
+/// requested header allowed).
+pub fn api_rule(portal_origin: &str) -> CorsRule {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml");
+    let text = std::fs::read_to_string(path).expect("template.yaml");
+    let template: Yaml = serde_yaml::from_str(&text).expect("template.yaml is YAML");
+    let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    CorsRule {
+        origins: strings(&cors["AllowOrigins"], portal_origin),
+        methods: strings(&cors["AllowMethods"], portal_origin),
+        headers: strings(&cors["AllowHeaders"], portal_origin),
+    }
+}

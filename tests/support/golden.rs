@@ -34,6 +34,8 @@ const VOLATILE_FIELDS: &[&str] = &[
     "now",
     "token",
     "upload_url",
+    // piece_link's presigned or signed link.
+    "url",
     "location",
     "id",
     "upload_id",
@@ -151,12 +153,16 @@ fn mask_object(object: &mut Map<String, Value>, base_url: &str) {
     }
 }
 
-/// The server's address as `<portail>`, link tokens as `<jeton>`.
+/// The server's address as `<portail>`, link tokens as `<jeton>`, a file's
+/// id in a path (`DELETE .../files/<id>`) as `<id>`.
 pub fn mask_text(text: &str, base_url: &str) -> String {
     static TOKEN: OnceLock<Regex> = OnceLock::new();
+    static FILE: OnceLock<Regex> = OnceLock::new();
     let token = TOKEN.get_or_init(|| Regex::new(r#"token=[^\s"'<&)]+"#).expect("a regex"));
+    let file = FILE.get_or_init(|| Regex::new(r"/files/[0-9a-f]{32}").expect("a regex"));
     let text = text.replace(base_url, "<portail>");
-    token.replace_all(&text, "token=<jeton>").into_owned()
+    let text = token.replace_all(&text, "token=<jeton>");
+    file.replace_all(&text, "/files/<id>").into_owned()
 }
 
 /// A CSV export, masked: the server's address, and every instant in it

@@ -114,8 +114,16 @@ pub const EXPECTED: &[Expected] = &[
         http: true,
         // confirmation_pdf and request_upload: load_for_caller (get_many),
         // the upload request (Put), a presigned PUT (signed with the role's
-        // own s3:PutObject) under candidates/. No email.
-        actions: &["dynamodb:BatchGetItem", "dynamodb:PutItem", "s3:PutObject"],
+        // own s3:PutObject) under candidates/; delete_file: a transaction of
+        // Puts (the inscription read again, get, after a lost race), the
+        // removed file deleted (DeleteObject). No email.
+        actions: &[
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "s3:PutObject",
+            "s3:DeleteObject",
+        ],
         indexes: &[],
         s3_prefixes: &["candidates/"],
     },
@@ -124,13 +132,11 @@ pub const EXPECTED: &[Expected] = &[
         binary: "documents-check",
         code_uri: "functions/documents",
         http: false,
-        // check_stored_object: upload + inscription (get_many), the upload
-        // request of the file the piece already holds (get: superseded?), the bytes
+        // check_stored_object: upload + inscription (get_many), the bytes
         // (GetObject), a transaction of Puts, refused files deleted
         // (DeleteObject), the "complete" email delivered at once (Put,
         // send, Delete).
         actions: &[
-            "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:DeleteItem",
@@ -172,7 +178,9 @@ pub const EXPECTED: &[Expected] = &[
         // list and export (Query on gsi2), get (email guard: get; account +
         // inscription: get_many; history: Query of the partition), changes
         // (a transaction of Puts, deliver_now: Put, send, Delete), the export
-        // CSV (PutObject) and its link (presigned GetObject) under exports/.
+        // CSV (PutObject) and its link (presigned GetObject) under exports/;
+        // piece_link's presigned GetObject under candidates/ (see
+        // S3_ONE_ACTION_PREFIXES: reading only).
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
@@ -187,6 +195,13 @@ pub const EXPECTED: &[Expected] = &[
         s3_prefixes: &["exports/"],
     },
 ];
+
+/// `(function, action, prefix)`: an S3 object action a function may do
+/// under one more prefix than its `s3_prefixes`, and that action only. The
+/// admin function reads candidates' files (piece_link signs a GET link to
+/// one) but may not write or delete them.
+pub const S3_ONE_ACTION_PREFIXES: &[(&str, &str, &str)] =
+    &[("AdminFunction", "s3:GetObject", "candidates/")];
 
 /// Every function writes its own log group, and nothing else in CloudWatch Logs.
 pub const LOG_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
@@ -211,6 +226,16 @@ pub const UNREACHED_BY_THE_JOURNEY: &[(&str, &str)] = &[
     // on moto by functions/common/tests/sweep_aws.rs
     // (unactivated_accounts_are_deleted_at_48_hours_to_the_second).
     ("SweepFunction", "dynamodb:ConditionCheckItem"),
+    // documents::delete_file reads the inscription again (GetItem) only when
+    // its write lost a race with another write of the same dossier: tested
+    // on both backends by functions/common/tests/office_files.rs.
+    ("DocumentsFunction", "dynamodb:GetItem"),
+    // documents-check deletes a refused file (or one without a live upload
+    // request); the journey's files are all good, and a replaced file is no
+    // longer deleted (files accumulate): tested on moto by
+    // functions/common/tests/documents_aws.rs (HTML declared as a PDF,
+    // refused and deleted).
+    ("DocumentsCheckFunction", "s3:DeleteObject"),
 ];
 
 /// `(function, action)` pairs allowed on `Resource: "*"` because AWS offers no

@@ -273,6 +273,16 @@ impl Runner {
         self.record(label, Some(body), response).await
     }
 
+    /// `DELETE path`, without a body, in the transcript.
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.http.delete(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("DELETE failed");
+        self.record(format!("DELETE {path}"), None, response).await
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.send_json(reqwest::Method::POST, path, token, body)
             .await

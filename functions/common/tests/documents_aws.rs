@@ -121,6 +121,7 @@ impl Fixture {
             &UploadRequestInput {
                 content_type: Some(content_type.into()),
                 size_bytes: Some(size as u64),
+                name: None,
             },
         )
         .await
@@ -483,6 +484,7 @@ async fn validated_pieces_stay_and_cancelled_inscriptions_take_no_file() {
     let input = |ct: &str, size: u64| UploadRequestInput {
         content_type: Some(ct.into()),
         size_bytes: Some(size),
+        name: None,
     };
 
     // A piece the exams office validated cannot be replaced.

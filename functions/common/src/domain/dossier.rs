@@ -146,6 +146,40 @@ pub struct PieceState {
     /// poste »), a calendar day.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postmarked_on: Option<NaiveDate>,
+    /// The files that count for the piece, oldest first (at most
+    /// [`MAX_FILES_PER_PIECE`]). A record stored before pieces held several
+    /// files has none here but its `object_key`: see [`PieceState::current_files`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<PieceFile>,
+    /// Files the exams office refused, kept as evidence until the dossier's
+    /// retention ends; they no longer count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected_files: Vec<PieceFile>,
+}
+
+/// The most files one piece holds (both sides of a card, every page of the
+/// signed confirmation).
+pub const MAX_FILES_PER_PIECE: usize = 5;
+
+/// One stored file of a piece.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PieceFile {
+    /// The upload's id (the last segment of its key).
+    pub id: String,
+    /// The name the candidate gave, or one made from the piece's code.
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub received_at: DateTime<Utc>,
+    /// Where the file is stored.
+    pub object_key: String,
+}
+
+impl PieceFile {
+    /// The file's id as its key gives it: the key's last segment.
+    pub fn id_of_key(key: &str) -> &str {
+        key.rsplit('/').next().unwrap_or(key)
+    }
 }
 
 impl PieceState {
@@ -161,6 +195,8 @@ impl PieceState {
             reviewed_at: None,
             channel: None,
             postmarked_on: None,
+            files: Vec::new(),
+            rejected_files: Vec::new(),
         }
     }
 
@@ -187,6 +223,56 @@ impl PieceState {
             }
         }
     }
+    /// The files that count for the piece. A piece stored before pieces held
+    /// several files (one `object_key`, no `files`) holds that one file.
+    pub fn current_files(&self) -> Vec<PieceFile> {
+        if !self.files.is_empty() || !self.is_in() {
+            return self.files.clone();
+        }
+        let Some(key) = self.object_key.as_deref() else {
+            return Vec::new();
+        };
+        vec![PieceFile {
+            id: PieceFile::id_of_key(key).to_owned(),
+            name: default_file_name(key, self.content_type.as_deref()),
+            content_type: self
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/pdf".to_owned()),
+            size_bytes: self.size_bytes.unwrap_or_default(),
+            received_at: self.received_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
+            object_key: key.to_owned(),
+        }]
+    }
+
+    /// Whether the file stored at `key` counts for the piece.
+    pub fn counts_key(&self, key: &str) -> bool {
+        self.current_files().iter().any(|f| f.object_key == key)
+    }
+
+    /// The piece with `files` as the ones that count: the summary fields
+    /// (`object_key`, `content_type`, `size_bytes`, `received_at`) follow
+    /// the newest file, as records read before several files were kept.
+    pub fn set_files(&mut self, files: Vec<PieceFile>) {
+        let newest = files.last();
+        self.object_key = newest.map(|f| f.object_key.clone());
+        self.content_type = newest.map(|f| f.content_type.clone());
+        self.size_bytes = newest.map(|f| f.size_bytes);
+        self.received_at = newest.map(|f| f.received_at);
+        self.files = files;
+    }
+}
+
+/// A file's name when the candidate gave none: the piece's code (the key's
+/// third segment) and the extension of its type, e.g. `identity_document.pdf`.
+pub fn default_file_name(key: &str, content_type: Option<&str>) -> String {
+    let stem = key.split('/').nth(2).unwrap_or("piece");
+    let extension = match content_type {
+        Some("image/jpeg") => "jpg",
+        Some("image/png") => "png",
+        _ => "pdf",
+    };
+    format!("{stem}.{extension}")
 }
 
 pub type Pieces = BTreeMap<PieceKind, PieceState>;

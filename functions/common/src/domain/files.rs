@@ -47,6 +47,11 @@ impl FileType {
         }
     }
 
+    /// The type whose magic number `bytes` start with, if any.
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| bytes.starts_with(t.magic()))
+    }
+
     pub fn name_fr(self) -> &'static str {
         match self {
             FileType::Pdf => "un document PDF",

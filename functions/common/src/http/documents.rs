@@ -80,9 +80,12 @@ pub async fn confirmation_pdf(
 /// type): a good file makes the piece `received` (see `GET
 /// /inscription/pieces`), a bad one is deleted and the piece says why in
 /// `reason`. A signed confirmation counts only for the version it was asked
-/// for. Uploading a piece again replaces the file received before (which
-/// stays in force if the new one is refused); a piece the exams office has
-/// already validated cannot be replaced (409 `piece_already_validated`).
+/// for. A piece holds up to 5 files (both sides of a card, every page of the
+/// confirmation): each upload adds one to its `files`, named by `name`
+/// (optional); a sixth is refused (409 `too_many_files`: delete one first).
+/// A file refused by the check leaves the files received before in force; a
+/// piece the exams office has already validated takes no more files (409
+/// `piece_already_validated`).
 #[utoipa::path(post, path = "/inscription/pieces/{kind}/uploads", tag = "documents",
     params(("kind" = PieceKind, Path, description = "The piece's code (`PieceKind`); a kind the inscription does not require answers 404 `unknown_piece`")),
     request_body = UploadRequestInput,
@@ -91,10 +94,10 @@ pub async fn confirmation_pdf(
         (status = 401, description = "unauthenticated", body = Problem),
         (status = 403, description = "documents_closed (outside the documents window or the candidate's extension, or inscription cancelled)", body = Problem),
         (status = 404, description = "no_inscription, unknown_piece (not a piece this inscription requires)", body = Problem),
-        (status = 409, description = "piece_already_validated", body = Problem),
+        (status = 409, description = "piece_already_validated, too_many_files (the piece holds 5 files already)", body = Problem),
         (status = 413, description = "too_large (over 5 MiB), payload_too_large", body = Problem),
         (status = 415, description = "unsupported_type (not application/pdf, image/jpeg or image/png)", body = Problem),
-        (status = 422, description = "validation_failed (every field missing or of the wrong type, empty file), unknown_field", body = Problem),
+        (status = 422, description = "validation_failed (every field missing or of the wrong type, empty file, a name over 200 characters or with a control character), unknown_field", body = Problem),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn create_upload(
@@ -108,4 +111,35 @@ pub async fn create_upload(
     let kind = kind.map(|Path(k)| k).unwrap_or_default();
     let ticket = documents::request_upload(&app, token.as_deref(), &kind, &input).await?;
     Ok((StatusCode::CREATED, Json(ticket)))
+}
+
+/// Removes one file of a piece (its `id` as `GET /inscription/pieces` lists
+/// it in the piece's `files`), while the documents window is open (or the
+/// candidate's extension runs) and the exams office has not validated the
+/// piece. Removing the piece's last file takes it back to `missing`, and a
+/// `complete` inscription back to `registered`. Files the office rejected
+/// (`rejected_files`) are kept as evidence and cannot be removed.
+#[utoipa::path(delete, path = "/inscription/pieces/{kind}/files/{id}", tag = "documents",
+    params(
+        ("kind" = PieceKind, Path, description = "The piece's code (`PieceKind`); a kind the inscription does not require answers 404 `unknown_piece`"),
+        ("id" = String, Path, description = "The file's `id`, from the piece's `files`"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "unauthenticated", body = Problem),
+        (status = 403, description = "documents_closed (outside the documents window or the candidate's extension, or inscription cancelled)", body = Problem),
+        (status = 404, description = "no_inscription, unknown_piece, unknown_file (no file of the piece has this id)", body = Problem),
+        (status = 409, description = "piece_validated (the office validated the piece: its files stay)", body = Problem),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn delete_file(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<StatusCode, AppError> {
+    let token = token_from_headers(&headers);
+    // An undecodable segment is no piece code nor file id either.
+    let (kind, id) = path.map(|Path(p)| p).unwrap_or_default();
+    documents::delete_file(&app, token.as_deref(), &kind, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -37,7 +37,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// so that it links its own handlers and what they need, not the others'.
 fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
     #[allow(unused_imports)] // a build with no HTTP function (sweep, admin)
-    use axum::routing::{get, post, put};
+    use axum::routing::{delete, get, post, put};
     match (method, path) {
         #[cfg(feature = "auth")]
         ("GET", "/health") => Some(get(reference::health)),
@@ -75,6 +75,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/inscription/confirmation.pdf") => Some(get(documents::confirmation_pdf)),
         #[cfg(feature = "documents")]
         ("POST", "/inscription/pieces/{kind}/uploads") => Some(post(documents::create_upload)),
+        #[cfg(feature = "documents")]
+        ("DELETE", "/inscription/pieces/{kind}/files/{id}") => Some(delete(documents::delete_file)),
         #[cfg(feature = "auth")]
         ("GET", p) if portal::is_page(p) => Some(get(portal::page)),
         #[cfg(feature = "auth")]

@@ -43,6 +43,7 @@ use crate::services::sessions::SESSION_COOKIE;
         inscription::withdraw,
         documents::confirmation_pdf,
         documents::create_upload,
+        documents::delete_file,
     ),
     components(schemas(crate::domain::validation::FieldError, super::problem::Problem)),
     modifiers(&SessionAuth, &ProblemAnswers),

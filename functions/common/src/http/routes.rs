@@ -105,6 +105,11 @@ pub const ROUTES: &[Route] = &[
         "/inscription/pieces/{kind}/uploads",
         Function::Documents,
     ),
+    route(
+        "DELETE",
+        "/inscription/pieces/{kind}/files/{id}",
+        Function::Documents,
+    ),
     // The candidates' portal (http/portal.rs), served by the auth function.
     route("GET", "/", Function::Auth),
     route("GET", "/signup", Function::Auth),

@@ -87,6 +87,28 @@ impl HistoryEntry {
     }
 }
 
+/// The tie-breaking sequences of lines that journal a read (see
+/// [`append_read`]): above every revision a dossier reaches, drawn at random
+/// so that two reads in the same millisecond do not collide.
+const READ_SEQ: std::ops::Range<u64> = 50_000_000..100_000_000;
+
+/// Appends `line`, which journals a read of the inscription of `account_id`
+/// in `session` (an office's view of a file): the dossier itself does not
+/// change, so it is one conditional Put beside it, not a write of the
+/// record (its revision, which guards the candidate's saves, stays).
+pub async fn append_read(
+    store: &dyn crate::ports::Store,
+    account_id: &str,
+    session: &str,
+    line: HistoryLine,
+) -> Result<(), StoreError> {
+    let entry = HistoryEntry::from(line);
+    let seq = rand::random_range(READ_SEQ);
+    store
+        .transact(vec![entry.append_op(account_id, session, seq)?])
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

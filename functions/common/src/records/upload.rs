@@ -128,6 +128,10 @@ pub struct UploadRecord {
     pub object_key: String,
     pub content_type: String,
     pub size_bytes: u64,
+    /// The file's name as the candidate gave it (absent in requests stored
+    /// before names were asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The inscription's version when the URL was asked for: a signed
     /// confirmation counts only for that version.
     pub version: u64,

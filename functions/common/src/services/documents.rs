@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::domain::dossier::{InscriptionStatus, PieceStatus};
+use crate::domain::dossier::{InscriptionStatus, PieceStatus, MAX_FILES_PER_PIECE};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::validation::FieldError;
 use crate::error::{AppError, AppResult};
@@ -51,7 +51,16 @@ pub struct UploadRequestInput {
     #[serde(default)]
     #[schema(required = true, example = 183_204)]
     pub size_bytes: Option<u64>,
+    /// The file's name, as the piece's `files` will list it (at most 200
+    /// characters, no control character); by default the piece's code and
+    /// the type's extension (`identity_document.pdf`).
+    #[serde(default)]
+    #[schema(example = "carte-identite-recto.jpg")]
+    pub name: Option<String>,
 }
+
+/// The longest file name kept.
+const MAX_NAME_CHARS: usize = 200;
 
 /// What the client needs to upload the file: PUT it to `upload_url` with
 /// exactly `headers`, before `expires_at`.
@@ -112,6 +121,18 @@ fn documents_closed(app: &App, record: &InscriptionRecord, now: DateTime<Utc>) -
     AppError::refused(403, "documents_closed", "Dépôt des pièces fermé", detail)
 }
 
+fn too_many_files(record: &InscriptionRecord, kind: PieceKind) -> AppError {
+    AppError::refused(
+        409,
+        "too_many_files",
+        "Trop de fichiers pour cette pièce",
+        format!(
+            "La pièce « {} » compte déjà {MAX_FILES_PER_PIECE} fichiers, le plus qu'une pièce puisse en avoir : supprimez-en un avant d'en déposer un autre.",
+            label_for(kind, &record.data)
+        ),
+    )
+}
+
 fn piece_validated(record: &InscriptionRecord, kind: PieceKind) -> AppError {
     AppError::refused(
         409,
@@ -142,10 +163,34 @@ fn too_large() -> AppError {
     )
 }
 
-/// Checks the body: every missing field at once (422), then the type (415),
-/// then the size (413).
-fn check_input(input: &UploadRequestInput) -> AppResult<(FileType, u64)> {
+/// The file's name given, trimmed; `None` when empty or absent.
+fn file_name(input: &UploadRequestInput) -> Result<Option<String>, FieldError> {
+    let Some(name) = input
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    else {
+        return Ok(None);
+    };
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "name",
+            "invalid_name",
+            format!("Le nom du fichier tient en {MAX_NAME_CHARS} caractères au plus, sans caractère de contrôle."),
+        ));
+    }
+    Ok(Some(name.to_owned()))
+}
+
+/// Checks the body: every missing or invalid field at once (422), then the
+/// type (415), then the size (413).
+fn check_input(input: &UploadRequestInput) -> AppResult<(FileType, u64, Option<String>)> {
     let mut errors = Vec::new();
+    let name = file_name(input).unwrap_or_else(|error| {
+        errors.push(error);
+        None
+    });
     let content_type = input
         .content_type
         .as_deref()
@@ -181,7 +226,7 @@ fn check_input(input: &UploadRequestInput) -> AppResult<(FileType, u64)> {
     if size > MAX_UPLOAD_BYTES {
         return Err(too_large());
     }
-    Ok((file_type, size))
+    Ok((file_type, size, name))
 }
 
 /// `POST /inscription/pieces/{kind}/uploads`: a presigned URL to upload one
@@ -215,7 +260,14 @@ pub async fn request_upload(
     {
         return Err(piece_validated(&record, kind));
     }
-    let (file_type, size) = check_input(input)?;
+    if record
+        .pieces
+        .get(&kind)
+        .is_some_and(|p| p.current_files().len() >= MAX_FILES_PER_PIECE)
+    {
+        return Err(too_many_files(&record, kind));
+    }
+    let (file_type, size, name) = check_input(input)?;
 
     // Less than a second before the close, a URL could not be used in time.
     let lifetime = upload_url_lifetime(app, &record, now)
@@ -237,6 +289,7 @@ pub async fn request_upload(
         object_key,
         content_type: file_type.mime().to_owned(),
         size_bytes: size,
+        name,
         version: record.version,
         created_at: now,
         expires_at: presigned.expires_at,
@@ -269,4 +322,88 @@ fn upload_url_lifetime(
     let left = (record.documents_deadline(&app.calendar) - now).num_seconds();
     let left = std::time::Duration::from_secs(u64::try_from(left).ok().filter(|s| *s > 0)?);
     Some(app.config.upload_url_lifetime.min(left))
+}
+
+fn unknown_file(record: &InscriptionRecord, kind: PieceKind) -> AppError {
+    AppError::not_found(
+        "unknown_file",
+        format!(
+            "La pièce « {} » n'a pas de fichier portant cet identifiant : consultez la liste de ses fichiers (GET /inscription/pieces).",
+            label_for(kind, &record.data)
+        ),
+    )
+}
+
+fn piece_validated_keeps_files(record: &InscriptionRecord, kind: PieceKind) -> AppError {
+    AppError::refused(
+        409,
+        "piece_validated",
+        "Pièce déjà validée",
+        format!(
+            "La pièce « {} » a été validée par la division des examens et concours : ses fichiers ne peuvent plus être supprimés.",
+            label_for(kind, &record.data)
+        ),
+    )
+}
+
+/// `DELETE /inscription/pieces/{kind}/files/{id}`: removes one file of a
+/// piece of the caller's inscription, while the documents window is open and
+/// the office has not validated the piece. Removing its last file takes the
+/// piece back to `missing`. The stored object is deleted once the change is
+/// written (the candidate withdrew it: it was never judged by the office).
+pub async fn delete_file(
+    app: &App,
+    token: Option<&str>,
+    kind: &str,
+    file_id: &str,
+) -> AppResult<()> {
+    use crate::domain::transitions::file_removal::{remove_file, RemovalRefused};
+    use crate::records::dossier::{self, Delivery};
+
+    let (caller, record) = load_for_caller(app, token).await?;
+    let record = record.ok_or_else(no_inscription)?;
+    let kind = kind
+        .parse::<PieceKind>()
+        .ok()
+        .filter(|k| record.pieces.contains_key(k))
+        .ok_or_else(|| unknown_piece(&record))?;
+    let account_id = caller.account.account_id.clone();
+    let session = record.session.clone();
+    let mut removed_key = None;
+    let updated = dossier::update(
+        app,
+        &account_id,
+        &session,
+        Some(record),
+        Delivery::Now,
+        |current| {
+            let current = current.ok_or_else(no_inscription)?;
+            let now = app.now();
+            match remove_file(current, kind, file_id, &app.calendar, now) {
+                Ok(removed) => {
+                    removed_key = Some(removed.file.object_key);
+                    Ok(Some(removed.transition))
+                }
+                Err(RemovalRefused::UnknownPiece) => Err(unknown_piece(current)),
+                Err(RemovalRefused::DocumentsClosed) => Err(documents_closed(app, current, now)),
+                Err(RemovalRefused::PieceValidated) => {
+                    Err(piece_validated_keeps_files(current, kind))
+                }
+                Err(RemovalRefused::UnknownFile) => Err(unknown_file(current, kind)),
+            }
+        },
+    )
+    .await?;
+    if updated.raced {
+        return Err(AppError::Store(crate::ports::StoreError::Conflict(
+            "the removal of a file lost every race".into(),
+        )));
+    }
+    if let (Some(_), Some(key)) = (updated.committed, removed_key) {
+        if let Err(e) = app.documents.delete(&key).await {
+            // The record no longer counts it; the object is orphaned only.
+            tracing::warn!(error = %e, key = %key, "removed file not deleted");
+        }
+    }
+    Ok(())
 }

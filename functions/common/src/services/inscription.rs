@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::domain::calendar::{PostalAddress, SessionCalendar};
-use crate::domain::dossier::{Channel, InscriptionStatus, PieceStatus};
+use crate::domain::dossier::{Channel, InscriptionStatus, PieceFile, PieceStatus};
 use crate::domain::inscription::{validate, InscriptionInput, ValidInscription, ValidationContext};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::transitions::save::{self as save_transition, Save, SaveRefused};
@@ -47,6 +47,33 @@ pub struct PieceView {
     /// rectorat's address (the postmark's date counts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub how_to_send: Option<String>,
+    /// The files that count for the piece, oldest first (at most 5).
+    pub files: Vec<FileView>,
+    /// The files the exams office refused, kept as evidence: they no longer count.
+    pub rejected_files: Vec<FileView>,
+}
+
+/// One file of a piece.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FileView {
+    /// The file's id, for `DELETE /inscription/pieces/{kind}/files/{id}`.
+    pub id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub received_at: DateTime<Utc>,
+}
+
+impl From<&PieceFile> for FileView {
+    fn from(file: &PieceFile) -> Self {
+        Self {
+            id: file.id.clone(),
+            name: file.name.clone(),
+            content_type: file.content_type.clone(),
+            size_bytes: file.size_bytes,
+            received_at: file.received_at,
+        }
+    }
 }
 
 /// The inscription as the API answers it.
@@ -85,6 +112,8 @@ pub fn pieces_view(record: &InscriptionRecord, post_to: &PostalAddress) -> Vec<P
             channel: state.received_by(),
             postmarked_on: state.postmarked_on,
             how_to_send: (!state.is_in()).then(|| post_to.both_ways_fr()),
+            files: state.current_files().iter().map(FileView::from).collect(),
+            rejected_files: state.rejected_files.iter().map(FileView::from).collect(),
         })
         .collect()
 }

@@ -57,39 +57,10 @@ async fn discard(app: &App, key: &str, why: &str) -> AppResult<CheckOutcome> {
     Ok(CheckOutcome::Discarded)
 }
 
-/// Whether the piece already counts a file from an upload requested after
-/// `upload`. One more read, only when the piece holds another file.
-async fn superseded(
-    app: &App,
-    record: &InscriptionRecord,
-    upload: &UploadRecord,
-    key: &str,
-) -> AppResult<bool> {
-    let Some(current) = record
-        .pieces
-        .get(&upload.kind)
-        .and_then(|p| p.object_key.as_deref())
-        .filter(|current| *current != key)
-        .and_then(ObjectKey::parse)
-    else {
-        return Ok(false);
-    };
-    let current = app
-        .store
-        .get(&keys::upload(&current.account_id, &current.upload_id))
-        .await?;
-    Ok(current
-        .map(|item| item.to_value::<UploadRecord>())
-        .transpose()?
-        .is_some_and(|current| current.created_at > upload.created_at))
-}
-
 /// What a written check leaves to do once committed.
 struct Written {
     kind: PieceKind,
     refusal: Option<String>,
-    /// The file the new one replaces on its piece.
-    previous_key: Option<String>,
 }
 
 /// One try of the check of the file at `key`.
@@ -130,8 +101,7 @@ impl Decide for Check<'_> {
             let counted = record
                 .as_ref()
                 .and_then(|r| r.pieces.get(&self.object.kind))
-                .and_then(|p| p.object_key.as_deref())
-                == Some(key);
+                .is_some_and(|p| p.counts_key(key));
             if counted {
                 return done(CheckOutcome::AlreadyProcessed);
             }
@@ -151,12 +121,8 @@ impl Decide for Check<'_> {
         let Some(record) = record else {
             return done(discard(app, key, "no inscription").await?);
         };
-        // A file counted from a newer upload request of this piece stays in
-        // force: the late (or redelivered) notification of an older upload
-        // changes nothing, and its file goes.
-        if superseded(app, &record, &upload, key).await? {
-            return done(discard(app, key, "superseded by a newer upload").await?);
-        }
+        // Files accumulate (up to the piece's limit): the late notification
+        // of an older upload adds its file like any other.
         let bytes = match &self.stored {
             Some(bytes) => bytes.clone(),
             None => {
@@ -180,6 +146,7 @@ impl Decide for Check<'_> {
             size_bytes: upload.size_bytes,
             version: upload.version,
             bytes: &bytes,
+            name: upload.name.as_deref(),
             digest: &digest,
             checked_digest: upload
                 .sha256
@@ -209,11 +176,6 @@ impl Decide for Check<'_> {
             answer: Err(Written {
                 kind: upload.kind,
                 refusal: checked.refusal,
-                previous_key: record
-                    .pieces
-                    .get(&upload.kind)
-                    .and_then(|p| p.object_key.clone())
-                    .filter(|k| k != key),
             }),
         })))
     }
@@ -252,31 +214,22 @@ pub async fn check_stored_object(app: &App, key: &str) -> AppResult<CheckOutcome
     }
 }
 
-/// After the commit: a refused file is deleted; a received one replaces the
-/// piece's previous file, which is deleted too.
+/// After the commit: a refused file is deleted. A received one joins the
+/// piece's files; none is deleted (a file the office rejected is kept as
+/// evidence until the dossier's retention ends).
 async fn settle(
     app: &App,
     key: &str,
     written: Written,
     status: InscriptionStatus,
 ) -> AppResult<CheckOutcome> {
-    let Written {
-        kind,
-        refusal,
-        previous_key,
-    } = written;
+    let Written { kind, refusal } = written;
     if let Some(reason) = refusal {
         tracing::info!(key, kind = %kind, "upload refused");
         app.documents.delete(key).await?;
         return Ok(CheckOutcome::Refused { kind, reason });
     }
     tracing::info!(key, kind = %kind, status = status.code(), "piece received");
-    if let Some(old) = previous_key {
-        // The file this one replaces: no reason to keep it.
-        if let Err(e) = app.documents.delete(&old).await {
-            tracing::warn!(error = %e, key = %old, "replaced file not deleted");
-        }
-    }
     Ok(CheckOutcome::Received { kind, status })
 }
 

@@ -21,6 +21,7 @@ pub mod cancel;
 pub mod correction;
 pub mod dossier_review;
 pub mod extension;
+pub mod file_removal;
 pub mod piece_review;
 pub mod record_piece;
 pub mod reminder;
@@ -41,6 +42,8 @@ pub enum Actor {
     /// An admin of the exams office at the AWS console (or `examreg admin`),
     /// by the name they gave: recorded as `console:<name>`.
     Admin(String),
+    /// A console read that names no actor: recorded as `console`.
+    AnonymousConsole,
 }
 
 /// The prefix of a console admin's recorded name.
@@ -61,7 +64,13 @@ impl Actor {
             Actor::Candidate => Self::RESERVED_NAMES[0].to_owned(),
             Actor::System => Self::RESERVED_NAMES[1].to_owned(),
             Actor::Admin(name) => format!("{CONSOLE_PREFIX}{name}"),
+            Actor::AnonymousConsole => ANONYMOUS_CONSOLE.to_owned(),
         }
+    }
+
+    /// Who reads at the console: the admin named, else the anonymous console.
+    pub fn reader(name: Option<&str>) -> Self {
+        name.map_or(Actor::AnonymousConsole, |name| Actor::Admin(name.to_owned()))
     }
 
     /// Why `name` cannot name a console admin: one of the names the system
@@ -138,6 +147,8 @@ stored_names! {
         Reopened => "reopened",
         DossierValidated => "dossier_validated",
         Corrected => "corrected",
+        FileRemoved => "file_removed",
+        PieceViewed => "piece_viewed",
     }
 }
 
@@ -357,7 +368,9 @@ mod tests {
                 "withdrawn",
                 "reopened",
                 "dossier_validated",
-                "corrected"
+                "corrected",
+                "file_removed",
+                "piece_viewed"
             ]
         );
         let kinds: Vec<_> = MailKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -384,6 +397,8 @@ mod tests {
             Actor::Admin("Mme Durand (DIEC)".into()).recorded(),
             "console:Mme Durand (DIEC)"
         );
+        assert_eq!(Actor::reader(None).recorded(), "console");
+        assert_eq!(Actor::reader(Some("M. Roux")).recorded(), "console:M. Roux");
     }
 
     #[test]

@@ -189,6 +189,11 @@ pub fn reject(
     }
     let mut next = record.clone();
     if let Some(piece) = next.pieces.get_mut(&kind) {
+        // Its files are kept as evidence but no longer count: the piece
+        // starts again empty.
+        let refused = piece.current_files();
+        piece.rejected_files.extend(refused);
+        piece.files.clear();
         piece.status = PieceStatus::Rejected;
         piece.reason = Some(reason.to_owned());
         piece.reviewed_at = Some(now);

@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{Actor, HistoryAction, HistoryLine, OwedEmail, Transition};
-use crate::domain::dossier::{Channel, InscriptionStatus, PieceState, PieceStatus};
+use crate::domain::dossier::{
+    default_file_name, Channel, InscriptionStatus, PieceFile, PieceState, PieceStatus,
+    MAX_FILES_PER_PIECE,
+};
 use crate::domain::files::{format_count_fr, inspect, FileType};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::record::InscriptionRecord;
@@ -22,6 +25,8 @@ pub struct StoredFile<'a> {
     /// The inscription's version when the URL was asked for.
     pub version: u64,
     pub bytes: &'a [u8],
+    /// The name the candidate gave when asking for the upload URL.
+    pub name: Option<&'a str>,
     /// The SHA-256 of `bytes`.
     pub digest: &'a str,
     /// The digest recorded when this upload was checked already, if it was.
@@ -94,17 +99,31 @@ struct Verdict {
     refusal: Option<String>,
 }
 
+/// Refuses the file at `key`: the files received before still count (the
+/// piece says why the new one was not kept); without any, the piece is
+/// missing again, with the reason. Rejected files stay as evidence.
 fn refuse_keeping_better(current: &PieceState, key: &str, reason: String) -> Verdict {
-    let piece = if current.is_in() && current.object_key.as_deref() != Some(key) {
-        // A good file received earlier (under another key) still counts.
-        let mut kept = current.clone();
-        kept.reason = Some(format!(
-            "Le dernier fichier déposé n'a pas été retenu : {reason} Le fichier reçu précédemment reste pris en compte."
+    let others: Vec<PieceFile> = current
+        .current_files()
+        .into_iter()
+        .filter(|f| f.object_key != key)
+        .collect();
+    let mut piece = current.clone();
+    if current.is_in() && !others.is_empty() {
+        let kept = match others.len() {
+            1 => "Le fichier reçu précédemment reste pris en compte.".to_owned(),
+            n => format!("Les {n} fichiers reçus précédemment restent pris en compte."),
+        };
+        piece.set_files(others);
+        piece.reason = Some(format!(
+            "Le dernier fichier déposé n'a pas été retenu : {reason} {kept}"
         ));
-        kept
     } else {
-        PieceState::missing_because(reason.clone())
-    };
+        piece = PieceState {
+            rejected_files: current.rejected_files.clone(),
+            ..PieceState::missing_because(reason.clone())
+        };
+    }
     Verdict {
         piece: Some(piece),
         refusal: Some(reason),
@@ -112,26 +131,30 @@ fn refuse_keeping_better(current: &PieceState, key: &str, reason: String) -> Ver
 }
 
 fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> Verdict {
-    let refuse_untouched = |reason: &str| Verdict {
+    let refuse_untouched = |reason: String| Verdict {
         piece: None,
-        refusal: Some(reason.to_owned()),
+        refusal: Some(reason),
     };
     if record.status == InscriptionStatus::Cancelled {
         return refuse_untouched(
-            "Votre inscription a été annulée : les pièces déposées ne sont plus prises en compte.",
+            "Votre inscription a été annulée : les pièces déposées ne sont plus prises en compte."
+                .to_owned(),
         );
     }
     if record.status == InscriptionStatus::Withdrawn {
         return refuse_untouched(
-            "Votre inscription est retirée : les pièces déposées ne sont plus prises en compte.",
+            "Votre inscription est retirée : les pièces déposées ne sont plus prises en compte.".to_owned(),
         );
     }
     let Some(current) = record.pieces.get(&file.kind) else {
-        return refuse_untouched("Cette pièce n'est plus demandée pour votre inscription.");
-    };
-    if current.status == PieceStatus::Validated && current.object_key.as_deref() != Some(file.key) {
         return refuse_untouched(
-            "Cette pièce a déjà été validée par la division des examens et concours : le nouveau fichier n'a pas été pris en compte.",
+            "Cette pièce n'est plus demandée pour votre inscription.".to_owned(),
+        );
+    };
+    let counted = current.counts_key(file.key);
+    if current.status == PieceStatus::Validated && !counted {
+        return refuse_untouched(
+            "Cette pièce a déjà été validée par la division des examens et concours : le nouveau fichier n'a pas été pris en compte.".to_owned(),
         );
     }
     let declared = FileType::parse(file.content_type).unwrap_or(FileType::Pdf);
@@ -148,20 +171,42 @@ fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> V
             ),
         );
     }
+    // The files that count, but this one (new bytes sent through the same
+    // URL replace its entry).
+    let mut files: Vec<PieceFile> = current
+        .current_files()
+        .into_iter()
+        .filter(|f| f.object_key != file.key)
+        .collect();
+    if files.len() >= MAX_FILES_PER_PIECE {
+        return refuse_untouched(format!(
+            "Cette pièce compte déjà {MAX_FILES_PER_PIECE} fichiers, le plus qu'elle puisse en avoir : supprimez-en un avant d'en déposer un autre."
+        ));
+    }
+    files.push(PieceFile {
+        id: PieceFile::id_of_key(file.key).to_owned(),
+        name: file
+            .name
+            .map(str::to_owned)
+            .unwrap_or_else(|| default_file_name(file.key, Some(declared.mime()))),
+        content_type: declared.mime().to_owned(),
+        size_bytes: file.size_bytes,
+        received_at: now,
+        object_key: file.key.to_owned(),
+    });
+    let mut piece = PieceState {
+        status: PieceStatus::Received,
+        reason: None,
+        signed_version: (file.kind == PieceKind::SignedConfirmation).then_some(file.version),
+        // A new file: not reviewed yet.
+        reviewed_at: None,
+        rejected_files: current.rejected_files.clone(),
+        channel: Some(Channel::Upload),
+        ..PieceState::missing()
+    };
+    piece.set_files(files);
     Verdict {
-        piece: Some(PieceState {
-            status: PieceStatus::Received,
-            reason: None,
-            received_at: Some(now),
-            object_key: Some(file.key.to_owned()),
-            content_type: Some(declared.mime().to_owned()),
-            size_bytes: Some(file.size_bytes),
-            signed_version: (file.kind == PieceKind::SignedConfirmation).then_some(file.version),
-            // A new file: not reviewed yet.
-            reviewed_at: None,
-            channel: Some(Channel::Upload),
-            postmarked_on: None,
-        }),
+        piece: Some(piece),
         refusal: None,
     }
 }
@@ -181,6 +226,7 @@ mod tests {
             size_bytes: bytes.len() as u64,
             version,
             bytes,
+            name: None,
             digest: "d1",
             checked_digest: None,
         }

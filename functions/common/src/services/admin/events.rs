@@ -58,6 +58,7 @@ pub enum Action {
     Correct,
     Withdraw,
     Reopen,
+    PieceLink,
 }
 
 impl Action {
@@ -95,6 +96,7 @@ pub enum AdminEvent {
     Correct(CorrectEvent),
     Withdraw(WithdrawEvent),
     Reopen(ReopenEvent),
+    PieceLink(PieceLinkEvent),
 }
 
 /// Which inscriptions `list` and `export` take.
@@ -145,6 +147,17 @@ pub struct ExtendDeadlineEvent {
     pub email: Email,
     /// Whole milliseconds.
     pub until: DateTime<Utc>,
+}
+
+/// `piece_link`: a short-lived link to one file of a candidate's piece.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PieceLinkEvent {
+    /// Who looks; a console read without one is journaled as `console`.
+    pub actor: Option<String>,
+    pub email: Email,
+    pub kind: PieceKind,
+    /// The file's id; by default the newest file that counts.
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,6 +311,10 @@ impl AdminEvent {
                 let (fields, check) = read::<ReopenFields>(action, fields)?;
                 Self::Reopen(fields.check(&check)?)
             }
+            Action::PieceLink => {
+                let (fields, check) = read::<PieceLinkFields>(action, fields)?;
+                Self::PieceLink(fields.check(&check)?)
+            }
         })
     }
 
@@ -314,6 +331,7 @@ impl AdminEvent {
             Self::Correct(_) => Action::Correct,
             Self::Withdraw(_) => Action::Withdraw,
             Self::Reopen(_) => Action::Reopen,
+            Self::PieceLink(_) => Action::PieceLink,
         }
     }
 }
@@ -427,6 +445,15 @@ struct ReopenFields {
     actor: Option<String>,
     email: Option<String>,
     until: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PieceLinkFields {
+    actor: Option<String>,
+    email: Option<String>,
+    kind: Option<String>,
+    file: Option<String>,
 }
 
 /// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
@@ -668,6 +695,21 @@ impl RecordPieceFields {
             kind: check.kind(self.kind)?,
             postmarked_on: check.day("postmarked_on", self.postmarked_on)?,
             version: check.version(self.version)?,
+        })
+    }
+}
+
+impl PieceLinkFields {
+    fn check(self, check: &Check) -> AdminResult<PieceLinkEvent> {
+        let actor = match self.actor {
+            None if !check.is_mistyped("actor") => None,
+            actor => Some(check.actor(actor)?),
+        };
+        Ok(PieceLinkEvent {
+            actor,
+            email: check.email(self.email)?,
+            kind: check.kind(self.kind)?,
+            file: check.text("file", self.file)?,
         })
     }
 }
@@ -1006,7 +1048,8 @@ mod tests {
                 "validate_dossier",
                 "correct",
                 "withdraw",
-                "reopen"
+                "reopen",
+                "piece_link"
             ]
         );
         for name in Action::names() {
@@ -1229,7 +1272,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link »";
         assert_eq!(
             refusal(json!({})),
             field(

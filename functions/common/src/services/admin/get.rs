@@ -10,17 +10,14 @@ use super::candidate::{candidate, require_inscription};
 use super::events::GetEvent;
 use super::{AdminError, AdminResult};
 use crate::app::App;
-use crate::domain::transitions::{Actor, HistoryAction, ANONYMOUS_CONSOLE};
+use crate::domain::transitions::{Actor, HistoryAction};
 use crate::error::AppError;
 use crate::records::history::{journal, HistoryEntry};
 use crate::services::inscription;
 
 /// The name a console read is journaled under.
 pub(super) fn reader(actor: Option<&str>) -> String {
-    actor.map_or_else(
-        || ANONYMOUS_CONSOLE.to_owned(),
-        |name| Actor::Admin(name.to_owned()).recorded(),
-    )
+    Actor::reader(actor).recorded()
 }
 
 pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {

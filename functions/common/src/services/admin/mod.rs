@@ -26,6 +26,7 @@
 //! Actors: a change's `actor` is recorded as `console:<actor>`; reserved
 //! names (`candidate`, `system`, `console`, `console:`/`staff:` prefixes) are
 //! refused (`invalid_actor`). `get` journals itself in the candidate's history.
+//! | `piece_link` | `actor`?, `email`, `kind`, `file`? | `{"url", "expires_at", "content_type", "size_bytes", "name", "id", "kind", "rejected", "received_at"}` |
 //!
 //! Decisions:
 //! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
@@ -75,6 +76,7 @@ mod list;
 mod record_piece;
 mod validate_dossier;
 mod withdraw;
+mod piece_link;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -196,6 +198,7 @@ pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::Correct(event) => correct::correct(app, event).await,
         AdminEvent::Withdraw(event) => withdraw::withdraw(app, event).await,
         AdminEvent::Reopen(event) => withdraw::reopen(app, event).await,
+        AdminEvent::PieceLink(event) => piece_link::piece_link(app, event).await,
     }
 }
 
