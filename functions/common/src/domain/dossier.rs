@@ -23,6 +23,14 @@ pub enum InscriptionStatus {
 }
 
 impl InscriptionStatus {
+    /// Every status, in the dossier's order.
+    pub const ALL: [InscriptionStatus; 4] = [
+        InscriptionStatus::Registered,
+        InscriptionStatus::Complete,
+        InscriptionStatus::Validated,
+        InscriptionStatus::Cancelled,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             InscriptionStatus::Registered => "registered",

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod candidate_number;
 pub mod catalogue;
 pub mod countries;
 mod data_file;
@@ -12,6 +13,7 @@ pub mod files;
 pub mod inscription;
 pub mod pieces;
 pub mod record;
+pub mod search;
 pub mod transitions;
 pub mod validation;
 

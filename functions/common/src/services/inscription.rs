@@ -39,6 +39,12 @@ pub struct PieceView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InscriptionView {
     pub session: String,
+    /// The candidate number, unique within the session (`^[A-Z0-9-]{4,16}$`,
+    /// e.g. `K7M2-9QXP`), given at creation and never changed. A dossier
+    /// saved before numbers existed gets one at its next change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Z0-9-]{4,16}$", example = "K7M2-9QXP")]
+    pub candidate_number: Option<String>,
     #[serde(flatten)]
     pub data: ValidInscription,
     pub version: u64,
@@ -74,6 +80,7 @@ pub fn view(app: &App, record: &InscriptionRecord) -> InscriptionView {
     let windows = app.calendar.windows(record.data.diploma);
     InscriptionView {
         session: record.session.clone(),
+        candidate_number: record.candidate_number.clone(),
         data: record.data.clone(),
         version: record.version,
         status: record.status,

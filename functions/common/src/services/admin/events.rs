@@ -11,7 +11,7 @@
 //! stable code, the field it concerns and a French message; the lists the
 //! messages give (the actions, an action's fields) come from the types.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -19,9 +19,11 @@ use serde_json::Value;
 
 use super::{AdminError, AdminResult};
 use crate::domain::account::Email;
+use crate::domain::candidate_number::CandidateNumber;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::dossier::InscriptionStatus;
 use crate::domain::pieces::PieceKind;
+use crate::domain::search;
 use crate::domain::Diploma;
 use crate::error::AppError;
 use crate::http::json::{self, serde_names, Parsed, UNKNOWN_FIELD};
@@ -46,6 +48,9 @@ pub enum Action {
     RejectPiece,
     ExtendDeadline,
     Export,
+    Search,
+    Stats,
+    FailedMails,
 }
 
 impl Action {
@@ -75,6 +80,30 @@ pub enum AdminEvent {
     RejectPiece(RejectPieceEvent),
     ExtendDeadline(ExtendDeadlineEvent),
     Export(ExportEvent),
+    Search(SearchEvent),
+    Stats(StatsEvent),
+    FailedMails(FailedMailsEvent),
+}
+
+/// The candidate an event names: by the account's `email` or by
+/// `candidate_number`, exactly one of the two. Every event about one
+/// candidate takes it: give its fields' struct `email` and
+/// `candidate_number` (both `Option<String>`) and read them with
+/// [`Check::candidate`]; `candidate::candidate` finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CandidateRef {
+    Email(Email),
+    Number(CandidateNumber),
+}
+
+impl CandidateRef {
+    /// The event's field that named the candidate (for refusals).
+    pub fn field(&self) -> &'static str {
+        match self {
+            CandidateRef::Email(_) => "email",
+            CandidateRef::Number(_) => "candidate_number",
+        }
+    }
 }
 
 /// Which inscriptions `list` and `export` take.
@@ -88,6 +117,8 @@ pub struct Filter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListEvent {
+    /// The session listed (`None`: the deployment's).
+    pub session: Option<String>,
     pub filter: Filter,
     /// 1 to [`MAX_LIST_LIMIT`].
     pub limit: usize,
@@ -96,20 +127,22 @@ pub struct ListEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetEvent {
-    pub email: Email,
+    pub candidate: CandidateRef,
+    /// `None`: the deployment's session.
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatePieceEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     pub kind: PieceKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectPieceEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     pub kind: PieceKind,
     /// At most [`MAX_REASON_CHARS`] characters.
     pub reason: String,
@@ -118,9 +151,34 @@ pub struct RejectPieceEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtendDeadlineEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     /// Whole milliseconds.
     pub until: DateTime<Utc>,
+}
+
+/// `search`: at least one criterion; every one given must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchEvent {
+    /// Journaled with each hit (`None`: a console read, `console`).
+    pub actor: Option<String>,
+    /// A prefix of the last name or of a first name (any case, any accents).
+    pub name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub candidate_number: Option<CandidateNumber>,
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsEvent {
+    pub actor: Option<String>,
+    pub diploma: Option<Diploma>,
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedMailsEvent {
+    pub actor: Option<String>,
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +246,18 @@ impl AdminEvent {
                 let (fields, check) = read::<ExportFields>(action, fields)?;
                 Self::Export(fields.check(&check, catalogue)?)
             }
+            Action::Search => {
+                let (fields, check) = read::<SearchFields>(action, fields)?;
+                Self::Search(fields.check(&check)?)
+            }
+            Action::Stats => {
+                let (fields, check) = read::<StatsFields>(action, fields)?;
+                Self::Stats(fields.check(&check)?)
+            }
+            Action::FailedMails => {
+                let (fields, check) = read::<FailedMailsFields>(action, fields)?;
+                Self::FailedMails(fields.check(&check)?)
+            }
         })
     }
 
@@ -199,6 +269,9 @@ impl AdminEvent {
             Self::RejectPiece(_) => Action::RejectPiece,
             Self::ExtendDeadline(_) => Action::ExtendDeadline,
             Self::Export(_) => Action::Export,
+            Self::Search(_) => Action::Search,
+            Self::Stats(_) => Action::Stats,
+            Self::FailedMails(_) => Action::FailedMails,
         }
     }
 }
@@ -219,6 +292,7 @@ fn action_names() -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListFields {
+    session: Option<String>,
     diploma: Option<String>,
     specialty: Option<String>,
     status: Option<String>,
@@ -230,6 +304,8 @@ struct ListFields {
 #[serde(deny_unknown_fields)]
 struct GetFields {
     email: Option<String>,
+    candidate_number: Option<String>,
+    session: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -237,6 +313,7 @@ struct GetFields {
 struct ValidatePieceFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     kind: Option<String>,
 }
 
@@ -245,6 +322,7 @@ struct ValidatePieceFields {
 struct RejectPieceFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     kind: Option<String>,
     reason: Option<String>,
 }
@@ -254,6 +332,7 @@ struct RejectPieceFields {
 struct ExtendDeadlineFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     until: Option<String>,
 }
 
@@ -264,6 +343,31 @@ struct ExportFields {
     diploma: Option<String>,
     specialty: Option<String>,
     status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchFields {
+    actor: Option<String>,
+    name: Option<String>,
+    birth_date: Option<String>,
+    candidate_number: Option<String>,
+    session: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsFields {
+    actor: Option<String>,
+    diploma: Option<String>,
+    session: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailedMailsFields {
+    actor: Option<String>,
+    session: Option<String>,
 }
 
 /// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
@@ -322,10 +426,12 @@ fn not_text(field: &str) -> AdminError {
 
 impl ListFields {
     fn check(self, check: &Check, catalogue: &Catalogue) -> AdminResult<ListEvent> {
+        let session = check.session(self.session)?;
         let filter = check.filter(catalogue, self.diploma, self.specialty, self.status)?;
         let limit = check.limit(self.limit)?;
         let cursor = check.text("cursor", self.cursor)?;
         Ok(ListEvent {
+            session,
             filter,
             limit,
             cursor,
@@ -336,7 +442,8 @@ impl ListFields {
 impl GetFields {
     fn check(self, check: &Check) -> AdminResult<GetEvent> {
         Ok(GetEvent {
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
+            session: check.session(self.session)?,
         })
     }
 }
@@ -345,7 +452,7 @@ impl ValidatePieceFields {
     fn check(self, check: &Check) -> AdminResult<ValidatePieceEvent> {
         Ok(ValidatePieceEvent {
             actor: check.actor(self.actor)?,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
             kind: check.kind(self.kind)?,
         })
     }
@@ -354,7 +461,7 @@ impl ValidatePieceFields {
 impl RejectPieceFields {
     fn check(self, check: &Check) -> AdminResult<RejectPieceEvent> {
         let actor = check.actor(self.actor)?;
-        let email = check.email(self.email)?;
+        let candidate = check.candidate(self.email, self.candidate_number)?;
         let kind = check.kind(self.kind)?;
         let reason = check.required("reason", self.reason)?;
         if reason.chars().count() > MAX_REASON_CHARS {
@@ -366,7 +473,7 @@ impl RejectPieceFields {
         }
         Ok(RejectPieceEvent {
             actor,
-            email,
+            candidate,
             kind,
             reason,
         })
@@ -377,7 +484,7 @@ impl ExtendDeadlineFields {
     fn check(self, check: &Check) -> AdminResult<ExtendDeadlineEvent> {
         Ok(ExtendDeadlineEvent {
             actor: check.actor(self.actor)?,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
             until: check.until(self.until)?,
         })
     }
@@ -388,6 +495,58 @@ impl ExportFields {
         let actor = check.actor(self.actor)?;
         let filter = check.filter(catalogue, self.diploma, self.specialty, self.status)?;
         Ok(ExportEvent { actor, filter })
+    }
+}
+
+impl SearchFields {
+    fn check(self, check: &Check) -> AdminResult<SearchEvent> {
+        let actor = check.optional_actor(self.actor)?;
+        let name = check.text("name", self.name)?;
+        let birth_date = check.date("birth_date", self.birth_date)?;
+        let candidate_number = check
+            .text("candidate_number", self.candidate_number)?
+            .map(|text| check.number(&text))
+            .transpose()?;
+        let session = check.session(self.session)?;
+        if name.is_none() && birth_date.is_none() && candidate_number.is_none() {
+            return Err(AdminError::new(
+                INVALID_EVENT,
+                "L'action « search » cherche par « name » (le début du nom ou d'un prénom), « birth_date » (AAAA-MM-JJ) ou « candidate_number » : donnez-en au moins un.",
+            ));
+        }
+        if name.as_deref().is_some_and(|name| search::fold(name).is_empty()) {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "name",
+                "Le champ « name » doit contenir au moins une lettre ou un chiffre.",
+            ));
+        }
+        Ok(SearchEvent {
+            actor,
+            name,
+            birth_date,
+            candidate_number,
+            session,
+        })
+    }
+}
+
+impl StatsFields {
+    fn check(self, check: &Check) -> AdminResult<StatsEvent> {
+        Ok(StatsEvent {
+            actor: check.optional_actor(self.actor)?,
+            diploma: check.diploma(self.diploma)?,
+            session: check.session(self.session)?,
+        })
+    }
+}
+
+impl FailedMailsFields {
+    fn check(self, check: &Check) -> AdminResult<FailedMailsEvent> {
+        Ok(FailedMailsEvent {
+            actor: check.optional_actor(self.actor)?,
+            session: check.session(self.session)?,
+        })
     }
 }
 
@@ -444,15 +603,89 @@ impl Check {
         Ok(actor)
     }
 
-    fn email(&self, value: Option<String>) -> AdminResult<Email> {
-        let text = self.required("email", value)?;
-        Email::parse(&text).map_err(|_| {
-            AdminError::field(
+    /// An actor named on a read (journaled), `None` when not given.
+    fn optional_actor(&self, value: Option<String>) -> AdminResult<Option<String>> {
+        if self.text("actor", value.clone())?.is_none() {
+            return Ok(None);
+        }
+        self.actor(value).map(Some)
+    }
+
+    /// The candidate an event names: `email` or `candidate_number`, exactly one.
+    pub(super) fn candidate(
+        &self,
+        email: Option<String>,
+        number: Option<String>,
+    ) -> AdminResult<CandidateRef> {
+        let email = self.text("email", email)?;
+        let number = self.text("candidate_number", number)?;
+        match (email, number) {
+            (Some(text), None) => Email::parse(&text).map(CandidateRef::Email).map_err(|_| {
+                AdminError::field(
+                    INVALID_EVENT,
+                    "email",
+                    format!("« {text} » n'est pas une adresse électronique valide."),
+                )
+            }),
+            (None, Some(text)) => self.number(&text).map(CandidateRef::Number),
+            (Some(_), Some(_)) => Err(AdminError::field(
+                INVALID_EVENT,
+                "candidate_number",
+                format!(
+                    "Désignez le candidat par « email » ou par « candidate_number », pas les deux, pour l'action « {} ».",
+                    self.action.name()
+                ),
+            )),
+            (None, None) => Err(AdminError::field(
                 INVALID_EVENT,
                 "email",
-                format!("« {text} » n'est pas une adresse électronique valide."),
+                format!(
+                    "Le champ « email » (ou « candidate_number ») est obligatoire pour l'action « {} ».",
+                    self.action.name()
+                ),
+            )),
+        }
+    }
+
+    fn number(&self, text: &str) -> AdminResult<CandidateNumber> {
+        CandidateNumber::parse(text).ok_or_else(|| {
+            AdminError::field(
+                INVALID_EVENT,
+                "candidate_number",
+                format!("« {text} » n'est pas un numéro de candidat (8 caractères, par exemple K7M2-9QXP)."),
             )
         })
+    }
+
+    fn date(&self, name: &str, value: Option<String>) -> AdminResult<Option<NaiveDate>> {
+        self.text(name, value)?
+            .map(|text| {
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+                    AdminError::field(
+                        INVALID_EVENT,
+                        name,
+                        format!("« {text} » n'est pas une date AAAA-MM-JJ, par exemple 2004-03-21."),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// A session to read (`None`: the deployment's): a year.
+    fn session(&self, value: Option<String>) -> AdminResult<Option<String>> {
+        self.text("session", value)?
+            .map(|text| {
+                if text.len() == 4 && text.chars().all(|c| c.is_ascii_digit()) {
+                    Ok(text)
+                } else {
+                    Err(AdminError::field(
+                        INVALID_EVENT,
+                        "session",
+                        format!("« {text} » n'est pas une session : donnez son année, par exemple 2022."),
+                    ))
+                }
+            })
+            .transpose()
     }
 
     fn kind(&self, value: Option<String>) -> AdminResult<PieceKind> {
@@ -627,7 +860,10 @@ mod tests {
                 "validate_piece",
                 "reject_piece",
                 "extend_deadline",
-                "export"
+                "export",
+                "search",
+                "stats",
+                "failed_mails"
             ]
         );
         for name in Action::names() {
@@ -641,20 +877,23 @@ mod tests {
     fn each_action_lists_its_fields_in_order() {
         assert_eq!(
             serde_names::<ListFields>(),
-            ["diploma", "specialty", "status", "cursor", "limit"]
+            ["session", "diploma", "specialty", "status", "cursor", "limit"]
         );
-        assert_eq!(serde_names::<GetFields>(), ["email"]);
+        assert_eq!(
+            serde_names::<GetFields>(),
+            ["email", "candidate_number", "session"]
+        );
         assert_eq!(
             serde_names::<ValidatePieceFields>(),
-            ["actor", "email", "kind"]
+            ["actor", "email", "candidate_number", "kind"]
         );
         assert_eq!(
             serde_names::<RejectPieceFields>(),
-            ["actor", "email", "kind", "reason"]
+            ["actor", "email", "candidate_number", "kind", "reason"]
         );
         assert_eq!(
             serde_names::<ExtendDeadlineFields>(),
-            ["actor", "email", "until"]
+            ["actor", "email", "candidate_number", "until"]
         );
         assert_eq!(
             serde_names::<ExportFields>(),
@@ -667,6 +906,7 @@ mod tests {
         assert_eq!(
             parse(json!({"action": "list"})).unwrap(),
             AdminEvent::List(ListEvent {
+                session: None,
                 filter: Filter::default(),
                 limit: DEFAULT_LIST_LIMIT,
                 cursor: None,
@@ -686,6 +926,7 @@ mod tests {
         assert_eq!(
             event,
             AdminEvent::List(ListEvent {
+                session: None,
                 filter: Filter {
                     diploma: Some(Diploma::BacPro),
                     specialty: Some("MCV_A".into()),
@@ -709,7 +950,8 @@ mod tests {
         assert_eq!(
             event,
             AdminEvent::Get(GetEvent {
-                email: email("Zoe.Martin@Exemple.fr")
+                candidate: CandidateRef::Email(email("Zoe.Martin@Exemple.fr")),
+                session: None,
             })
         );
         assert_eq!(event.action(), Action::Get);
@@ -726,7 +968,7 @@ mod tests {
             event,
             AdminEvent::ValidatePiece(ValidatePieceEvent {
                 actor: "M. Martin (DIEC 3.05)".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 kind: PieceKind::IdentityDocument,
             })
         );
@@ -739,7 +981,7 @@ mod tests {
             event,
             AdminEvent::RejectPiece(RejectPieceEvent {
                 actor: "M. Martin".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 kind: PieceKind::IdentityDocument,
                 reason: "Illisible.".into(),
             })
@@ -754,7 +996,7 @@ mod tests {
             event,
             AdminEvent::ExtendDeadline(ExtendDeadlineEvent {
                 actor: "M. Martin".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 until: until.with_timezone(&Utc),
             })
         );
@@ -790,7 +1032,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « search », « stats », « failed_mails »";
         assert_eq!(
             refusal(json!({})),
             field(
@@ -824,7 +1066,7 @@ mod tests {
             field(
                 "invalid_event",
                 "colour",
-                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : diploma, specialty, status, cursor, limit)."
+                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : session, diploma, specialty, status, cursor, limit)."
             )
         );
         assert_eq!(
@@ -895,7 +1137,8 @@ mod tests {
 
     #[test]
     fn a_missing_or_empty_field_is_refused_naming_the_action() {
-        let required = "Le champ « email » est obligatoire pour l'action « get ».";
+        let required =
+            "Le champ « email » (ou « candidate_number ») est obligatoire pour l'action « get ».";
         for event in [
             json!({"action": "get"}),
             json!({"action": "get", "email": null}),
@@ -971,6 +1214,93 @@ mod tests {
                 "specialty",
                 "La spécialité « NOPE » n'existe pas au catalogue."
             )
+        );
+    }
+
+    #[test]
+    fn a_candidate_is_named_by_email_or_by_number_exactly_once() {
+        let number = CandidateNumber::parse("K7M2-9QXP").unwrap();
+        assert_eq!(
+            parse(json!({"action": "get", "candidate_number": " k7m2 9qxp "})).unwrap(),
+            AdminEvent::Get(GetEvent {
+                candidate: CandidateRef::Number(number.clone()),
+                session: None,
+            })
+        );
+        let event = parse(json!({
+            "action": "extend_deadline", "actor": "M. Martin", "candidate_number": "K7M2-9QXP",
+            "until": "2021-11-14T23:59:59+01:00"
+        }))
+        .unwrap();
+        let AdminEvent::ExtendDeadline(event) = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(event.candidate, CandidateRef::Number(number));
+        assert_eq!(
+            refusal(json!({"action": "get", "email": "zoe@exemple.fr", "candidate_number": "K7M2-9QXP"})),
+            field(
+                "invalid_event",
+                "candidate_number",
+                "Désignez le candidat par « email » ou par « candidate_number », pas les deux, pour l'action « get »."
+            )
+        );
+        assert_eq!(
+            refusal(json!({"action": "validate_piece", "actor": "x", "candidate_number": "K7M2", "kind": "identity_document"})),
+            field(
+                "invalid_event",
+                "candidate_number",
+                "« K7M2 » n'est pas un numéro de candidat (8 caractères, par exemple K7M2-9QXP)."
+            )
+        );
+    }
+
+    #[test]
+    fn search_stats_and_failed_mails_read_their_criteria() {
+        let event = parse(json!({
+            "action": "search", "name": "lefe", "birth_date": "2004-03-21", "session": "2022"
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::Search(SearchEvent {
+                actor: None,
+                name: Some("lefe".into()),
+                birth_date: NaiveDate::from_ymd_opt(2004, 3, 21),
+                candidate_number: None,
+                session: Some("2022".into()),
+            })
+        );
+        assert_eq!(refusal(json!({"action": "search"})).0, "invalid_event");
+        assert_eq!(
+            refusal(json!({"action": "search", "name": " -' "})).1,
+            Some("name".into())
+        );
+        assert_eq!(
+            refusal(json!({"action": "search", "birth_date": "21/03/2004"})).1,
+            Some("birth_date".into())
+        );
+        assert_eq!(
+            refusal(json!({"action": "stats", "session": "deux mille"})),
+            field(
+                "invalid_event",
+                "session",
+                "« deux mille » n'est pas une session : donnez son année, par exemple 2022."
+            )
+        );
+        assert_eq!(
+            parse(json!({"action": "stats", "diploma": "CAP", "actor": "M. Martin"})).unwrap(),
+            AdminEvent::Stats(StatsEvent {
+                actor: Some("M. Martin".into()),
+                diploma: Some(Diploma::Cap),
+                session: None,
+            })
+        );
+        assert_eq!(
+            parse(json!({"action": "failed_mails"})).unwrap(),
+            AdminEvent::FailedMails(FailedMailsEvent {
+                actor: None,
+                session: None,
+            })
         );
     }
 

@@ -19,7 +19,8 @@ const EXPORT_LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs
 /// The export's columns: who the candidate is, how to reach them, what they
 /// sit (codes next to labels, so the office can sort by code), then where
 /// their dossier stands.
-const CSV_HEADERS: [&str; 24] = [
+const CSV_HEADERS: [&str; 25] = [
+    "Numéro de candidat",
     "Courriel",
     "Nom",
     "Prénoms",
@@ -97,6 +98,7 @@ fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
         .map(|(kind, _)| label_for(*kind, data))
         .collect();
     let row: [String; CSV_HEADERS.len()] = [
+        record.candidate_number.clone().unwrap_or_default(),
         record.email.clone(),
         identity.last_name.clone(),
         identity.first_names.clone(),
@@ -253,6 +255,6 @@ mod tests {
             acquis_cell(&acquis),
             "E11 dispense (2019) ; E2 bénéfice 12,5 (2020)"
         );
-        assert_eq!(CSV_HEADERS.len(), 24);
+        assert_eq!(CSV_HEADERS.len(), 25);
     }
 }

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::services::inscription;
 
 pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
-    let candidate = candidate(app, &event.email).await?;
+    let candidate = candidate(app, &event.candidate, event.session.as_deref()).await?;
     let account = json!({
         "account_id": candidate.account.account_id,
         "status": candidate.account.status,

@@ -10,12 +10,18 @@
 //!
 //! | action | fields | answer |
 //! |---|---|---|
-//! | `list` | `diploma`?, `specialty`?, `status`?, `cursor`?, `limit`? (1–500, 50) | `{"items": [...], "cursor"?}` |
-//! | `get` | `email` | the inscription (`pieces` included), `history`, `account` |
-//! | `validate_piece` | `actor`, `email`, `kind` | `{"status", "pieces"}` |
-//! | `reject_piece` | `actor`, `email`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
-//! | `extend_deadline` | `actor`, `email`, `until` | `{"documents_deadline", "status", ...}` |
+//! | `list` | `session`?, `diploma`?, `specialty`?, `status`?, `cursor`?, `limit`? (1–500, 50) | `{"items": [...], "cursor"?}`, by name |
+//! | `get` | `email` \| `candidate_number`, `session`? | the inscription (`pieces` included), `history`, `account` |
+//! | `validate_piece` | `actor`, `email` \| `candidate_number`, `kind` | `{"status", "pieces"}` |
+//! | `reject_piece` | `actor`, `email` \| `candidate_number`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
+//! | `extend_deadline` | `actor`, `email` \| `candidate_number`, `until` | `{"documents_deadline", "status", ...}` |
 //! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
+//! | `search` | `actor`?, `name`?, `birth_date`?, `candidate_number`?, `session`? | `{"items": [...], "truncated"?}`, by name |
+//! | `stats` | `actor`?, `diploma`?, `session`? | `{"session", "total", "diplomas": [...]}` |
+//! | `failed_mails` | `actor`?, `session`? | `{"session", "items": [...]}` |
+//!
+//! Every answer goes through [`present`]: instants in Paris time, a French
+//! `status_label` beside every `status`.
 //!
 //! Decisions:
 //! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
@@ -43,8 +49,9 @@
 //!   read as a formula (starting with `=`, `+`, `-`, `@`) are prefixed with `'`.
 //!
 //! Where things go: `events.rs` the typed events and their refusals,
-//! `candidate.rs` finding a candidate by address, one module per reading
-//! action (`list.rs`, `get.rs`, `export.rs`), and `changes.rs` the actions
+//! `candidate.rs` finding a candidate by address or number, one module per
+//! reading action (`list.rs`, `get.rs`, `export.rs`, `search.rs`,
+//! `stats.rs`, `failed_mails.rs`), and `changes.rs` the actions
 //! that change a dossier. A new action is a variant of [`AdminEvent`] (with
 //! its fields' struct in `events.rs`) and one module, dispatched by [`run`].
 
@@ -52,8 +59,12 @@ mod candidate;
 mod changes;
 pub mod events;
 mod export;
+mod failed_mails;
 mod get;
 mod list;
+pub mod present;
+mod search;
+mod stats;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -150,8 +161,15 @@ pub async fn handle(app: &App, event: Value) -> AdminResult<Value> {
     run(app, event).await
 }
 
-/// Runs one event already read.
+/// Runs one event already read; the answer is shown as the office reads
+/// it (`present`: Paris time, French status labels).
 pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
+    let mut answer = run_action(app, event).await?;
+    present::present(&mut answer, app.calendar.timezone);
+    Ok(answer)
+}
+
+async fn run_action(app: &App, event: AdminEvent) -> AdminResult<Value> {
     match event {
         AdminEvent::List(event) => list::list(app, event).await,
         AdminEvent::Get(event) => get::get(app, event).await,
@@ -159,10 +177,14 @@ pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::RejectPiece(event) => changes::reject_piece(app, event).await,
         AdminEvent::ExtendDeadline(event) => changes::extend_deadline(app, event).await,
         AdminEvent::Export(event) => export::export(app, event).await,
+        AdminEvent::Search(event) => search::search(app, event).await,
+        AdminEvent::Stats(event) => stats::stats(app, event).await,
+        AdminEvent::FailedMails(event) => failed_mails::failed_mails(app, event).await,
     }
 }
 
-/// An instant as the answers give it: RFC 3339, UTC, milliseconds.
+/// An instant as an action gives it: RFC 3339, UTC, milliseconds (`present`
+/// then shows it in Paris time).
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
