@@ -77,7 +77,10 @@ fn letters(mut i: usize) -> String {
 }
 
 /// Dossier `i`: its record (numbered) and its writes.
-fn dossier(calendar: &SessionCalendar, i: usize) -> anyhow::Result<(InscriptionRecord, Vec<WriteOp>)> {
+fn dossier(
+    calendar: &SessionCalendar,
+    i: usize,
+) -> anyhow::Result<(InscriptionRecord, Vec<WriteOp>)> {
     let created = at("2021-10-20T08:00:00Z");
     let (diploma, specialty) = match i % 4 {
         0 | 1 => (Diploma::BacPro, "MELEC"),
@@ -213,12 +216,27 @@ async fn measure(n: usize) -> anyhow::Result<()> {
     let identity = &first.data.identity;
     let number = first.candidate_number.clone().unwrap_or_default();
     let questions = [
-        ("search: a whole last name", json!({"action": "search", "name": identity.last_name})),
-        ("search: `lefe` (1 in 20, capped at 200)", json!({"action": "search", "name": "lefe"})),
-        ("search: a birth date", json!({"action": "search", "birth_date": identity.birth_date.to_string()})),
-        ("search: a candidate number", json!({"action": "search", "candidate_number": number})),
+        (
+            "search: a whole last name",
+            json!({"action": "search", "name": identity.last_name}),
+        ),
+        (
+            "search: `lefe` (1 in 20, capped at 200)",
+            json!({"action": "search", "name": "lefe"}),
+        ),
+        (
+            "search: a birth date",
+            json!({"action": "search", "birth_date": identity.birth_date.to_string()}),
+        ),
+        (
+            "search: a candidate number",
+            json!({"action": "search", "candidate_number": number}),
+        ),
         ("stats: the session", json!({"action": "stats"})),
-        ("stats: one diploma", json!({"action": "stats", "diploma": "CAP"})),
+        (
+            "stats: one diploma",
+            json!({"action": "stats", "diploma": "CAP"}),
+        ),
     ];
     for (label, event) in questions {
         ask(&app, &counting, label, n, event).await;
@@ -229,7 +247,10 @@ async fn measure(n: usize) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     if sizes.is_empty() {
         sizes = vec![1_000, 10_000, 100_000];
     }

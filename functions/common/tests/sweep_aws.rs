@@ -1250,7 +1250,10 @@ async fn admin_list_get_and_export(backend: Backend) {
     assert_eq!(dossier["diploma"], "BAC_PRO");
     assert_eq!(dossier["identity"]["first_names"], "Zoé Anaïs");
     assert_eq!(dossier["pieces"].as_array().unwrap().len(), 2);
-    assert_eq!(dossier["documents_deadline"], "2021-11-07T23:59:59.999+01:00");
+    assert_eq!(
+        dossier["documents_deadline"],
+        "2021-11-07T23:59:59.999+01:00"
+    );
     assert_eq!(dossier["history"][0]["action"], "created");
 
     // The export: CSV, UTF-8 with BOM, `;`, French headers.

@@ -180,10 +180,13 @@ fn add_to_item(
         let current = match item.attrs.get(name) {
             None => 0,
             Some(value) => value.as_i64().ok_or_else(|| {
-                StoreError::Invalid(format!("ADD to the attribute {name}, which is not a number"))
+                StoreError::Invalid(format!(
+                    "ADD to the attribute {name}, which is not a number"
+                ))
             })?,
         };
-        item.attrs.insert(name.clone(), Value::from(current + delta));
+        item.attrs
+            .insert(name.clone(), Value::from(current + delta));
     }
     write_item(conn, &item)
 }

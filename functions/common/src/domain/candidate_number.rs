@@ -131,14 +131,24 @@ mod tests {
     #[test]
     fn a_typed_number_is_read_leniently() {
         let number = CandidateNumber::from_random(0x12_3456_789A);
-        assert_eq!(CandidateNumber::parse(number.as_str()), Some(number.clone()));
+        assert_eq!(
+            CandidateNumber::parse(number.as_str()),
+            Some(number.clone())
+        );
         let loose = number.as_str().to_lowercase().replace('-', " ");
         assert_eq!(CandidateNumber::parse(&loose), Some(number));
         assert_eq!(
             CandidateNumber::parse("oiL0-0000").map(|n| n.to_string()),
             Some("0110-0000".into())
         );
-        for bad in ["", "ABC", "ABCD-EFGH-J", "ABCD-EFGU", "ABCD_EFGH", "ÉBCD-EFGH"] {
+        for bad in [
+            "",
+            "ABC",
+            "ABCD-EFGH-J",
+            "ABCD-EFGU",
+            "ABCD_EFGH",
+            "ÉBCD-EFGH",
+        ] {
             assert_eq!(CandidateNumber::parse(bad), None, "{bad}");
         }
     }

@@ -32,7 +32,10 @@ fn with_candidate_number(mut email: OutgoingEmail, number: &str) -> OutgoingEmai
     let line = format!(
         "Votre numéro de candidat : {number} (rappelez-le dans vos échanges avec le rectorat)."
     );
-    let at = email.text.rfind("\n\nCordialement,").unwrap_or(email.text.len());
+    let at = email
+        .text
+        .rfind("\n\nCordialement,")
+        .unwrap_or(email.text.len());
     email.text.insert_str(at, &format!("\n\n{line}"));
     if let Some(html) = &mut email.html {
         let paragraph = format!("<p>{}</p>", escape_html(&line));

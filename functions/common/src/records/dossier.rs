@@ -11,15 +11,15 @@ use serde_json::json;
 use crate::app::App;
 use crate::domain::calendar::SessionCalendar;
 use crate::domain::dossier::next_due;
-use crate::domain::transitions::{MailKind, Transition};
 use crate::domain::search::fold;
+use crate::domain::transitions::{MailKind, Transition};
 use crate::emails::dossier::render;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, WriteOp, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK};
 use crate::ports::{Key, StoreError};
 use crate::records::history::HistoryEntry;
-use crate::records::{keys, numbers, search, stats};
 use crate::records::mail::QueuedMail;
+use crate::records::{keys, numbers, search, stats};
 use crate::services::mailqueue;
 
 pub use crate::domain::record::InscriptionRecord;
@@ -53,10 +53,8 @@ impl InscriptionRecord {
         }
         item.attrs
             .insert(GSI2_PK.into(), json!(keys::listing(&self.session)));
-        item.attrs.insert(
-            GSI2_SK.into(),
-            json!(listing_sort_key(self)),
-        );
+        item.attrs
+            .insert(GSI2_SK.into(), json!(listing_sort_key(self)));
         Ok(item)
     }
 

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::domain::record::InscriptionRecord;
 use crate::domain::transitions::MailKind;
 use crate::error::AppResult;
-use crate::domain::record::InscriptionRecord;
 use crate::ports::store::{Condition, Item, Key, WriteOp, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK};
 use crate::ports::OutgoingEmail;
 use crate::records::keys;

@@ -27,13 +27,15 @@ pub(super) async fn candidate(
     session: Option<&str>,
 ) -> AdminResult<Candidate> {
     let session = session.unwrap_or(&app.calendar.session);
-    let not_found = || match reference {
+    let not_found = || {
+        match reference {
         CandidateRef::Email(email) => not_found_by_email(email),
         CandidateRef::Number(number) => AdminError::field(
             "not_found",
             "candidate_number",
             format!("Aucun dossier de la session {session} ne porte le numéro de candidat « {number} »."),
         ),
+    }
     };
     let account_id = match reference {
         CandidateRef::Email(email) => account_by_email(app, email).await?,

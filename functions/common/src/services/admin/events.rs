@@ -514,7 +514,10 @@ impl SearchFields {
                 "L'action « search » cherche par « name » (le début du nom ou d'un prénom), « birth_date » (AAAA-MM-JJ) ou « candidate_number » : donnez-en au moins un.",
             ));
         }
-        if name.as_deref().is_some_and(|name| search::fold(name).is_empty()) {
+        if name
+            .as_deref()
+            .is_some_and(|name| search::fold(name).is_empty())
+        {
             return Err(AdminError::field(
                 INVALID_EVENT,
                 "name",
@@ -664,7 +667,9 @@ impl Check {
                     AdminError::field(
                         INVALID_EVENT,
                         name,
-                        format!("« {text} » n'est pas une date AAAA-MM-JJ, par exemple 2004-03-21."),
+                        format!(
+                            "« {text} » n'est pas une date AAAA-MM-JJ, par exemple 2004-03-21."
+                        ),
                     )
                 })
             })
@@ -877,7 +882,14 @@ mod tests {
     fn each_action_lists_its_fields_in_order() {
         assert_eq!(
             serde_names::<ListFields>(),
-            ["session", "diploma", "specialty", "status", "cursor", "limit"]
+            [
+                "session",
+                "diploma",
+                "specialty",
+                "status",
+                "cursor",
+                "limit"
+            ]
         );
         assert_eq!(
             serde_names::<GetFields>(),
@@ -1245,7 +1257,9 @@ mod tests {
             )
         );
         assert_eq!(
-            refusal(json!({"action": "validate_piece", "actor": "x", "candidate_number": "K7M2", "kind": "identity_document"})),
+            refusal(
+                json!({"action": "validate_piece", "actor": "x", "candidate_number": "K7M2", "kind": "identity_document"})
+            ),
             field(
                 "invalid_event",
                 "candidate_number",

@@ -3,7 +3,7 @@
 //! so the pages of one (diploma, specialty, status) come in name order; a
 //! page is sorted by name before it is answered.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -79,6 +79,7 @@ pub(super) struct ListItem {
     updated_at: DateTime<Utc>,
     last_name: String,
     first_names: String,
+    birth_date: NaiveDate,
 }
 
 impl ListItem {
@@ -93,6 +94,7 @@ impl ListItem {
             updated_at: record.updated_at,
             last_name: record.data.identity.last_name,
             first_names: record.data.identity.first_names,
+            birth_date: record.data.identity.birth_date,
         }
     }
 }

@@ -45,7 +45,10 @@ fn in_zone(text: &str, tz: Tz) -> Option<String> {
         return None;
     }
     let at = DateTime::parse_from_rfc3339(text).ok()?;
-    Some(at.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Millis, false))
+    Some(
+        at.with_timezone(&tz)
+            .to_rfc3339_opts(SecondsFormat::Millis, false),
+    )
 }
 
 fn add_status_label(map: &mut Map<String, Value>) {
