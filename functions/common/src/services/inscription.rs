@@ -244,12 +244,21 @@ fn save_refused(calendar: &SessionCalendar, refused: SaveRefused, now: DateTime<
 
 /// Reads the history of an inscription, oldest first.
 pub async fn history(app: &App, account_id: &str) -> AppResult<Vec<HistoryEntry>> {
+    history_in(app, account_id, &app.calendar.session).await
+}
+
+/// Reads the history of the inscription of `account_id` in `session`.
+pub async fn history_in(
+    app: &App,
+    account_id: &str,
+    session: &str,
+) -> AppResult<Vec<HistoryEntry>> {
     let mut entries = Vec::new();
     let mut cursor = None;
     loop {
         let query = crate::ports::Query::table(
             keys::candidate_pk(account_id),
-            crate::ports::SortKeyCondition::BeginsWith(keys::history_prefix(&app.calendar.session)),
+            crate::ports::SortKeyCondition::BeginsWith(keys::history_prefix(session)),
         )
         .limit(200)
         .after(cursor);

@@ -20,7 +20,7 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
     });
     let account_id = candidate.account.account_id.clone();
     let record = require_inscription(candidate)?;
-    let history = inscription::history(app, &account_id).await?;
+    let history = inscription::history_in(app, &account_id, &record.session).await?;
     let mut answer = serde_json::to_value(inscription::view(app, &record))
         .map_err(|e| AdminError::from(AppError::Internal(e.to_string())))?;
     if let Some(map) = answer.as_object_mut() {
