@@ -87,7 +87,7 @@ fn dossier(
         2 => (Diploma::Bp, "COIFFURE"),
         _ => (Diploma::Cap, "CUISINE"),
     };
-    let status = if i % 3 == 0 {
+    let status = if i.is_multiple_of(3) {
         PieceStatus::Received
     } else {
         PieceStatus::Missing

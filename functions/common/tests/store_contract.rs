@@ -250,11 +250,17 @@ async fn add_creates_and_sums_counters(store: &dyn Store) {
         key: key.clone(),
         deltas: deltas.iter().map(|(n, d)| ((*n).to_owned(), *d)).collect(),
     };
-    store.transact(vec![add(&[("CAP#CUISINE#registered", 2)])]).await.unwrap();
+    store
+        .transact(vec![add(&[("CAP#CUISINE#registered", 2)])])
+        .await
+        .unwrap();
     store
         .transact(vec![
             add(&[("CAP#CUISINE#registered", -1), ("CAP#CUISINE#complete", 1)]),
-            WriteOp::put(Item::new(Key::new("counters", "other")), Condition::NotExists),
+            WriteOp::put(
+                Item::new(Key::new("counters", "other")),
+                Condition::NotExists,
+            ),
         ])
         .await
         .unwrap();
@@ -265,7 +271,10 @@ async fn add_creates_and_sums_counters(store: &dyn Store) {
     let failed = store
         .transact(vec![
             add(&[("CAP#CUISINE#complete", 5)]),
-            WriteOp::put(Item::new(Key::new("counters", "other")), Condition::NotExists),
+            WriteOp::put(
+                Item::new(Key::new("counters", "other")),
+                Condition::NotExists,
+            ),
         ])
         .await;
     condition_failed_at(failed, 1);

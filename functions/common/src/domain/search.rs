@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn names_sort_without_regard_to_accents_or_case() {
-        let mut names = vec![("Étienne", "Zoé"), ("Dupont", "Luc"), ("ESPINASSE", "Ana")];
+        let mut names = [("Étienne", "Zoé"), ("Dupont", "Luc"), ("ESPINASSE", "Ana")];
         names.sort_by_key(|(last, first)| name_order(last, first));
         assert_eq!(names[0].0, "Dupont");
         assert_eq!(names[1].0, "ESPINASSE");
