@@ -640,7 +640,7 @@ async fn documents_and_the_office(runner: &Runner, cast: &Cast, tokens: &Tokens)
         "until": "2021-12-29T23:59:59.999+01:00"
     }));
     assert_eq!(
-        extended["documents_deadline"], "2021-12-29T22:59:59.999Z",
+        extended["documents_deadline"], "2021-12-29T23:59:59.999+01:00",
         "{extended}"
     );
     let export = runner.admin(&json!({"action": "export", "actor": ACTOR, "diploma": "CAP"}));

@@ -116,7 +116,7 @@ async fn reminders_at_7_and_2_days_then_cancellation_once_and_an_extension_honou
         "email": ext, "until": "2021-12-29T23:59:59.999+01:00"
     }));
     assert_eq!(
-        answer["documents_deadline"], "2021-12-29T22:59:59.999Z",
+        answer["documents_deadline"], "2021-12-29T23:59:59.999+01:00",
         "{answer}"
     );
 
@@ -296,8 +296,10 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
         .map(|line| line.split(';').collect())
         .collect();
     assert_eq!(lines.len(), 2, "{text}");
-    assert_eq!(lines[0][0], "Courriel");
-    assert_eq!(lines[0][2], "Prénoms");
+    // The candidate number first, then the columns as they were.
+    assert_eq!(lines[0][0], "Numéro de candidat");
+    assert_eq!(lines[0][1], "Courriel");
+    assert_eq!(lines[0][3], "Prénoms");
     assert_eq!(lines[0].last(), Some(&"Mis à jour le"));
     // Cells by their header: the columns may grow.
     let column = |name: &str| {
@@ -307,9 +309,10 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
             .unwrap_or_else(|| panic!("no column {name}"))
     };
     let rows = &lines[1..];
-    assert_eq!(rows[0][0], email);
-    assert_eq!(rows[0][1], "Martin");
-    assert_eq!(rows[0][2], "Hélène");
+    assert_eq!(rows[0][0].len(), 9, "a candidate number: {}", rows[0][0]);
+    assert_eq!(rows[0][1], email);
+    assert_eq!(rows[0][2], "Martin");
+    assert_eq!(rows[0][3], "Hélène");
     assert_eq!(
         rows[0][column("Spécialité")],
         "Métiers de l'électricité et de ses environnements connectés"

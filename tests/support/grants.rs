@@ -16,7 +16,8 @@
 // `get` GetItem, `get_many` BatchGetItem, `query` Query (on the table, or on
 // an index's ARN), `transact` of one Put/Delete PutItem/DeleteItem, and of
 // several TransactWriteItems, which IAM authorises per operation inside it:
-// Put PutItem, Delete DeleteItem, Check ConditionCheckItem (there is no
+// Put PutItem, Delete DeleteItem, Check ConditionCheckItem, Add (the
+// office's counters, in every write of a dossier) UpdateItem (there is no
 // `dynamodb:TransactWriteItems` IAM action). A queued email delivered at once
 // (`mailqueue::deliver_now`) is claimed with a Put and dequeued with a Delete.
 
@@ -96,12 +97,15 @@ pub const EXPECTED: &[Expected] = &[
         binary: "inscription",
         code_uri: "functions/inscription",
         http: true,
-        // load_for_caller (get_many), save (a transaction of Puts, a get
-        // after a conflict), the summary email.
+        // load_for_caller (get_many), save (a transaction of Puts, the
+        // Deletes of a renamed candidate's search entries, the counters'
+        // Update; a get after a conflict), the summary email.
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:UpdateItem",
             SES,
         ],
         indexes: &[],
@@ -139,6 +143,7 @@ pub const EXPECTED: &[Expected] = &[
         actions: &[
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "s3:GetObject",
             "s3:DeleteObject",
@@ -162,6 +167,7 @@ pub const EXPECTED: &[Expected] = &[
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "dynamodb:ConditionCheckItem",
             "dynamodb:Query",
@@ -185,6 +191,7 @@ pub const EXPECTED: &[Expected] = &[
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "dynamodb:Query",
             "s3:PutObject",
@@ -236,6 +243,11 @@ pub const UNREACHED_BY_THE_JOURNEY: &[(&str, &str)] = &[
     // functions/common/tests/documents_aws.rs (HTML declared as a PDF,
     // refused and deleted).
     ("DocumentsCheckFunction", "s3:DeleteObject"),
+    // A save that changes a name deletes the office's search entries of the
+    // old one (records::search); the journey never renames a candidate. It
+    // is tested on both backends by functions/common/tests/office_numbers.rs
+    // (search_finds_by_name_prefix_birth_date_and_number).
+    ("InscriptionFunction", "dynamodb:DeleteItem"),
 ];
 
 /// `(function, action)` pairs allowed on `Resource: "*"` because AWS offers no

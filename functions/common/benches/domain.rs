@@ -207,6 +207,7 @@ fn confirmation() -> ConfirmationDocument {
     ConfirmationDocument {
         academie: "Aix-Marseille".into(),
         session: "2022".into(),
+        candidate_number: "K7M2-9QXP".into(),
         diploma_label: "Certificat d'aptitude professionnelle".into(),
         specialty_label: specialty.label.clone(),
         specialty_code: specialty.code.clone(),

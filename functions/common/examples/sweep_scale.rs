@@ -113,6 +113,7 @@ fn candidate(
         account_id: account.account_id.clone(),
         email: email.clone(),
         session: "2022".into(),
+        candidate_number: None,
         data: ValidInscription {
             diploma,
             specialty: specialty.into(),

@@ -163,6 +163,7 @@ fn candidate_ops(
         reminders_sent: Vec::new(),
         cancelled_at: None,
         withdrawn_at: None,
+        candidate_number: None,
         extension_job: None,
     };
     record.refresh_status();

@@ -148,6 +148,7 @@ impl Fixture {
             reminders_sent: Vec::new(),
             cancelled_at: None,
             withdrawn_at: None,
+            candidate_number: None,
             extension_job: None,
         };
         record.refresh_status();

@@ -27,6 +27,7 @@ fn sample() -> ConfirmationDocument {
     ConfirmationDocument {
         academie: "Aix-Marseille".to_owned(),
         session: "2022".to_owned(),
+        candidate_number: "K7M2-9QXP".into(),
         diploma_label: "Certificat d'aptitude professionnelle (CAP)".to_owned(),
         specialty_label: "Cuisine".to_owned(),
         specialty_code: "50022135".to_owned(),

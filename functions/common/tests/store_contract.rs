@@ -43,6 +43,7 @@ async fn run_store_contract(store: Arc<dyn Store>) {
     attribute_equals_is_an_optimistic_lock(&*store).await;
     a_failing_transaction_writes_nothing(&*store).await;
     deletes_honour_their_condition(&*store).await;
+    add_creates_and_sums_counters(&*store).await;
     get_many_reads_what_exists(&*store).await;
     queries_page_through_a_partition(&*store).await;
     gsi1_finds_what_is_due_in_order(&*store).await;
@@ -239,6 +240,46 @@ async fn deletes_honour_their_condition(store: &dyn Store) {
         condition: Condition::Exists,
     };
     condition_failed_at(store.transact(vec![must_exist]).await, 0);
+}
+
+/// `WriteOp::Add`: a missing item or attribute counts as 0; alone or in a
+/// transaction with other writes.
+async fn add_creates_and_sums_counters(store: &dyn Store) {
+    let key = Key::new("counters", "STATS");
+    let add = |deltas: &[(&str, i64)]| WriteOp::Add {
+        key: key.clone(),
+        deltas: deltas.iter().map(|(n, d)| ((*n).to_owned(), *d)).collect(),
+    };
+    store
+        .transact(vec![add(&[("CAP#CUISINE#registered", 2)])])
+        .await
+        .unwrap();
+    store
+        .transact(vec![
+            add(&[("CAP#CUISINE#registered", -1), ("CAP#CUISINE#complete", 1)]),
+            WriteOp::put(
+                Item::new(Key::new("counters", "other")),
+                Condition::NotExists,
+            ),
+        ])
+        .await
+        .unwrap();
+    let item = store.get(&key).await.unwrap().expect("the counters");
+    assert_eq!(item.attrs["CAP#CUISINE#registered"], json!(1));
+    assert_eq!(item.attrs["CAP#CUISINE#complete"], json!(1));
+    // A failing transaction adds nothing.
+    let failed = store
+        .transact(vec![
+            add(&[("CAP#CUISINE#complete", 5)]),
+            WriteOp::put(
+                Item::new(Key::new("counters", "other")),
+                Condition::NotExists,
+            ),
+        ])
+        .await;
+    condition_failed_at(failed, 1);
+    let item = store.get(&key).await.unwrap().expect("the counters");
+    assert_eq!(item.attrs["CAP#CUISINE#complete"], json!(1));
 }
 
 async fn get_many_reads_what_exists(store: &dyn Store) {

@@ -293,6 +293,7 @@ fn candidate_ops(
         account_id: account.account_id.clone(),
         email: email.into(),
         session: "2022".into(),
+        candidate_number: None,
         data: data(
             diploma,
             specialty,
@@ -759,7 +760,7 @@ async fn an_extension_is_honoured_and_reinstates_a_cancelled_inscription(backend
         }))
         .await;
     assert_eq!(
-        answer["documents_deadline"], "2021-11-14T22:59:59.999Z",
+        answer["documents_deadline"], "2021-11-14T23:59:59.999+01:00",
         "{answer}"
     );
     assert_eq!(answer["status"], "registered");
@@ -1256,7 +1257,10 @@ async fn admin_list_get_and_export(backend: Backend) {
     assert_eq!(dossier["diploma"], "BAC_PRO");
     assert_eq!(dossier["identity"]["first_names"], "Zoé Anaïs");
     assert_eq!(dossier["pieces"].as_array().unwrap().len(), 2);
-    assert_eq!(dossier["documents_deadline"], "2021-11-07T22:59:59.999Z");
+    assert_eq!(
+        dossier["documents_deadline"],
+        "2021-11-07T23:59:59.999+01:00"
+    );
     assert_eq!(dossier["history"][0]["action"], "created");
 
     // The export: CSV, UTF-8 with BOM, `;`, French headers.
@@ -1300,6 +1304,7 @@ async fn admin_list_get_and_export(backend: Backend) {
     assert_eq!(
         headers,
         [
+            "Numéro de candidat",
             "Courriel",
             "Nom",
             "Prénoms",

@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, CancellationReason, ConditionCheck, Delete,
     GlobalSecondaryIndex, KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType,
-    Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -310,6 +310,25 @@ fn validate_ops(ops: &[WriteOp]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// `ADD #a0 :v0, #a1 :v1...` for `WriteOp::Add`.
+fn add_expression(
+    deltas: &std::collections::BTreeMap<String, i64>,
+) -> (
+    String,
+    HashMap<String, String>,
+    HashMap<String, AttributeValue>,
+) {
+    let mut clauses = Vec::with_capacity(deltas.len());
+    let mut names = HashMap::with_capacity(deltas.len());
+    let mut values = HashMap::with_capacity(deltas.len());
+    for (i, (name, delta)) in deltas.iter().enumerate() {
+        clauses.push(format!("#a{i} :v{i}"));
+        names.insert(format!("#a{i}"), name.clone());
+        values.insert(format!(":v{i}"), AttributeValue::N(delta.to_string()));
+    }
+    (format!("ADD {}", clauses.join(", ")), names, values)
+}
+
 fn transact_item(table: &str, op: &WriteOp) -> Result<TransactWriteItem, StoreError> {
     let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Invalid(e.to_string());
     Ok(match op {
@@ -338,6 +357,21 @@ fn transact_item(table: &str, op: &WriteOp) -> Result<TransactWriteItem, StoreEr
                         .set_condition_expression(expression.text)
                         .set_expression_attribute_names(expression.names)
                         .set_expression_attribute_values(expression.values)
+                        .build()
+                        .map_err(built)?,
+                )
+                .build()
+        }
+        WriteOp::Add { key, deltas } => {
+            let (expression, names, values) = add_expression(deltas);
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(table)
+                        .set_key(Some(key_to_dynamo(key)))
+                        .update_expression(expression)
+                        .set_expression_attribute_names(Some(names))
+                        .set_expression_attribute_values(Some(values))
                         .build()
                         .map_err(built)?,
                 )
@@ -593,6 +627,20 @@ impl Store for DynamoStore {
                         .set_condition_expression(expression.text)
                         .set_expression_attribute_names(expression.names)
                         .set_expression_attribute_values(expression.values)
+                        .send()
+                        .await
+                        .map_err(map_error)?;
+                    return Ok(());
+                }
+                WriteOp::Add { key, deltas } => {
+                    let (expression, names, values) = add_expression(deltas);
+                    self.client
+                        .update_item()
+                        .table_name(&self.table)
+                        .set_key(Some(key_to_dynamo(key)))
+                        .update_expression(expression)
+                        .set_expression_attribute_names(Some(names))
+                        .set_expression_attribute_values(Some(values))
                         .send()
                         .await
                         .map_err(map_error)?;

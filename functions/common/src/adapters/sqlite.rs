@@ -168,6 +168,29 @@ fn write_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// `WriteOp::Add`: the item (created if missing) with each delta added to
+/// its number attribute (a missing one counts as 0).
+fn add_to_item(
+    conn: &Connection,
+    key: &Key,
+    deltas: &std::collections::BTreeMap<String, i64>,
+) -> Result<(), StoreError> {
+    let mut item = read_item(conn, key)?.unwrap_or_else(|| Item::new(key.clone()));
+    for (name, delta) in deltas {
+        let current = match item.attrs.get(name) {
+            None => 0,
+            Some(value) => value.as_i64().ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "ADD to the attribute {name}, which is not a number"
+                ))
+            })?,
+        };
+        item.attrs
+            .insert(name.clone(), Value::from(current + delta));
+    }
+    write_item(conn, &item)
+}
+
 fn validate_ops(ops: &[WriteOp]) -> Result<(), StoreError> {
     if ops.is_empty() || ops.len() > MAX_TRANSACTION_OPS {
         return Err(StoreError::Invalid(format!(
@@ -206,6 +229,7 @@ fn apply_transaction(conn: &mut Connection, ops: &[WriteOp]) -> Result<(), Store
                 .map_err(backend)?;
             }
             WriteOp::Check { .. } => {}
+            WriteOp::Add { key, deltas } => add_to_item(&tx, key, deltas)?,
         }
     }
     tx.commit().map_err(backend)

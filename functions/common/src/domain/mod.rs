@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod candidate_number;
 pub mod catalogue;
 pub mod countries;
 mod data_file;
@@ -13,6 +14,7 @@ pub mod inscription;
 pub mod languages;
 pub mod pieces;
 pub mod record;
+pub mod search;
 pub mod transitions;
 pub mod validation;
 

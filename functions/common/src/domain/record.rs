@@ -16,6 +16,11 @@ pub struct InscriptionRecord {
     /// The account's address, for the exams office and the emails.
     pub email: String,
     pub session: String,
+    /// The candidate number (`domain::candidate_number`), unique within the
+    /// session. Given by the write path at the dossier's creation; a dossier
+    /// stored before numbers existed has none until its next write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_number: Option<String>,
     #[serde(flatten)]
     pub data: ValidInscription,
     /// Raised by each save of the candidate.

@@ -9,7 +9,7 @@ use crate::domain::record::InscriptionRecord;
 use crate::domain::transitions::{missing_pieces_fr, OwedEmail};
 use crate::domain::Diploma;
 use crate::ports::OutgoingEmail;
-use crate::wording::to_paris_string;
+use crate::wording::{escape_html, to_paris_string};
 
 use super::{
     cancellation, corrected, deadline_extended, dossier_complete, dossier_reinstated,
@@ -17,8 +17,38 @@ use super::{
     HOME_PAGE,
 };
 
-/// The email `owed` by the change that wrote `record`.
+/// The email `owed` by the change that wrote `record`, with the
+/// candidate's number.
 pub fn render(app: &App, record: &InscriptionRecord, owed: &OwedEmail) -> OutgoingEmail {
+    let email = render_body(app, record, owed);
+    match &record.candidate_number {
+        Some(number) => with_candidate_number(email, number),
+        None => email,
+    }
+}
+
+/// `email` with the candidate number said before the signature, so that
+/// every dossier email gives it.
+fn with_candidate_number(mut email: OutgoingEmail, number: &str) -> OutgoingEmail {
+    let line = format!(
+        "Votre numéro de candidat : {number} (rappelez-le dans vos échanges avec le rectorat)."
+    );
+    let at = email
+        .text
+        .rfind("\n\nCordialement,")
+        .unwrap_or(email.text.len());
+    email.text.insert_str(at, &format!("\n\n{line}"));
+    if let Some(html) = &mut email.html {
+        let paragraph = format!("<p>{}</p>", escape_html(&line));
+        let at = html
+            .rfind("<p>Cordialement,")
+            .unwrap_or_else(|| html.rfind("</body>").unwrap_or(html.len()));
+        html.insert_str(at, &paragraph);
+    }
+    email
+}
+
+fn render_body(app: &App, record: &InscriptionRecord, owed: &OwedEmail) -> OutgoingEmail {
     let to = record.email.as_str();
     let title = inscription_title(&app.catalogue, record);
     let home = app.link(HOME_PAGE);
@@ -152,4 +182,22 @@ pub fn diploma_label(catalogue: &Catalogue, diploma: Diploma) -> String {
     catalogue
         .diploma(diploma)
         .map_or_else(|| diploma.label().to_owned(), |d| d.label.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_candidate_number_goes_before_the_signature() {
+        let email = crate::emails::Message::new("Objet")
+            .para("Bonjour,")
+            .to("zoe@exemple.fr");
+        let email = with_candidate_number(email, "K7M2-9QXP");
+        let line = "Votre numéro de candidat : K7M2-9QXP (rappelez-le dans vos échanges avec le rectorat).";
+        let text_at = email.text.find(line).unwrap();
+        assert!(text_at < email.text.find("Cordialement,").unwrap());
+        let html = email.html.unwrap();
+        assert!(html.find("K7M2-9QXP").unwrap() < html.find("Cordialement,").unwrap());
+    }
 }

@@ -41,8 +41,14 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
     layout.y -= 2.0;
 
     let version = doc.version.to_string();
+    let number = if doc.candidate_number.is_empty() {
+        "attribué à la prochaine modification"
+    } else {
+        doc.candidate_number.as_str()
+    };
     layout.heading("Examen");
     layout.fields(&[
+        ("Numéro de candidat", number),
         ("Diplôme", &doc.diploma_label),
         ("Spécialité", &doc.specialty_label),
         ("Code de la spécialité", &doc.specialty_code),

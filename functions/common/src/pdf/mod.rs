@@ -34,6 +34,8 @@ pub struct ConfirmationDocument {
     pub academie: String,
     /// "2022".
     pub session: String,
+    /// "K7M2-9QXP"; empty for a dossier saved before numbers existed.
+    pub candidate_number: String,
     /// The diploma's full name with its abbreviation: "Certificat
     /// d'aptitude professionnelle (CAP)".
     pub diploma_label: String,

@@ -6,6 +6,8 @@
 //! Every port call is one round trip to the backend, which is what lets a
 //! counting wrapper measure round trips per request.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
@@ -184,7 +186,17 @@ pub enum WriteOp {
         key: Key,
         condition: Condition,
     },
+    /// Adds each number to its attribute, unconditionally (DynamoDB's
+    /// `UpdateItem` with `ADD`): a missing attribute counts as 0 and a
+    /// missing item is created. Counters written by many writers use it,
+    /// since it needs no read and no lock.
+    Add {
+        key: Key,
+        deltas: BTreeMap<String, i64>,
+    },
 }
+
+static ALWAYS: Condition = Condition::Always;
 
 impl WriteOp {
     pub fn put(item: Item, condition: Condition) -> Self {
@@ -201,7 +213,9 @@ impl WriteOp {
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
+            WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } | WriteOp::Add { key, .. } => {
+                key
+            }
         }
     }
 
@@ -210,6 +224,7 @@ impl WriteOp {
             WriteOp::Put { condition, .. }
             | WriteOp::Delete { condition, .. }
             | WriteOp::Check { condition, .. } => condition,
+            WriteOp::Add { .. } => &ALWAYS,
         }
     }
 }

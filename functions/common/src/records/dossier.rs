@@ -10,16 +10,16 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::domain::calendar::SessionCalendar;
-use crate::domain::dossier::{next_due, InscriptionStatus};
+use crate::domain::dossier::next_due;
+use crate::domain::search::fold;
 use crate::domain::transitions::{MailKind, Transition};
-use crate::domain::Diploma;
 use crate::emails::dossier::render;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, WriteOp, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK};
 use crate::ports::{Key, StoreError};
 use crate::records::history::HistoryEntry;
-use crate::records::keys;
 use crate::records::mail::QueuedMail;
+use crate::records::{keys, numbers, search, stats};
 use crate::services::mailqueue;
 
 pub use crate::domain::record::InscriptionRecord;
@@ -53,15 +53,8 @@ impl InscriptionRecord {
         }
         item.attrs
             .insert(GSI2_PK.into(), json!(keys::listing(&self.session)));
-        item.attrs.insert(
-            GSI2_SK.into(),
-            json!(listing_sort_key(
-                self.data.diploma,
-                &self.data.specialty,
-                self.status,
-                &self.account_id
-            )),
-        );
+        item.attrs
+            .insert(GSI2_SK.into(), json!(listing_sort_key(self)));
         Ok(item)
     }
 
@@ -85,19 +78,20 @@ impl InscriptionRecord {
     }
 }
 
-/// The sort key of the exams office's listing (gsi2).
-pub fn listing_sort_key(
-    diploma: Diploma,
-    specialty: &str,
-    status: InscriptionStatus,
-    account_id: &str,
-) -> String {
+/// The sort key of the exams office's listing (gsi2):
+/// `<DIPLOMA>#<SPECIALTY>#<status>#<last name>#<first names>#<account>`,
+/// names folded (`domain::search::fold`), so that a listing's pages come
+/// sorted by name within each diploma, specialty and status.
+pub fn listing_sort_key(record: &InscriptionRecord) -> String {
+    let identity = &record.data.identity;
     format!(
-        "{}#{}#{}#{}",
-        diploma.code(),
-        specialty,
-        status.code(),
-        account_id
+        "{}#{}#{}#{}#{}#{}",
+        record.data.diploma.code(),
+        record.data.specialty,
+        record.status.code(),
+        fold(&identity.last_name),
+        fold(&identity.first_names),
+        record.account_id
     )
 }
 
@@ -138,6 +132,9 @@ pub enum Attempt<T> {
 pub struct Write<T> {
     /// The revision the decision read (0: the dossier does not exist yet).
     pub read_revision: u64,
+    /// The dossier the decision read, whose derived items (search entries,
+    /// counters) the write brings up to date.
+    pub before: Option<InscriptionRecord>,
     pub transition: Transition,
     /// Other writes of the same transaction (e.g. the upload request checked).
     pub extra_ops: Vec<WriteOp>,
@@ -194,7 +191,7 @@ pub async fn update_with<D: Decide>(
             Attempt::Answer(answer) => return Ok(Outcome::Unchanged(answer)),
             Attempt::Write(write) => *write,
         };
-        if let Some(committed) = commit(app, write).await? {
+        if let Some(committed) = commit(app, write, n).await? {
             return Ok(Outcome::Committed(Box::new(
                 deliver(app, delivery, committed).await,
             )));
@@ -203,18 +200,22 @@ pub async fn update_with<D: Decide>(
     Ok(Outcome::Raced)
 }
 
-/// Writes `write` in one transaction; `None` when another write came first.
-async fn commit<T>(app: &App, write: Write<T>) -> AppResult<Option<Pending<T>>> {
+/// Writes `write` (the `attempt`-th try) in one transaction; `None` when
+/// another write came first.
+async fn commit<T>(app: &App, write: Write<T>, attempt: usize) -> AppResult<Option<Pending<T>>> {
     let Write {
         read_revision,
+        before,
         transition,
         extra_ops,
         answer,
     } = write;
-    let record = transition.record;
+    let mut record = transition.record;
     let now = transition.history.at;
+    let derived = derived_ops(before.as_ref(), &mut record, attempt)?;
     let mut ops = record.write_ops(&app.calendar, read_revision, transition.history.into())?;
     ops.extend(extra_ops);
+    ops.extend(derived);
     let mut mails = Vec::new();
     let mut direct = Vec::new();
     for owed in &transition.emails {
@@ -229,7 +230,8 @@ async fn commit<T>(app: &App, write: Write<T>) -> AppResult<Option<Pending<T>>> 
                 record.revision,
                 email,
                 now,
-            );
+            )
+            .about(&record);
             ops.push(mail.enqueue_op()?);
             mails.push(mail);
         }
@@ -249,6 +251,23 @@ async fn commit<T>(app: &App, write: Write<T>) -> AppResult<Option<Pending<T>>> 
     }
 }
 
+/// What every write of a dossier keeps in step with it, in its transaction:
+/// its candidate number (given at its first write, the creation, or at the
+/// first write since numbers exist), the office's search entries and the
+/// counters, from the dossier `before` the change and `after` it, on the
+/// write path's `attempt`-th try (see `numbers::allocate`). Public so
+/// that benchmarks seed exactly what the write path writes.
+pub fn derived_ops(
+    before: Option<&InscriptionRecord>,
+    after: &mut InscriptionRecord,
+    attempt: usize,
+) -> AppResult<Vec<WriteOp>> {
+    let mut ops: Vec<WriteOp> = numbers::allocate(after, attempt)?.into_iter().collect();
+    ops.extend(search::ops(before, after));
+    ops.extend(stats::ops(before, after));
+    Ok(ops)
+}
+
 /// A change committed whose emails are still to deliver.
 struct Pending<T> {
     committed: Committed<T>,
@@ -262,7 +281,7 @@ async fn deliver<T>(app: &App, delivery: Delivery, pending: Pending<T>) -> Commi
         direct,
     } = pending;
     for (kind, email) in direct {
-        mailqueue::send_or_queue(app, kind.as_str(), &committed.record.account_id, email).await;
+        mailqueue::send_or_queue(app, kind.as_str(), &committed.record, email).await;
     }
     if delivery == Delivery::Now && !committed.mails.is_empty() {
         let mut all = true;
@@ -321,6 +340,7 @@ where
             None => Attempt::Answer(()),
             Some(transition) => Attempt::Write(Box::new(Write {
                 read_revision,
+                before: self.last.clone(),
                 transition,
                 extra_ops: Vec::new(),
                 answer: (),

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::domain::record::InscriptionRecord;
 use crate::domain::transitions::MailKind;
 use crate::error::AppResult;
-use crate::ports::store::{Condition, Item, Key, WriteOp, GSI1_PK, GSI1_SK};
+use crate::ports::store::{Condition, Item, Key, WriteOp, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK};
 use crate::ports::OutgoingEmail;
 use crate::records::keys;
 
@@ -52,6 +53,23 @@ pub struct QueuedMail {
     pub lease: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The session of the dossier it is about; a mail about no dossier (an
+    /// account's) takes the deployment's session when it fails for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// The candidate number of the dossier it is about, for the office.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate_number: Option<String>,
+    /// The first and the last time a sender took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_tried_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_tried_at: Option<DateTime<Utc>>,
+}
+
+/// The index partition (gsi2) of the mails of `session` that failed for good.
+pub fn failed_mails_partition(session: &str) -> String {
+    format!("MAILS_FAILED#{session}")
 }
 
 impl QueuedMail {
@@ -95,7 +113,24 @@ impl QueuedMail {
             attempts: 0,
             lease: new_lease(),
             last_error: None,
+            session: None,
+            candidate_number: None,
+            first_tried_at: None,
+            last_tried_at: None,
         }
+    }
+
+    /// This mail, about the dossier `record`.
+    pub fn about(mut self, record: &InscriptionRecord) -> Self {
+        self.session = Some(record.session.clone());
+        self.candidate_number = record.candidate_number.clone();
+        self
+    }
+
+    /// Notes a sender's attempt at `now`.
+    pub fn tried(&mut self, now: DateTime<Utc>) {
+        self.first_tried_at.get_or_insert(now);
+        self.last_tried_at = Some(now);
     }
 
     pub fn key(&self) -> Key {
@@ -111,9 +146,23 @@ impl QueuedMail {
         }
     }
 
-    /// The item, indexed on gsi1 while it is to be sent.
+    /// The item, indexed on gsi1 while it is to be sent, and on gsi2 under
+    /// its session once it failed for good (failures are rare: one
+    /// partition per session is no hot spot).
     pub fn to_item(&self) -> AppResult<Item> {
         let mut item = Item::from_value(self.key(), self)?;
+        if let (MailStatus::Failed, Some(session)) = (self.status, &self.session) {
+            item.attrs
+                .insert(GSI2_PK.into(), json!(failed_mails_partition(session)));
+            item.attrs.insert(
+                GSI2_SK.into(),
+                json!(format!(
+                    "{}#{}",
+                    keys::sortable(self.last_tried_at.unwrap_or(self.queued_at)),
+                    self.mail_id
+                )),
+            );
+        }
         if self.status != MailStatus::Failed {
             item.attrs.insert(GSI1_PK.into(), json!(keys::MAIL_QUEUE));
             item.attrs.insert(
@@ -189,5 +238,11 @@ mod tests {
         assert_eq!(item.str_attr(GSI1_SK), Some("2021-11-08T00:00:00.000Z#m1"));
         mail.status = MailStatus::Failed;
         assert_eq!(mail.to_item().unwrap().str_attr(GSI1_PK), None);
+        // Listed for the office under its session.
+        mail.session = Some("2022".into());
+        mail.tried(now);
+        let item = mail.to_item().unwrap();
+        assert_eq!(item.str_attr(GSI2_PK), Some("MAILS_FAILED#2022"));
+        assert_eq!(item.str_attr(GSI2_SK), Some("2021-11-08T00:00:00.000Z#m1"));
     }
 }

@@ -105,6 +105,7 @@ pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> Confirmat
     ConfirmationDocument {
         academie: app.calendar.academie.clone(),
         session: record.session.clone(),
+        candidate_number: record.candidate_number.clone().unwrap_or_default(),
         diploma_label: diploma_label(app, data.diploma),
         specialty_label: specialty.map_or_else(|| data.specialty.clone(), |s| s.label.clone()),
         specialty_code: data.specialty.clone(),

@@ -80,6 +80,12 @@ impl From<&PieceFile> for FileView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InscriptionView {
     pub session: String,
+    /// The candidate number, unique within the session (`^[A-Z0-9-]{4,16}$`,
+    /// e.g. `K7M2-9QXP`), given at creation and never changed. A dossier
+    /// saved before numbers existed gets one at its next change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Z0-9-]{4,16}$", example = "K7M2-9QXP")]
+    pub candidate_number: Option<String>,
     #[serde(flatten)]
     pub data: ValidInscription,
     pub version: u64,
@@ -122,6 +128,7 @@ pub fn view(app: &App, record: &InscriptionRecord) -> InscriptionView {
     let windows = app.calendar.windows(record.data.diploma);
     InscriptionView {
         session: record.session.clone(),
+        candidate_number: record.candidate_number.clone(),
         data: record.data.clone(),
         version: record.version,
         status: record.status,
@@ -288,12 +295,21 @@ fn save_refused(calendar: &SessionCalendar, refused: SaveRefused, now: DateTime<
 
 /// Reads the history of an inscription, oldest first.
 pub async fn history(app: &App, account_id: &str) -> AppResult<Vec<HistoryEntry>> {
+    history_in(app, account_id, &app.calendar.session).await
+}
+
+/// Reads the history of the inscription of `account_id` in `session`.
+pub async fn history_in(
+    app: &App,
+    account_id: &str,
+    session: &str,
+) -> AppResult<Vec<HistoryEntry>> {
     let mut entries = Vec::new();
     let mut cursor = None;
     loop {
         let query = crate::ports::Query::table(
             keys::candidate_pk(account_id),
-            crate::ports::SortKeyCondition::BeginsWith(keys::history_prefix(&app.calendar.session)),
+            crate::ports::SortKeyCondition::BeginsWith(keys::history_prefix(session)),
         )
         .limit(200)
         .after(cursor);

@@ -27,6 +27,7 @@ use chrono::Duration;
 use serde::Serialize;
 
 use crate::app::App;
+use crate::domain::record::InscriptionRecord;
 use crate::error::AppResult;
 use crate::ports::store::{Query, SortKeyCondition, WriteOp};
 use crate::ports::{MailError, OutgoingEmail, StoreError};
@@ -117,6 +118,7 @@ async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
     claimed.status = MailStatus::Sending;
     claimed.lease = new_lease();
     claimed.attempts += 1;
+    claimed.tried(now);
     claimed.available_at = now + LEASE;
     let claim = WriteOp::put(claimed.to_item()?, mail.lease_condition());
     match app.store.transact(vec![claim]).await {
@@ -156,6 +158,9 @@ async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
             match error {
                 MailError::Rejected(_) => {
                     settled.status = MailStatus::Failed;
+                    settled
+                        .session
+                        .get_or_insert_with(|| app.calendar.session.clone());
                     tracing::error!(mail_id = %claimed.mail_id, error = %error, "mail rejected for good; kept as failed");
                 }
                 MailError::Throttled(_) | MailError::Unavailable(_) => {
@@ -266,7 +271,12 @@ pub async fn deliver_now(app: &App, mail: &QueuedMail) -> bool {
 /// caller's path); if the provider fails, the email is queued so that the
 /// next sweep sends it, and a saved change is never left without its email.
 /// The mirror of [`deliver_now`], for emails that were not queued first.
-pub async fn send_or_queue(app: &App, kind: &str, account_id: &str, email: OutgoingEmail) {
+pub async fn send_or_queue(
+    app: &App,
+    kind: &str,
+    record: &InscriptionRecord,
+    email: OutgoingEmail,
+) {
     let Err(error) = app.mailer.send(&email).await else {
         return;
     };
@@ -274,10 +284,11 @@ pub async fn send_or_queue(app: &App, kind: &str, account_id: &str, email: Outgo
     let mail = QueuedMail::new(
         uuid::Uuid::new_v4().simple().to_string(),
         kind,
-        account_id,
+        &record.account_id,
         email,
         app.now(),
-    );
+    )
+    .about(record);
     let queued = match mail.enqueue_op() {
         Ok(op) => app.store.transact(vec![op]).await.map_err(Into::into),
         Err(e) => Err(e),

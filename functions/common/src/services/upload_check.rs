@@ -171,6 +171,7 @@ impl Decide for Check<'_> {
         );
         Ok(Attempt::Write(Box::new(Write {
             read_revision: record.revision,
+            before: Some(record.clone()),
             transition: checked.transition,
             extra_ops: vec![request_op],
             answer: Err(Written {

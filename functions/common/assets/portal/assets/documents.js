@@ -43,6 +43,9 @@ function renderStatusBox() {
   const box = $('#status-box');
   const kind = ins.status === 'cancelled' ? 'warning' : (ins.status === 'registered' ? 'info' : 'success');
   box.replaceChildren(el('div', { class: `notice ${kind}`, 'aria-live': 'polite', id: 'dossier-status' },
+    ins.candidate_number
+      ? el('p', {}, 'Mon numéro de candidat\u00a0: ', el('strong', { id: 'candidate-number', text: ins.candidate_number }))
+      : null,
     el('p', {}, 'État de mon inscription\u00a0: ',
       el('span', { class: `badge status-${ins.status}`, id: 'inscription-status', 'data-status': ins.status, text: INSCRIPTION_STATUS[ins.status] || ins.status })),
     el('p', { text: STATUS_TEXT[ins.status] || '' }),

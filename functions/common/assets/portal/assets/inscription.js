@@ -462,7 +462,7 @@ form.addEventListener('submit', (event) => {
       fill(answer.data);
       showNotice(form, 'success',
         created ? 'Votre inscription est enregistrée' : 'Vos modifications sont enregistrées',
-        `Version ${answer.data.version}, enregistrée le ${formatInstant(answer.data.updated_at)}. Vous pouvez la modifier jusqu'au ${formatInstant(answer.data.registration_closes)} (heure de Paris).`,
+        `${answer.data.candidate_number ? `Numéro de candidat ${answer.data.candidate_number}. ` : ''}Version ${answer.data.version}, enregistrée le ${formatInstant(answer.data.updated_at)}. Vous pouvez la modifier jusqu'au ${formatInstant(answer.data.registration_closes)} (heure de Paris).`,
         { extra: el('p', {}, 'Étape suivante : ', el('a', { href: '/mes-documents', text: "téléchargez votre confirmation d'inscription et déposez vos documents" }), '.') });
       return;
     }

@@ -63,6 +63,7 @@ pub fn record(created: DateTime<Utc>) -> InscriptionRecord {
         account_id: "0123456789abcdef0123456789abcdef".into(),
         email: "zoe@exemple.fr".into(),
         session: "2022".into(),
+        candidate_number: None,
         pieces: reconcile_pieces(&data, created.date_naive(), &Pieces::new()),
         data,
         version: 1,

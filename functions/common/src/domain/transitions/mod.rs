@@ -70,7 +70,9 @@ impl Actor {
 
     /// Who reads at the console: the admin named, else the anonymous console.
     pub fn reader(name: Option<&str>) -> Self {
-        name.map_or(Actor::AnonymousConsole, |name| Actor::Admin(name.to_owned()))
+        name.map_or(Actor::AnonymousConsole, |name| {
+            Actor::Admin(name.to_owned())
+        })
     }
 
     /// Why `name` cannot name a console admin: one of the names the system
@@ -149,6 +151,7 @@ stored_names! {
         Corrected => "corrected",
         FileRemoved => "file_removed",
         PieceViewed => "piece_viewed",
+        FoundBySearch => "found_by_search",
     }
 }
 
@@ -370,7 +373,8 @@ mod tests {
                 "dossier_validated",
                 "corrected",
                 "file_removed",
-                "piece_viewed"
+                "piece_viewed",
+                "found_by_search"
             ]
         );
         let kinds: Vec<_> = MailKind::ALL.iter().map(|k| k.as_str()).collect();

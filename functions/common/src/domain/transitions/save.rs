@@ -88,6 +88,7 @@ fn create(command: &Save, now: DateTime<Utc>, today: NaiveDate) -> Transition {
         account_id: command.account_id.clone(),
         email: command.email.clone(),
         session: command.session.clone(),
+        candidate_number: None,
         data: command.data.clone(),
         version: 1,
         revision: 1,

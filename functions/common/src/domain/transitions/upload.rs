@@ -143,7 +143,8 @@ fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> V
     }
     if record.status == InscriptionStatus::Withdrawn {
         return refuse_untouched(
-            "Votre inscription est retirée : les pièces déposées ne sont plus prises en compte.".to_owned(),
+            "Votre inscription est retirée : les pièces déposées ne sont plus prises en compte."
+                .to_owned(),
         );
     }
     let Some(current) = record.pieces.get(&file.kind) else {

@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::candidate::candidate;
-use super::events::{BulkExtendEvent, BulkTargets, Filter};
+use super::events::{BulkExtendEvent, BulkTargets, CandidateRef, Filter};
 use super::{instant, AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::account::Email;
@@ -392,7 +392,7 @@ async fn extend_one(app: &App, job: &Job, actor: &Actor, target: &Target) -> Adm
             let Ok(email) = Email::parse(&target.email) else {
                 return Ok(skipped(target, "invalid_event", "Adresse invalide.".into()));
             };
-            match candidate(app, &email).await {
+            match candidate(app, &CandidateRef::Email(email), Some(&job.session)).await {
                 Ok(found) => (found.account.account_id, found.inscription),
                 Err(error) if error.code == "not_found" => {
                     return Ok(skipped(target, error.code, error.message))

@@ -8,10 +8,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::candidate::{candidate, require_inscription};
-use super::events::{ExtendDeadlineEvent, RejectPieceEvent, ValidatePieceEvent};
+use super::events::{CandidateRef, ExtendDeadlineEvent, RejectPieceEvent, ValidatePieceEvent};
 use super::{instant, AdminError, AdminResult};
 use crate::app::App;
-use crate::domain::account::Email;
 use crate::domain::dossier::InscriptionStatus;
 use crate::domain::record::InscriptionRecord;
 use crate::domain::transitions::extension::{self, ExtensionRefused};
@@ -56,11 +55,15 @@ impl From<ExtensionRefused> for AdminError {
 /// Runs `decide` on the candidate's inscription through the dossier's write
 /// path. `decide` answers `None` when there is nothing to change (the action
 /// was already done): the dossier is answered as it is.
-pub(super) async fn change<F>(app: &App, email: &Email, mut decide: F) -> AdminResult<Changed>
+pub(super) async fn change<F>(
+    app: &App,
+    candidate_ref: &CandidateRef,
+    mut decide: F,
+) -> AdminResult<Changed>
 where
     F: FnMut(&InscriptionRecord, DateTime<Utc>) -> AdminResult<Option<Transition>> + Send,
 {
-    let record = require_inscription(candidate(app, email).await?)?;
+    let record = require_inscription(candidate(app, candidate_ref, None).await?)?;
     let (account_id, session) = (record.account_id.clone(), record.session.clone());
     let updated = dossier::update(
         app,
@@ -101,6 +104,8 @@ where
 
 pub(super) fn pieces_answer(app: &App, changed: &Changed) -> Value {
     json!({
+        "email": changed.record.email,
+        "candidate_number": changed.record.candidate_number,
         "status": changed.record.status,
         "pieces": pieces_view(&changed.record, &app.calendar.postal_address),
         "notification": changed.notification(),
@@ -108,9 +113,13 @@ pub(super) fn pieces_answer(app: &App, changed: &Changed) -> Value {
 }
 
 pub(super) async fn validate_piece(app: &App, event: ValidatePieceEvent) -> AdminResult<Value> {
-    let ValidatePieceEvent { actor, email, kind } = event;
+    let ValidatePieceEvent {
+        actor,
+        candidate,
+        kind,
+    } = event;
     let actor = Actor::Admin(actor);
-    let changed = change(app, &email, |record, now| {
+    let changed = change(app, &candidate, |record, now| {
         Ok(piece_review::validate(record, kind, &actor, now)?)
     })
     .await?;
@@ -120,12 +129,12 @@ pub(super) async fn validate_piece(app: &App, event: ValidatePieceEvent) -> Admi
 pub(super) async fn reject_piece(app: &App, event: RejectPieceEvent) -> AdminResult<Value> {
     let RejectPieceEvent {
         actor,
-        email,
+        candidate,
         kind,
         reason,
     } = event;
     let actor = Actor::Admin(actor);
-    let changed = change(app, &email, |record, now| {
+    let changed = change(app, &candidate, |record, now| {
         Ok(piece_review::reject(
             record,
             kind,
@@ -162,11 +171,11 @@ fn late_rejection_warning(app: &App, record: &InscriptionRecord) -> Option<&'sta
 pub(super) async fn extend_deadline(app: &App, event: ExtendDeadlineEvent) -> AdminResult<Value> {
     let ExtendDeadlineEvent {
         actor,
-        email,
+        candidate,
         until,
     } = event;
     let actor = Actor::Admin(actor);
-    let changed = change(app, &email, |record, now| {
+    let changed = change(app, &candidate, |record, now| {
         Ok(extension::extend(
             record,
             until,
@@ -178,6 +187,7 @@ pub(super) async fn extend_deadline(app: &App, event: ExtendDeadlineEvent) -> Ad
     .await?;
     Ok(json!({
         "email": changed.record.email,
+        "candidate_number": changed.record.candidate_number,
         "documents_deadline": instant(changed.record.documents_deadline(&app.calendar)),
         "status": changed.record.status,
         "notification": changed.notification(),

@@ -51,7 +51,7 @@ fn refused(errors: Vec<FieldError>) -> AdminError {
 
 pub(super) async fn correct(app: &App, event: CorrectEvent) -> AdminResult<Value> {
     let actor = Actor::Admin(event.actor.clone());
-    let changed = change(app, &event.email, |record, now| {
+    let changed = change(app, &event.candidate, |record, now| {
         let data = corrected_data(app, record, &event)?;
         let today = now.with_timezone(&app.calendar.timezone).date_naive();
         Ok(correction::correct(

@@ -19,10 +19,12 @@ use serde_json::Value;
 
 use super::{AdminError, AdminResult};
 use crate::domain::account::Email;
+use crate::domain::candidate_number::CandidateNumber;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::dossier::InscriptionStatus;
 use crate::domain::inscription::IdentityInput;
 use crate::domain::pieces::PieceKind;
+use crate::domain::search;
 use crate::domain::transitions::Actor;
 use crate::domain::validation::FieldError;
 use crate::domain::Diploma;
@@ -59,6 +61,9 @@ pub enum Action {
     Withdraw,
     Reopen,
     PieceLink,
+    Search,
+    Stats,
+    FailedMails,
 }
 
 impl Action {
@@ -97,6 +102,30 @@ pub enum AdminEvent {
     Withdraw(WithdrawEvent),
     Reopen(ReopenEvent),
     PieceLink(PieceLinkEvent),
+    Search(SearchEvent),
+    Stats(StatsEvent),
+    FailedMails(FailedMailsEvent),
+}
+
+/// The candidate an event names: by the account's `email` or by
+/// `candidate_number`, exactly one of the two. Every event about one
+/// candidate takes it: give its fields' struct `email` and
+/// `candidate_number` (both `Option<String>`) and read them with
+/// [`Check::candidate`]; `candidate::candidate` finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CandidateRef {
+    Email(Email),
+    Number(CandidateNumber),
+}
+
+impl CandidateRef {
+    /// The event's field that named the candidate (for refusals).
+    pub fn field(&self) -> &'static str {
+        match self {
+            CandidateRef::Email(_) => "email",
+            CandidateRef::Number(_) => "candidate_number",
+        }
+    }
 }
 
 /// Which inscriptions `list` and `export` take.
@@ -112,6 +141,8 @@ pub struct Filter {
 pub struct ListEvent {
     /// Who reads (optional for a read).
     pub actor: Option<String>,
+    /// The session listed (`None`: the deployment's).
+    pub session: Option<String>,
     pub filter: Filter,
     /// 1 to [`MAX_LIST_LIMIT`].
     pub limit: usize,
@@ -122,20 +153,22 @@ pub struct ListEvent {
 pub struct GetEvent {
     /// Who reads: journaled as `console:<actor>`, or `console` without one.
     pub actor: Option<String>,
-    pub email: Email,
+    pub candidate: CandidateRef,
+    /// `None`: the deployment's session.
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatePieceEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     pub kind: PieceKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectPieceEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     pub kind: PieceKind,
     /// At most [`MAX_REASON_CHARS`] characters.
     pub reason: String,
@@ -144,7 +177,7 @@ pub struct RejectPieceEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtendDeadlineEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     /// Whole milliseconds.
     pub until: DateTime<Utc>,
 }
@@ -154,10 +187,35 @@ pub struct ExtendDeadlineEvent {
 pub struct PieceLinkEvent {
     /// Who looks; a console read without one is journaled as `console`.
     pub actor: Option<String>,
-    pub email: Email,
+    pub candidate: CandidateRef,
     pub kind: PieceKind,
     /// The file's id; by default the newest file that counts.
     pub file: Option<String>,
+}
+
+/// `search`: at least one criterion; every one given must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchEvent {
+    /// Journaled with each hit (`None`: a console read, `console`).
+    pub actor: Option<String>,
+    /// A prefix of the last name or of a first name (any case, any accents).
+    pub name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub candidate_number: Option<CandidateNumber>,
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsEvent {
+    pub actor: Option<String>,
+    pub diploma: Option<Diploma>,
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedMailsEvent {
+    pub actor: Option<String>,
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +228,7 @@ pub struct ExportEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordPieceEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     pub kind: PieceKind,
     /// The postmark's date (« cachet de la poste »).
     pub postmarked_on: NaiveDate,
@@ -201,13 +259,13 @@ pub struct BulkExtendEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateDossierEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CorrectEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     /// The whole new identity, as `PUT /inscription` takes it (validated
     /// against the dossier by the action).
     pub identity: Box<IdentityInput>,
@@ -220,14 +278,14 @@ pub struct CorrectEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WithdrawEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReopenEvent {
     pub actor: String,
-    pub email: Email,
+    pub candidate: CandidateRef,
     /// A new documents deadline (whole milliseconds), if given.
     pub until: Option<DateTime<Utc>>,
 }
@@ -315,6 +373,18 @@ impl AdminEvent {
                 let (fields, check) = read::<PieceLinkFields>(action, fields)?;
                 Self::PieceLink(fields.check(&check)?)
             }
+            Action::Search => {
+                let (fields, check) = read::<SearchFields>(action, fields)?;
+                Self::Search(fields.check(&check)?)
+            }
+            Action::Stats => {
+                let (fields, check) = read::<StatsFields>(action, fields)?;
+                Self::Stats(fields.check(&check)?)
+            }
+            Action::FailedMails => {
+                let (fields, check) = read::<FailedMailsFields>(action, fields)?;
+                Self::FailedMails(fields.check(&check)?)
+            }
         })
     }
 
@@ -332,6 +402,9 @@ impl AdminEvent {
             Self::Withdraw(_) => Action::Withdraw,
             Self::Reopen(_) => Action::Reopen,
             Self::PieceLink(_) => Action::PieceLink,
+            Self::Search(_) => Action::Search,
+            Self::Stats(_) => Action::Stats,
+            Self::FailedMails(_) => Action::FailedMails,
         }
     }
 }
@@ -353,6 +426,7 @@ fn action_names() -> String {
 #[serde(deny_unknown_fields)]
 struct ListFields {
     actor: Option<String>,
+    session: Option<String>,
     diploma: Option<String>,
     specialty: Option<String>,
     status: Option<String>,
@@ -365,6 +439,8 @@ struct ListFields {
 struct GetFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
+    session: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -372,6 +448,7 @@ struct GetFields {
 struct ValidatePieceFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     kind: Option<String>,
 }
 
@@ -380,6 +457,7 @@ struct ValidatePieceFields {
 struct RejectPieceFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     kind: Option<String>,
     reason: Option<String>,
 }
@@ -389,6 +467,7 @@ struct RejectPieceFields {
 struct ExtendDeadlineFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     /// Any JSON: checked to be an array of addresses.
     emails: Option<Value>,
     diploma: Option<String>,
@@ -410,6 +489,7 @@ struct ExportFields {
 struct RecordPieceFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     kind: Option<String>,
     postmarked_on: Option<String>,
     version: Option<u64>,
@@ -417,9 +497,28 @@ struct RecordPieceFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct SearchFields {
+    actor: Option<String>,
+    name: Option<String>,
+    birth_date: Option<String>,
+    candidate_number: Option<String>,
+    session: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ValidateDossierFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsFields {
+    actor: Option<String>,
+    diploma: Option<String>,
+    session: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -427,6 +526,7 @@ struct ValidateDossierFields {
 struct CorrectFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     identity: Option<IdentityInput>,
     reason: Option<String>,
 }
@@ -436,6 +536,7 @@ struct CorrectFields {
 struct WithdrawFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     reason: Option<String>,
 }
 
@@ -444,6 +545,7 @@ struct WithdrawFields {
 struct ReopenFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     until: Option<String>,
 }
 
@@ -452,8 +554,16 @@ struct ReopenFields {
 struct PieceLinkFields {
     actor: Option<String>,
     email: Option<String>,
+    candidate_number: Option<String>,
     kind: Option<String>,
     file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailedMailsFields {
+    actor: Option<String>,
+    session: Option<String>,
 }
 
 /// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
@@ -513,11 +623,13 @@ fn not_text(field: &str) -> AdminError {
 impl ListFields {
     fn check(self, check: &Check, catalogue: &Catalogue) -> AdminResult<ListEvent> {
         let actor = check.optional_actor(self.actor)?;
+        let session = check.session(self.session)?;
         let filter = check.filter(catalogue, self.diploma, self.specialty, self.status)?;
         let limit = check.limit(self.limit)?;
         let cursor = check.text("cursor", self.cursor)?;
         Ok(ListEvent {
             actor,
+            session,
             filter,
             limit,
             cursor,
@@ -529,7 +641,8 @@ impl GetFields {
     fn check(self, check: &Check) -> AdminResult<GetEvent> {
         Ok(GetEvent {
             actor: check.optional_actor(self.actor)?,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
+            session: check.session(self.session)?,
         })
     }
 }
@@ -538,7 +651,7 @@ impl ValidatePieceFields {
     fn check(self, check: &Check) -> AdminResult<ValidatePieceEvent> {
         Ok(ValidatePieceEvent {
             actor: check.actor(self.actor)?,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
             kind: check.kind(self.kind)?,
         })
     }
@@ -547,12 +660,12 @@ impl ValidatePieceFields {
 impl RejectPieceFields {
     fn check(self, check: &Check) -> AdminResult<RejectPieceEvent> {
         let actor = check.actor(self.actor)?;
-        let email = check.email(self.email)?;
+        let candidate = check.candidate(self.email, self.candidate_number)?;
         let kind = check.kind(self.kind)?;
         let reason = check.reason(self.reason)?;
         Ok(RejectPieceEvent {
             actor,
-            email,
+            candidate,
             kind,
             reason,
         })
@@ -572,7 +685,7 @@ impl ExtendDeadlineFields {
         match given {
             [true, false, false] => Ok(AdminEvent::ExtendDeadline(ExtendDeadlineEvent {
                 actor,
-                email: check.email(self.email)?,
+                candidate: check.candidate(self.email, self.candidate_number)?,
                 until: check.until(self.until)?,
             })),
             [false, true, false] => {
@@ -614,7 +727,7 @@ impl ValidateDossierFields {
     fn check(self, check: &Check) -> AdminResult<ValidateDossierEvent> {
         Ok(ValidateDossierEvent {
             actor: check.actor(self.actor)?,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
         })
     }
 }
@@ -622,7 +735,7 @@ impl ValidateDossierFields {
 impl CorrectFields {
     fn check(self, check: &Check) -> AdminResult<CorrectEvent> {
         let actor = check.actor(self.actor)?;
-        let email = check.email(self.email)?;
+        let candidate = check.candidate(self.email, self.candidate_number)?;
         if check.is_mistyped("identity") {
             return Err(AdminError::field(
                 INVALID_EVENT,
@@ -645,7 +758,7 @@ impl CorrectFields {
             .collect();
         Ok(CorrectEvent {
             actor,
-            email,
+            candidate,
             identity: Box::new(identity),
             type_errors,
             reason: check.reason(self.reason)?,
@@ -657,7 +770,7 @@ impl WithdrawFields {
     fn check(self, check: &Check) -> AdminResult<WithdrawEvent> {
         Ok(WithdrawEvent {
             actor: check.actor(self.actor)?,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
             reason: check.reason(self.reason)?,
         })
     }
@@ -666,14 +779,14 @@ impl WithdrawFields {
 impl ReopenFields {
     fn check(self, check: &Check) -> AdminResult<ReopenEvent> {
         let actor = check.actor(self.actor)?;
-        let email = check.email(self.email)?;
+        let candidate = check.candidate(self.email, self.candidate_number)?;
         let until = match self.until {
             None if !check.is_mistyped("until") => None,
             until => Some(check.until(until)?),
         };
         Ok(ReopenEvent {
             actor,
-            email,
+            candidate,
             until,
         })
     }
@@ -691,7 +804,7 @@ impl RecordPieceFields {
     fn check(self, check: &Check) -> AdminResult<RecordPieceEvent> {
         Ok(RecordPieceEvent {
             actor: check.actor(self.actor)?,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
             kind: check.kind(self.kind)?,
             postmarked_on: check.day("postmarked_on", self.postmarked_on)?,
             version: check.version(self.version)?,
@@ -707,9 +820,64 @@ impl PieceLinkFields {
         };
         Ok(PieceLinkEvent {
             actor,
-            email: check.email(self.email)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
             kind: check.kind(self.kind)?,
             file: check.text("file", self.file)?,
+        })
+    }
+}
+
+impl SearchFields {
+    fn check(self, check: &Check) -> AdminResult<SearchEvent> {
+        let actor = check.optional_actor(self.actor)?;
+        let name = check.text("name", self.name)?;
+        let birth_date = check.date("birth_date", self.birth_date)?;
+        let candidate_number = check
+            .text("candidate_number", self.candidate_number)?
+            .map(|text| check.number(&text))
+            .transpose()?;
+        let session = check.session(self.session)?;
+        if name.is_none() && birth_date.is_none() && candidate_number.is_none() {
+            return Err(AdminError::new(
+                INVALID_EVENT,
+                "L'action « search » cherche par « name » (le début du nom ou d'un prénom), « birth_date » (AAAA-MM-JJ) ou « candidate_number » : donnez-en au moins un.",
+            ));
+        }
+        if name
+            .as_deref()
+            .is_some_and(|name| search::fold(name).is_empty())
+        {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "name",
+                "Le champ « name » doit contenir au moins une lettre ou un chiffre.",
+            ));
+        }
+        Ok(SearchEvent {
+            actor,
+            name,
+            birth_date,
+            candidate_number,
+            session,
+        })
+    }
+}
+
+impl StatsFields {
+    fn check(self, check: &Check) -> AdminResult<StatsEvent> {
+        Ok(StatsEvent {
+            actor: check.optional_actor(self.actor)?,
+            diploma: check.diploma(self.diploma)?,
+            session: check.session(self.session)?,
+        })
+    }
+}
+
+impl FailedMailsFields {
+    fn check(self, check: &Check) -> AdminResult<FailedMailsEvent> {
+        Ok(FailedMailsEvent {
+            actor: check.optional_actor(self.actor)?,
+            session: check.session(self.session)?,
         })
     }
 }
@@ -827,15 +995,83 @@ impl Check {
         Ok(emails)
     }
 
-    fn email(&self, value: Option<String>) -> AdminResult<Email> {
-        let text = self.required("email", value)?;
-        Email::parse(&text).map_err(|_| {
-            AdminError::field(
+    /// The candidate an event names: `email` or `candidate_number`, exactly one.
+    pub(super) fn candidate(
+        &self,
+        email: Option<String>,
+        number: Option<String>,
+    ) -> AdminResult<CandidateRef> {
+        let email = self.text("email", email)?;
+        let number = self.text("candidate_number", number)?;
+        match (email, number) {
+            (Some(text), None) => Email::parse(&text).map(CandidateRef::Email).map_err(|_| {
+                AdminError::field(
+                    INVALID_EVENT,
+                    "email",
+                    format!("« {text} » n'est pas une adresse électronique valide."),
+                )
+            }),
+            (None, Some(text)) => self.number(&text).map(CandidateRef::Number),
+            (Some(_), Some(_)) => Err(AdminError::field(
+                INVALID_EVENT,
+                "candidate_number",
+                format!(
+                    "Désignez le candidat par « email » ou par « candidate_number », pas les deux, pour l'action « {} ».",
+                    self.action.name()
+                ),
+            )),
+            (None, None) => Err(AdminError::field(
                 INVALID_EVENT,
                 "email",
-                format!("« {text} » n'est pas une adresse électronique valide."),
+                format!(
+                    "Le champ « email » (ou « candidate_number ») est obligatoire pour l'action « {} ».",
+                    self.action.name()
+                ),
+            )),
+        }
+    }
+
+    fn number(&self, text: &str) -> AdminResult<CandidateNumber> {
+        CandidateNumber::parse(text).ok_or_else(|| {
+            AdminError::field(
+                INVALID_EVENT,
+                "candidate_number",
+                format!("« {text} » n'est pas un numéro de candidat (8 caractères, par exemple K7M2-9QXP)."),
             )
         })
+    }
+
+    fn date(&self, name: &str, value: Option<String>) -> AdminResult<Option<NaiveDate>> {
+        self.text(name, value)?
+            .map(|text| {
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+                    AdminError::field(
+                        INVALID_EVENT,
+                        name,
+                        format!(
+                            "« {text} » n'est pas une date AAAA-MM-JJ, par exemple 2004-03-21."
+                        ),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// A session to read (`None`: the deployment's): a year.
+    fn session(&self, value: Option<String>) -> AdminResult<Option<String>> {
+        self.text("session", value)?
+            .map(|text| {
+                if text.len() == 4 && text.chars().all(|c| c.is_ascii_digit()) {
+                    Ok(text)
+                } else {
+                    Err(AdminError::field(
+                        INVALID_EVENT,
+                        "session",
+                        format!("« {text} » n'est pas une session : donnez son année, par exemple 2022."),
+                    ))
+                }
+            })
+            .transpose()
     }
 
     fn kind(&self, value: Option<String>) -> AdminResult<PieceKind> {
@@ -1049,7 +1285,10 @@ mod tests {
                 "correct",
                 "withdraw",
                 "reopen",
-                "piece_link"
+                "piece_link",
+                "search",
+                "stats",
+                "failed_mails"
             ]
         );
         for name in Action::names() {
@@ -1061,22 +1300,29 @@ mod tests {
 
     #[test]
     fn each_action_lists_its_fields_in_order() {
+        let id = ["actor", "email", "candidate_number"];
+        let with = |more: &[&'static str]| [&id[..], more].concat();
         assert_eq!(
             serde_names::<ListFields>(),
-            ["actor", "diploma", "specialty", "status", "cursor", "limit"]
+            [
+                "actor",
+                "session",
+                "diploma",
+                "specialty",
+                "status",
+                "cursor",
+                "limit"
+            ]
         );
-        assert_eq!(serde_names::<GetFields>(), ["actor", "email"]);
-        assert_eq!(
-            serde_names::<ValidatePieceFields>(),
-            ["actor", "email", "kind"]
-        );
+        assert_eq!(serde_names::<GetFields>(), with(&["session"]));
+        assert_eq!(serde_names::<ValidatePieceFields>(), with(&["kind"]));
         assert_eq!(
             serde_names::<RejectPieceFields>(),
-            ["actor", "email", "kind", "reason"]
+            with(&["kind", "reason"])
         );
         assert_eq!(
             serde_names::<ExtendDeadlineFields>(),
-            ["actor", "email", "emails", "diploma", "specialty", "until"]
+            with(&["emails", "diploma", "specialty", "until"])
         );
         assert_eq!(
             serde_names::<ExportFields>(),
@@ -1084,8 +1330,25 @@ mod tests {
         );
         assert_eq!(
             serde_names::<RecordPieceFields>(),
-            ["actor", "email", "kind", "postmarked_on", "version"]
+            with(&["kind", "postmarked_on", "version"])
         );
+        assert_eq!(serde_names::<ValidateDossierFields>(), with(&[]));
+        assert_eq!(
+            serde_names::<CorrectFields>(),
+            with(&["identity", "reason"])
+        );
+        assert_eq!(serde_names::<WithdrawFields>(), with(&["reason"]));
+        assert_eq!(serde_names::<ReopenFields>(), with(&["until"]));
+        assert_eq!(serde_names::<PieceLinkFields>(), with(&["kind", "file"]));
+        assert_eq!(
+            serde_names::<SearchFields>(),
+            ["actor", "name", "birth_date", "candidate_number", "session"]
+        );
+        assert_eq!(
+            serde_names::<StatsFields>(),
+            ["actor", "diploma", "session"]
+        );
+        assert_eq!(serde_names::<FailedMailsFields>(), ["actor", "session"]);
     }
 
     #[test]
@@ -1099,7 +1362,7 @@ mod tests {
             event,
             AdminEvent::RecordPiece(RecordPieceEvent {
                 actor: "M. Martin".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 kind: PieceKind::SignedConfirmation,
                 postmarked_on: NaiveDate::from_ymd_opt(2021, 11, 5).unwrap(),
                 version: Some(2),
@@ -1147,6 +1410,7 @@ mod tests {
             parse(json!({"action": "list"})).unwrap(),
             AdminEvent::List(ListEvent {
                 actor: None,
+                session: None,
                 filter: Filter::default(),
                 limit: DEFAULT_LIST_LIMIT,
                 cursor: None,
@@ -1167,6 +1431,7 @@ mod tests {
             event,
             AdminEvent::List(ListEvent {
                 actor: None,
+                session: None,
                 filter: Filter {
                     diploma: Some(Diploma::BacPro),
                     specialty: Some("MCV_A".into()),
@@ -1191,7 +1456,8 @@ mod tests {
             event,
             AdminEvent::Get(GetEvent {
                 actor: None,
-                email: email("Zoe.Martin@Exemple.fr")
+                candidate: CandidateRef::Email(email("Zoe.Martin@Exemple.fr")),
+                session: None,
             })
         );
         assert_eq!(event.action(), Action::Get);
@@ -1208,7 +1474,7 @@ mod tests {
             event,
             AdminEvent::ValidatePiece(ValidatePieceEvent {
                 actor: "M. Martin (DIEC 3.05)".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 kind: PieceKind::IdentityDocument,
             })
         );
@@ -1221,7 +1487,7 @@ mod tests {
             event,
             AdminEvent::RejectPiece(RejectPieceEvent {
                 actor: "M. Martin".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 kind: PieceKind::IdentityDocument,
                 reason: "Illisible.".into(),
             })
@@ -1236,7 +1502,7 @@ mod tests {
             event,
             AdminEvent::ExtendDeadline(ExtendDeadlineEvent {
                 actor: "M. Martin".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 until: until.with_timezone(&Utc),
             })
         );
@@ -1272,7 +1538,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link », « search », « stats », « failed_mails »";
         assert_eq!(
             refusal(json!({})),
             field(
@@ -1306,7 +1572,7 @@ mod tests {
             field(
                 "invalid_event",
                 "colour",
-                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : actor, diploma, specialty, status, cursor, limit)."
+                "Le champ « colour » n'est pas attendu pour l'action « list » (champs possibles : actor, session, diploma, specialty, status, cursor, limit)."
             )
         );
         assert_eq!(
@@ -1377,7 +1643,8 @@ mod tests {
 
     #[test]
     fn a_missing_or_empty_field_is_refused_naming_the_action() {
-        let required = "Le champ « email » est obligatoire pour l'action « get ».";
+        let required =
+            "Le champ « email » (ou « candidate_number ») est obligatoire pour l'action « get ».";
         for event in [
             json!({"action": "get"}),
             json!({"action": "get", "email": null}),
@@ -1457,6 +1724,96 @@ mod tests {
     }
 
     #[test]
+    fn a_candidate_is_named_by_email_or_by_number_exactly_once() {
+        let number = CandidateNumber::parse("K7M2-9QXP").unwrap();
+        assert_eq!(
+            parse(json!({"action": "get", "candidate_number": " k7m2 9qxp "})).unwrap(),
+            AdminEvent::Get(GetEvent {
+                actor: None,
+                candidate: CandidateRef::Number(number.clone()),
+                session: None,
+            })
+        );
+        let event = parse(json!({
+            "action": "extend_deadline", "actor": "M. Martin", "candidate_number": "K7M2-9QXP",
+            "until": "2021-11-14T23:59:59+01:00"
+        }))
+        .unwrap();
+        let AdminEvent::ExtendDeadline(event) = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(event.candidate, CandidateRef::Number(number));
+        assert_eq!(
+            refusal(json!({"action": "get", "email": "zoe@exemple.fr", "candidate_number": "K7M2-9QXP"})),
+            field(
+                "invalid_event",
+                "candidate_number",
+                "Désignez le candidat par « email » ou par « candidate_number », pas les deux, pour l'action « get »."
+            )
+        );
+        assert_eq!(
+            refusal(
+                json!({"action": "validate_piece", "actor": "x", "candidate_number": "K7M2", "kind": "identity_document"})
+            ),
+            field(
+                "invalid_event",
+                "candidate_number",
+                "« K7M2 » n'est pas un numéro de candidat (8 caractères, par exemple K7M2-9QXP)."
+            )
+        );
+    }
+
+    #[test]
+    fn search_stats_and_failed_mails_read_their_criteria() {
+        let event = parse(json!({
+            "action": "search", "name": "lefe", "birth_date": "2004-03-21", "session": "2022"
+        }))
+        .unwrap();
+        assert_eq!(
+            event,
+            AdminEvent::Search(SearchEvent {
+                actor: None,
+                name: Some("lefe".into()),
+                birth_date: NaiveDate::from_ymd_opt(2004, 3, 21),
+                candidate_number: None,
+                session: Some("2022".into()),
+            })
+        );
+        assert_eq!(refusal(json!({"action": "search"})).0, "invalid_event");
+        assert_eq!(
+            refusal(json!({"action": "search", "name": " -' "})).1,
+            Some("name".into())
+        );
+        assert_eq!(
+            refusal(json!({"action": "search", "birth_date": "21/03/2004"})).1,
+            Some("birth_date".into())
+        );
+        assert_eq!(
+            refusal(json!({"action": "stats", "session": "deux mille"})),
+            field(
+                "invalid_event",
+                "session",
+                "« deux mille » n'est pas une session : donnez son année, par exemple 2022."
+            )
+        );
+        assert_eq!(
+            parse(json!({"action": "stats", "diploma": "CAP", "actor": "M. Martin"})).unwrap(),
+            AdminEvent::Stats(StatsEvent {
+                actor: Some("M. Martin".into()),
+                diploma: Some(Diploma::Cap),
+                session: None,
+            })
+        );
+        assert_eq!(
+            parse(json!({"action": "failed_mails"})).unwrap(),
+            AdminEvent::FailedMails(FailedMailsEvent {
+                actor: None,
+                session: None,
+            })
+        );
+    }
+
+    #[test]
     fn long_or_multiline_texts_are_refused() {
         assert_eq!(
             refusal(json!({"action": "export", "actor": "M. Martin\nDIEC"})),
@@ -1505,7 +1862,8 @@ mod tests {
                 .unwrap(),
             AdminEvent::Get(GetEvent {
                 actor: Some("M. Martin".into()),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
+                session: None,
             })
         );
     }
@@ -1558,7 +1916,7 @@ mod tests {
             parse(json!({"action": "withdraw", "actor": "x", "email": "zoe@exemple.fr", "reason": "Demande écrite."})).unwrap(),
             AdminEvent::Withdraw(WithdrawEvent {
                 actor: "x".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 reason: "Demande écrite.".into(),
             })
         );
@@ -1566,7 +1924,7 @@ mod tests {
             parse(json!({"action": "reopen", "actor": "x", "email": "zoe@exemple.fr"})).unwrap(),
             AdminEvent::Reopen(ReopenEvent {
                 actor: "x".into(),
-                email: email("zoe@exemple.fr"),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
                 until: None,
             })
         );

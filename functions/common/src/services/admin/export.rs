@@ -24,7 +24,8 @@ const EXPORT_LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs
 /// sit (codes next to labels, so the office can sort by code), then where
 /// their dossier stands. The birth département and country and the options
 /// are codes, for the exams system the file feeds (README, « The export »).
-const CSV_HEADERS: [&str; 28] = [
+const CSV_HEADERS: [&str; 29] = [
+    "Numéro de candidat",
     "Courriel",
     "Nom",
     "Prénoms",
@@ -136,6 +137,7 @@ fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
         .map(|(kind, _)| label_for(*kind, data))
         .collect();
     let row: [String; CSV_HEADERS.len()] = [
+        record.candidate_number.clone().unwrap_or_default(),
         record.email.clone(),
         identity.last_name.clone(),
         identity.first_names.clone(),
@@ -332,7 +334,7 @@ mod tests {
             acquis_cell(&acquis),
             "E11 dispense (2019) ; E2 bénéfice 12,5 (2020)"
         );
-        assert_eq!(CSV_HEADERS.len(), 28);
+        assert_eq!(CSV_HEADERS.len(), 29);
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub(super) fn reader(actor: Option<&str>) -> String {
 }
 
 pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
-    let candidate = candidate(app, &event.email).await?;
+    let candidate = candidate(app, &event.candidate, event.session.as_deref()).await?;
     let account = json!({
         "account_id": candidate.account.account_id,
         "status": candidate.account.status,
@@ -31,7 +31,7 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
     });
     let account_id = candidate.account.account_id.clone();
     let record = require_inscription(candidate)?;
-    let history = inscription::history(app, &account_id).await?;
+    let history = inscription::history_in(app, &account_id, &record.session).await?;
     let line = HistoryEntry {
         at: app.now(),
         actor: reader(event.actor.as_deref()),

@@ -1,6 +1,9 @@
-//! `list`: a page of inscriptions, by the listing's filters.
+//! `list`: a page of inscriptions, by the listing's filters, sorted by name.
+//! The listing's sort key puts names after diploma, specialty and status,
+//! so the pages of one (diploma, specialty, status) come in name order; a
+//! page is sorted by name before it is answered.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -8,6 +11,7 @@ use super::events::{Filter, ListEvent};
 use super::{AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::dossier::InscriptionStatus;
+use crate::domain::search::name_order;
 use crate::domain::Diploma;
 use crate::ports::store::{Index, Query, SortKeyCondition};
 use crate::ports::StoreError;
@@ -42,11 +46,12 @@ impl Filter {
     }
 
     pub(crate) fn query(&self, app: &App) -> Query {
-        Query::index(
-            Index::Gsi2,
-            keys::listing(&app.calendar.session),
-            self.sort_key(),
-        )
+        self.query_in(&app.calendar.session)
+    }
+
+    /// The listing of `session`.
+    pub(crate) fn query_in(&self, session: &str) -> Query {
+        Query::index(Index::Gsi2, keys::listing(session), self.sort_key())
     }
 }
 
@@ -61,9 +66,12 @@ fn store_cursor_error(error: StoreError) -> AdminError {
     }
 }
 
+/// One dossier as `list` and `search` show it.
 #[derive(Serialize)]
-struct ListItem {
+pub(super) struct ListItem {
     email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    candidate_number: Option<String>,
     diploma: Diploma,
     specialty: String,
     status: InscriptionStatus,
@@ -71,35 +79,52 @@ struct ListItem {
     updated_at: DateTime<Utc>,
     last_name: String,
     first_names: String,
+    birth_date: NaiveDate,
+}
+
+impl ListItem {
+    pub(super) fn of(record: InscriptionRecord) -> Self {
+        ListItem {
+            email: record.email,
+            candidate_number: record.candidate_number,
+            diploma: record.data.diploma,
+            specialty: record.data.specialty,
+            status: record.status,
+            version: record.version,
+            updated_at: record.updated_at,
+            last_name: record.data.identity.last_name,
+            first_names: record.data.identity.first_names,
+            birth_date: record.data.identity.birth_date,
+        }
+    }
+}
+
+/// Sorts `items` by last name, then first names (without regard to case
+/// or accents).
+pub(super) fn sort_by_name(items: &mut [ListItem]) {
+    items.sort_by_cached_key(|item| name_order(&item.last_name, &item.first_names));
 }
 
 pub(super) async fn list(app: &App, event: ListEvent) -> AdminResult<Value> {
     let ListEvent {
+        session,
         filter,
         limit,
         mut cursor,
         ..
     } = event;
+    let session = session.unwrap_or_else(|| app.calendar.session.clone());
     let mut items = Vec::new();
     for _ in 0..MAX_LIST_READS {
         let query = filter
-            .query(app)
+            .query_in(&session)
             .limit(limit - items.len())
             .after(cursor.take());
         let page = app.store.query(&query).await.map_err(store_cursor_error)?;
         for item in &page.items {
             let record: InscriptionRecord = item.to_value()?;
             if filter.matches(&record) {
-                items.push(ListItem {
-                    email: record.email,
-                    diploma: record.data.diploma,
-                    specialty: record.data.specialty,
-                    status: record.status,
-                    version: record.version,
-                    updated_at: record.updated_at,
-                    last_name: record.data.identity.last_name,
-                    first_names: record.data.identity.first_names,
-                });
+                items.push(ListItem::of(record));
             }
         }
         cursor = page.cursor;
@@ -107,6 +132,7 @@ pub(super) async fn list(app: &App, event: ListEvent) -> AdminResult<Value> {
             break;
         }
     }
+    sort_by_name(&mut items);
     let mut answer = json!({ "items": items });
     if let (Some(cursor), Some(map)) = (cursor, answer.as_object_mut()) {
         map.insert("cursor".into(), json!(cursor));

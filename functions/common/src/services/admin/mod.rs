@@ -10,23 +10,30 @@
 //!
 //! | action | fields | answer |
 //! |---|---|---|
-//! | `list` | `diploma`?, `specialty`?, `status`?, `cursor`?, `limit`? (1–500, 50) | `{"items": [...], "cursor"?}` |
-//! | `get` | `actor`?, `email` | the inscription (`pieces` included), `history`, `account` |
-//! | `validate_piece` | `actor`, `email`, `kind` | `{"status", "pieces"}` |
-//! | `reject_piece` | `actor`, `email`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
-//! | `extend_deadline` | `actor`, `email`, `until` | `{"documents_deadline", "status", ...}` |
-//! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
-//! | `record_piece` | `actor`, `email`, `kind`, `postmarked_on`, `version`? | `{"status", "pieces", "notification"}` |
-//! | `validate_dossier` | `actor`, `email` | `{"status", "pieces"}` |
-//! | `correct` | `actor`, `email`, `identity`, `reason` | `{"version", "status", "identity", "pieces", ...}` |
-//! | `withdraw` | `actor`, `email`, `reason` | `{"status": "withdrawn", ...}` |
-//! | `reopen` | `actor`, `email`, `until`? | `{"status", "documents_deadline", "warning"?, ...}` |
+//! | `list` | `actor`?, `session`?, `diploma`?, `specialty`?, `status`?, `cursor`?, `limit`? (1–500, 50) | `{"items": [...], "cursor"?}`, by name |
+//! | `get` | `actor`?, `email` \| `candidate_number`, `session`? | the inscription (`pieces` included), `history`, `account` |
+//! | `validate_piece` | `actor`, `email` \| `candidate_number`, `kind` | `{"status", "pieces"}` |
+//! | `reject_piece` | `actor`, `email` \| `candidate_number`, `kind`, `reason` | `{"status", "pieces", "notification"}` |
+//! | `extend_deadline` | `actor`, `email` \| `candidate_number`, `until` | `{"documents_deadline", "status", ...}` |
 //! | `extend_deadline` (bulk) | `actor`, `emails` or `diploma` (+ `specialty`?), `until` | `{"job_id", "total", "done", "remaining", ...}` |
+//! | `export` | `actor`, `diploma`?, `specialty`?, `status`? | `{"location", "key", "rows", "expires_at"}` |
+//! | `record_piece` | `actor`, `email` \| `candidate_number`, `kind`, `postmarked_on`, `version`? | `{"status", "pieces", "notification"}` |
+//! | `validate_dossier` | `actor`, `email` \| `candidate_number` | `{"status", "pieces"}` |
+//! | `correct` | `actor`, `email` \| `candidate_number`, `identity`, `reason` | `{"version", "status", "identity", "pieces", ...}` |
+//! | `withdraw` | `actor`, `email` \| `candidate_number`, `reason` | `{"status": "withdrawn", ...}` |
+//! | `reopen` | `actor`, `email` \| `candidate_number`, `until`? | `{"status", "documents_deadline", "warning"?, ...}` |
+//! | `piece_link` | `actor`?, `email` \| `candidate_number`, `kind`, `file`? | `{"url", "expires_at", "content_type", "size_bytes", "name", "id", "kind", "rejected", "received_at"}` |
+//! | `search` | `actor`?, `name`?, `birth_date`?, `candidate_number`?, `session`? | `{"items": [...], "truncated"?}`, by name |
+//! | `stats` | `actor`?, `diploma`?, `session`? | `{"session", "total", "diplomas": [...]}` |
+//! | `failed_mails` | `actor`?, `session`? | `{"session", "items": [...]}` |
 //!
 //! Actors: a change's `actor` is recorded as `console:<actor>`; reserved
 //! names (`candidate`, `system`, `console`, `console:`/`staff:` prefixes) are
-//! refused (`invalid_actor`). `get` journals itself in the candidate's history.
-//! | `piece_link` | `actor`?, `email`, `kind`, `file`? | `{"url", "expires_at", "content_type", "size_bytes", "name", "id", "kind", "rejected", "received_at"}` |
+//! refused (`invalid_actor`). `get`, `piece_link` and `search` hits journal
+//! themselves in the candidate's history.
+//!
+//! Every answer goes through [`present`]: instants in Paris time, a French
+//! `status_label` beside every `status`.
 //!
 //! Decisions:
 //! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
@@ -60,8 +67,9 @@
 //!   read as a formula (starting with `=`, `+`, `-`, `@`) are prefixed with `'`.
 //!
 //! Where things go: `events.rs` the typed events and their refusals,
-//! `candidate.rs` finding a candidate by address, one module per reading
-//! action (`list.rs`, `get.rs`, `export.rs`), and `changes.rs` the actions
+//! `candidate.rs` finding a candidate by address or number, one module per
+//! reading action (`list.rs`, `get.rs`, `export.rs`, `search.rs`,
+//! `stats.rs`, `failed_mails.rs`), and `changes.rs` the actions
 //! that change a dossier. A new action is a variant of [`AdminEvent`] (with
 //! its fields' struct in `events.rs`) and one module, dispatched by [`run`].
 
@@ -71,12 +79,16 @@ mod changes;
 mod correct;
 pub mod events;
 mod export;
+mod failed_mails;
 mod get;
 mod list;
+mod piece_link;
+pub mod present;
 mod record_piece;
+mod search;
+mod stats;
 mod validate_dossier;
 mod withdraw;
-mod piece_link;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -181,8 +193,15 @@ pub async fn handle(app: &App, event: Value) -> AdminResult<Value> {
     run(app, event).await
 }
 
-/// Runs one event already read.
+/// Runs one event already read; the answer is shown as the office reads
+/// it (`present`: Paris time, French status labels).
 pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
+    let mut answer = run_action(app, event).await?;
+    present::present(&mut answer, app.calendar.timezone);
+    Ok(answer)
+}
+
+async fn run_action(app: &App, event: AdminEvent) -> AdminResult<Value> {
     match event {
         AdminEvent::List(event) => list::list(app, event).await,
         AdminEvent::Get(event) => get::get(app, event).await,
@@ -199,10 +218,14 @@ pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::Withdraw(event) => withdraw::withdraw(app, event).await,
         AdminEvent::Reopen(event) => withdraw::reopen(app, event).await,
         AdminEvent::PieceLink(event) => piece_link::piece_link(app, event).await,
+        AdminEvent::Search(event) => search::search(app, event).await,
+        AdminEvent::Stats(event) => stats::stats(app, event).await,
+        AdminEvent::FailedMails(event) => failed_mails::failed_mails(app, event).await,
     }
 }
 
-/// An instant as the answers give it: RFC 3339, UTC, milliseconds.
+/// An instant as an action gives it: RFC 3339, UTC, milliseconds (`present`
+/// then shows it in Paris time).
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

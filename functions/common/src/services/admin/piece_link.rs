@@ -42,7 +42,7 @@ fn chosen(piece: &PieceState, id: Option<&str>) -> Result<(PieceFile, bool), &'s
 }
 
 pub(super) async fn piece_link(app: &App, event: PieceLinkEvent) -> AdminResult<Value> {
-    let record = require_inscription(candidate(app, &event.email).await?)?;
+    let record = require_inscription(candidate(app, &event.candidate, None).await?)?;
     let label = label_for(event.kind, &record.data);
     let piece = record.pieces.get(&event.kind).ok_or_else(|| {
         let required: Vec<&str> = record.pieces.keys().map(|k| k.code()).collect();

@@ -20,7 +20,7 @@ impl From<RecordRefused> for AdminError {
 pub(super) async fn record_piece(app: &App, event: RecordPieceEvent) -> AdminResult<Value> {
     let RecordPieceEvent {
         actor,
-        email,
+        candidate,
         kind,
         postmarked_on,
         version,
@@ -31,7 +31,7 @@ pub(super) async fn record_piece(app: &App, event: RecordPieceEvent) -> AdminRes
         postmarked_on,
         version,
     };
-    let changed = change(app, &email, |record, now| {
+    let changed = change(app, &candidate, |record, now| {
         Ok(record_piece::record_posted(
             record,
             &posted,

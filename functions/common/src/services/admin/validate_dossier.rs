@@ -18,9 +18,9 @@ impl From<DossierReviewRefused> for AdminError {
 }
 
 pub(super) async fn validate_dossier(app: &App, event: ValidateDossierEvent) -> AdminResult<Value> {
-    let ValidateDossierEvent { actor, email } = event;
+    let ValidateDossierEvent { actor, candidate } = event;
     let actor = Actor::Admin(actor);
-    let changed = change(app, &email, |record, now| {
+    let changed = change(app, &candidate, |record, now| {
         Ok(dossier_review::validate_all(record, &actor, now)?)
     })
     .await?;

@@ -33,14 +33,14 @@ fn answer(app: &App, changed: &Changed) -> Value {
 pub(super) async fn withdraw(app: &App, event: WithdrawEvent) -> AdminResult<Value> {
     let WithdrawEvent {
         actor,
-        email,
+        candidate,
         reason,
     } = event;
     let withdrawal = Withdrawal::ByOffice {
         actor: Actor::Admin(actor),
         reason,
     };
-    let changed = change(app, &email, |record, now| {
+    let changed = change(app, &candidate, |record, now| {
         Ok(withdrawal::withdraw(record, &withdrawal, now))
     })
     .await?;
@@ -50,11 +50,11 @@ pub(super) async fn withdraw(app: &App, event: WithdrawEvent) -> AdminResult<Val
 pub(super) async fn reopen(app: &App, event: ReopenEvent) -> AdminResult<Value> {
     let ReopenEvent {
         actor,
-        email,
+        candidate,
         until,
     } = event;
     let actor = Actor::Admin(actor);
-    let changed = change(app, &email, |record, now| {
+    let changed = change(app, &candidate, |record, now| {
         Ok(Some(withdrawal::reopen(
             record,
             until,
