@@ -170,15 +170,19 @@ async fn a_template_without_a_grant_fails_the_journey() {
             .expect("the Table statement");
         let actions = table["Action"].as_sequence_mut().expect("its actions");
         let before = actions.len();
-        actions.retain(|a| a.as_str() != Some("dynamodb:GetItem"));
+        actions.retain(|a| a.as_str() != Some("dynamodb:BatchGetItem"));
         assert_eq!(
             actions.len(),
             before - 1,
-            "documents-check is granted GetItem"
+            "documents-check is granted BatchGetItem"
         );
     });
-    // The re-upload after a rejection is checked against the rejected file.
-    assert_journey_fails(&altered, "is not authorized to perform: dynamodb:GetItem").await;
+    // Every check reads its upload request and the dossier in one batch.
+    assert_journey_fails(
+        &altered,
+        "is not authorized to perform: dynamodb:BatchGetItem",
+    )
+    .await;
 }
 
 /// A copy of `template.yaml` changed by `alter`, in a temporary file.
