@@ -505,16 +505,17 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
         "{p:#}"
     );
     assert!(stored_keys(&runner).contains(&ticket_key(&good)));
-    // A good replacement replaces the file (the old one is deleted).
+    // A second good file adds a page to the piece: both count, both are kept.
     let newer = runner
         .upload(&token, "identity_document", "application/pdf", PDF)
         .await;
     let p = runner.piece(&token, "identity_document").await;
     assert_eq!(p["status"], "received");
     assert!(p.get("reason").is_none(), "{p:#}");
+    assert_eq!(p["files"].as_array().map(Vec::len), Some(2), "{p:#}");
     let stored = stored_keys(&runner);
     assert!(
-        stored.contains(&ticket_key(&newer)) && !stored.contains(&ticket_key(&good)),
+        stored.contains(&ticket_key(&newer)) && stored.contains(&ticket_key(&good)),
         "{stored:?}"
     );
 }
