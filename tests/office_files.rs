@@ -88,7 +88,9 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
         .filter(|h| h["action"] == "piece_viewed")
         .collect();
     assert_eq!(views.len(), 2, "{dossier}");
-    assert!(views.iter().any(|h| h["actor"] == ACTOR));
+    assert!(views
+        .iter()
+        .any(|h| h["actor"] == format!("console:{ACTOR}")));
     assert!(views.iter().any(|h| h["actor"] == "console"));
 
     // Locally, an altered or expired link is refused (moto does not check

@@ -119,12 +119,14 @@ pub const EXPECTED: &[Expected] = &[
         // confirmation_pdf and request_upload: load_for_caller (get_many),
         // the upload request (Put), a presigned PUT (signed with the role's
         // own s3:PutObject) under candidates/; delete_file: a transaction of
-        // Puts (the inscription read again, get, after a lost race), the
-        // removed file deleted (DeleteObject). No email.
+        // Puts and the counters' Update (the inscription read again, get,
+        // after a lost race), the removed file deleted (DeleteObject). No
+        // email.
         actions: &[
             "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
             "s3:PutObject",
             "s3:DeleteObject",
         ],

@@ -773,7 +773,7 @@ async fn a_bulk_extension_by_list_reports_who_it_skipped(backend: Backend) {
         .admin(json!({"action": "extend_deadline", "actor": "Mme Durand", "email": a.email, "until": "2021-11-21T23:59:59+01:00"}))
         .await;
     assert_eq!(
-        single["documents_deadline"], "2021-11-21T22:59:59.000Z",
+        single["documents_deadline"], "2021-11-21T23:59:59.000+01:00",
         "{single}"
     );
     assert!(single.get("job_id").is_none());

@@ -473,9 +473,9 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
         .map(|h| (h.actor, h.detail.unwrap_or_default()))
         .collect();
     assert_eq!(views.len(), 2, "{views:?}");
-    assert!(views
-        .iter()
-        .any(|(actor, detail)| actor == ACTOR && detail.contains("verso.pdf")));
+    assert!(views.iter().any(
+        |(actor, detail)| *actor == format!("console:{ACTOR}") && detail.contains("verso.pdf")
+    ));
     assert!(views
         .iter()
         .any(|(actor, detail)| actor == "console" && detail.contains("recto.png")));

@@ -385,7 +385,7 @@ async fn search_finds_by_name_prefix_birth_date_and_number(backend: Backend) {
         .collect();
     assert_eq!(reads.len(), 2, "{history}");
     assert_eq!(reads[0]["actor"], "console");
-    assert_eq!(reads[1]["actor"], "Mme Durand");
+    assert_eq!(reads[1]["actor"], "console:Mme Durand");
 
     // Through the index: a search reads what it finds, not the table.
     let before = f.counting.counts();

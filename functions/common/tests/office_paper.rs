@@ -286,7 +286,9 @@ async fn a_posted_dossier_completed_by_record_piece_is_never_reminded_or_cancell
         .filter(|h| h.action == "piece_recorded")
         .collect();
     assert_eq!(recorded.len(), 2, "{history:?}");
-    assert!(recorded.iter().all(|h| h.actor == ACTOR));
+    assert!(recorded
+        .iter()
+        .all(|h| h.actor == format!("console:{ACTOR}")));
     assert!(recorded[1]
         .detail
         .as_deref()

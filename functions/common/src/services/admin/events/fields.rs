@@ -264,7 +264,10 @@ impl ExtendDeadlineFields {
     pub(super) fn check(self, check: &Check, catalogue: &Catalogue) -> AdminResult<AdminEvent> {
         let actor = check.actor(self.actor)?;
         let given = [
-            self.email.is_some() || check.is_mistyped("email"),
+            self.email.is_some()
+                || self.candidate_number.is_some()
+                || check.is_mistyped("email")
+                || check.is_mistyped("candidate_number"),
             self.emails.as_ref().is_some_and(|v| !v.is_null()),
             self.diploma.is_some() || self.specialty.is_some() || check.is_mistyped("diploma"),
         ];
@@ -303,7 +306,7 @@ impl ExtendDeadlineFields {
             _ => Err(AdminError::field(
                 INVALID_EVENT,
                 "email",
-                "Nommez les candidats d'une seule façon : « email » (un candidat), « emails » (une liste) ou « diploma » (et « specialty »).",
+                "Nommez les candidats d'une seule façon : « email » ou « candidate_number » (un candidat), « emails » (une liste) ou « diploma » (et « specialty »).",
             )),
         }
     }
