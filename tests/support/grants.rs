@@ -228,6 +228,12 @@ pub const NOT_SDK_CALLS: &[(&str, &str)] = &[
 /// why the grant stays and where the path is tested: the harness does not
 /// expect to see them called (every other grant must be).
 pub const UNREACHED_BY_THE_JOURNEY: &[(&str, &str)] = &[
+    // delete_file updates the office's counters only when the removal
+    // changes the dossier's status or its pieces awaiting review (the last
+    // file of a piece); the journey removes a second page. Removing the last
+    // file is tested in the AWS shape, IAM enforced, by tests/office_files.rs
+    // (in_the_aws_shape_with_iam_enforced).
+    ("DocumentsFunction", "dynamodb:UpdateItem"),
     // sweep::delete_expired_account deletes a pending account's other items
     // in transactions that check the account is still the pending one read
     // (ConditionCheck). No request can give a pending account other items
