@@ -103,10 +103,17 @@ pub async fn append_read(
     line: HistoryLine,
 ) -> Result<(), StoreError> {
     let entry = HistoryEntry::from(line);
-    let seq = rand::random_range(READ_SEQ);
     store
-        .transact(vec![entry.append_op(account_id, session, seq)?])
+        .transact(vec![entry.read_op(account_id, session)?])
         .await
+}
+
+impl HistoryEntry {
+    /// The write of this line as the journal of a read (no revision of the
+    /// dossier moves): its sequence drawn from [`READ_SEQ`].
+    pub fn read_op(&self, account_id: &str, session: &str) -> Result<WriteOp, StoreError> {
+        self.append_op(account_id, session, rand::random_range(READ_SEQ))
+    }
 }
 
 #[cfg(test)]

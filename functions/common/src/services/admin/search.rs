@@ -117,19 +117,13 @@ async fn journal(app: &App, hits: &[InscriptionRecord], event: &SearchEvent) -> 
                 version: record.version,
                 detail: Some(detail.clone()),
             };
-            // A read moves no revision: a random sequence keeps two reads
-            // of the same millisecond apart.
-            entry.append_op(&record.account_id, &record.session, read_sequence())
+            entry.read_op(&record.account_id, &record.session)
         })
         .collect::<Result<Vec<WriteOp>, _>>()?;
     for chunk in ops.chunks(MAX_TRANSACTION_OPS) {
         app.store.transact(chunk.to_vec()).await?;
     }
     Ok(())
-}
-
-fn read_sequence() -> u64 {
-    u64::from(rand::random::<u32>()) % 100_000_000
 }
 
 fn criteria_fr(event: &SearchEvent) -> String {
