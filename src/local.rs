@@ -2,7 +2,7 @@
 //! that exist only locally (`/_local/*`), and the sweeps on a timer.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -137,17 +137,84 @@ async fn run_sweep(embedded: &Embedded) {
     }
 }
 
+/// Checks of uploaded files held back by `POST /_local/checks`: each
+/// object's key and when it was stored, in upload order. `None`: checks run
+/// at once (the default).
+#[derive(Clone, Default)]
+struct HeldChecks(Arc<Mutex<Option<Vec<(String, DateTime<Utc>)>>>>);
+
+impl HeldChecks {
+    /// Holds this check if checks are held (`true`), else leaves it to run.
+    fn hold(&self, key: &str, stored_at: DateTime<Utc>) -> bool {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match held.as_mut() {
+            Some(queue) => {
+                queue.push((key.to_owned(), stored_at));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts holding (`true`) and answers how many are held, or stops and
+    /// hands back what was held.
+    fn set(&self, hold: bool) -> (usize, Vec<(String, DateTime<Utc>)>) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if hold {
+            (held.get_or_insert_with(Vec::new).len(), Vec::new())
+        } else {
+            (0, held.take().unwrap_or_default())
+        }
+    }
+}
+
 fn local_routes(embedded: Arc<Embedded>) -> Router {
+    let checks = HeldChecks::default();
     Router::new()
         .route("/_local/outbox", get(outbox))
         .route("/_local/clock", post(move_clock))
-        .route(
-            "/_local/blobs/{*key}",
-            put(put_blob)
-                .get(get_blob)
-                .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
+        .with_state(embedded.clone())
+        .merge(
+            Router::new()
+                .route("/_local/checks", post(hold_checks))
+                .route(
+                    "/_local/blobs/{*key}",
+                    put(put_blob)
+                        .get(get_blob)
+                        .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
+                )
+                .with_state((embedded, checks)),
         )
-        .with_state(embedded)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldChecks {
+    hold: bool,
+}
+
+/// `POST /_local/checks` `{"hold": true}`: uploads are stored (dated by the
+/// simulated clock) but not checked, as when S3's notification is late;
+/// `{"hold": false}`: the held checks run now, each as of when its file was
+/// stored, as a late notification carries its event time.
+async fn hold_checks(
+    State((embedded, checks)): State<(Arc<Embedded>, HeldChecks)>,
+    StrictJson(body): StrictJson<HoldChecks>,
+) -> Result<Response, AppError> {
+    let (held, released) = checks.set(body.hold);
+    let mut outcomes = Vec::with_capacity(released.len());
+    for (key, stored_at) in released {
+        let outcome =
+            services::documents::check_stored_object_at(&embedded.app, &key, Some(stored_at))
+                .await?;
+        outcomes.push(format!("{outcome:?}"));
+    }
+    Ok(Json(serde_json::json!({
+        "hold": body.hold,
+        "held": held,
+        "checked": outcomes.len(),
+    }))
+    .into_response())
 }
 
 fn embedded_only() -> AppError {
@@ -207,7 +274,7 @@ fn blob_refused(detail: String) -> AppError {
 }
 
 async fn put_blob(
-    State(embedded): State<Arc<Embedded>>,
+    State((embedded, checks)): State<(Arc<Embedded>, HeldChecks)>,
     UrlPath(key): UrlPath<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -233,13 +300,20 @@ async fn put_blob(
             body,
         )
         .await?;
-    // S3 would now notify the documents check; locally it runs right here.
-    services::documents::check_stored_object(&embedded.app, &key).await?;
+    // Dated as S3 dates it, by the (simulated) clock of the PUT: what a
+    // HEAD reads back (the sweep's reconciliation, `recheck`).
+    let stored_at = embedded.app.now();
+    documents.set_stored_at(&key, stored_at)?;
+    // S3 would now notify the documents check; locally it runs right here,
+    // unless checks are held (`POST /_local/checks`).
+    if !checks.hold(&key, stored_at) {
+        services::documents::check_stored_object_at(&embedded.app, &key, Some(stored_at)).await?;
+    }
     Ok(StatusCode::OK.into_response())
 }
 
 async fn get_blob(
-    State(embedded): State<Arc<Embedded>>,
+    State((embedded, _)): State<(Arc<Embedded>, HeldChecks)>,
     UrlPath(key): UrlPath<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {

@@ -57,6 +57,7 @@ use examreg_common::domain::account::Password;
 use examreg_common::http::routes::Function;
 use examreg_common::ports::{
     DocumentStore, DocumentStoreError, MailError, Mailer, OutgoingEmail, PresignedUpload, Store,
+    StoredObject,
 };
 use examreg_common::security;
 use examreg_common::services::documents::check_stored_object;
@@ -137,6 +138,11 @@ impl DocumentStore for CountingDocuments {
     async fn get(&self, key: &str) -> Result<Option<Bytes>, DocumentStoreError> {
         self.round_trips.fetch_add(1, Ordering::Relaxed);
         self.inner.get(key).await
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, DocumentStoreError> {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        self.inner.head(key).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), DocumentStoreError> {

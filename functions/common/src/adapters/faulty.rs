@@ -35,7 +35,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload};
+use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload, StoredObject};
 use crate::ports::mailer::{MailError, Mailer, OutgoingEmail};
 use crate::ports::store::{Item, Key, Page, Query, Store, StoreError, WriteOp};
 
@@ -456,6 +456,7 @@ pub enum DocumentsMethod {
     PresignGet,
     Put,
     Get,
+    Head,
     Delete,
 }
 
@@ -562,6 +563,11 @@ impl DocumentStore for FaultyDocuments {
     async fn get(&self, key: &str) -> Result<Option<Bytes>, DocumentStoreError> {
         let call = documents_call(DocumentsMethod::Get, key);
         self.faults.around(&call, self.inner.get(key)).await
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, DocumentStoreError> {
+        let call = documents_call(DocumentsMethod::Head, key);
+        self.faults.around(&call, self.inner.head(key)).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), DocumentStoreError> {

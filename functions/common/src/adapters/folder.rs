@@ -24,7 +24,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use url::form_urlencoded;
 
-use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload};
+use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload, StoredObject};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -273,6 +273,18 @@ impl FolderDocumentStore {
             .fold(self.root.clone(), |path, segment| path.join(segment)))
     }
 
+    /// Dates the file at `key` as stored at `at` (its modification time, read
+    /// back by `head`): the runner's simulated instant of a PUT, as S3 dates
+    /// an object by its own clock.
+    pub fn set_stored_at(&self, key: &str, at: DateTime<Utc>) -> Result<(), DocumentStoreError> {
+        let path = self.path_for(key)?;
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|file| file.set_modified(at.into()))
+            .map_err(|e| io_error(key, e))
+    }
+
     fn mac(&self, message: &str) -> HmacSha256 {
         // HMAC takes keys of any length: this cannot fail.
         let mut mac = HmacSha256::new_from_slice(&self.signing_key)
@@ -446,6 +458,23 @@ impl DocumentStore for FolderDocumentStore {
         blocking(move || match std::fs::read(&path) {
             Ok(body) => Ok(Some(Bytes::from(body))),
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::IsADirectory) => Ok(None),
+            Err(e) => Err(io_error(&key, e)),
+        })
+        .await
+    }
+
+    /// The file's size and modification time (which the runner sets to the
+    /// simulated instant of the PUT, see [`FolderDocumentStore::set_stored_at`]).
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, DocumentStoreError> {
+        let path = self.path_for(key)?;
+        let key = key.to_owned();
+        blocking(move || match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Ok(Some(StoredObject {
+                size_bytes: meta.len(),
+                last_modified: meta.modified().map_err(|e| io_error(&key, e))?.into(),
+            })),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(&key, e)),
         })
         .await

@@ -13,6 +13,7 @@ use crate::adapters::lazy_client::LazyClient;
 use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::operation::head_object::HeadObjectError;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
@@ -20,7 +21,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload};
+use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload, StoredObject};
 
 /// SigV4 presigned URLs live at most 7 days.
 const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -260,6 +261,40 @@ impl DocumentStore for S3DocumentStore {
             .await
             .map_err(|e| DocumentStoreError::Unavailable(format!("reading {key}: {e}")))?;
         Ok(Some(body.into_bytes()))
+    }
+
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, DocumentStoreError> {
+        check_key(key)?;
+        // HeadObject is authorised by s3:GetObject; a missing key answers
+        // 404 only to a role that may also list the bucket (403 otherwise).
+        let output = match self
+            .client
+            .get()
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(service))
+                if matches!(service.err(), HeadObjectError::NotFound(_)) =>
+            {
+                return Ok(None)
+            }
+            Err(err) => return Err(unavailable(err)),
+        };
+        let last_modified = output
+            .last_modified()
+            .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+            .ok_or_else(|| DocumentStoreError::Unavailable(format!("{key}: no LastModified")))?;
+        Ok(Some(StoredObject {
+            size_bytes: output
+                .content_length()
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            last_modified,
+        }))
     }
 
     async fn delete(&self, key: &str) -> Result<(), DocumentStoreError> {

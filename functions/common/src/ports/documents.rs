@@ -22,6 +22,15 @@ pub struct PresignedUpload {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What the store says of an object without reading it (S3's `HeadObject`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredObject {
+    pub size_bytes: u64,
+    /// When the store finished storing it (S3's `LastModified`, to the
+    /// second): the instant a deadline is judged against.
+    pub last_modified: DateTime<Utc>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentStoreError {
     #[error("document store unavailable: {0}")]
@@ -60,6 +69,9 @@ pub trait DocumentStore: Send + Sync {
 
     /// The stored bytes, or `None` when nothing is stored at `key`.
     async fn get(&self, key: &str) -> Result<Option<Bytes>, DocumentStoreError>;
+
+    /// What is stored at `key`, without its bytes; `None` when nothing is.
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, DocumentStoreError>;
 
     /// Deleting a missing key is not an error (retries must be harmless).
     async fn delete(&self, key: &str) -> Result<(), DocumentStoreError>;

@@ -10,7 +10,7 @@ pub mod mailer;
 pub mod store;
 
 pub use clock::Clock;
-pub use documents::{DocumentStore, DocumentStoreError, PresignedUpload};
+pub use documents::{DocumentStore, DocumentStoreError, PresignedUpload, StoredObject};
 pub use mailer::{MailError, Mailer, OutgoingEmail};
 pub use store::{
     Condition, Index, Item, Key, Page, Query, SortKeyCondition, Store, StoreError, WriteOp,

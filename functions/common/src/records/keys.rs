@@ -53,7 +53,7 @@ pub fn history(account_id: &str, session: &str, at: DateTime<Utc>, seq: u64) -> 
 }
 
 pub fn upload(account_id: &str, upload_id: &str) -> Key {
-    Key::new(candidate_pk(account_id), format!("UPLOAD#{upload_id}"))
+    Key::new(candidate_pk(account_id), format!("{UPLOAD_PREFIX}{upload_id}"))
 }
 
 /// A per-address rate counter (`kind` names what is limited).
@@ -94,6 +94,13 @@ pub fn due_inscriptions(session: &str) -> String {
     format!("DUE#INSCRIPTION#{session}")
 }
 pub const MAIL_QUEUE: &str = "DUE#MAIL";
+/// Upload URLs given whose file was never checked, due for the sweep's
+/// reconciliation (`records::upload`).
+pub fn due_uploads(session: &str) -> String {
+    format!("DUE#UPLOAD#{session}")
+}
+/// The sort-key prefix of a candidate's upload requests.
+pub const UPLOAD_PREFIX: &str = "UPLOAD#";
 
 /// Index partition of the admin listings (gsi2).
 pub fn listing(session: &str) -> String {

@@ -4,9 +4,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::app::App;
 use crate::domain::pieces::PieceKind;
+use crate::domain::transitions::grace::UPLOAD_GRACE;
 use crate::error::AppResult;
-use crate::ports::store::{Item, TTL_ATTRIBUTE};
+use crate::ports::store::{Item, Query, SortKeyCondition, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE};
 use crate::ports::Key;
 use crate::records::keys;
 
@@ -115,6 +117,9 @@ pub enum UploadStatus {
     Done,
     /// The file was checked, refused and deleted.
     Refused,
+    /// The URL expired and nothing was stored through it (found by the
+    /// sweep's reconciliation, a HEAD of its key).
+    Unused,
 }
 
 /// An upload request, as stored (`CANDIDATE#<id>` / `UPLOAD#<upload id>`).
@@ -154,9 +159,59 @@ impl UploadRecord {
         keys::upload(&self.account_id, &self.upload_id)
     }
 
+    /// When the sweep looks for this upload's file if no check came:
+    /// after its URL expired and S3's notification (with its retries) had
+    /// time to arrive.
+    pub fn reconcile_at(&self) -> DateTime<Utc> {
+        self.expires_at + UPLOAD_GRACE
+    }
+
+    /// The item; while pending, with its due entry in gsi1 (the sweep's
+    /// reconciliation), which any later status drops.
     pub(crate) fn to_item(&self) -> AppResult<Item> {
         let ttl = (self.expires_at + UPLOAD_RECORD_KEPT).timestamp();
-        Ok(Item::from_value(self.key(), self)?.with(TTL_ATTRIBUTE, ttl))
+        let mut item = Item::from_value(self.key(), self)?.with(TTL_ATTRIBUTE, ttl);
+        if self.status == UploadStatus::Pending {
+            item = item
+                .with(GSI1_PK, keys::due_uploads(&self.session))
+                .with(
+                    GSI1_SK,
+                    format!(
+                        "{}#{}#{}",
+                        keys::sortable(self.reconcile_at()),
+                        self.account_id,
+                        self.upload_id
+                    ),
+                );
+        }
+        Ok(item)
+    }
+}
+
+/// The upload requests of `account_id` in `session` whose file was never
+/// checked: one query of the candidate's partition (their `UPLOAD#` items,
+/// at most a few per piece while the window is open).
+pub async fn pending(app: &App, account_id: &str, session: &str) -> AppResult<Vec<UploadRecord>> {
+    let mut found = Vec::new();
+    let mut cursor = None;
+    loop {
+        let query = Query::table(
+            keys::candidate_pk(account_id),
+            SortKeyCondition::BeginsWith(keys::UPLOAD_PREFIX.to_owned()),
+        )
+        .limit(100)
+        .after(cursor);
+        let page = app.store.query(&query).await?;
+        for item in &page.items {
+            let upload: UploadRecord = item.to_value()?;
+            if upload.status == UploadStatus::Pending && upload.session == session {
+                found.push(upload);
+            }
+        }
+        cursor = page.cursor;
+        if cursor.is_none() {
+            return Ok(found);
+        }
     }
 }
 

@@ -33,7 +33,9 @@ use crate::wording::to_paris_string;
 pub use crate::domain::files::{inspect, FileType, MAX_UPLOAD_BYTES};
 #[cfg(feature = "pdf")]
 pub use crate::services::confirmation::{confirmation_document, confirmation_pdf, ConfirmationPdf};
-pub use crate::services::upload_check::{check_notified_keys, check_stored_object, CheckOutcome};
+pub use crate::services::upload_check::{
+    check_event, check_notified_keys, check_stored_object, check_stored_object_at, CheckOutcome,
+};
 
 pub use crate::records::upload::{
     decode_event_key, ObjectKey, UploadRecord, UploadStatus, CANDIDATES_PREFIX,

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod inscription;
 pub mod mailqueue;
 pub mod object_created;
+pub mod reconcile;
 pub mod sessions;
 pub mod sweep;
 pub mod upload_check;

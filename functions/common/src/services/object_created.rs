@@ -4,19 +4,33 @@
 //! ignored, present or not, so that a record that lacks one (moto's do) is
 //! still checked; and S3's `s3:TestEvent`, which has no `Records`, is an event
 //! with nothing to check rather than a failed invocation that S3 would retry.
+//!
+//! Each record's `eventTime` is when S3 stored the object: the instant the
+//! piece counts from, however late the check runs. The function also takes
+//! the message its on-failure destination keeps of a dropped invocation
+//! (`{"requestPayload": <the S3 event>, "requestContext": ..., ...}`), so
+//! that an operator replays it as it is (docs/deploy.md).
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-/// An S3 event notification (`{"Records": [...]}`).
+/// An S3 event notification (`{"Records": [...]}`), or a failed invocation
+/// of one as Lambda's on-failure destination records it.
 #[derive(Debug, Default, Deserialize)]
 pub struct ObjectCreatedEvent {
     #[serde(rename = "Records", default)]
     records: Vec<Record>,
+    /// The original event, in an on-failure destination's message.
+    #[serde(rename = "requestPayload", default)]
+    request_payload: Option<Box<ObjectCreatedEvent>>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Record {
     s3: Entity,
+    /// When S3 stored the object (absent: the check's time stands for it).
+    #[serde(rename = "eventTime", default)]
+    event_time: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,7 +47,19 @@ struct Object {
 impl ObjectCreatedEvent {
     /// The object keys, as S3 encodes them in notifications.
     pub fn raw_keys(&self) -> impl Iterator<Item = &str> {
-        self.records.iter().map(|r| r.s3.object.key.as_str())
+        self.objects().map(|(key, _)| key)
+    }
+
+    /// Each object's key (as S3 encodes it) and when S3 stored it.
+    pub fn objects(&self) -> Box<dyn Iterator<Item = (&str, Option<DateTime<Utc>>)> + '_> {
+        let own = self
+            .records
+            .iter()
+            .map(|r| (r.s3.object.key.as_str(), r.event_time));
+        match &self.request_payload {
+            Some(payload) => Box::new(own.chain(payload.objects())),
+            None => Box::new(own),
+        }
     }
 }
 
@@ -68,6 +94,42 @@ mod tests {
             "s3":{"s3SchemaVersion":"1.0","configurationId":"x","bucket":{"name":"b","arn":"arn:aws:s3:::b"},
             "object":{"key":"candidates%2Fa1%2Fsigned_confirmation%2Fu2","size":125,"eTag":"e"}}}]}"#;
         assert_eq!(keys(moto), ["candidates%2Fa1%2Fsigned_confirmation%2Fu2"]);
+    }
+
+    #[test]
+    fn each_key_comes_with_the_instant_s3_stored_it() {
+        let event: ObjectCreatedEvent = serde_json::from_str(
+            r#"{"Records":[{"eventTime":"2021-11-07T22:59:58.120Z","s3":{"object":{"key":"candidates/a/b/c"}}}]}"#,
+        )
+        .unwrap();
+        let objects: Vec<_> = event.objects().collect();
+        assert_eq!(
+            objects,
+            [(
+                "candidates/a/b/c",
+                Some("2021-11-07T22:59:58.120Z".parse().unwrap())
+            )]
+        );
+    }
+
+    #[test]
+    fn a_dropped_invocation_from_the_on_failure_queue_is_checked_as_the_original() {
+        let message = r#"{"version":"1.0","timestamp":"2021-11-07T23:03:01.000Z",
+            "requestContext":{"requestId":"e4b46cbf","functionArn":"arn:aws:lambda:eu-west-3:123456789012:function:examreg-prod-documents-check:$LATEST",
+            "condition":"RetriesExhausted","approximateInvokeCount":3},
+            "requestPayload":{"Records":[{"eventTime":"2021-11-07T22:59:58.000Z","eventName":"ObjectCreated:Put",
+            "s3":{"object":{"key":"candidates%2Fa1%2Fidentity_document%2Fu1","size":1024}}}]},
+            "responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},
+            "responsePayload":{"errorType":"Throttled","errorMessage":"store throttled"}}"#;
+        let event: ObjectCreatedEvent = serde_json::from_str(message).unwrap();
+        let objects: Vec<_> = event.objects().collect();
+        assert_eq!(
+            objects,
+            [(
+                "candidates%2Fa1%2Fidentity_document%2Fu1",
+                Some("2021-11-07T22:59:58Z".parse().unwrap())
+            )]
+        );
     }
 
     #[test]

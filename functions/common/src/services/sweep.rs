@@ -6,10 +6,20 @@
 //!
 //! 1. accounts still pending 48 hours after their creation are deleted with
 //!    all their data (`DUE#ACTIVATION`);
-//! 2. inscriptions not complete are reminded 7 and 2 days before their
+//! 2. upload URLs that expired without their file being checked (S3's
+//!    notification lost, or its check dropped after its retries) are
+//!    reconciled with the bucket: a HEAD of each one's key, never a
+//!    listing; a file found is checked as of when it was stored
+//!    (`DUE#UPLOAD#<session>`, see [`reconcile`]);
+//! 3. inscriptions not complete are reminded 7 and 2 days before their
 //!    documents deadline, and cancelled once it has passed (window close or
-//!    the candidate's extension) (`DUE#INSCRIPTION#<session>`);
-//! 3. the mail queue is drained (`DUE#MAIL`), at the configured rate.
+//!    the candidate's extension), unless an upload is in flight: a URL
+//!    given before the deadline whose file is not checked yet holds the
+//!    cancellation for 15 minutes after the deadline or until that check,
+//!    whichever comes first; then a HEAD decides whether a file stored in
+//!    time exists, and checks it (`domain::transitions::grace`)
+//!    (`DUE#INSCRIPTION#<session>`);
+//! 4. the mail queue is drained (`DUE#MAIL`), at the configured rate.
 //!
 //! Every change is conditional on what was read (an account's `version`, an
 //! inscription's `revision`): a candidate's activation or upload that lands
@@ -30,13 +40,15 @@ use serde::Serialize;
 use crate::app::App;
 use crate::domain::account::AccountStatus;
 use crate::domain::dossier::InscriptionStatus;
-use crate::domain::transitions::reminder;
+use crate::domain::transitions::grace::{self, Overdue};
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
 use crate::ports::StoreError;
 use crate::records::dossier::{self, Delivery, InscriptionRecord};
 use crate::records::keys;
 use crate::records::mail::QueuedMail;
+use crate::records::upload::{self, UploadRecord};
+use crate::services::reconcile::{self, Found};
 use crate::services::accounts::{self, AccountRecord};
 use crate::services::mailqueue::{self, Pacer};
 
@@ -59,6 +71,14 @@ pub struct SweepReport {
     pub reminders: usize,
     /// Inscriptions cancelled (and their email queued).
     pub cancellations: usize,
+    /// Overdue inscriptions left uncancelled this run: an upload URL given
+    /// before their deadline still has its file unchecked (the grace).
+    pub awaiting_uploads: usize,
+    /// Unchecked uploads whose file the sweep found in the bucket (a HEAD)
+    /// and checked itself: lost checks recovered.
+    pub uploads_recovered: usize,
+    /// Unchecked uploads whose URL expired with nothing stored.
+    pub uploads_unused: usize,
     pub mails_sent: usize,
     /// Sends that failed this run (retried by a later run, never lost).
     pub mails_failed: usize,
@@ -91,7 +111,10 @@ pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
     let mut report = SweepReport::default();
     let mut held = Vec::new();
     let accounts_done = delete_expired_accounts(app, &mut budget, &mut report).await?;
-    let inscriptions_done = if accounts_done {
+    // Lost checks first: a file found may complete a dossier due for
+    // cancellation below.
+    let uploads_done = accounts_done && reconcile_uploads(app, &mut budget, &mut report).await?;
+    let inscriptions_done = if uploads_done {
         handle_due_inscriptions(app, &mut budget, &mut report, &mut held).await?
     } else {
         false
@@ -104,7 +127,7 @@ pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
     report.mails_failed = drained.failed;
     report.items_read += drained.items_read;
     report.skipped += drained.skipped;
-    report.finished = accounts_done && inscriptions_done && queue_done;
+    report.finished = accounts_done && uploads_done && inscriptions_done && queue_done;
     report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     if report.changed() > 0 || !report.finished {
         tracing::info!(report = ?report, "sweep run");
@@ -263,6 +286,62 @@ async fn delete_expired_account(
     Ok(false)
 }
 
+// ---------------------------------------------------------------------------
+// Lost checks: pending uploads reconciled with the bucket
+// ---------------------------------------------------------------------------
+
+/// Every upload request still pending past its reconciliation time: its
+/// key looked at (a HEAD), a file found checked as of when it was stored,
+/// an absent one marked unused. Each leaves the due index either way.
+async fn reconcile_uploads(
+    app: &App,
+    budget: &mut Budget,
+    report: &mut SweepReport,
+) -> AppResult<bool> {
+    let bound = due_bound(app.now());
+    let partition = keys::due_uploads(&app.calendar.session);
+    let mut cursor = None;
+    loop {
+        if budget.exhausted() {
+            return Ok(false);
+        }
+        let page = due_page(app, &partition, &bound, cursor.take()).await?;
+        report.items_read += page.items.len();
+        for item in &page.items {
+            if !budget.take() {
+                return Ok(false);
+            }
+            let pending: UploadRecord = match item.to_value() {
+                Ok(upload) => upload,
+                Err(e) => {
+                    tracing::error!(error = %e, "unreadable upload request left alone");
+                    report.skipped += 1;
+                    continue;
+                }
+            };
+            count(report, reconcile::look(app, &pending).await);
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(true),
+        }
+    }
+}
+
+/// Counts what looking at one pending upload found; a failure is logged
+/// and left due (the next run looks again), never fatal to the run.
+fn count(report: &mut SweepReport, found: AppResult<Found>) {
+    match found {
+        Ok(Found::Checked(_)) => report.uploads_recovered += 1,
+        Ok(Found::Absent) => report.uploads_unused += 1,
+        Ok(Found::AlreadyChecked) => report.skipped += 1,
+        Err(e) => {
+            tracing::error!(error = %e, "a pending upload could not be reconciled");
+            report.skipped += 1;
+        }
+    }
+}
+
 /// Every key of a candidate's partition. (`SortKeyCondition::Any`, since
 /// DynamoDB refuses `begins_with` on an empty prefix.)
 async fn partition_keys(app: &App, account_id: &str) -> AppResult<Vec<crate::ports::Key>> {
@@ -314,7 +393,9 @@ async fn handle_due_inscriptions(
                 }
             };
             match handle_inscription(app, record, now, report).await? {
-                Some((done, mail)) => {
+                Handled::Awaiting => report.awaiting_uploads += 1,
+                Handled::Left => report.skipped += 1,
+                Handled::Done(done, mail) => {
                     match done {
                         Done::Reminded => report.reminders += 1,
                         Done::Cancelled => report.cancellations += 1,
@@ -323,7 +404,6 @@ async fn handle_due_inscriptions(
                         held.push(mail);
                     }
                 }
-                None => report.skipped += 1,
             }
         }
         match page.cursor {
@@ -339,6 +419,15 @@ enum Done {
     Cancelled,
 }
 
+/// What became of one due inscription.
+enum Handled {
+    Done(Done, QueuedMail),
+    /// Overdue, but an upload given before its deadline is still unchecked.
+    Awaiting,
+    /// Nothing to do after all (changed meanwhile, or nothing owed).
+    Left,
+}
+
 /// Does what is due for one inscription as read; on a lost race, re-reads
 /// it (strongly) and decides again. Answers whether it reminded or
 /// cancelled, and the mail queued.
@@ -347,8 +436,9 @@ async fn handle_inscription(
     record: InscriptionRecord,
     now: DateTime<Utc>,
     report: &mut SweepReport,
-) -> AppResult<Option<(Done, QueuedMail)>> {
+) -> AppResult<Handled> {
     let (account_id, session) = (record.account_id.clone(), record.session.clone());
+    let issued = in_flight(app, &record, now, report).await?;
     // A candidate's upload or save, an admin, or another sweep that wrote
     // first decides: what is due is decided again on what they wrote.
     let updated = dossier::update(
@@ -357,19 +447,60 @@ async fn handle_inscription(
         &session,
         Some(record),
         Delivery::Held,
-        |current| Ok::<_, AppError>(current.and_then(|r| reminder::due(r, &app.calendar, now))),
+        |current| {
+            Ok::<_, AppError>(current.and_then(|r| grace::due(r, &app.calendar, &issued, now)))
+        },
     )
     .await?;
     report.items_read += updated.rereads;
     let Some(mut committed) = updated.committed else {
-        return Ok(None);
+        return Ok(if issued.is_empty() {
+            Handled::Left
+        } else {
+            Handled::Awaiting
+        });
     };
     let done = if committed.record.status == InscriptionStatus::Cancelled {
         Done::Cancelled
     } else {
         Done::Reminded
     };
-    Ok(committed.mails.pop().map(|mail| (done, mail)))
+    Ok(committed
+        .mails
+        .pop()
+        .map_or(Handled::Left, |mail| Handled::Done(done, mail)))
+}
+
+/// The instants at which the upload URLs of an overdue `record` still
+/// unchecked were given (empty when its deadline has not passed: nothing
+/// to hold back). Past the grace, each is looked at first (a HEAD, and the
+/// check of a file stored in time), and only those that could not be are
+/// still counted in flight.
+async fn in_flight(
+    app: &App,
+    record: &InscriptionRecord,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> AppResult<Vec<DateTime<Utc>>> {
+    let deadline = record.documents_deadline(&app.calendar);
+    if now <= deadline || !record.awaits_uploads(deadline) {
+        return Ok(Vec::new());
+    }
+    let pending = upload::pending(app, &record.account_id, &record.session).await?;
+    report.items_read += pending.len() + 1;
+    let issued: Vec<_> = pending.iter().map(|u| u.created_at).collect();
+    if grace::overdue(deadline, &issued, now) != Overdue::Look {
+        return Ok(issued);
+    }
+    let mut still = Vec::new();
+    for upload in &pending {
+        let found = reconcile::look(app, upload).await;
+        if found.is_err() {
+            still.push(upload.created_at);
+        }
+        count(report, found);
+    }
+    Ok(still)
 }
 
 pub use crate::domain::transitions::missing_pieces_fr;

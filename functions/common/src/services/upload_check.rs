@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -21,6 +22,7 @@ use crate::records::dossier::{self, Attempt, Decide, Delivery, Outcome, Write, M
 use crate::records::keys;
 use crate::records::upload::{decode_event_key, ObjectKey, UploadRecord, UploadStatus};
 use crate::services::inscription::InscriptionRecord;
+use crate::services::object_created::ObjectCreatedEvent;
 use crate::services::sessions::take;
 
 /// How late after its URL expired a notification may still arrive (S3
@@ -71,6 +73,9 @@ struct Check<'a> {
     inscription_key: Key,
     /// The bytes, read once whatever the tries (`Some(None)`: gone).
     stored: Option<Option<Bytes>>,
+    /// When the store stored the object, if known (the event's time, a
+    /// HEAD's `LastModified`); else the check's own time stands for it.
+    stored_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -113,10 +118,12 @@ impl Decide for Check<'_> {
                 app.documents.delete(key).await?;
                 return done(CheckOutcome::AlreadyProcessed);
             }
-            UploadStatus::Pending if now > upload.expires_at + NOTIFICATION_GRACE => {
+            UploadStatus::Pending | UploadStatus::Unused
+                if self.stored_at.is_none() && now > upload.expires_at + NOTIFICATION_GRACE =>
+            {
                 return done(discard(app, key, "upload request expired").await?);
             }
-            UploadStatus::Pending | UploadStatus::Done => {}
+            UploadStatus::Pending | UploadStatus::Unused | UploadStatus::Done => {}
         }
         let Some(record) = record else {
             return done(discard(app, key, "no inscription").await?);
@@ -152,6 +159,9 @@ impl Decide for Check<'_> {
                 .sha256
                 .as_deref()
                 .filter(|_| upload.status == UploadStatus::Done),
+            // Only the upload's presigned URL can store at this key, and the
+            // store refuses it once expired: a later date is a clock's skew.
+            stored_at: self.stored_at.map_or(now, |at| at.min(upload.expires_at)),
         };
         let Some(checked) = upload::check(&record, &file, now) else {
             return done(CheckOutcome::AlreadyProcessed);
@@ -182,14 +192,28 @@ impl Decide for Check<'_> {
     }
 }
 
-/// Checks the file stored at `key` and records the outcome on its piece.
+/// Checks the file stored at `key` and records the outcome on its piece,
+/// received as of the check (see [`check_stored_object_at`]).
+pub async fn check_stored_object(app: &App, key: &str) -> AppResult<CheckOutcome> {
+    check_stored_object_at(app, key, None).await
+}
+
+/// Checks the file stored at `key`, which the document store stored at
+/// `stored_at` (S3's event time, or a HEAD's `LastModified`; `None`: as of
+/// the check), and records the outcome on its piece. With `stored_at`
+/// known, a check however late (a replay, the sweep's reconciliation)
+/// counts the file: it was stored while its URL was valid.
 ///
 /// Reads the upload request and the inscription in one round trip, the bytes
 /// once, and writes the piece, the request and a history line in one
 /// transaction conditional on the revision read (retried, bounded, when
 /// another write came first). Keys that are not a candidate's upload are
 /// logged and ignored; files without a live request are deleted.
-pub async fn check_stored_object(app: &App, key: &str) -> AppResult<CheckOutcome> {
+pub async fn check_stored_object_at(
+    app: &App,
+    key: &str,
+    stored_at: Option<DateTime<Utc>>,
+) -> AppResult<CheckOutcome> {
     let Some(object) = ObjectKey::parse(key) else {
         tracing::warn!(key, "not a candidate upload key: ignored");
         return Ok(CheckOutcome::Ignored);
@@ -200,6 +224,7 @@ pub async fn check_stored_object(app: &App, key: &str) -> AppResult<CheckOutcome
         inscription_key: keys::inscription(&object.account_id, &app.calendar.session),
         object,
         stored: None,
+        stored_at,
     };
     let outcome = dossier::update_with(app, Delivery::Now, &mut check).await?;
 
@@ -241,15 +266,29 @@ pub async fn check_notified_keys<'a>(
     app: &App,
     raw_keys: impl IntoIterator<Item = &'a str>,
 ) -> AppResult<Vec<CheckOutcome>> {
+    check_notified(app, raw_keys.into_iter().map(|raw| (raw, None))).await
+}
+
+/// Checks every object of one S3 notification (as `documents-check` gets
+/// it, or replayed from its on-failure queue), each received as of the
+/// record's `eventTime`: when S3 stored it, however late the check runs.
+pub async fn check_event(app: &App, event: &ObjectCreatedEvent) -> AppResult<Vec<CheckOutcome>> {
+    check_notified(app, event.objects()).await
+}
+
+async fn check_notified<'a>(
+    app: &App,
+    objects: impl IntoIterator<Item = (&'a str, Option<DateTime<Utc>>)>,
+) -> AppResult<Vec<CheckOutcome>> {
     let mut outcomes = Vec::new();
     let mut first_error = None;
-    for raw in raw_keys {
+    for (raw, stored_at) in objects {
         let Some(key) = decode_event_key(raw) else {
             tracing::warn!(raw, "undecodable object key: ignored");
             outcomes.push(CheckOutcome::Ignored);
             continue;
         };
-        match check_stored_object(app, &key).await {
+        match check_stored_object_at(app, &key, stored_at).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(e) => {
                 tracing::error!(error = %e, key = %key, "check failed");

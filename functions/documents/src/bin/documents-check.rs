@@ -1,8 +1,10 @@
 //! The documents-check Lambda function: S3 `ObjectCreated` notifications on
 //! `candidates/` run the check of each stored file (magic numbers, size, a
-//! live upload request); the logic lives in the shared crate.
+//! live upload request), each received as of its record's `eventTime`. It
+//! also takes a message of its on-failure queue as it is (a replay, see
+//! docs/deploy.md). The logic lives in the shared crate.
 
-use examreg_common::services::documents::check_notified_keys;
+use examreg_common::services::documents::check_event;
 use examreg_common::services::object_created::ObjectCreatedEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
@@ -15,7 +17,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<ObjectCreatedEvent>| {
         let app = app.clone();
         async move {
-            let outcomes = check_notified_keys(&app, event.payload.raw_keys())
+            let outcomes = check_event(&app, &event.payload)
                 .await
                 .map_err(Error::from)?;
             Ok::<_, Error>(format!("{outcomes:?}"))

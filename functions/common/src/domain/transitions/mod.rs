@@ -22,6 +22,7 @@ pub mod correction;
 pub mod dossier_review;
 pub mod extension;
 pub mod file_removal;
+pub mod grace;
 pub mod piece_review;
 pub mod record_piece;
 pub mod reminder;
@@ -152,6 +153,7 @@ stored_names! {
         FileRemoved => "file_removed",
         PieceViewed => "piece_viewed",
         FoundBySearch => "found_by_search",
+        Rechecked => "rechecked",
     }
 }
 

@@ -31,6 +31,11 @@ pub struct StoredFile<'a> {
     pub digest: &'a str,
     /// The digest recorded when this upload was checked already, if it was.
     pub checked_digest: Option<&'a str>,
+    /// When the document store stored it (S3's event time or
+    /// `LastModified`): the piece's `received_at`, whenever the check runs.
+    /// Never later than the check itself (a store's clock ahead of ours
+    /// counts as now).
+    pub stored_at: DateTime<Utc>,
 }
 
 /// A file checked: the change, and the French reason when it is refused.
@@ -192,7 +197,7 @@ fn judge(record: &InscriptionRecord, file: &StoredFile, now: DateTime<Utc>) -> V
             .unwrap_or_else(|| default_file_name(file.key, Some(declared.mime()))),
         content_type: declared.mime().to_owned(),
         size_bytes: file.size_bytes,
-        received_at: now,
+        received_at: file.stored_at.min(now),
         object_key: file.key.to_owned(),
     });
     let mut piece = PieceState {
@@ -230,7 +235,26 @@ mod tests {
             name: None,
             digest: "d1",
             checked_digest: None,
+            // Stored "now", whatever the test's now is.
+            stored_at: DateTime::<Utc>::MAX_UTC,
         }
+    }
+
+    #[test]
+    fn a_file_is_received_when_it_was_stored_not_when_it_was_checked() {
+        let stored = at(DOCUMENTS_CLOSE) - chrono::Duration::seconds(2);
+        let checked = at(DOCUMENTS_CLOSE) + chrono::Duration::seconds(3);
+        let record = record(at(BOTH_OPEN));
+        let key = "candidates/a/identity_document/u1";
+        let stored_file = StoredFile {
+            stored_at: stored,
+            ..file(PieceKind::IdentityDocument, key, PDF, record.version)
+        };
+        let t = check(&record, &stored_file, checked).unwrap().transition;
+        let piece = &t.record.pieces[&PieceKind::IdentityDocument];
+        assert_eq!(piece.status, PieceStatus::Received);
+        assert_eq!(piece.current_files()[0].received_at, stored);
+        assert_eq!(t.history.at, checked);
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //! | `search` | `actor`?, `name`?, `birth_date`?, `candidate_number`?, `session`? | `{"items": [...], "truncated"?}`, by name |
 //! | `stats` | `actor`?, `diploma`?, `session`? | `{"session", "total", "diplomas": [...]}` |
 //! | `failed_mails` | `actor`?, `session`? | `{"session", "items": [...]}` |
+//! | `recheck` | `actor`, `email` \| `candidate_number` | `{"status", "pieces", "rechecked": [...]}` |
 //!
 //! Actors: a change's `actor` is recorded as `console:<actor>`; reserved
 //! names (`candidate`, `system`, `console`, `console:`/`staff:` prefixes) are
@@ -87,6 +88,7 @@ pub mod present;
 mod record_piece;
 mod search;
 mod stats;
+mod recheck;
 mod validate_dossier;
 mod withdraw;
 
@@ -221,6 +223,7 @@ async fn run_action(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::Search(event) => search::search(app, event).await,
         AdminEvent::Stats(event) => stats::stats(app, event).await,
         AdminEvent::FailedMails(event) => failed_mails::failed_mails(app, event).await,
+        AdminEvent::Recheck(event) => recheck::recheck(app, event).await,
     }
 }
 

@@ -93,6 +93,14 @@ pub(super) struct SearchFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RecheckFields {
+    actor: Option<String>,
+    email: Option<String>,
+    candidate_number: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ValidateDossierFields {
     actor: Option<String>,
     email: Option<String>,
@@ -309,6 +317,15 @@ impl ExtendDeadlineFields {
                 "Nommez les candidats d'une seule façon : « email » ou « candidate_number » (un candidat), « emails » (une liste) ou « diploma » (et « specialty »).",
             )),
         }
+    }
+}
+
+impl RecheckFields {
+    pub(super) fn check(self, check: &Check) -> AdminResult<RecheckEvent> {
+        Ok(RecheckEvent {
+            actor: check.actor(self.actor)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
+        })
     }
 }
 

@@ -64,6 +64,7 @@ pub enum Action {
     Search,
     Stats,
     FailedMails,
+    Recheck,
 }
 
 impl Action {
@@ -105,6 +106,8 @@ pub enum AdminEvent {
     Search(SearchEvent),
     Stats(StatsEvent),
     FailedMails(FailedMailsEvent),
+    /// The stored files of one candidate's pending uploads checked again.
+    Recheck(RecheckEvent),
 }
 
 /// The candidate an event names: by the account's `email` or by
@@ -257,6 +260,12 @@ pub struct BulkExtendEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecheckEvent {
+    pub actor: String,
+    pub candidate: CandidateRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateDossierEvent {
     pub actor: String,
     pub candidate: CandidateRef,
@@ -385,6 +394,10 @@ impl AdminEvent {
                 let (fields, check) = read::<FailedMailsFields>(action, fields)?;
                 Self::FailedMails(fields.check(&check)?)
             }
+            Action::Recheck => {
+                let (fields, check) = read::<RecheckFields>(action, fields)?;
+                Self::Recheck(fields.check(&check)?)
+            }
         })
     }
 
@@ -405,6 +418,7 @@ impl AdminEvent {
             Self::Search(_) => Action::Search,
             Self::Stats(_) => Action::Stats,
             Self::FailedMails(_) => Action::FailedMails,
+            Self::Recheck(_) => Action::Recheck,
         }
     }
 }
@@ -535,6 +549,17 @@ mod tests {
             ["actor", "diploma", "session"]
         );
         assert_eq!(serde_names::<FailedMailsFields>(), ["actor", "session"]);
+        assert_eq!(serde_names::<RecheckFields>(), with(&[]));
+    }
+
+    #[test]
+    fn recheck_names_one_candidate_and_its_actor() {
+        let event = parse(json!({
+            "action": "recheck", "actor": "M. Martin", "email": "zoe@exemple.fr"
+        }));
+        assert!(matches!(event, Ok(AdminEvent::Recheck(RecheckEvent { ref actor, .. })) if actor == "M. Martin"));
+        assert!(parse(json!({"action": "recheck", "email": "zoe@exemple.fr"})).is_err());
+        assert!(parse(json!({"action": "recheck", "actor": "x"})).is_err());
     }
 
     #[test]
