@@ -488,7 +488,8 @@ mod tests {
                 "piece_link",
                 "search",
                 "stats",
-                "failed_mails"
+                "failed_mails",
+                "recheck"
             ]
         );
         for name in Action::names() {
@@ -749,7 +750,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link », « search », « stats », « failed_mails »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link », « search », « stats », « failed_mails », « recheck »";
         assert_eq!(
             refusal(json!({})),
             field(
