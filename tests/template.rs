@@ -20,7 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use examreg_common::http::routes::{DEFAULT_ROUTE, ROUTES};
 use serde_json::Value;
-use support::grants::{EXPECTED, LOG_ACTIONS, RESOURCE_STAR_ALLOWED, S3_ONE_ACTION_PREFIXES};
+use support::grants::{
+    EXPECTED, LOG_ACTIONS, ON_FAILURE_QUEUES, RESOURCE_STAR_ALLOWED, S3_ONE_ACTION_PREFIXES,
+};
 use support::template::{
     as_list, function_property, functions, get_att_of, http_routes, ref_of, render, resource,
     resources, template,
@@ -283,6 +285,13 @@ fn every_role_grants_only_what_its_function_uses() {
                                     )
                             }),
                         "ses" => arns.ses.contains(resource),
+                        // Only its own on-failure queue, only to send to it.
+                        "sqs" => {
+                            action == "sqs:SendMessage"
+                                && ON_FAILURE_QUEUES
+                                    .iter()
+                                    .any(|(f, q)| *f == id && *resource == format!("${{{q}.Arn}}"))
+                        }
                         "logs" => {
                             LOG_ACTIONS.contains(&action)
                                 && *resource == format!("${{{log_group}.Arn}}")
@@ -580,4 +589,37 @@ fn the_sweep_runs_on_a_paris_schedule_with_retries_and_a_dead_letter_queue() {
                 .any(|d| get_att_of(&d["Value"]).map(|(q, _)| q) == Some(queue))
     });
     assert!(dlq_alarmed, "an alarm on the dead-letter queue's depth");
+}
+
+#[test]
+fn a_check_dropped_after_its_retries_goes_to_an_encrypted_alarmed_queue() {
+    let t = template();
+    for (function, queue) in ON_FAILURE_QUEUES {
+        let config = &resource(&t, function)["Properties"]["EventInvokeConfig"];
+        assert!(config["MaximumRetryAttempts"].as_u64().is_some(), "{function}");
+        let on_failure = &config["DestinationConfig"]["OnFailure"];
+        assert_eq!(on_failure["Type"], "SQS", "{function}");
+        assert_eq!(
+            get_att_of(&on_failure["Destination"]),
+            Some((*queue, "Arn")),
+            "{function}: its on-failure destination"
+        );
+        let q = resource(&t, queue);
+        assert_eq!(q["Type"], "AWS::SQS::Queue");
+        assert!(
+            q["Properties"]["SqsManagedSseEnabled"] == true
+                || q["Properties"]["KmsMasterKeyId"].is_string(),
+            "{queue} is encrypted"
+        );
+        assert_eq!(q["Properties"]["MessageRetentionPeriod"], 1_209_600);
+        let alarmed = resources(&t).values().any(|r| {
+            r["Type"] == "AWS::CloudWatch::Alarm"
+                && r["Properties"]["Namespace"] == "AWS/SQS"
+                && r["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && as_list(&r["Properties"]["Dimensions"])
+                    .iter()
+                    .any(|d| get_att_of(&d["Value"]).map(|(q, _)| q) == Some(*queue))
+        });
+        assert!(alarmed, "an alarm on {queue}'s depth");
+    }
 }

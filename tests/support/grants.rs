@@ -153,6 +153,9 @@ pub const EXPECTED: &[Expected] = &[
             // 403 (S3 hides absence from who may not list).
             "s3:ListBucket",
             SES,
+            // Lambda's delivery of a dropped invocation to the on-failure
+            // queue, with the function's role (NOT_SDK_CALLS).
+            "sqs:SendMessage",
         ],
         indexes: &[],
         s3_prefixes: &["candidates/"],
@@ -165,18 +168,25 @@ pub const EXPECTED: &[Expected] = &[
         // due_page and the mail queue (Query on gsi1), expired accounts (a
         // Check and Deletes in one transaction, Query of the partition, get),
         // reminders and cancellations (Puts, get), mailqueue::drain (Put,
-        // send, Delete).
+        // send, Delete); the reconciliation of pending uploads and the
+        // grace's end (Query of the partition, a HEAD per upload, authorised
+        // by GetObject; a file found checked as documents-check checks it:
+        // BatchGetItem, GetObject, DeleteObject of a refused one).
         actions: &[
             "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
             "dynamodb:ConditionCheckItem",
             "dynamodb:Query",
+            "s3:GetObject",
+            "s3:DeleteObject",
+            "s3:ListBucket",
             SES,
         ],
         indexes: &["gsi1"],
-        s3_prefixes: &[],
+        s3_prefixes: &["candidates/"],
     },
     Expected {
         function: "AdminFunction",
@@ -198,6 +208,10 @@ pub const EXPECTED: &[Expected] = &[
             "dynamodb:Query",
             "s3:PutObject",
             "s3:GetObject",
+            // recheck: a refused file deleted (S3_ONE_ACTION_PREFIXES), and
+            // honest 404s for its HEADs (NOT_SDK_CALLS).
+            "s3:DeleteObject",
+            "s3:ListBucket",
             SES,
         ],
         indexes: &["gsi2"],
@@ -209,8 +223,17 @@ pub const EXPECTED: &[Expected] = &[
 /// under one more prefix than its `s3_prefixes`, and that action only. The
 /// admin function reads candidates' files (piece_link signs a GET link to
 /// one) but may not write or delete them.
-pub const S3_ONE_ACTION_PREFIXES: &[(&str, &str, &str)] =
-    &[("AdminFunction", "s3:GetObject", "candidates/")];
+pub const S3_ONE_ACTION_PREFIXES: &[(&str, &str, &str)] = &[
+    ("AdminFunction", "s3:GetObject", "candidates/"),
+    // recheck deletes what its check refuses, as documents-check does.
+    ("AdminFunction", "s3:DeleteObject", "candidates/"),
+];
+
+/// `(function, queue)`: the SQS queue a function's asynchronous invocations
+/// go to when they fail for good (its on-failure destination), the only
+/// queue its role may send to.
+pub const ON_FAILURE_QUEUES: &[(&str, &str)] =
+    &[("DocumentsCheckFunction", "DocumentsCheckFailureQueue")];
 
 /// Every function writes its own log group, and nothing else in CloudWatch Logs.
 pub const LOG_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
@@ -222,6 +245,12 @@ pub const NOT_SDK_CALLS: &[(&str, &str)] = &[
     // S3 answers 404 rather than 403 for a missing key only to who may list
     // the bucket (template.yaml, DocumentsCheckRole, HonestNotFound).
     ("DocumentsCheckFunction", "s3:ListBucket"),
+    // The same for the HEADs of the sweep's reconciliation and of recheck.
+    ("SweepFunction", "s3:ListBucket"),
+    ("AdminFunction", "s3:ListBucket"),
+    // Lambda, not the function, sends a dropped invocation to the
+    // on-failure queue (template.yaml, DocumentsCheckRole, OnFailure).
+    ("DocumentsCheckFunction", "sqs:SendMessage"),
 ];
 
 /// `(function, action)` pairs the harness's journey cannot reach, each with
@@ -256,6 +285,21 @@ pub const UNREACHED_BY_THE_JOURNEY: &[(&str, &str)] = &[
     // is tested on both backends by functions/common/tests/office_numbers.rs
     // (search_finds_by_name_prefix_birth_date_and_number).
     ("InscriptionFunction", "dynamodb:DeleteItem"),
+    // The sweep's reconciliation of uploads whose check never came (a HEAD,
+    // then the check of a file found: BatchGetItem, GetObject, DeleteObject
+    // of a refused one): every check of the journey comes, so nothing is
+    // left to reconcile. Tested on both backends by
+    // functions/common/tests/office_recheck.rs
+    // (a_dropped_check_is_recovered_by_the_sweeps_reconciliation,
+    // past_the_grace_the_sweep_looks_at_the_bucket_itself).
+    ("SweepFunction", "dynamodb:BatchGetItem"),
+    ("SweepFunction", "s3:GetObject"),
+    ("SweepFunction", "s3:DeleteObject"),
+    // recheck deletes a file its check refuses; the journey sends no
+    // recheck. Tested on both backends by
+    // functions/common/tests/office_recheck.rs
+    // (recheck_checks_what_was_stored_for_one_candidate).
+    ("AdminFunction", "s3:DeleteObject"),
 ];
 
 /// `(function, action)` pairs allowed on `Resource: "*"` because AWS offers no
