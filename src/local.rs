@@ -141,7 +141,10 @@ async fn run_sweep(embedded: &Embedded) {
 /// object's key and when it was stored, in upload order. `None`: checks run
 /// at once (the default).
 #[derive(Clone, Default)]
-struct HeldChecks(Arc<Mutex<Option<Vec<(String, DateTime<Utc>)>>>>);
+struct HeldChecks(Arc<Mutex<Option<Vec<HeldCheck>>>>);
+
+/// A held check: the object's key, and when it was stored.
+type HeldCheck = (String, DateTime<Utc>);
 
 impl HeldChecks {
     /// Holds this check if checks are held (`true`), else leaves it to run.
@@ -158,7 +161,7 @@ impl HeldChecks {
 
     /// Starts holding (`true`) and answers how many are held, or stops and
     /// hands back what was held.
-    fn set(&self, hold: bool) -> (usize, Vec<(String, DateTime<Utc>)>) {
+    fn set(&self, hold: bool) -> (usize, Vec<HeldCheck>) {
         let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if hold {
             (held.get_or_insert_with(Vec::new).len(), Vec::new())

@@ -596,7 +596,10 @@ fn a_check_dropped_after_its_retries_goes_to_an_encrypted_alarmed_queue() {
     let t = template();
     for (function, queue) in ON_FAILURE_QUEUES {
         let config = &resource(&t, function)["Properties"]["EventInvokeConfig"];
-        assert!(config["MaximumRetryAttempts"].as_u64().is_some(), "{function}");
+        assert!(
+            config["MaximumRetryAttempts"].as_u64().is_some(),
+            "{function}"
+        );
         let on_failure = &config["DestinationConfig"]["OnFailure"];
         assert_eq!(on_failure["Type"], "SQS", "{function}");
         assert_eq!(

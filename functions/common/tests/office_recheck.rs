@@ -186,7 +186,10 @@ impl Fixture {
             if piece.kind.code() != except {
                 let key = self.put(token, piece.kind.code(), Some(PDF)).await;
                 let outcome = check_stored_object(&self.app, &key).await.unwrap();
-                assert!(matches!(outcome, CheckOutcome::Received { .. }), "{outcome:?}");
+                assert!(
+                    matches!(outcome, CheckOutcome::Received { .. }),
+                    "{outcome:?}"
+                );
             }
         }
     }
@@ -285,7 +288,10 @@ async fn past_the_grace_the_sweep_looks_at_the_bucket_itself(backend: Backend) {
     assert_eq!(f.status(&stored).await, InscriptionStatus::Complete);
     assert_eq!(f.status(&unused).await, InscriptionStatus::Cancelled);
     let piece = f.piece(&stored, "identity_document").await;
-    assert!(piece.received_at.is_some_and(|at| at <= deadline), "{piece:?}");
+    assert!(
+        piece.received_at.is_some_and(|at| at <= deadline),
+        "{piece:?}"
+    );
 
     // The notification comes at last: already checked, nothing changes.
     let late = check_event(&f.app, &notification(&key, at("2021-11-07T22:59:50Z")))
@@ -352,7 +358,12 @@ async fn recheck_checks_what_was_stored_for_one_candidate(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["kind"].as_str().unwrap().to_owned(), r["found"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_owned(),
+                r["found"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     found.sort();
     assert_eq!(
@@ -402,7 +413,9 @@ async fn recheck_checks_what_was_stored_for_one_candidate(backend: Backend) {
 
     // A candidate who does not exist, or an event without actor: refused.
     let unknown = f
-        .admin(json!({"action": "recheck", "actor": ACTOR, "email": format!("personne@{}", f.domain)}))
+        .admin(
+            json!({"action": "recheck", "actor": ACTOR, "email": format!("personne@{}", f.domain)}),
+        )
         .await;
     assert_eq!(unknown["error"]["code"], "not_found");
     let anonymous = f.admin(json!({"action": "recheck", "email": email})).await;

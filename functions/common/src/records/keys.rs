@@ -53,7 +53,10 @@ pub fn history(account_id: &str, session: &str, at: DateTime<Utc>, seq: u64) -> 
 }
 
 pub fn upload(account_id: &str, upload_id: &str) -> Key {
-    Key::new(candidate_pk(account_id), format!("{UPLOAD_PREFIX}{upload_id}"))
+    Key::new(
+        candidate_pk(account_id),
+        format!("{UPLOAD_PREFIX}{upload_id}"),
+    )
 }
 
 /// A per-address rate counter (`kind` names what is limited).

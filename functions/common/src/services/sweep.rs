@@ -6,19 +6,20 @@
 //!
 //! 1. accounts still pending 48 hours after their creation are deleted with
 //!    all their data (`DUE#ACTIVATION`);
-//! 2. upload URLs that expired without their file being checked (S3's
-//!    notification lost, or its check dropped after its retries) are
-//!    reconciled with the bucket: a HEAD of each one's key, never a
-//!    listing; a file found is checked as of when it was stored
-//!    (`DUE#UPLOAD#<session>`, see [`reconcile`]);
+//! 2. upload URLs that expired 15 minutes ago without their file being
+//!    checked (S3's notification lost, or its check dropped after its
+//!    retries) are reconciled with the bucket: a HEAD of each one's key,
+//!    never a listing; a file found is checked as of when it was stored
+//!    (`DUE#UPLOAD#<session>`, see [`reconcile`]). The same query, read 15
+//!    minutes further, gives the uploads still in flight;
 //! 3. inscriptions not complete are reminded 7 and 2 days before their
 //!    documents deadline, and cancelled once it has passed (window close or
 //!    the candidate's extension), unless an upload is in flight: a URL
-//!    given before the deadline whose file is not checked yet holds the
-//!    cancellation for 15 minutes after the deadline or until that check,
-//!    whichever comes first; then a HEAD decides whether a file stored in
-//!    time exists, and checks it (`domain::transitions::grace`)
-//!    (`DUE#INSCRIPTION#<session>`);
+//!    given before the deadline (URLs never outlive it) whose file is not
+//!    checked yet holds the cancellation for 15 minutes after the deadline
+//!    or until that check, whichever comes first; by then step 2 has looked
+//!    for its file (a HEAD) and checked one stored in time
+//!    (`domain::transitions::grace`) (`DUE#INSCRIPTION#<session>`);
 //! 4. the mail queue is drained (`DUE#MAIL`), at the configured rate.
 //!
 //! Every change is conditional on what was read (an account's `version`, an
@@ -32,6 +33,7 @@
 //! A run stops when its [`Budget`] is spent (the Lambda's remaining time less
 //! a margin): what is left is still due, and the next run carries on.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -40,17 +42,17 @@ use serde::Serialize;
 use crate::app::App;
 use crate::domain::account::AccountStatus;
 use crate::domain::dossier::InscriptionStatus;
-use crate::domain::transitions::grace::{self, Overdue};
+use crate::domain::transitions::grace;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
 use crate::ports::StoreError;
 use crate::records::dossier::{self, Delivery, InscriptionRecord};
 use crate::records::keys;
 use crate::records::mail::QueuedMail;
-use crate::records::upload::{self, UploadRecord};
-use crate::services::reconcile::{self, Found};
+use crate::records::upload::UploadRecord;
 use crate::services::accounts::{self, AccountRecord};
 use crate::services::mailqueue::{self, Pacer};
+use crate::services::reconcile::{self, Found};
 
 /// Re-reads and retries of one account whose conditional write lost a race.
 const MAX_RETRIES: usize = 3;
@@ -113,11 +115,17 @@ pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
     let accounts_done = delete_expired_accounts(app, &mut budget, &mut report).await?;
     // Lost checks first: a file found may complete a dossier due for
     // cancellation below.
-    let uploads_done = accounts_done && reconcile_uploads(app, &mut budget, &mut report).await?;
-    let inscriptions_done = if uploads_done {
-        handle_due_inscriptions(app, &mut budget, &mut report, &mut held).await?
+    let in_flight = if accounts_done {
+        reconcile_uploads(app, &mut budget, &mut report).await?
     } else {
-        false
+        None
+    };
+    let uploads_done = in_flight.is_some();
+    let inscriptions_done = match &in_flight {
+        Some(in_flight) => {
+            handle_due_inscriptions(app, &mut budget, &mut report, &mut held, in_flight).await?
+        }
+        None => false,
     };
     // The mails this run queued (held in memory), then the rest of the
     // queue: earlier runs' leftovers, retries, admins' unsent mails.
@@ -290,27 +298,37 @@ async fn delete_expired_account(
 // Lost checks: pending uploads reconciled with the bucket
 // ---------------------------------------------------------------------------
 
-/// Every upload request still pending past its reconciliation time: its
-/// key looked at (a HEAD), a file found checked as of when it was stored,
-/// an absent one marked unused. Each leaves the due index either way.
+/// The upload URLs given whose file is still unchecked, by account: when
+/// each was given. A dossier among them is not cancelled yet (the grace).
+pub type InFlight = HashMap<String, Vec<DateTime<Utc>>>;
+
+/// One pass over the pending uploads whose URL has expired (gsi1
+/// `DUE#UPLOAD#<session>`, due 15 minutes after the expiry): those due are
+/// reconciled with the bucket (a HEAD each, within the budget: a file found
+/// is checked as of when it was stored, an absent one marked unused); the
+/// others, whose check may still come, are the uploads in flight, handed
+/// to the cancellations. `None` when the budget ran out first.
+///
+/// Upload URLs never outlive a deadline: every unchecked upload of an
+/// overdue dossier expired before now, so it is read here, and past the
+/// grace (15 minutes after the deadline) it was looked at already.
 async fn reconcile_uploads(
     app: &App,
     budget: &mut Budget,
     report: &mut SweepReport,
-) -> AppResult<bool> {
-    let bound = due_bound(app.now());
+) -> AppResult<Option<InFlight>> {
+    let now = app.now();
+    let bound = due_bound(now + grace::UPLOAD_GRACE);
     let partition = keys::due_uploads(&app.calendar.session);
+    let mut in_flight = InFlight::new();
     let mut cursor = None;
     loop {
         if budget.exhausted() {
-            return Ok(false);
+            return Ok(None);
         }
         let page = due_page(app, &partition, &bound, cursor.take()).await?;
         report.items_read += page.items.len();
         for item in &page.items {
-            if !budget.take() {
-                return Ok(false);
-            }
             let pending: UploadRecord = match item.to_value() {
                 Ok(upload) => upload,
                 Err(e) => {
@@ -319,11 +337,25 @@ async fn reconcile_uploads(
                     continue;
                 }
             };
-            count(report, reconcile::look(app, &pending).await);
+            let mut unchecked = pending.reconcile_at() > now;
+            if !unchecked {
+                if !budget.take() {
+                    return Ok(None);
+                }
+                let found = reconcile::look(app, &pending).await;
+                unchecked = found.is_err();
+                count(report, found);
+            }
+            if unchecked {
+                in_flight
+                    .entry(pending.account_id)
+                    .or_default()
+                    .push(pending.created_at);
+            }
         }
         match page.cursor {
             Some(next) => cursor = Some(next),
-            None => return Ok(true),
+            None => return Ok(Some(in_flight)),
         }
     }
 }
@@ -369,6 +401,7 @@ async fn handle_due_inscriptions(
     budget: &mut Budget,
     report: &mut SweepReport,
     held: &mut Vec<QueuedMail>,
+    in_flight: &InFlight,
 ) -> AppResult<bool> {
     let now = app.now();
     let bound = due_bound(now);
@@ -392,7 +425,10 @@ async fn handle_due_inscriptions(
                     continue;
                 }
             };
-            match handle_inscription(app, record, now, report).await? {
+            let issued = in_flight
+                .get(&record.account_id)
+                .map_or(&[][..], Vec::as_slice);
+            match handle_inscription(app, record, issued, now, report).await? {
                 Handled::Awaiting => report.awaiting_uploads += 1,
                 Handled::Left => report.skipped += 1,
                 Handled::Done(done, mail) => {
@@ -401,7 +437,7 @@ async fn handle_due_inscriptions(
                         Done::Cancelled => report.cancellations += 1,
                     }
                     if held.len() < MAX_HELD_MAILS {
-                        held.push(mail);
+                        held.push(*mail);
                     }
                 }
             }
@@ -421,7 +457,7 @@ enum Done {
 
 /// What became of one due inscription.
 enum Handled {
-    Done(Done, QueuedMail),
+    Done(Done, Box<QueuedMail>),
     /// Overdue, but an upload given before its deadline is still unchecked.
     Awaiting,
     /// Nothing to do after all (changed meanwhile, or nothing owed).
@@ -434,11 +470,11 @@ enum Handled {
 async fn handle_inscription(
     app: &App,
     record: InscriptionRecord,
+    issued: &[DateTime<Utc>],
     now: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> AppResult<Handled> {
     let (account_id, session) = (record.account_id.clone(), record.session.clone());
-    let issued = in_flight(app, &record, now, report).await?;
     // A candidate's upload or save, an admin, or another sweep that wrote
     // first decides: what is due is decided again on what they wrote.
     let updated = dossier::update(
@@ -448,7 +484,7 @@ async fn handle_inscription(
         Some(record),
         Delivery::Held,
         |current| {
-            Ok::<_, AppError>(current.and_then(|r| grace::due(r, &app.calendar, &issued, now)))
+            Ok::<_, AppError>(current.and_then(|r| grace::due(r, &app.calendar, issued, now)))
         },
     )
     .await?;
@@ -468,39 +504,7 @@ async fn handle_inscription(
     Ok(committed
         .mails
         .pop()
-        .map_or(Handled::Left, |mail| Handled::Done(done, mail)))
-}
-
-/// The instants at which the upload URLs of an overdue `record` still
-/// unchecked were given (empty when its deadline has not passed: nothing
-/// to hold back). Past the grace, each is looked at first (a HEAD, and the
-/// check of a file stored in time), and only those that could not be are
-/// still counted in flight.
-async fn in_flight(
-    app: &App,
-    record: &InscriptionRecord,
-    now: DateTime<Utc>,
-    report: &mut SweepReport,
-) -> AppResult<Vec<DateTime<Utc>>> {
-    let deadline = record.documents_deadline(&app.calendar);
-    if now <= deadline || !record.awaits_uploads(deadline) {
-        return Ok(Vec::new());
-    }
-    let pending = upload::pending(app, &record.account_id, &record.session).await?;
-    report.items_read += pending.len() + 1;
-    let issued: Vec<_> = pending.iter().map(|u| u.created_at).collect();
-    if grace::overdue(deadline, &issued, now) != Overdue::Look {
-        return Ok(issued);
-    }
-    let mut still = Vec::new();
-    for upload in &pending {
-        let found = reconcile::look(app, upload).await;
-        if found.is_err() {
-            still.push(upload.created_at);
-        }
-        count(report, found);
-    }
-    Ok(still)
+        .map_or(Handled::Left, |mail| Handled::Done(done, Box::new(mail))))
 }
 
 pub use crate::domain::transitions::missing_pieces_fr;

@@ -135,6 +135,9 @@ mod tests {
         let deadline = at(DOCUMENTS_CLOSE);
         assert!(stored_in_time(deadline, deadline));
         assert!(stored_in_time(deadline - Duration::seconds(2), deadline));
-        assert!(!stored_in_time(deadline + Duration::milliseconds(1), deadline));
+        assert!(!stored_in_time(
+            deadline + Duration::milliseconds(1),
+            deadline
+        ));
     }
 }

@@ -85,10 +85,10 @@ mod get;
 mod list;
 mod piece_link;
 pub mod present;
+mod recheck;
 mod record_piece;
 mod search;
 mod stats;
-mod recheck;
 mod validate_dossier;
 mod withdraw;
 

@@ -22,7 +22,10 @@ use crate::services::reconcile::{self, Found};
 use crate::services::upload_check::CheckOutcome;
 
 pub(super) async fn recheck(app: &App, event: RecheckEvent) -> AdminResult<Value> {
-    let RecheckEvent { actor, candidate: named } = event;
+    let RecheckEvent {
+        actor,
+        candidate: named,
+    } = event;
     let found = candidate(app, &named, None).await?;
     let record = require_inscription(found)?;
     let pending = upload::pending(app, &record.account_id, &record.session).await?;

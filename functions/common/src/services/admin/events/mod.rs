@@ -558,7 +558,9 @@ mod tests {
         let event = parse(json!({
             "action": "recheck", "actor": "M. Martin", "email": "zoe@exemple.fr"
         }));
-        assert!(matches!(event, Ok(AdminEvent::Recheck(RecheckEvent { ref actor, .. })) if actor == "M. Martin"));
+        assert!(
+            matches!(event, Ok(AdminEvent::Recheck(RecheckEvent { ref actor, .. })) if actor == "M. Martin")
+        );
         assert!(parse(json!({"action": "recheck", "email": "zoe@exemple.fr"})).is_err());
         assert!(parse(json!({"action": "recheck", "actor": "x"})).is_err());
     }
