@@ -376,7 +376,8 @@ mod tests {
                 "corrected",
                 "file_removed",
                 "piece_viewed",
-                "found_by_search"
+                "found_by_search",
+                "rechecked"
             ]
         );
         let kinds: Vec<_> = MailKind::ALL.iter().map(|k| k.as_str()).collect();
