@@ -234,7 +234,7 @@ async fn put_blob(
         )
         .await?;
     // S3 would now notify the documents check; locally it runs right here.
-    services::documents::check_stored_object(&embedded.app, &key).await?;
+    services::upload_check::check_stored_object(&embedded.app, &key).await?;
     Ok(StatusCode::OK.into_response())
 }
 

@@ -14,6 +14,3 @@ pub mod object_created;
 pub mod sessions;
 pub mod sweep;
 pub mod upload_check;
-
-/// The store keys, now in `crate::records::keys` (this path kept for callers).
-pub use crate::records::keys;

@@ -2,8 +2,8 @@
 //! `candidates/` run the check of each stored file (magic numbers, size, a
 //! live upload request); the logic lives in the shared crate.
 
-use examreg_common::services::documents::check_notified_keys;
 use examreg_common::services::object_created::ObjectCreatedEvent;
+use examreg_common::services::upload_check::check_notified_keys;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
