@@ -85,6 +85,16 @@ fn unknown_piece(record: &InscriptionRecord) -> DocumentsError {
     DocumentsRefusal::UnknownPiece { expected }.into()
 }
 
+/// The piece `kind` names, if it is one `record` requires. Only the exact
+/// code of such a piece passes: anything else (`../x`, other case, a piece
+/// not required) stops here.
+fn required_piece(record: &InscriptionRecord, kind: &str) -> DocumentsResult<PieceKind> {
+    kind.parse::<PieceKind>()
+        .ok()
+        .filter(|k| record.pieces.contains_key(k))
+        .ok_or_else(|| unknown_piece(record))
+}
+
 fn documents_closed(app: &App, record: &InscriptionRecord, now: DateTime<Utc>) -> DocumentsError {
     let window = app.calendar.windows(record.data.diploma).documents;
     let detail = if record.status == InscriptionStatus::Withdrawn {
@@ -191,13 +201,7 @@ pub async fn request_upload(
 ) -> DocumentsResult<UploadTicket> {
     let (caller, record) = load_for_caller(app, token).await?;
     let record = record.ok_or_else(no_inscription)?;
-    // Only the exact code of a piece this inscription requires: anything
-    // else (`../x`, other case, a piece not required) stops here.
-    let kind = kind
-        .parse::<PieceKind>()
-        .ok()
-        .filter(|k| record.pieces.contains_key(k))
-        .ok_or_else(|| unknown_piece(&record))?;
+    let kind = required_piece(&record, kind)?;
     let now = app.now();
     if record.status.is_closed() || !record.documents_open(&app.calendar, now) {
         return Err(documents_closed(app, &record, now));
@@ -291,11 +295,7 @@ pub async fn delete_file(
 
     let (caller, record) = load_for_caller(app, token).await?;
     let record = record.ok_or_else(no_inscription)?;
-    let kind = kind
-        .parse::<PieceKind>()
-        .ok()
-        .filter(|k| record.pieces.contains_key(k))
-        .ok_or_else(|| unknown_piece(&record))?;
+    let kind = required_piece(&record, kind)?;
     let account_id = caller.account.account_id.clone();
     let session = record.session.clone();
     let mut removed_key = None;
