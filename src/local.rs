@@ -208,7 +208,7 @@ async fn hold_checks(
     let mut outcomes = Vec::with_capacity(released.len());
     for (key, stored_at) in released {
         let outcome =
-            services::documents::check_stored_object_at(&embedded.app, &key, Some(stored_at))
+            services::upload_check::check_stored_object_at(&embedded.app, &key, Some(stored_at))
                 .await?;
         outcomes.push(format!("{outcome:?}"));
     }
@@ -310,7 +310,8 @@ async fn put_blob(
     // S3 would now notify the documents check; locally it runs right here,
     // unless checks are held (`POST /_local/checks`).
     if !checks.hold(&key, stored_at) {
-        services::documents::check_stored_object_at(&embedded.app, &key, Some(stored_at)).await?;
+        services::upload_check::check_stored_object_at(&embedded.app, &key, Some(stored_at))
+            .await?;
     }
     Ok(StatusCode::OK.into_response())
 }

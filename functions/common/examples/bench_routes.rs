@@ -60,7 +60,7 @@ use examreg_common::ports::{
     StoredObject,
 };
 use examreg_common::security;
-use examreg_common::services::documents::check_stored_object;
+use examreg_common::services::upload_check::{check_stored_object, CheckOutcome};
 
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 const NEW_PASSWORD: &str = "autre-cheval-agrafe-pile-solide";
@@ -597,10 +597,7 @@ impl Bench {
                 let started = Instant::now();
                 let outcome = check_stored_object(&self.app, &key).await?;
                 let cost = self.cost_since(before, started.elapsed());
-                let ok = matches!(
-                    outcome,
-                    examreg_common::services::documents::CheckOutcome::Received { .. }
-                );
+                let ok = matches!(outcome, CheckOutcome::Received { .. });
                 let answer = Answer {
                     status: if ok {
                         StatusCode::OK

@@ -40,8 +40,9 @@ use examreg_common::domain::Diploma;
 use examreg_common::ports::store::WriteOp;
 use examreg_common::ports::{MailError, Mailer, OutgoingEmail, Store};
 use examreg_common::records::dossier::derived_ops;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::history::HistoryEntry;
 use examreg_common::services::admin;
-use examreg_common::services::inscription::{HistoryEntry, InscriptionRecord};
 
 const SURNAMES: [&str; 20] = [
     "Lefèvre", "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",

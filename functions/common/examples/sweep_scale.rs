@@ -43,10 +43,11 @@ use examreg_common::domain::pieces::PieceKind;
 use examreg_common::domain::Diploma;
 use examreg_common::ports::store::{Condition, Item, WriteOp};
 use examreg_common::ports::{MailError, Mailer, OutgoingEmail, Store};
+use examreg_common::records::account::AccountRecord;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::history::HistoryEntry;
 use examreg_common::records::keys;
 use examreg_common::security;
-use examreg_common::services::accounts::AccountRecord;
-use examreg_common::services::inscription::{HistoryEntry, InscriptionRecord};
 use examreg_common::services::sweep;
 
 struct NoMailer;

@@ -18,13 +18,15 @@ use examreg_common::domain::dossier::{InscriptionStatus, PieceStatus};
 use examreg_common::domain::inscription::InscriptionInput;
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::ports::OutgoingEmail;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::history::HistoryEntry;
 use examreg_common::records::keys;
 use examreg_common::services::accounts::{self, Credentials, TokenOnly};
-use examreg_common::services::documents::{
-    check_notified_keys, check_stored_object, request_upload, CheckOutcome, UploadRequestInput,
-    UploadTicket,
+use examreg_common::services::documents::{request_upload, UploadRequestInput, UploadTicket};
+use examreg_common::services::inscription;
+use examreg_common::services::upload_check::{
+    check_notified_keys, check_stored_object, CheckOutcome,
 };
-use examreg_common::services::inscription::{self, InscriptionRecord};
 use examreg_common::testkit::{
     self, at, bac_pro_inscription, moto_server, Backend, FixedClock, RaceStore, RecordingMailer,
     ScratchDir,
@@ -393,7 +395,7 @@ async fn a_write_racing_the_check_is_retried_and_nothing_is_lost() {
     let mut raced = record.clone();
     raced.revision += 1;
     raced.documents_deadline_extension = Some(at("2021-11-20T22:59:59.999Z"));
-    let history = inscription::HistoryEntry {
+    let history = HistoryEntry {
         at: at(BOTH_OPEN),
         actor: "admin".into(),
         action: "deadline_extended".into(),
@@ -458,7 +460,7 @@ async fn admin_write(f: &Fixture, token: &str, change: impl FnOnce(&mut Inscript
     let mut next = record.clone();
     change(&mut next);
     next.revision += 1;
-    let history = inscription::HistoryEntry {
+    let history = HistoryEntry {
         at: at(BOTH_OPEN),
         actor: "admin".into(),
         action: "test".into(),
@@ -472,7 +474,8 @@ async fn admin_write(f: &Fixture, token: &str, change: impl FnOnce(&mut Inscript
     f.app.store.transact(ops).await.unwrap();
 }
 
-fn refusal_code(error: examreg_common::error::AppError) -> (u16, &'static str) {
+fn refusal_code(error: impl Into<examreg_common::error::AppError>) -> (u16, &'static str) {
+    let error = error.into();
     (error.status(), error.code())
 }
 

@@ -46,10 +46,13 @@ use examreg_common::http::routes::Function;
 use examreg_common::on_both_backends;
 use examreg_common::ports::store::{Item, Key, Page, Query, SortKeyCondition, WriteOp};
 use examreg_common::ports::{Clock, OutgoingEmail, Store, StoreError};
-use examreg_common::services::documents::{check_stored_object, CheckOutcome, UploadRecord};
-use examreg_common::services::inscription::{self, InscriptionRecord};
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::keys;
+use examreg_common::records::upload::UploadRecord;
+use examreg_common::services::inscription;
 use examreg_common::services::mailqueue::LEASE;
-use examreg_common::services::{keys, sweep};
+use examreg_common::services::sweep;
+use examreg_common::services::upload_check::{check_stored_object, CheckOutcome};
 use examreg_common::testkit::{
     self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
 };

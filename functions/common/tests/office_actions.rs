@@ -20,12 +20,16 @@ use examreg_common::domain::Diploma;
 use examreg_common::on_both_backends;
 use examreg_common::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
 use examreg_common::ports::OutgoingEmail;
+use examreg_common::records::account::AccountRecord;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::history::HistoryEntry;
+use examreg_common::records::keys;
 use examreg_common::security;
-use examreg_common::services::accounts::{self, AccountRecord, Credentials, TokenOnly};
+use examreg_common::services::accounts::{self, Credentials, TokenOnly};
 use examreg_common::services::admin::{self, AdminEvent};
-use examreg_common::services::inscription::{self, HistoryEntry, InscriptionRecord};
-use examreg_common::services::keys;
-use examreg_common::services::sweep::{self, Budget, SweepReport};
+use examreg_common::services::budget::Budget;
+use examreg_common::services::inscription;
+use examreg_common::services::sweep::{self, SweepReport};
 use examreg_common::testkit::{
     self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
 };

@@ -23,8 +23,10 @@ use tower::ServiceExt;
 use examreg_common::app::{App, Config};
 use examreg_common::http::routes::Function;
 use examreg_common::on_both_backends;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::keys;
 use examreg_common::services::confirmation::confirmation_document;
-use examreg_common::services::{admin, inscription, keys};
+use examreg_common::services::{admin, inscription};
 use examreg_common::testkit::{
     self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
 };
@@ -135,7 +137,7 @@ impl Fixture {
         self.send(Method::GET, path, Some(token), Value::Null).await
     }
 
-    async fn record(&self, email: &str) -> inscription::InscriptionRecord {
+    async fn record(&self, email: &str) -> InscriptionRecord {
         let guard = self
             .app
             .store

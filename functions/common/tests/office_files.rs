@@ -15,12 +15,13 @@ use examreg_common::domain::inscription::InscriptionInput;
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::on_both_backends;
 use examreg_common::ports::store::WriteOp;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::history::HistoryEntry;
 use examreg_common::services::accounts::{self, Credentials, TokenOnly};
 use examreg_common::services::admin;
-use examreg_common::services::documents::{
-    check_stored_object, delete_file, request_upload, CheckOutcome, UploadRequestInput,
-};
-use examreg_common::services::inscription::{self, HistoryEntry, InscriptionRecord, PieceView};
+use examreg_common::services::documents::{delete_file, request_upload, UploadRequestInput};
+use examreg_common::services::inscription::{self, PieceView};
+use examreg_common::services::upload_check::{check_stored_object, CheckOutcome};
 use examreg_common::testkit::{
     self, at, bac_pro_inscription, Backend, FixedClock, RaceStore, RecordingMailer, ScratchDir,
 };
@@ -197,7 +198,8 @@ impl Fixture {
     }
 }
 
-fn refusal(error: examreg_common::error::AppError) -> (u16, &'static str) {
+fn refusal(error: impl Into<examreg_common::error::AppError>) -> (u16, &'static str) {
+    let error = error.into();
     (error.status(), error.code())
 }
 

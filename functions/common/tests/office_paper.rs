@@ -22,11 +22,14 @@ use examreg_common::domain::Diploma;
 use examreg_common::on_both_backends;
 use examreg_common::ports::store::{Condition, Item, WriteOp};
 use examreg_common::ports::OutgoingEmail;
+use examreg_common::records::account::AccountRecord;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::history::HistoryEntry;
+use examreg_common::records::keys;
 use examreg_common::security;
-use examreg_common::services::accounts::AccountRecord;
-use examreg_common::services::inscription::{self, HistoryEntry, InscriptionRecord};
+use examreg_common::services::admin;
+use examreg_common::services::inscription;
 use examreg_common::services::sweep::{self, SweepReport};
-use examreg_common::services::{admin, keys};
 use examreg_common::testkit::{self, at, Backend, FixedClock, RecordingMailer, ScratchDir};
 
 /// The Bac Pro documents window closes on Sunday 7 November 2021 at

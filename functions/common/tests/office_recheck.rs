@@ -20,12 +20,11 @@ use examreg_common::domain::inscription::InscriptionInput;
 use examreg_common::on_both_backends;
 use examreg_common::services::accounts::{self, Credentials, TokenOnly};
 use examreg_common::services::admin;
-use examreg_common::services::documents::{
-    check_event, check_stored_object, request_upload, CheckOutcome, UploadRequestInput,
-};
+use examreg_common::services::documents::{request_upload, UploadRequestInput};
 use examreg_common::services::inscription::{self, PieceView};
 use examreg_common::services::object_created::ObjectCreatedEvent;
 use examreg_common::services::sweep::{self, SweepReport};
+use examreg_common::services::upload_check::{check_event, check_stored_object, CheckOutcome};
 use examreg_common::testkit::{
     self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
 };

@@ -27,12 +27,17 @@ use examreg_common::ports::store::{
     Condition, Index, Item, Key, Page, Query, SortKeyCondition, WriteOp,
 };
 use examreg_common::ports::{Clock, MailError, OutgoingEmail, Store, StoreError};
+use examreg_common::records::account::AccountRecord;
+use examreg_common::records::dossier::InscriptionRecord;
+use examreg_common::records::history::HistoryEntry;
+use examreg_common::records::keys;
+use examreg_common::records::mail::{mail_key, MailStatus, QueuedMail};
 use examreg_common::security;
-use examreg_common::services::accounts::{self, AccountRecord, Credentials, TokenOnly};
-use examreg_common::services::inscription::{self, HistoryEntry, InscriptionRecord};
-use examreg_common::services::mailqueue::{mail_key, MailStatus, QueuedMail};
-use examreg_common::services::sweep::{self, Budget, SweepReport};
-use examreg_common::services::{admin, keys};
+use examreg_common::services::accounts::{self, Credentials, TokenOnly};
+use examreg_common::services::admin;
+use examreg_common::services::budget::Budget;
+use examreg_common::services::inscription;
+use examreg_common::services::sweep::{self, SweepReport};
 use examreg_common::testkit::{
     self, at, moto_server, Backend, FixedClock, RaceStore, RecordingMailer, ScratchDir,
 };

@@ -3,8 +3,11 @@
 //!
 //! The embedded ones serve only the local runner and the tests (feature
 //! `embedded`), the counting and faulty wrappers only the tests and
-//! benchmarks (`testkit`): no Lambda links them.
+//! benchmarks (`testkit`): no Lambda links them. The S3 and SES adapters
+//! exist with their features (`s3`, `ses`), which only the Lambdas that call
+//! them enable; the others get the refusing ports of [`absent`].
 
+pub mod absent;
 pub mod clock;
 #[cfg(feature = "testkit")]
 pub mod counting;
@@ -16,7 +19,9 @@ pub mod folder;
 pub mod lazy_client;
 #[cfg(feature = "embedded")]
 pub mod outbox;
+#[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "ses")]
 pub mod ses;
 #[cfg(feature = "embedded")]
 pub mod sqlite;

@@ -8,13 +8,10 @@ use std::sync::Arc;
 
 use crate::adapters::clock::SystemClock;
 use crate::adapters::dynamodb::DynamoStore;
-use crate::adapters::lazy_client::LazyClient;
-use crate::adapters::s3::S3DocumentStore;
-use crate::adapters::ses::SesMailer;
 use crate::app::{App, AppBuilder, Ports};
 use crate::config::{AwsSettings, Settings};
 use crate::http::routes::Function;
-use crate::ports::Clock;
+use crate::ports::{Clock, DocumentStore, Mailer};
 
 /// JSON logs in Lambda (CloudWatch reads them), readable lines locally.
 pub fn init_tracing(json: bool) {
@@ -31,11 +28,13 @@ pub fn init_tracing(json: bool) {
     };
 }
 
-/// The AWS adapters: DynamoDB, SES, S3.
+/// The AWS adapters: DynamoDB, and SES and S3 where this build has them
+/// (features `ses`, `s3`; otherwise the refusing ports of
+/// [`absent`](crate::adapters::absent)).
 pub struct AwsAdapters {
     pub store: Arc<DynamoStore>,
-    pub mailer: Arc<SesMailer>,
-    pub documents: Arc<S3DocumentStore>,
+    pub mailer: Arc<dyn Mailer>,
+    pub documents: Arc<dyn DocumentStore>,
 }
 
 impl AwsAdapters {
@@ -57,10 +56,6 @@ pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
     // system's bundle file alone was measured slower to start on Lambda's
     // layout (BENCHMARKS.md, « Cold starts »), so it was removed.
     let sdk = aws_config::from_env().load().await;
-    let s3 = aws_sdk_s3::config::Builder::from(&sdk)
-        .force_path_style(settings.s3_path_style)
-        .build();
-    let ses = sdk.clone();
     // DynamoDB serves every request: built now. SES and S3 are built on
     // first use, so that a function that never mails nor touches S3 does
     // not pay for their TLS set-up at each cold start (see BENCHMARKS.md).
@@ -69,15 +64,43 @@ pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
             aws_sdk_dynamodb::Client::new(&sdk),
             settings.table.clone(),
         )),
-        mailer: Arc::new(SesMailer::new(
-            LazyClient::new(move || aws_sdk_ses::Client::new(&ses)),
-            settings.sender.clone(),
-        )),
-        documents: Arc::new(S3DocumentStore::new(
-            LazyClient::new(move || aws_sdk_s3::Client::from_conf(s3.clone())),
-            settings.bucket.clone(),
-        )),
+        mailer: mailer(&sdk, settings),
+        documents: documents(&sdk, settings),
     }
+}
+
+#[cfg(feature = "ses")]
+fn mailer(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn Mailer> {
+    use crate::adapters::lazy_client::LazyClient;
+    use crate::adapters::ses::SesMailer;
+    let sdk = sdk.clone();
+    Arc::new(SesMailer::new(
+        LazyClient::new(move || aws_sdk_ses::Client::new(&sdk)),
+        settings.sender.clone(),
+    ))
+}
+
+#[cfg(not(feature = "ses"))]
+fn mailer(_: &aws_config::SdkConfig, _: &AwsSettings) -> Arc<dyn Mailer> {
+    Arc::new(crate::adapters::absent::NoMailer)
+}
+
+#[cfg(feature = "s3")]
+fn documents(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn DocumentStore> {
+    use crate::adapters::lazy_client::LazyClient;
+    use crate::adapters::s3::S3DocumentStore;
+    let s3 = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(settings.s3_path_style)
+        .build();
+    Arc::new(S3DocumentStore::new(
+        LazyClient::new(move || aws_sdk_s3::Client::from_conf(s3.clone())),
+        settings.bucket.clone(),
+    ))
+}
+
+#[cfg(not(feature = "s3"))]
+fn documents(_: &aws_config::SdkConfig, _: &AwsSettings) -> Arc<dyn DocumentStore> {
+    Arc::new(crate::adapters::absent::NoDocumentStore)
 }
 
 /// A Lambda's application: its settings from the environment, read once and

@@ -14,7 +14,42 @@ use super::problem::Problem;
 use super::AppState;
 use crate::domain::pieces::PieceKind;
 use crate::error::AppError;
-use crate::services::documents::{self, UploadRequestInput, UploadTicket};
+use crate::services::documents::{
+    self, DocumentsError, DocumentsRefusal, UploadRequestInput, UploadTicket,
+};
+
+/// The status each documents refusal answers with.
+fn status(refusal: &DocumentsRefusal) -> u16 {
+    match refusal {
+        DocumentsRefusal::NoInscription
+        | DocumentsRefusal::UnknownPiece { .. }
+        | DocumentsRefusal::UnknownFile { .. } => 404,
+        DocumentsRefusal::DocumentsClosed { .. } => 403,
+        DocumentsRefusal::PieceAlreadyValidated { .. }
+        | DocumentsRefusal::PieceValidatedKeepsFiles { .. }
+        | DocumentsRefusal::TooManyFiles { .. } => 409,
+        DocumentsRefusal::Invalid(_) => 422,
+        DocumentsRefusal::UnsupportedType => 415,
+        DocumentsRefusal::TooLarge => 413,
+    }
+}
+
+impl From<DocumentsError> for AppError {
+    fn from(error: DocumentsError) -> Self {
+        match error {
+            DocumentsError::Failed(error) => error,
+            DocumentsError::Refused(DocumentsRefusal::Invalid(errors)) => {
+                AppError::validation(errors)
+            }
+            DocumentsError::Refused(refusal) => AppError::refused(
+                status(&refusal),
+                refusal.code(),
+                refusal.title(),
+                refusal.detail(),
+            ),
+        }
+    }
+}
 use crate::services::sessions::token_from_headers;
 
 // Only describes the body in the OpenAPI document: never built.
@@ -142,4 +177,36 @@ pub async fn delete_file(
     let (kind, id) = path.map(|Path(p)| p).unwrap_or_default();
     documents::delete_file(&app, token.as_deref(), &kind, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::validation::FieldError;
+
+    #[test]
+    fn refusals_keep_their_code_and_wording_and_get_their_status_here() {
+        let closed = DocumentsRefusal::DocumentsClosed {
+            detail: "Le dépôt est clos.".into(),
+        };
+        let answer = AppError::from(DocumentsError::from(closed));
+        assert_eq!((answer.status(), answer.code()), (403, "documents_closed"));
+        assert_eq!(answer.title(), "Dépôt des pièces fermé");
+        assert_eq!(answer.message(), "Le dépôt est clos.");
+        let large = AppError::from(DocumentsError::from(DocumentsRefusal::TooLarge));
+        assert_eq!((large.status(), large.code()), (413, "too_large"));
+    }
+
+    #[test]
+    fn fields_to_correct_are_the_validation_problem() {
+        let field = FieldError::new("size_bytes", "required", "Indiquez la taille.");
+        let answer = AppError::from(DocumentsError::from(DocumentsRefusal::Invalid(vec![
+            field.clone()
+        ])));
+        assert_eq!((answer.status(), answer.code()), (422, "validation_failed"));
+        let AppError::Refused { errors, .. } = answer else {
+            panic!("a refusal");
+        };
+        assert_eq!(errors, vec![field]);
+    }
 }

@@ -9,8 +9,37 @@ use super::problem::Problem;
 use super::AppState;
 use crate::domain::inscription::InscriptionInput;
 use crate::error::AppError;
-use crate::services::inscription::{self, InscriptionView, PieceView};
+use crate::services::inscription::{
+    self, InscriptionError, InscriptionRefusal, InscriptionView, PieceView,
+};
 use crate::services::sessions::token_from_headers;
+
+/// The status each inscription refusal answers with.
+fn status(refusal: &InscriptionRefusal) -> u16 {
+    match refusal {
+        InscriptionRefusal::NoInscription => 404,
+        InscriptionRefusal::Invalid(_) => 422,
+        InscriptionRefusal::RegistrationClosed { .. } => 403,
+        InscriptionRefusal::VersionConflict { .. } | InscriptionRefusal::ChangedMeanwhile => 409,
+    }
+}
+
+impl From<InscriptionError> for AppError {
+    fn from(error: InscriptionError) -> Self {
+        match error {
+            InscriptionError::Failed(error) => error,
+            InscriptionError::Refused(InscriptionRefusal::Invalid(errors)) => {
+                AppError::validation(errors)
+            }
+            InscriptionError::Refused(refusal) => AppError::refused(
+                status(&refusal),
+                refusal.code(),
+                refusal.title(),
+                refusal.detail(),
+            ),
+        }
+    }
+}
 
 /// The caller's inscription.
 #[utoipa::path(get, path = "/inscription", tag = "inscription",

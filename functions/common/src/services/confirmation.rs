@@ -10,17 +10,11 @@ use crate::domain::inscription::{
 use crate::domain::languages::language_fr;
 use crate::domain::pieces::label_for;
 use crate::domain::validation::format_decimal_fr;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::pdf::{render_confirmation, ConfirmationDocument, UnitLine};
-use crate::services::inscription::{load_for_caller, InscriptionRecord};
+use crate::records::dossier::InscriptionRecord;
+use crate::services::inscription::{load_for_caller, InscriptionRefusal, InscriptionResult};
 use crate::wording::{birth_date_fr, to_paris_string};
-
-fn no_inscription() -> AppError {
-    AppError::not_found(
-        "no_inscription",
-        "Vous n'avez pas encore d'inscription pour cette session : remplissez le formulaire « M'inscrire ».",
-    )
-}
 
 /// A rendered confirmation and the name to save it under.
 #[derive(Debug, Clone)]
@@ -31,9 +25,12 @@ pub struct ConfirmationPdf {
 
 /// `GET /inscription/confirmation.pdf`: one read, then the rendering off the
 /// async executor.
-pub async fn confirmation_pdf(app: &App, token: Option<&str>) -> AppResult<ConfirmationPdf> {
+pub async fn confirmation_pdf(
+    app: &App,
+    token: Option<&str>,
+) -> InscriptionResult<ConfirmationPdf> {
     let (_, record) = load_for_caller(app, token).await?;
-    let record = record.ok_or_else(no_inscription)?;
+    let record = record.ok_or(InscriptionRefusal::NoInscription)?;
     let document = confirmation_document(app, &record);
     let bytes = tokio::task::spawn_blocking(move || render_confirmation(&document))
         .await

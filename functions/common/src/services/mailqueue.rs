@@ -34,7 +34,7 @@ use crate::ports::{MailError, OutgoingEmail, StoreError};
 use crate::records::keys;
 use crate::records::keys::due_bound;
 use crate::records::mail::new_lease;
-pub use crate::records::mail::{mail_key, MailStatus, QueuedMail};
+use crate::records::mail::{MailStatus, QueuedMail};
 use crate::services::budget::Budget;
 
 /// How long a claimed mail is reserved for its sender.

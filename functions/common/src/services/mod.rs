@@ -15,6 +15,3 @@ pub mod reconcile;
 pub mod sessions;
 pub mod sweep;
 pub mod upload_check;
-
-/// The store keys, now in `crate::records::keys` (this path kept for callers).
-pub use crate::records::keys;

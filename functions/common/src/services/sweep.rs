@@ -46,11 +46,12 @@ use crate::domain::transitions::grace;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
 use crate::ports::StoreError;
+use crate::records::account::AccountRecord;
 use crate::records::dossier::{self, Delivery, InscriptionRecord};
 use crate::records::keys;
 use crate::records::mail::QueuedMail;
 use crate::records::upload::UploadRecord;
-use crate::services::accounts::{self, AccountRecord};
+use crate::services::accounts;
 use crate::services::mailqueue::{self, Pacer};
 use crate::services::reconcile::{self, Found};
 
@@ -61,8 +62,8 @@ const MAX_RETRIES: usize = 3;
 /// read back; beyond this many, the rest are read from the queue.
 const MAX_HELD_MAILS: usize = 2_000;
 
-pub use crate::records::keys::due_bound;
-pub use crate::services::budget::Budget;
+use crate::records::keys::due_bound;
+use crate::services::budget::Budget;
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -506,8 +507,6 @@ async fn handle_inscription(
         .pop()
         .map_or(Handled::Left, |mail| Handled::Done(done, Box::new(mail))))
 }
-
-pub use crate::domain::transitions::missing_pieces_fr;
 
 /// « Diplôme — spécialité, session 2022 », as the candidate reads it.
 pub fn inscription_title(app: &App, record: &InscriptionRecord) -> String {

@@ -18,10 +18,10 @@ use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, WriteOp};
 use crate::ports::Key;
 use crate::ports::StoreError;
+use crate::records::dossier::InscriptionRecord;
 use crate::records::dossier::{self, Attempt, Decide, Delivery, Outcome, Write, MAX_TRIES};
 use crate::records::keys;
 use crate::records::upload::{decode_event_key, ObjectKey, UploadRecord, UploadStatus};
-use crate::services::inscription::InscriptionRecord;
 use crate::services::object_created::ObjectCreatedEvent;
 use crate::services::sessions::take;
 

@@ -4,8 +4,8 @@
 //! also takes a message of its on-failure queue as it is (a replay, see
 //! docs/deploy.md). The logic lives in the shared crate.
 
-use examreg_common::services::documents::check_event;
 use examreg_common::services::object_created::ObjectCreatedEvent;
+use examreg_common::services::upload_check::check_event;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]

@@ -37,9 +37,7 @@ pub use reset::request_password_reset;
 #[cfg(feature = "passwords")]
 pub use signup::signup;
 
-/// The record now lives in `records::account`; named here too for the
-/// callers that reach accounts through this service.
-pub use crate::records::account::AccountRecord;
+use crate::records::account::AccountRecord;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

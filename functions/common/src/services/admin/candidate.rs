@@ -7,9 +7,9 @@ use crate::app::App;
 use crate::domain::account::Email;
 use crate::error::AppError;
 use crate::ports::Key;
+use crate::records::account::AccountRecord;
+use crate::records::dossier::InscriptionRecord;
 use crate::records::{keys, numbers};
-use crate::services::accounts::AccountRecord;
-use crate::services::inscription::InscriptionRecord;
 
 pub(super) struct Candidate {
     pub account: AccountRecord,

@@ -12,8 +12,8 @@ use crate::domain::pieces::label_for;
 use crate::domain::transitions::Actor;
 use crate::error::AppError;
 use crate::ports::store::{Condition, Item, WriteOp};
+use crate::records::dossier::InscriptionRecord;
 use crate::records::keys;
-use crate::services::inscription::InscriptionRecord;
 use crate::wording::dates::paris_figures;
 use crate::wording::yes_no;
 

@@ -15,8 +15,8 @@ use crate::domain::search::name_order;
 use crate::domain::Diploma;
 use crate::ports::store::{Index, Query, SortKeyCondition};
 use crate::ports::StoreError;
+use crate::records::dossier::InscriptionRecord;
 use crate::records::keys;
-use crate::services::inscription::InscriptionRecord;
 
 /// Store pages one `list` call reads at most while filtering.
 const MAX_LIST_READS: usize = 20;

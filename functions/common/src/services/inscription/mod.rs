@@ -15,13 +15,17 @@ use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::transitions::save::{self as save_transition, Save, SaveRefused};
 use crate::domain::validation::{merge_errors, Parsed};
 use crate::domain::Diploma;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::records::dossier::{self as dossier, Delivery};
 use crate::records::keys;
 use crate::services::sessions::{authenticate, take, Caller};
 
-pub use crate::records::dossier::{listing_sort_key, InscriptionRecord};
-pub use crate::records::history::HistoryEntry;
+use crate::records::dossier::InscriptionRecord;
+use crate::records::history::HistoryEntry;
+
+mod error;
+pub(crate) use error::NO_INSCRIPTION;
+pub use error::{InscriptionError, InscriptionRefusal, InscriptionResult};
 
 /// A piece as the candidate sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -142,11 +146,8 @@ pub fn view(app: &App, record: &InscriptionRecord) -> InscriptionView {
     }
 }
 
-fn no_inscription() -> AppError {
-    AppError::not_found(
-        "no_inscription",
-        "Vous n'avez pas encore d'inscription pour cette session : remplissez le formulaire « M'inscrire ».",
-    )
+fn no_inscription() -> InscriptionError {
+    InscriptionRefusal::NoInscription.into()
 }
 
 /// The caller and their inscription, in one round trip.
@@ -169,14 +170,14 @@ pub async fn load(app: &App, account_id: &str) -> AppResult<Option<InscriptionRe
 }
 
 /// `GET /inscription`.
-pub async fn get(app: &App, token: Option<&str>) -> AppResult<InscriptionView> {
+pub async fn get(app: &App, token: Option<&str>) -> InscriptionResult<InscriptionView> {
     let (_, record) = load_for_caller(app, token).await?;
     let record = record.ok_or_else(no_inscription)?;
     Ok(view(app, &record))
 }
 
 /// `GET /inscription/pieces`.
-pub async fn pieces(app: &App, token: Option<&str>) -> AppResult<Vec<PieceView>> {
+pub async fn pieces(app: &App, token: Option<&str>) -> InscriptionResult<Vec<PieceView>> {
     let (_, record) = load_for_caller(app, token).await?;
     Ok(pieces_view(
         &record.ok_or_else(no_inscription)?,
@@ -188,38 +189,13 @@ fn registration_closed(
     calendar: &SessionCalendar,
     diploma: Diploma,
     now: DateTime<Utc>,
-) -> AppError {
+) -> InscriptionRefusal {
     let window = calendar.windows(diploma).registration;
-    let when = if window.is_upcoming(now) {
-        "ne sont pas encore ouvertes"
-    } else {
-        "sont closes"
-    };
-    AppError::refused(
-        403,
-        "registration_closed",
-        "Inscriptions fermées",
-        format!(
-            "Les inscriptions au {} {when} : elles sont ouvertes {} (heure de Paris). Aucune modification ne peut être prise en compte en dehors de cette période.",
-            diploma.label().to_lowercase(),
-            window.french_range()
-        ),
-    )
-}
-
-fn version_conflict(current: Option<u64>) -> AppError {
-    let detail = match current {
-        Some(v) => format!(
-            "Votre inscription a été modifiée entre-temps (elle est maintenant à la version {v}). Rechargez-la, puis refaites vos changements."
-        ),
-        None => "Vous n'avez pas encore d'inscription : envoyez la version 0 pour la créer.".into(),
-    };
-    AppError::refused(
-        409,
-        "version_conflict",
-        "Inscription modifiée entre-temps",
-        detail,
-    )
+    InscriptionRefusal::RegistrationClosed {
+        diploma,
+        upcoming: window.is_upcoming(now),
+        range_fr: window.french_range(),
+    }
 }
 
 /// `PUT /inscription`: creates (version 0) or replaces the inscription.
@@ -234,7 +210,7 @@ pub async fn save(
     app: &App,
     token: Option<&str>,
     input: impl Into<Parsed<InscriptionInput>>,
-) -> AppResult<(bool, InscriptionView)> {
+) -> InscriptionResult<(bool, InscriptionView)> {
     let Parsed {
         value: input,
         errors: type_errors,
@@ -258,7 +234,8 @@ pub async fn save(
         session_year,
         today,
     };
-    let data = merge_errors(type_errors, validate(&input, &ctx)).map_err(AppError::validation)?;
+    let data =
+        merge_errors(type_errors, validate(&input, &ctx)).map_err(InscriptionRefusal::Invalid)?;
     let command = Save {
         account_id: caller.account.account_id.clone(),
         email: caller.account.email.clone(),
@@ -282,15 +259,23 @@ pub async fn save(
         (Some(committed), before) => Ok((before.is_none(), view(app, &committed.record))),
         // No write, no email, no history: the inscription as it is.
         (None, Some(record)) if !updated.raced => Ok((false, view(app, &record))),
-        (None, before) => Err(version_conflict(before.map(|r| r.version))),
+        (None, before) => Err(InscriptionRefusal::VersionConflict {
+            current: before.map(|r| r.version),
+        }
+        .into()),
     }
 }
 
-fn save_refused(calendar: &SessionCalendar, refused: SaveRefused, now: DateTime<Utc>) -> AppError {
+fn save_refused(
+    calendar: &SessionCalendar,
+    refused: SaveRefused,
+    now: DateTime<Utc>,
+) -> InscriptionError {
     match refused {
         SaveRefused::RegistrationClosed { diploma } => registration_closed(calendar, diploma, now),
-        SaveRefused::VersionConflict { current } => version_conflict(current),
+        SaveRefused::VersionConflict { current } => InscriptionRefusal::VersionConflict { current },
     }
+    .into()
 }
 
 /// Reads the history of an inscription, oldest first.
@@ -328,7 +313,7 @@ pub async fn history_in(
 /// Any inscription may be withdrawn, whatever its status; a withdrawal sent
 /// again changes nothing (204 as well, no second email). The candidate is
 /// emailed a receipt; the office may reopen it (`reopen`).
-pub async fn withdraw(app: &App, token: Option<&str>) -> AppResult<()> {
+pub async fn withdraw(app: &App, token: Option<&str>) -> InscriptionResult<()> {
     use crate::domain::transitions::withdrawal::{self, Withdrawal};
     let (caller, current) = load_for_caller(app, token).await?;
     if current.is_none() {
@@ -348,12 +333,7 @@ pub async fn withdraw(app: &App, token: Option<&str>) -> AppResult<()> {
     )
     .await?;
     if updated.raced {
-        return Err(AppError::refused(
-            409,
-            "conflict",
-            "Inscription modifiée entre-temps",
-            "Votre inscription a été modifiée pendant votre demande. Réessayez.",
-        ));
+        return Err(InscriptionRefusal::ChangedMeanwhile.into());
     }
     Ok(())
 }

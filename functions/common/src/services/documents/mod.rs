@@ -11,7 +11,7 @@
 //!    `candidates/<own account id>/<kind>/<upload id>`, which signs the
 //!    content type and length.
 //! 2. The client PUTs the file straight to the document store.
-//! 3. [`check_stored_object`] (in `services::upload_check`) runs on the stored bytes (an S3 `ObjectCreated`
+//! 3. [`check_stored_object`](crate::services::upload_check::check_stored_object) runs on the stored bytes (an S3 `ObjectCreated`
 //!    notification in AWS, the end of the PUT locally): size and magic
 //!    numbers against what was declared, a live request, the inscription's
 //!    version for the signed confirmation. A good file makes the piece
@@ -25,21 +25,16 @@ use crate::app::App;
 use crate::domain::dossier::{InscriptionStatus, PieceStatus, MAX_FILES_PER_PIECE};
 use crate::domain::pieces::{label_for, PieceKind};
 use crate::domain::validation::FieldError;
-use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, WriteOp};
-use crate::services::inscription::{load_for_caller, InscriptionRecord};
+use crate::records::dossier::InscriptionRecord;
+use crate::services::inscription::load_for_caller;
 use crate::wording::to_paris_string;
 
-pub use crate::domain::files::{inspect, FileType, MAX_UPLOAD_BYTES};
-#[cfg(feature = "pdf")]
-pub use crate::services::confirmation::{confirmation_document, confirmation_pdf, ConfirmationPdf};
-pub use crate::services::upload_check::{
-    check_event, check_notified_keys, check_stored_object, check_stored_object_at, CheckOutcome,
-};
+use crate::domain::files::{FileType, MAX_UPLOAD_BYTES};
+use crate::records::upload::{ObjectKey, UploadRecord, UploadStatus};
 
-pub use crate::records::upload::{
-    decode_event_key, ObjectKey, UploadRecord, UploadStatus, CANDIDATES_PREFIX,
-};
+mod error;
+pub use error::{DocumentsError, DocumentsRefusal, DocumentsResult};
 
 /// The body of `POST /inscription/pieces/{kind}/uploads`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -76,27 +71,31 @@ pub struct UploadTicket {
     pub expires_at: DateTime<Utc>,
 }
 
-fn no_inscription() -> AppError {
-    AppError::not_found(
-        "no_inscription",
-        "Vous n'avez pas encore d'inscription pour cette session : remplissez le formulaire « M'inscrire ».",
-    )
+fn no_inscription() -> DocumentsError {
+    DocumentsRefusal::NoInscription.into()
 }
 
-fn unknown_piece(record: &InscriptionRecord) -> AppError {
+fn unknown_piece(record: &InscriptionRecord) -> DocumentsError {
     let expected = record
         .pieces
         .keys()
         .map(|k| format!("« {} » ({})", k.code(), label_for(*k, &record.data)))
         .collect::<Vec<_>>()
         .join(", ");
-    AppError::not_found(
-        "unknown_piece",
-        format!("Cette pièce n'est pas demandée pour votre inscription. Les pièces attendues sont : {expected}."),
-    )
+    DocumentsRefusal::UnknownPiece { expected }.into()
 }
 
-fn documents_closed(app: &App, record: &InscriptionRecord, now: DateTime<Utc>) -> AppError {
+/// The piece `kind` names, if it is one `record` requires. Only the exact
+/// code of such a piece passes: anything else (`../x`, other case, a piece
+/// not required) stops here.
+fn required_piece(record: &InscriptionRecord, kind: &str) -> DocumentsResult<PieceKind> {
+    kind.parse::<PieceKind>()
+        .ok()
+        .filter(|k| record.pieces.contains_key(k))
+        .ok_or_else(|| unknown_piece(record))
+}
+
+fn documents_closed(app: &App, record: &InscriptionRecord, now: DateTime<Utc>) -> DocumentsError {
     let window = app.calendar.windows(record.data.diploma).documents;
     let detail = if record.status == InscriptionStatus::Withdrawn {
         "Votre inscription est retirée : le dépôt des pièces n'est plus possible. S'il s'agit d'une erreur, contactez la division des examens et concours du rectorat, qui peut la rouvrir.".to_owned()
@@ -120,49 +119,7 @@ fn documents_closed(app: &App, record: &InscriptionRecord, now: DateTime<Utc>) -
             window.french_range()
         )
     };
-    AppError::refused(403, "documents_closed", "Dépôt des pièces fermé", detail)
-}
-
-fn too_many_files(record: &InscriptionRecord, kind: PieceKind) -> AppError {
-    AppError::refused(
-        409,
-        "too_many_files",
-        "Trop de fichiers pour cette pièce",
-        format!(
-            "La pièce « {} » compte déjà {MAX_FILES_PER_PIECE} fichiers, le plus qu'une pièce puisse en avoir : supprimez-en un avant d'en déposer un autre.",
-            label_for(kind, &record.data)
-        ),
-    )
-}
-
-fn piece_validated(record: &InscriptionRecord, kind: PieceKind) -> AppError {
-    AppError::refused(
-        409,
-        "piece_already_validated",
-        "Pièce déjà validée",
-        format!(
-            "La pièce « {} » a déjà été vérifiée et validée par la division des examens et concours : il n'y a pas lieu de la déposer de nouveau.",
-            label_for(kind, &record.data)
-        ),
-    )
-}
-
-fn unsupported_type() -> AppError {
-    AppError::refused(
-        415,
-        "unsupported_type",
-        "Type de fichier non accepté",
-        "Seuls les fichiers PDF, JPEG et PNG sont acceptés (content_type « application/pdf », « image/jpeg » ou « image/png »).",
-    )
-}
-
-fn too_large() -> AppError {
-    AppError::refused(
-        413,
-        "too_large",
-        "Fichier trop volumineux",
-        "Un fichier ne peut dépasser 5 Mio (5 242 880 octets). Réduisez-le (par exemple en le numérisant à une résolution plus faible), puis recommencez.",
-    )
+    DocumentsRefusal::DocumentsClosed { detail }.into()
 }
 
 /// The file's name given, trimmed; `None` when empty or absent.
@@ -187,7 +144,7 @@ fn file_name(input: &UploadRequestInput) -> Result<Option<String>, FieldError> {
 
 /// Checks the body: every missing or invalid field at once (422), then the
 /// type (415), then the size (413).
-fn check_input(input: &UploadRequestInput) -> AppResult<(FileType, u64, Option<String>)> {
+fn check_input(input: &UploadRequestInput) -> DocumentsResult<(FileType, u64, Option<String>)> {
     let mut errors = Vec::new();
     let name = file_name(input).unwrap_or_else(|error| {
         errors.push(error);
@@ -219,14 +176,14 @@ fn check_input(input: &UploadRequestInput) -> AppResult<(FileType, u64, Option<S
         Some(_) => {}
     }
     if !errors.is_empty() {
-        return Err(AppError::validation(errors));
+        return Err(DocumentsRefusal::Invalid(errors).into());
     }
     let file_type = content_type
         .and_then(FileType::parse)
-        .ok_or_else(unsupported_type)?;
+        .ok_or(DocumentsRefusal::UnsupportedType)?;
     let size = input.size_bytes.unwrap_or_default();
     if size > MAX_UPLOAD_BYTES {
-        return Err(too_large());
+        return Err(DocumentsRefusal::TooLarge.into());
     }
     Ok((file_type, size, name))
 }
@@ -241,16 +198,10 @@ pub async fn request_upload(
     token: Option<&str>,
     kind: &str,
     input: &UploadRequestInput,
-) -> AppResult<UploadTicket> {
+) -> DocumentsResult<UploadTicket> {
     let (caller, record) = load_for_caller(app, token).await?;
     let record = record.ok_or_else(no_inscription)?;
-    // Only the exact code of a piece this inscription requires: anything
-    // else (`../x`, other case, a piece not required) stops here.
-    let kind = kind
-        .parse::<PieceKind>()
-        .ok()
-        .filter(|k| record.pieces.contains_key(k))
-        .ok_or_else(|| unknown_piece(&record))?;
+    let kind = required_piece(&record, kind)?;
     let now = app.now();
     if record.status.is_closed() || !record.documents_open(&app.calendar, now) {
         return Err(documents_closed(app, &record, now));
@@ -260,14 +211,16 @@ pub async fn request_upload(
         .get(&kind)
         .is_some_and(|p| p.status == PieceStatus::Validated)
     {
-        return Err(piece_validated(&record, kind));
+        let label = label_for(kind, &record.data);
+        return Err(DocumentsRefusal::PieceAlreadyValidated { label }.into());
     }
     if record
         .pieces
         .get(&kind)
         .is_some_and(|p| p.current_files().len() >= MAX_FILES_PER_PIECE)
     {
-        return Err(too_many_files(&record, kind));
+        let label = label_for(kind, &record.data);
+        return Err(DocumentsRefusal::TooManyFiles { label }.into());
     }
     let (file_type, size, name) = check_input(input)?;
 
@@ -326,28 +279,6 @@ fn upload_url_lifetime(
     Some(app.config.upload_url_lifetime.min(left))
 }
 
-fn unknown_file(record: &InscriptionRecord, kind: PieceKind) -> AppError {
-    AppError::not_found(
-        "unknown_file",
-        format!(
-            "La pièce « {} » n'a pas de fichier portant cet identifiant : consultez la liste de ses fichiers (GET /inscription/pieces).",
-            label_for(kind, &record.data)
-        ),
-    )
-}
-
-fn piece_validated_keeps_files(record: &InscriptionRecord, kind: PieceKind) -> AppError {
-    AppError::refused(
-        409,
-        "piece_validated",
-        "Pièce déjà validée",
-        format!(
-            "La pièce « {} » a été validée par la division des examens et concours : ses fichiers ne peuvent plus être supprimés.",
-            label_for(kind, &record.data)
-        ),
-    )
-}
-
 /// `DELETE /inscription/pieces/{kind}/files/{id}`: removes one file of a
 /// piece of the caller's inscription, while the documents window is open and
 /// the office has not validated the piece. Removing its last file takes the
@@ -358,17 +289,13 @@ pub async fn delete_file(
     token: Option<&str>,
     kind: &str,
     file_id: &str,
-) -> AppResult<()> {
+) -> DocumentsResult<()> {
     use crate::domain::transitions::file_removal::{remove_file, RemovalRefused};
     use crate::records::dossier::{self, Delivery};
 
     let (caller, record) = load_for_caller(app, token).await?;
     let record = record.ok_or_else(no_inscription)?;
-    let kind = kind
-        .parse::<PieceKind>()
-        .ok()
-        .filter(|k| record.pieces.contains_key(k))
-        .ok_or_else(|| unknown_piece(&record))?;
+    let kind = required_piece(&record, kind)?;
     let account_id = caller.account.account_id.clone();
     let session = record.session.clone();
     let mut removed_key = None;
@@ -389,17 +316,22 @@ pub async fn delete_file(
                 Err(RemovalRefused::UnknownPiece) => Err(unknown_piece(current)),
                 Err(RemovalRefused::DocumentsClosed) => Err(documents_closed(app, current, now)),
                 Err(RemovalRefused::PieceValidated) => {
-                    Err(piece_validated_keeps_files(current, kind))
+                    let label = label_for(kind, &current.data);
+                    Err(DocumentsRefusal::PieceValidatedKeepsFiles { label }.into())
                 }
-                Err(RemovalRefused::UnknownFile) => Err(unknown_file(current, kind)),
+                Err(RemovalRefused::UnknownFile) => {
+                    let label = label_for(kind, &current.data);
+                    Err(DocumentsRefusal::UnknownFile { label }.into())
+                }
             }
         },
     )
     .await?;
     if updated.raced {
-        return Err(AppError::Store(crate::ports::StoreError::Conflict(
+        return Err(crate::ports::StoreError::Conflict(
             "the removal of a file lost every race".into(),
-        )));
+        )
+        .into());
     }
     if let (Some(_), Some(key)) = (updated.committed, removed_key) {
         if let Err(e) = app.documents.delete(&key).await {
