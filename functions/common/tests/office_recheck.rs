@@ -347,7 +347,8 @@ async fn recheck_checks_what_was_stored_for_one_candidate(backend: Backend) {
     f.put(&token, "identity_document", Some(PDF)).await;
     let bad = f.put(&token, "signed_confirmation", Some(HTML)).await;
     f.put(&token, "identity_document", None).await;
-    f.clock.set(at(BOTH_OPEN) + Duration::minutes(2));
+    // The URLs expired (10 minutes), not yet reconciled by a sweep (25).
+    f.clock.set(at(BOTH_OPEN) + Duration::minutes(11));
 
     let answer = f
         .admin(json!({"action": "recheck", "actor": ACTOR, "email": email}))
@@ -398,6 +399,30 @@ async fn recheck_checks_what_was_stored_for_one_candidate(backend: Backend) {
         .await;
     assert_eq!(again["rechecked"], json!([]), "{again}");
 
+    // A URL still valid with nothing stored yet is reported absent but
+    // stays pending: the candidate may still use it.
+    let valid = f.put(&token, "identity_document", None).await;
+    for _ in 0..2 {
+        let answer = f
+            .admin(json!({"action": "recheck", "actor": ACTOR, "email": email}))
+            .await;
+        assert_eq!(
+            answer["rechecked"].as_array().map(Vec::len),
+            Some(1),
+            "{answer}"
+        );
+        assert_eq!(answer["rechecked"][0]["found"], "absent");
+    }
+    f.app
+        .documents
+        .put(&valid, "application/pdf", Bytes::from_static(PDF))
+        .await
+        .unwrap();
+    let found = f
+        .admin(json!({"action": "recheck", "actor": ACTOR, "email": email}))
+        .await;
+    assert_eq!(found["rechecked"][0]["found"], "received", "{found}");
+
     let got = f
         .admin(json!({"action": "get", "actor": ACTOR, "email": email}))
         .await;
@@ -407,7 +432,7 @@ async fn recheck_checks_what_was_stored_for_one_candidate(backend: Backend) {
         .iter()
         .filter(|line| line["action"] == "rechecked")
         .collect();
-    assert_eq!(rechecks.len(), 2, "{got}");
+    assert_eq!(rechecks.len(), 5, "{got}");
     assert_eq!(rechecks[0]["actor"], format!("console:{ACTOR}"));
 
     // A candidate who does not exist, or an event without actor: refused.

@@ -20,7 +20,8 @@ pub enum Found {
     Checked(CheckOutcome),
     /// It was checked meanwhile (its notification came after all).
     AlreadyChecked,
-    /// Nothing stored at its key: the upload is marked unused.
+    /// Nothing stored at its key: the upload is marked unused once its URL
+    /// expired.
     Absent,
 }
 
@@ -29,7 +30,11 @@ pub enum Found {
 /// it out of the sweep's due work.
 pub async fn look(app: &App, upload: &UploadRecord) -> AppResult<Found> {
     let Some(object) = app.documents.head(&upload.object_key).await? else {
-        mark_unused(app, upload).await?;
+        // A URL still valid may yet be used (its check will come): only an
+        // expired one is known unused.
+        if app.now() > upload.expires_at {
+            mark_unused(app, upload).await?;
+        }
         return Ok(Found::Absent);
     };
     let outcome =
