@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod documents;
+#[cfg(feature = "admin")]
+pub mod gestion;
 pub mod inscription;
 pub mod json;
 #[cfg(feature = "openapi")]
@@ -81,6 +83,10 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", p) if portal::is_page(p) => Some(get(portal::page)),
         #[cfg(feature = "auth")]
         ("GET", portal::ASSETS_ROUTE) => Some(get(portal::asset)),
+        #[cfg(feature = "admin")]
+        ("GET", p) if gestion::is_page(p) => Some(get(gestion::page)),
+        #[cfg(feature = "admin")]
+        ("GET", gestion::ASSETS_ROUTE) => Some(get(gestion::asset)),
         _ => None,
     }
 }
@@ -114,6 +120,10 @@ pub fn routes(app: AppState, functions: &[Function]) -> Router {
     }
     for (path, method_router) in by_path {
         router = router.route(path, method_router);
+    }
+    #[cfg(feature = "admin")]
+    if functions.contains(&Function::Admin) {
+        router = router.route(gestion::HOME_ALIAS, axum::routing::get(gestion::page));
     }
     router.fallback(unrouted).with_state(app)
 }
