@@ -121,7 +121,7 @@ function historyTable(d) {
   return el(
     'section', { 'aria-labelledby': 'history-title' },
     el('h2', { id: 'history-title' }, 'Historique'),
-    el('div', { class: 'table-wrap' }, el('table', {},
+    el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-labelledby': 'history-title' }, el('table', {},
       el('caption', {}, 'Historique du dossier, du plus récent au plus ancien'),
       el('thead', {}, el('tr', {}, ['Date', 'Auteur', 'Action', 'Détail'].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, lines.map((line) => el('tr', {},

@@ -3,7 +3,7 @@
 // with status `complete`, page after page on demand).
 
 import {
-  $, DIPLOMA, STATUS, STATUSES, action, badge, clearErrors, dossierLink, el, formatInstant, initChrome, showProblem,
+  $, DIPLOMA, DIPLOMA_SHORT, STATUS, STATUSES, action, badge, clearErrors, dossierLink, el, formatInstant, initChrome, showProblem,
   table,
 } from './office.js';
 
@@ -19,7 +19,7 @@ function statsTable(stats) {
   for (const diploma of stats.diplomas) {
     for (const specialty of diploma.specialties) {
       const row = [
-        `${DIPLOMA[diploma.diploma] || diploma.label} – ${specialty.specialty}`,
+        `${DIPLOMA_SHORT[diploma.diploma] || diploma.label} – ${specialty.specialty}`,
         ...STATUSES.map((s) => String(specialty.by_status[s] || 0)),
         String(specialty.awaiting_review ?? ''),
         String(specialty.total),
@@ -57,7 +57,7 @@ function reviewRows(items) {
   return items.map((item) => [
     dossierLink(item, item.candidate_number || item.email),
     item.last_name ? `${item.last_name.toUpperCase()} ${item.first_names || ''}` : item.email,
-    `${DIPLOMA[item.diploma] || item.diploma} – ${item.specialty}`,
+    `${DIPLOMA_SHORT[item.diploma] || item.diploma} – ${item.specialty}`,
     badge(item.status, item.status_label),
     formatInstant(item.updated_at),
   ]);
