@@ -66,7 +66,7 @@ function staffAdd(dataDir, email, role) {
   });
 }
 
-async function startRunner(now) {
+async function startRunner(now, extraEnv = {}) {
   assert.ok(fs.existsSync(BIN), `${BIN} is missing: run cargo build first (run.sh does)`);
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-office-'));
@@ -74,7 +74,7 @@ async function startRunner(now) {
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--now', now], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn' },
+    env: { ...process.env, RUST_LOG: 'warn', ...extraEnv },
   });
   let log = '';
   child.stderr.on('data', (chunk) => { log += chunk; });
@@ -328,13 +328,26 @@ describe('the back office', () => {
     await check(page, 'dossier');
 
     // « Voir »: the file opens in a new tab; the view enters the history.
+    // (Headless Chromium has no PDF viewer: the new tab downloads it, so the
+    // file's answer is what is checked.)
+    const viewed = new Promise((resolve) => {
+      const seen = (response) => {
+        if (!response.url().includes('/_local/blobs/')) return;
+        context.off('response', seen);
+        resolve(response);
+      };
+      context.on('response', seen);
+    });
     const [tab] = await Promise.all([
       context.waitForEvent('page'),
       identity.getByRole('button', { name: 'Voir cni-recto.pdf' }).click(),
     ]);
-    await tab.waitForURL(/\/_local\/blobs\//);
-    await tab.close();
+    const file = await viewed;
+    assert.equal(file.status(), 200);
+    assert.match(file.headers()['content-type'], /pdf/);
     await announced(page, /ouvert dans un nouvel onglet/);
+    await tab.close();
+    assert.match(await identity.locator('.view-link a').getAttribute('href'), /\/_local\/blobs\//);
 
     // Reject it: the reason is asked, required, and mailed to the candidate.
     await identity.getByRole('button', { name: 'Refuser la pièce' }).click();
@@ -399,7 +412,7 @@ describe('the back office', () => {
     await page.getByRole('button', { name: 'Lancer la prolongation' }).click();
     assert.match((await focused(page)).className, /error-summary/);
     await check(page, 'bulk-errors');
-    await page.getByLabel('Diplôme').selectOption('BAC_PRO');
+    await page.getByLabel('Diplôme', { exact: true }).selectOption('BAC_PRO');
     await page.getByLabel('Nouvelle date limite des pièces').fill('2021-11-30');
     await page.getByRole('button', { name: 'Lancer la prolongation' }).click();
     await announced(page, /Prolongation terminée/);
@@ -413,7 +426,7 @@ describe('the back office', () => {
     assert.match(karimView.body.documents_deadline_extension, /^2021-11-30T23:59:59/);
 
     await page.getByRole('link', { name: 'Exports' }).click();
-    await page.getByLabel('Diplôme').selectOption('BAC_PRO');
+    await page.getByLabel('Diplôme', { exact: true }).selectOption('BAC_PRO');
     await page.getByRole('button', { name: "Produire l'export" }).click();
     await announced(page, /Export produit\s:\s2 inscriptions/);
     await check(page, 'exports');
@@ -454,6 +467,95 @@ describe('the back office', () => {
     await page.goto(`${base}/gestion/exports`);
     await page.locator('[data-role-note]').waitFor();
     assert.equal(await page.locator('#export-form').isVisible(), false);
+    await page.close();
+  });
+});
+
+describe('the sign-in of AWS: Cognito hosted UI, authorization code and PKCE', () => {
+  // moto has no hosted UI: Cognito's two endpoints are played here by the
+  // browser's request interception, the pages and their CSP are the runner's,
+  // configured as the admin function is in AWS.
+  const DOMAIN = 'https://examreg-office.auth.eu-west-3.amazoncognito.com';
+  const CLIENT = 'abc123clientid';
+  let runner;
+  let context;
+
+  before(async () => {
+    runner = await startRunner(START, { EXAMREG_OFFICE_AUTH_DOMAIN: DOMAIN, EXAMREG_OFFICE_CLIENT_ID: CLIENT });
+    context = await openBrowser();
+  });
+  after(async () => {
+    await context?.close();
+    await runner?.stop();
+  });
+
+  test('the code is exchanged with its verifier; the token stays in the tab; sign-out ends it at Cognito', async () => {
+    const base = runner.base;
+    const config = (await runner.json('GET', '/office/config')).body;
+    assert.equal(config.sign_in, 'cognito');
+    const page = watch(await context.newPage());
+    let asked = null;
+    await page.route(`${DOMAIN}/oauth2/authorize**`, (route) => {
+      asked = new URL(route.request().url());
+      const back = new URL(config.redirect_uri);
+      back.search = new URLSearchParams({ code: 'un-code-a-usage-unique', state: asked.searchParams.get('state') }).toString();
+      route.fulfill({ status: 302, headers: { Location: back.toString() } });
+    });
+    let exchanged = null;
+    const claims = { username: 'agnes@ac-aix-marseille.fr', 'cognito:groups': '[lecteur]', token_use: 'access' };
+    const accessToken = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2lnbmF0dXJl`;
+    await page.route(`${DOMAIN}/oauth2/token`, (route) => {
+      exchanged = new URLSearchParams(route.request().postData());
+      route.fulfill({
+        status: 200,
+        headers: { 'Access-Control-Allow-Origin': base, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ access_token: accessToken, id_token: 'x', token_type: 'Bearer', expires_in: 3600 }),
+      });
+    });
+    // The runner cannot verify a token of this pool: its answers are played too.
+    await page.route(`${base}/office/actions`, (route) => {
+      const event = JSON.parse(route.request().postData());
+      assert.equal(route.request().headers().authorization, `Bearer ${accessToken}`);
+      const body = event.action === 'stats' ? { session: '2022', total: 0, diplomas: [] } : { items: [] };
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    });
+    await page.route(`${DOMAIN}/logout**`, (route) => {
+      const url = new URL(route.request().url());
+      route.fulfill({ status: 302, headers: { Location: url.searchParams.get('logout_uri') } });
+    });
+
+    await page.goto(`${base}/gestion/courriels`);
+    await page.waitForURL(/\/gestion\/connexion\?retour=/);
+    await page.getByRole('button', { name: 'Se connecter avec mon compte académique' }).waitFor();
+    await check(page, 'sign-in-cognito');
+    await page.getByRole('button', { name: 'Se connecter avec mon compte académique' }).click();
+    await page.waitForURL(`${base}/gestion/courriels`);
+    assert.equal(asked.searchParams.get('response_type'), 'code');
+    assert.equal(asked.searchParams.get('client_id'), CLIENT);
+    assert.equal(asked.searchParams.get('redirect_uri'), config.redirect_uri);
+    assert.equal(asked.searchParams.get('code_challenge_method'), 'S256');
+    assert.ok(asked.searchParams.get('state').length >= 32, 'a random state');
+    assert.equal(exchanged.get('grant_type'), 'authorization_code');
+    assert.equal(exchanged.get('code'), 'un-code-a-usage-unique');
+    assert.equal(exchanged.get('redirect_uri'), config.redirect_uri);
+    const verifier = exchanged.get('code_verifier');
+    assert.ok(verifier.length >= 43, 'a verifier of 43 characters at least');
+    const challenge = (await import('node:crypto')).createHash('sha256').update(verifier).digest('base64url');
+    assert.equal(asked.searchParams.get('code_challenge'), challenge);
+    // The code left the address bar; the session is this tab's alone.
+    assert.doesNotMatch(page.url(), /code=/);
+    await page.locator('#who', { hasText: 'agnes@ac-aix-marseille.fr' }).waitFor();
+    assert.match(await page.locator('#who').innerText(), /lecteur/);
+    assert.equal(await page.evaluate(() => Object.keys(localStorage).length), 0);
+    const other = watch(await context.newPage());
+    await other.goto(`${base}/gestion`);
+    await other.waitForURL(/\/gestion\/connexion/);
+    await other.close();
+
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(/\/gestion\/connexion/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('examreg.office.session')), null);
+    assert.deepEqual(page.problems, [], 'no CSP violation on the way');
     await page.close();
   });
 });

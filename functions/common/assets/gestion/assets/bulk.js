@@ -58,7 +58,9 @@ async function run() {
     }
     showProgress(answer.data);
     if (!answer.data.remaining) {
-      announce(`Prolongation terminée (${what}) : ${answer.data.extended ?? answer.data.done} candidat${(answer.data.extended ?? answer.data.done) > 1 ? 's' : ''} prolongé${(answer.data.extended ?? answer.data.done) > 1 ? 's' : ''} jusqu’au ${formatDate(until.value)} à 23 h 59 sur ${answer.data.total}. Les courriels partent au fil de l’eau.`);
+      const extended = answer.data.extended ?? answer.data.done;
+      const plural = extended > 1 ? 's' : '';
+      announce(`Prolongation terminée (${what}) : ${extended} candidat${plural} sur ${answer.data.total} prolongé${plural} jusqu’au ${formatDate(until.value)} à 23 h 59. Les courriels partent au fil de l’eau.`);
       $('#progress-title').focus();
       return;
     }
