@@ -309,7 +309,10 @@ mod tests {
             let p = page.path;
             assert!(html.starts_with("<!DOCTYPE html>"), "{p}");
             assert!(html.contains("<html lang=\"fr\">"), "{p}");
-            assert!(html.contains("href=\"#contenu\">Aller au contenu</a>"), "{p}");
+            assert!(
+                html.contains("href=\"#contenu\">Aller au contenu</a>"),
+                "{p}"
+            );
             assert_eq!(html.matches("<h1").count(), 1, "{p}: one h1");
             assert_eq!(html.matches("<main").count(), 1, "{p}: one main");
             assert!(!html.contains("{{"), "{p}: a placeholder is left");
@@ -357,8 +360,12 @@ mod tests {
         assert!(local.contains("connect-src 'self';"));
         assert!(local.contains("script-src 'self';"));
         assert!(!local.contains("unsafe"));
-        let aws = content_security_policy("https://examreg.auth.eu-west-3.amazoncognito.com/ http://plain bad;x");
-        assert!(aws.contains("connect-src 'self' https://examreg.auth.eu-west-3.amazoncognito.com;"));
+        let aws = content_security_policy(
+            "https://examreg.auth.eu-west-3.amazoncognito.com/ http://plain bad;x",
+        );
+        assert!(
+            aws.contains("connect-src 'self' https://examreg.auth.eu-west-3.amazoncognito.com;")
+        );
         assert!(!aws.contains("plain") && !aws.contains("bad"));
     }
 
