@@ -9,15 +9,19 @@ pub enum Function {
     Auth,
     Inscription,
     Documents,
+    /// The exams office's function: the console's events, and the Office
+    /// API (`/office/`) for the staff.
+    Admin,
 }
 
 impl Function {
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 6] = [
         Function::Signup,
         Function::Activation,
         Function::Auth,
         Function::Inscription,
         Function::Documents,
+        Function::Admin,
     ];
 
     /// The logical id of the function in `template.yaml`.
@@ -28,6 +32,7 @@ impl Function {
             Function::Auth => "AuthFunction",
             Function::Inscription => "InscriptionFunction",
             Function::Documents => "DocumentsFunction",
+            Function::Admin => "AdminFunction",
         }
     }
 }
@@ -40,7 +45,17 @@ pub struct Route {
     pub function: Function,
 }
 
+/// The prefix of the Office API's routes.
+pub const OFFICE_PREFIX: &str = "/office/";
+
 impl Route {
+    /// Whether the route takes a staff member's token, verified by the HTTP
+    /// API's JWT authorizer (`template.yaml`): every Office API route but
+    /// `GET /office/config`, which tells the pages how to get one.
+    pub fn needs_staff_token(&self) -> bool {
+        self.path.starts_with(OFFICE_PREFIX) && self.path != "/office/config"
+    }
+
     /// Whether the route serves the candidates' portal (an HTML page or its
     /// assets) rather than the JSON API: such routes are not in the OpenAPI
     /// document.
@@ -110,6 +125,10 @@ pub const ROUTES: &[Route] = &[
         "/inscription/pieces/{kind}/files/{id}",
         Function::Documents,
     ),
+    // The Office API, for the exams office's staff (http/office.rs): every
+    // route but `/office/config` behind the HTTP API's JWT authorizer.
+    route("POST", "/office/actions", Function::Admin),
+    route("GET", "/office/config", Function::Admin),
     // The candidates' portal (http/portal.rs), served by the auth function.
     route("GET", "/", Function::Auth),
     route("GET", "/signup", Function::Auth),
