@@ -7,6 +7,7 @@ pub mod documents;
 pub mod gestion;
 pub mod inscription;
 pub mod json;
+pub mod office;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 #[cfg(feature = "portal")]
@@ -79,6 +80,10 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/inscription/pieces/{kind}/uploads") => Some(post(documents::create_upload)),
         #[cfg(feature = "documents")]
         ("DELETE", "/inscription/pieces/{kind}/files/{id}") => Some(delete(documents::delete_file)),
+        #[cfg(feature = "admin")]
+        ("POST", "/office/actions") => Some(post(office::actions)),
+        #[cfg(feature = "admin")]
+        ("GET", "/office/config") => Some(get(office::config)),
         #[cfg(feature = "auth")]
         ("GET", p) if portal::is_page(p) => Some(get(portal::page)),
         #[cfg(feature = "auth")]

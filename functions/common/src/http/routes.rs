@@ -45,7 +45,17 @@ pub struct Route {
     pub function: Function,
 }
 
+/// The prefix of the Office API's routes.
+pub const OFFICE_PREFIX: &str = "/office/";
+
 impl Route {
+    /// Whether the route takes a staff member's token, verified by the HTTP
+    /// API's JWT authorizer (`template.yaml`): every Office API route but
+    /// `GET /office/config`, which tells the pages how to get one.
+    pub fn needs_staff_token(&self) -> bool {
+        self.path.starts_with(OFFICE_PREFIX) && self.path != "/office/config"
+    }
+
     /// Whether the route serves the candidates' portal (an HTML page or its
     /// assets) rather than the JSON API: such routes are not in the OpenAPI
     /// document.
@@ -125,6 +135,10 @@ pub const ROUTES: &[Route] = &[
         "/inscription/pieces/{kind}/files/{id}",
         Function::Documents,
     ),
+    // The Office API, for the exams office's staff (http/office.rs): every
+    // route but `/office/config` behind the HTTP API's JWT authorizer.
+    route("POST", "/office/actions", Function::Admin),
+    route("GET", "/office/config", Function::Admin),
     // The candidates' portal (http/portal.rs), served by the auth function.
     route("GET", "/", Function::Auth),
     route("GET", "/signup", Function::Auth),

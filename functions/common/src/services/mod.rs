@@ -12,6 +12,9 @@ pub mod inscription;
 pub mod mailqueue;
 pub mod object_created;
 pub mod sessions;
+// The runner's staff accounts (`examreg staff add`, `POST /office/session`).
+#[cfg(all(feature = "embedded", feature = "passwords"))]
+pub mod staff;
 pub mod sweep;
 pub mod upload_check;
 
