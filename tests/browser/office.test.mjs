@@ -251,7 +251,7 @@ describe('the back office', () => {
   before(async () => {
     runner = await startRunner(START);
     await candidate(runner, helene, { last: 'Martin', first: 'Hélène', birth: '1990-05-17' }, [['identity_document', 'cni-recto.pdf']]);
-    await candidate(runner, karim, { last: 'Benali', first: 'Karim', birth: '2003-02-11' }, [
+    await candidate(runner, karim, { last: 'Benali', first: 'Karim', birth: '1988-02-11' }, [
       ['identity_document', 'passeport.pdf'], ['signed_confirmation', 'confirmation.pdf'],
     ]);
     context = await openBrowser();
@@ -309,7 +309,7 @@ describe('the back office', () => {
     await announced(page, /1 candidat trouvé/);
     await check(page, 'search');
     await page.getByLabel('Nom ou prénom').fill('');
-    await page.getByLabel('Date de naissance').fill('2003-02-11');
+    await page.getByLabel('Date de naissance').fill('1988-02-11');
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.locator('#results a', { hasText: 'BENALI' }).waitFor();
     await page.getByLabel('Date de naissance').fill('');

@@ -19,6 +19,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use super::office::OfficeSignIn;
 use super::AppState;
 use crate::app::Config;
 use crate::wording::{de, escape_html};
@@ -143,9 +144,14 @@ pub fn content_security_policy(token_origins: &str) -> String {
 }
 
 /// The origins the pages' scripts may call besides their own: the token
-/// endpoint's, when staff sign in with Cognito.
-fn token_origins(_config: &Config) -> String {
-    String::new()
+/// endpoint's, when staff sign in with Cognito (`GET /office/config`).
+fn token_origins(config: &Config) -> String {
+    match &config.office_sign_in {
+        OfficeSignIn::Cognito { token_url, .. } => url::Url::parse(token_url)
+            .map(|url| url.origin().ascii_serialization())
+            .unwrap_or_default(),
+        OfficeSignIn::Local => String::new(),
+    }
 }
 
 /// The security headers of every answer of the back office's pages; HSTS
@@ -367,6 +373,25 @@ mod tests {
             aws.contains("connect-src 'self' https://examreg.auth.eu-west-3.amazoncognito.com;")
         );
         assert!(!aws.contains("plain") && !aws.contains("bad"));
+    }
+
+    #[test]
+    fn with_cognito_the_pages_may_call_its_token_endpoint_only() {
+        assert_eq!(token_origins(&Config::default()), "");
+        let cognito = crate::config::OfficeCognito {
+            domain: "https://examreg.auth.eu-west-3.amazoncognito.com".into(),
+            client_id: "abc123".into(),
+        };
+        let config = Config {
+            office_sign_in: OfficeSignIn::of(Some(&cognito), "https://inscriptions.exemple.fr"),
+            ..Config::default()
+        };
+        assert_eq!(
+            token_origins(&config),
+            "https://examreg.auth.eu-west-3.amazoncognito.com"
+        );
+        assert!(content_security_policy(&token_origins(&config))
+            .contains("connect-src 'self' https://examreg.auth.eu-west-3.amazoncognito.com;"));
     }
 
     #[test]
