@@ -402,7 +402,7 @@ describe('the back office', () => {
     await page.close();
   });
 
-  test('a responsable extends a whole diploma with its progress, exports and downloads', async () => {
+  test('a responsable extends a whole diploma with its progress, exports and downloads, withdraws and reopens', async () => {
     const base = runner.base;
     const page = watch(await context.newPage());
     await signIn(page, base, STAFF.responsable);
@@ -439,6 +439,22 @@ describe('the back office', () => {
     assert.ok(csv.startsWith('\uFEFF'), 'UTF-8 with a BOM');
     assert.match(csv, /Martin/);
     assert.match(csv, /Benali/);
+
+    // Withdraw a dossier (a reason is asked), then reopen it.
+    await page.goto(`${base}/gestion/dossier?email=${encodeURIComponent(karim)}`);
+    await page.locator('h1', { hasText: 'Dossier de BENALI Karim' }).waitFor();
+    await page.getByRole('button', { name: 'Retirer le dossier' }).click();
+    await page.getByRole('button', { name: 'Confirmer le retrait' }).click();
+    assert.match((await focused(page)).text, /motif du retrait/);
+    await page.getByLabel('Motif du retrait').fill('Le candidat a renoncé par courrier du 25 octobre.');
+    await page.getByRole('button', { name: 'Confirmer le retrait' }).click();
+    await announced(page, /Dossier retiré/);
+    assert.match(await page.locator('#inscription-title + dl').innerText(), /retirée/i);
+    await page.getByRole('button', { name: 'Rouvrir le dossier' }).click();
+    await page.getByRole('button', { name: 'Rouvrir le dossier' }).last().click();
+    await announced(page, /Dossier rouvert/);
+    assert.doesNotMatch(await page.locator('#inscription-title + dl').innerText(), /retirée/i);
+    await check(page, 'dossier-reopened');
 
     await page.getByRole('link', { name: 'Courriels en échec' }).click();
     await page.locator('#mails').filter({ hasNotText: 'Chargement' }).waitFor();
