@@ -411,6 +411,65 @@ mod tests {
             .any(|r| r.path == ASSETS_ROUTE && r.function == Function::Admin));
     }
 
+    /// API Gateway's payload 2.0 event of `GET raw_path`, matched to `route`.
+    fn http_event(route: &str, raw_path: &str) -> serde_json::Value {
+        serde_json::json!({
+            "version": "2.0", "routeKey": format!("GET {route}"),
+            "rawPath": raw_path, "rawQueryString": "",
+            "headers": {"accept": "text/html", "host": "api.exemple.fr"},
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "api", "domainName": "api.exemple.fr",
+                "domainPrefix": "api", "requestId": "r-1", "routeKey": format!("GET {route}"),
+                "stage": "$default", "time": "26/Oct/2021:08:00:00 +0000", "timeEpoch": 1635235200000_i64,
+                "http": {"method": "GET", "path": raw_path, "protocol": "HTTP/1.1",
+                         "sourceIp": "127.0.0.1", "userAgent": "gestion-test"}
+            },
+            "isBase64Encoded": false
+        })
+    }
+
+    #[tokio::test]
+    async fn the_admin_lambda_serves_the_pages_even_at_cognitos_callback_with_its_slash() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = app(dir.path());
+        let router = crate::http::router(app.clone(), &[Function::Admin]);
+        // The hosted UI comes back to /gestion/, which API Gateway routes to
+        // GET /gestion (a route may not end with a slash).
+        for (route, raw_path, kind) in [
+            ("/gestion", "/gestion/", "text/html"),
+            ("/gestion", "/gestion", "text/html"),
+            ("/gestion/dossier", "/gestion/dossier", "text/html"),
+            (
+                ASSETS_ROUTE,
+                "/gestion/assets/dossier.js",
+                "text/javascript",
+            ),
+        ] {
+            let answer = crate::bootstrap::admin_invocation(
+                app.clone(),
+                router.clone(),
+                lambda_http::LambdaEvent::new(
+                    http_event(route, raw_path),
+                    lambda_http::Context::default(),
+                ),
+            )
+            .await
+            .expect("an answer");
+            assert_eq!(answer["statusCode"], 200, "{raw_path}: {answer}");
+            let headers = &answer["headers"];
+            assert!(
+                headers["content-type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(kind),
+                "{raw_path}: {headers}"
+            );
+            assert!(headers["content-security-policy"]
+                .as_str()
+                .is_some_and(|csp| csp.contains("script-src 'self'")));
+        }
+    }
+
     #[tokio::test]
     async fn pages_and_assets_are_served_with_strict_headers_by_the_admin_function() {
         let dir = tempfile::tempdir().expect("tempdir");
