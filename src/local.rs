@@ -66,9 +66,18 @@ pub async fn serve(
         .with_context(|| format!("cannot write {}", recorded.display()))?;
     print_banner(&embedded, data_dir, &public_url, args.now.is_some());
 
+    let office = crate::staff::Office {
+        app: embedded.app.clone(),
+        key: crate::staff::signing_key(data_dir)?,
+    };
     let router = examreg_common::http::with_edge(
         examreg_common::http::routes(embedded.app.clone(), &Function::ALL)
-            .merge(local_routes(embedded.clone())),
+            .merge(local_routes(embedded.clone()))
+            .merge(crate::staff::routes(office.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                office,
+                crate::staff::verify_token,
+            )),
     );
     tokio::spawn(sweep_timer(embedded.clone(), args.sweep_every));
     axum::serve(listener, router)
@@ -342,6 +351,18 @@ async fn get_blob(
             .map_or("application/octet-stream", |t| t.mime())
     };
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// `examreg staff add <email> --role R`: a staff account in the data
+/// directory's store, for the back office's local sign-in.
+pub async fn staff_add(
+    data_dir: &Path,
+    settings: Settings,
+    email: &str,
+    role: examreg_common::domain::staff::StaffRole,
+) -> anyhow::Result<()> {
+    let embedded = embedded_app(data_dir, &settings, None, default_start)?;
+    crate::staff::add(&embedded.app, email, role).await
 }
 
 /// `examreg admin '<json>'`: one admin event against the data directory.

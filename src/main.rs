@@ -1,9 +1,11 @@
 //! `examreg`: the whole system on one machine. `cargo run` serves every
 //! function's routes behind one HTTP server, on embedded adapters (SQLite, a
 //! folder, an outbox) and a simulated clock, with the sweeps on a timer.
-//! `cargo run -- admin '<json>'` runs an exams-office event.
+//! `cargo run -- admin '<json>'` runs an exams-office event;
+//! `cargo run -- staff add <email> --role R` makes a back-office account.
 
 mod local;
+mod staff;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -85,6 +87,26 @@ enum Command {
         /// The event, as JSON.
         event: String,
     },
+    /// The back office's local staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StaffCommand {
+    /// Create a staff account (or replace the role and password of an
+    /// existing one). The password is read from EXAMREG_STAFF_PASSWORD, or
+    /// generated and printed once; nothing is asked interactively.
+    Add {
+        /// The staff member's email address (their user name).
+        email: String,
+        /// lecteur, gestionnaire or responsable (read here rather than by
+        /// clap, whose refusal takes several lines).
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[tokio::main]
@@ -103,6 +125,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = settings(&cli.session, public_url.as_deref())?;
             let answer = local::admin(&cli.data_dir, settings, &event).await?;
             print_answer(&answer)
+        }
+        Some(Command::Staff {
+            command: StaffCommand::Add { email, role },
+        }) => {
+            let role = staff::role_arg(&role).map_err(anyhow::Error::msg)?;
+            let settings = settings(&cli.session, None)?;
+            local::staff_add(&cli.data_dir, settings, &email, role).await
         }
     }
 }

@@ -626,3 +626,117 @@ fn a_check_dropped_after_its_retries_goes_to_an_encrypted_alarmed_queue() {
         assert!(alarmed, "an alarm on {queue}'s depth");
     }
 }
+
+// ---------------------------------------------------------------------------
+// 5. The back office: the staff's user pool and the Office API's authorizer.
+
+/// Every HttpApi event: (function, method, path, its `Auth`).
+fn http_events(t: &Value) -> Vec<(String, String, String, Value)> {
+    let mut all = Vec::new();
+    for (id, function) in functions(t) {
+        for event in function["Properties"]["Events"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, e)| e)
+            .filter(|e| e["Type"] == "HttpApi")
+        {
+            let p = &event["Properties"];
+            all.push((
+                id.to_owned(),
+                p["Method"].as_str().unwrap_or("ANY").to_uppercase(),
+                p["Path"].as_str().unwrap_or("$default").to_owned(),
+                p["Auth"].clone(),
+            ));
+        }
+    }
+    all
+}
+
+#[test]
+fn every_office_route_but_its_config_has_the_authorizer_and_no_candidate_route_has_it() {
+    let t = template();
+    let mut office_routes = 0;
+    for (function, method, path, auth) in http_events(&t) {
+        let needs_token = ROUTES
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+            .is_some_and(|r| r.needs_staff_token());
+        if needs_token {
+            office_routes += 1;
+            assert_eq!(
+                auth["Authorizer"], "OfficeAuthorizer",
+                "{method} {path} ({function}) is behind the office's JWT authorizer"
+            );
+        } else {
+            assert!(
+                auth.is_null(),
+                "{method} {path} ({function}) takes no staff token: {auth}"
+            );
+        }
+    }
+    assert!(office_routes >= 1);
+    // Not the API's default: a candidate's route cannot inherit it.
+    let api = &resource(&t, "HttpApi")["Properties"];
+    assert!(api["Auth"]["DefaultAuthorizer"].is_null());
+    let jwt = &api["Auth"]["Authorizers"]["OfficeAuthorizer"]["JwtConfiguration"];
+    let issuer = render(&jwt["issuer"]);
+    assert!(
+        issuer
+            .iter()
+            .any(|i| i.contains("cognito-idp") && i.contains("OfficeUserPool")),
+        "the issuer is the office's pool: {issuer:?}"
+    );
+    assert_eq!(
+        ref_of(as_list(&jwt["audience"])[0]),
+        Some("OfficeUserPoolClient")
+    );
+}
+
+#[test]
+fn the_staffs_user_pool_is_invitation_only_with_mfa_and_the_three_roles() {
+    use examreg_common::domain::staff::StaffRole;
+    let t = template();
+    let pool = &resource(&t, "OfficeUserPool")["Properties"];
+    assert_eq!(
+        pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"],
+        true
+    );
+    assert_eq!(pool["MfaConfiguration"], "ON");
+    assert_eq!(as_list(&pool["EnabledMfas"])[0], "SOFTWARE_TOKEN_MFA");
+    let policy = &pool["Policies"]["PasswordPolicy"];
+    assert!(policy["MinimumLength"].as_u64().unwrap() >= 12, "ASVS L2");
+    assert!(policy["TemporaryPasswordValidityDays"].as_u64().is_some());
+    let groups: BTreeSet<String> = resources(&t)
+        .values()
+        .filter(|r| r["Type"] == "AWS::Cognito::UserPoolGroup")
+        .map(|r| {
+            assert_eq!(
+                ref_of(&r["Properties"]["UserPoolId"]),
+                Some("OfficeUserPool")
+            );
+            r["Properties"]["GroupName"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let roles: BTreeSet<String> = StaffRole::ALL
+        .iter()
+        .map(|r| r.group().to_owned())
+        .collect();
+    assert_eq!(groups, roles);
+    let client = &resource(&t, "OfficeUserPoolClient")["Properties"];
+    assert_eq!(client["GenerateSecret"], false, "a public client (PKCE)");
+    assert_eq!(
+        as_list(&client["AllowedOAuthFlows"]),
+        [&Value::from("code")]
+    );
+    let callbacks = render(as_list(&client["CallbackURLs"])[0]);
+    assert!(
+        callbacks.iter().all(|c| c.ends_with("/gestion/")),
+        "{callbacks:?}"
+    );
+    // Federation only when its parameter is set.
+    assert_eq!(
+        resource(&t, "OfficeIdentityProvider")["Condition"],
+        "HasOfficeFederation"
+    );
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The portal's browser tests: Debian's Chromium driven by playwright-core
-# (pinned in package-lock.json), against the local runner built here.
+# The browser tests of the portal and of the back office (/gestion): Debian's
+# Chromium driven by playwright-core (pinned in package-lock.json), against
+# the local runner built here.
 # Installs what is missing (CI runs as root), then runs node's test runner.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,10 +21,14 @@ npm ci --no-audit --no-fund --loglevel=error
 export EXAMREG_BIN="${EXAMREG_BIN:-$ROOT/target/debug/examreg}"
 (cd "$ROOT" && cargo build --quiet -p examreg)
 
-# The portal's scripts parse (a syntax error would only show as a blank page).
-for script in "$ROOT"/functions/common/assets/portal/assets/*.js; do
+# The pages' scripts parse (a syntax error would only show as a blank page).
+for script in "$ROOT"/functions/common/assets/portal/assets/*.js "$ROOT"/functions/common/assets/gestion/assets/*.js; do
     node --input-type=module --check < "$script" || { echo "syntax error in $script"; exit 1; }
 done
 
 rm -rf screenshots
 node --test --test-concurrency=1 --test-reporter=spec portal.test.mjs
+# The back office's journeys; their time is printed (CI's added time).
+started=$(date +%s)
+node --test --test-concurrency=1 --test-reporter=spec office.test.mjs
+echo "# the back office's journeys took $(( $(date +%s) - started )) s"

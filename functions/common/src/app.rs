@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::config::{origin_of, Settings};
 use crate::domain::calendar::SessionCalendar;
 use crate::domain::catalogue::Catalogue;
+use crate::http::office::OfficeSignIn;
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct Config {
     /// Where presigned upload URLs point, which the portal's pages may
     /// `connect-src` to besides their own origin (empty: their own only).
     pub upload_origin: String,
+    /// How the back office's pages sign staff in (`GET /office/config`).
+    pub office_sign_in: OfficeSignIn,
 }
 
 impl Config {
@@ -43,10 +46,11 @@ impl Config {
             .or_else(|| origin_of(&public_url))
             .unwrap_or(defaults.portal_origin);
         Self {
+            mail_rate_per_second: settings.mail_rate_per_second,
+            office_sign_in: OfficeSignIn::of(settings.office_cognito.as_ref(), &portal_origin),
             secure_cookies: secure_cookies_for(&portal_origin),
             public_url,
             portal_origin,
-            mail_rate_per_second: settings.mail_rate_per_second,
             ..defaults
         }
     }
@@ -82,6 +86,7 @@ impl Default for Config {
             secure_cookies: true,
             portal_origin: "http://127.0.0.1:3000".into(),
             upload_origin: String::new(),
+            office_sign_in: OfficeSignIn::Local,
         }
     }
 }

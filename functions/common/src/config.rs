@@ -20,10 +20,14 @@ pub const TABLE: &str = "EXAMREG_TABLE";
 pub const BUCKET: &str = "EXAMREG_BUCKET";
 pub const SENDER: &str = "EXAMREG_SENDER";
 pub const S3_PATH_STYLE: &str = "EXAMREG_S3_PATH_STYLE";
+/// The back office's Cognito hosted UI (its user pool domain's base URL)
+/// and app client: set by template.yaml on the admin function.
+pub const OFFICE_AUTH_DOMAIN: &str = "EXAMREG_OFFICE_AUTH_DOMAIN";
+pub const OFFICE_CLIENT_ID: &str = "EXAMREG_OFFICE_CLIENT_ID";
 
 /// Every `EXAMREG_*` variable a Lambda reads (`tests/template.rs` checks
 /// that template.yaml sets no other).
-pub const VARIABLES: [&str; 10] = [
+pub const VARIABLES: [&str; 12] = [
     SESSION,
     CALENDAR_FILE,
     CATALOGUE_FILE,
@@ -34,6 +38,8 @@ pub const VARIABLES: [&str; 10] = [
     BUCKET,
     SENDER,
     S3_PATH_STYLE,
+    OFFICE_AUTH_DOMAIN,
+    OFFICE_CLIENT_ID,
 ];
 
 /// The session whose calendar is in force when none is given.
@@ -76,6 +82,19 @@ pub struct Settings {
     pub portal_origin: Option<String>,
     /// `EXAMREG_MAIL_RATE`: emails per second the sweep may send.
     pub mail_rate_per_second: f64,
+    /// `EXAMREG_OFFICE_AUTH_DOMAIN` and `EXAMREG_OFFICE_CLIENT_ID`, both or
+    /// neither: where the back office's pages sign staff in (Cognito's
+    /// hosted UI). Without them (the runner), they sign in locally.
+    pub office_cognito: Option<OfficeCognito>,
+}
+
+/// The back office's Cognito sign-in: the hosted UI and the app client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeCognito {
+    /// The user pool domain's base URL, e.g.
+    /// `https://examreg-office.auth.eu-west-3.amazoncognito.com`.
+    pub domain: String,
+    pub client_id: String,
 }
 
 impl Default for Settings {
@@ -88,6 +107,7 @@ impl Default for Settings {
             public_url: None,
             portal_origin: None,
             mail_rate_per_second: DEFAULT_MAIL_RATE,
+            office_cognito: None,
         }
     }
 }
@@ -140,6 +160,7 @@ impl Settings {
             portal_origin: optional(&lookup, PORTAL_ORIGIN, parse_origin)?,
             mail_rate_per_second: optional(&lookup, MAIL_RATE, parse_mail_rate)?
                 .unwrap_or(defaults.mail_rate_per_second),
+            office_cognito: office_cognito(&lookup)?,
         })
     }
 
@@ -291,6 +312,28 @@ fn parse_origin(value: &str) -> Result<String, Expected> {
         Some(url) if authority_only => Ok(url.origin().ascii_serialization()),
         _ => Err(EXPECTED),
     }
+}
+
+/// The back office's Cognito settings: both variables, or neither.
+fn office_cognito(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<OfficeCognito>, ConfigError> {
+    let domain = optional(lookup, OFFICE_AUTH_DOMAIN, parse_origin)?;
+    let client_id = optional(lookup, OFFICE_CLIENT_ID, parse_client_id)?;
+    match (domain, client_id) {
+        (Some(domain), Some(client_id)) => Ok(Some(OfficeCognito { domain, client_id })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::Missing(OFFICE_CLIENT_ID)),
+        (None, Some(_)) => Err(ConfigError::Missing(OFFICE_AUTH_DOMAIN)),
+    }
+}
+
+fn parse_client_id(value: &str) -> Result<String, Expected> {
+    let value = value.trim();
+    let ok =
+        !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_alphanumeric());
+    ok.then(|| value.to_owned())
+        .ok_or("a Cognito app client id (letters and digits)")
 }
 
 fn parse_mail_rate(value: &str) -> Result<f64, Expected> {

@@ -10,6 +10,9 @@ use subtle::ConstantTimeEq;
 // and the local runner link argon2 (feature `passwords`).
 #[cfg(feature = "passwords")]
 mod passwords;
+// The runner's staff tokens (POST /office/session): never in a Lambda.
+#[cfg(feature = "embedded")]
+pub mod office_token;
 #[cfg(feature = "passwords")]
 pub use passwords::{argon2, hash_password, verify_password};
 

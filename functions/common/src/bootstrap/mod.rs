@@ -140,6 +140,11 @@ pub async fn run_http_function(function: Function) -> Result<(), lambda_http::Er
     lambda_http::run(crate::http::router(app, &[function])).await
 }
 
+#[cfg(feature = "admin")]
+mod admin;
+#[cfg(feature = "admin")]
+pub use admin::{invocation as admin_invocation, is_http_event, run_admin_function};
+
 #[cfg(feature = "embedded")]
 mod embedded;
 #[cfg(feature = "embedded")]

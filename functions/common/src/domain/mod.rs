@@ -15,6 +15,7 @@ pub mod languages;
 pub mod pieces;
 pub mod record;
 pub mod search;
+pub mod staff;
 pub mod transitions;
 pub mod validation;
 

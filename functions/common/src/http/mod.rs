@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod documents;
+#[cfg(feature = "admin")]
+pub mod gestion;
 pub mod inscription;
 pub mod json;
+pub mod office;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 #[cfg(feature = "portal")]
@@ -77,10 +80,18 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/inscription/pieces/{kind}/uploads") => Some(post(documents::create_upload)),
         #[cfg(feature = "documents")]
         ("DELETE", "/inscription/pieces/{kind}/files/{id}") => Some(delete(documents::delete_file)),
+        #[cfg(feature = "admin")]
+        ("POST", "/office/actions") => Some(post(office::actions)),
+        #[cfg(feature = "admin")]
+        ("GET", "/office/config") => Some(get(office::config)),
         #[cfg(feature = "auth")]
         ("GET", p) if portal::is_page(p) => Some(get(portal::page)),
         #[cfg(feature = "auth")]
         ("GET", portal::ASSETS_ROUTE) => Some(get(portal::asset)),
+        #[cfg(feature = "admin")]
+        ("GET", p) if gestion::is_page(p) => Some(get(gestion::page)),
+        #[cfg(feature = "admin")]
+        ("GET", gestion::ASSETS_ROUTE) => Some(get(gestion::asset)),
         _ => None,
     }
 }
@@ -114,6 +125,10 @@ pub fn routes(app: AppState, functions: &[Function]) -> Router {
     }
     for (path, method_router) in by_path {
         router = router.route(path, method_router);
+    }
+    #[cfg(feature = "admin")]
+    if functions.contains(&Function::Admin) {
+        router = router.route(gestion::HOME_ALIAS, axum::routing::get(gestion::page));
     }
     router.fallback(unrouted).with_state(app)
 }

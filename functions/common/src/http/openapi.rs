@@ -15,7 +15,7 @@ use axum::response::IntoResponse;
 
 use super::problem::PROBLEM_JSON;
 
-use super::{accounts, documents, inscription, reference};
+use super::{accounts, documents, inscription, office, reference};
 use crate::services::sessions::SESSION_COOKIE;
 
 #[derive(OpenApi)]
@@ -44,6 +44,8 @@ use crate::services::sessions::SESSION_COOKIE;
         documents::confirmation_pdf,
         documents::create_upload,
         documents::delete_file,
+        office::actions,
+        office::config,
     ),
     components(schemas(crate::domain::validation::FieldError, super::problem::Problem)),
     modifiers(&SessionAuth, &ProblemAnswers),
@@ -77,6 +79,18 @@ impl Modify for SessionAuth {
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
                         "`Authorization: Bearer <token>`, the `token` of `POST /auth/login`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "office",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "`Authorization: Bearer <JWT>`, a staff member's access token: in AWS one of the office's Cognito user pool (its groups `lecteur`, `gestionnaire`, `responsable` are the roles), verified by the HTTP API's JWT authorizer; locally one of `POST /office/session` (the runner only).",
                     ))
                     .build(),
             ),

@@ -9,15 +9,19 @@ pub enum Function {
     Auth,
     Inscription,
     Documents,
+    /// The exams office's function: the console's events, and the Office
+    /// API (`/office/`) for the staff.
+    Admin,
 }
 
 impl Function {
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 6] = [
         Function::Signup,
         Function::Activation,
         Function::Auth,
         Function::Inscription,
         Function::Documents,
+        Function::Admin,
     ];
 
     /// The logical id of the function in `template.yaml`.
@@ -28,6 +32,7 @@ impl Function {
             Function::Auth => "AuthFunction",
             Function::Inscription => "InscriptionFunction",
             Function::Documents => "DocumentsFunction",
+            Function::Admin => "AdminFunction",
         }
     }
 }
@@ -40,7 +45,17 @@ pub struct Route {
     pub function: Function,
 }
 
+/// The prefix of the Office API's routes.
+pub const OFFICE_PREFIX: &str = "/office/";
+
 impl Route {
+    /// Whether the route takes a staff member's token, verified by the HTTP
+    /// API's JWT authorizer (`template.yaml`): every Office API route but
+    /// `GET /office/config`, which tells the pages how to get one.
+    pub fn needs_staff_token(&self) -> bool {
+        self.path.starts_with(OFFICE_PREFIX) && self.path != "/office/config"
+    }
+
     /// Whether the route serves the candidates' portal (an HTML page or its
     /// assets) rather than the JSON API: such routes are not in the OpenAPI
     /// document.
@@ -48,7 +63,17 @@ impl Route {
     pub fn is_portal(&self) -> bool {
         super::portal::is_portal_path(self.path)
     }
+
+    /// Whether the route serves the back office's pages (an HTML page under
+    /// [`GESTION`] or their assets, `http/gestion.rs`): such routes are not
+    /// in the OpenAPI document either.
+    pub fn is_gestion(&self) -> bool {
+        self.path == GESTION || self.path.starts_with("/gestion/")
+    }
 }
+
+/// The back office's home page; its other pages and assets are under it.
+pub const GESTION: &str = "/gestion";
 
 /// The function behind the HTTP API's `$default` route (`template.yaml`):
 /// every request no route matches reaches it, and it answers as the runner
@@ -110,6 +135,10 @@ pub const ROUTES: &[Route] = &[
         "/inscription/pieces/{kind}/files/{id}",
         Function::Documents,
     ),
+    // The Office API, for the exams office's staff (http/office.rs): every
+    // route but `/office/config` behind the HTTP API's JWT authorizer.
+    route("POST", "/office/actions", Function::Admin),
+    route("GET", "/office/config", Function::Admin),
     // The candidates' portal (http/portal.rs), served by the auth function.
     route("GET", "/", Function::Auth),
     route("GET", "/signup", Function::Auth),
@@ -120,6 +149,16 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/m-inscrire", Function::Auth),
     route("GET", "/mes-documents", Function::Auth),
     route("GET", "/assets/{file}", Function::Auth),
+    // The back office's pages (http/gestion.rs), served by the admin
+    // function beside the Office API they call.
+    route("GET", "/gestion", Function::Admin),
+    route("GET", "/gestion/connexion", Function::Admin),
+    route("GET", "/gestion/recherche", Function::Admin),
+    route("GET", "/gestion/dossier", Function::Admin),
+    route("GET", "/gestion/prolongation", Function::Admin),
+    route("GET", "/gestion/exports", Function::Admin),
+    route("GET", "/gestion/courriels", Function::Admin),
+    route("GET", "/gestion/assets/{file}", Function::Admin),
 ];
 
 #[cfg(test)]

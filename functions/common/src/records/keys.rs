@@ -69,6 +69,12 @@ pub fn login_guard(canonical_email: &str) -> Key {
     Key::new(format!("LOGIN#{canonical_email}"), "LOGIN")
 }
 
+/// A staff account of the local runner (`examreg staff add`): in AWS the
+/// office's Cognito user pool holds them.
+pub fn staff(canonical_email: &str) -> Key {
+    Key::new(format!("STAFF#{canonical_email}"), "STAFF")
+}
+
 /// One export's journal line (who exported what, when): `EXPORTS#<session>`
 /// sorted by instant.
 pub fn export_journal(session: &str, at: DateTime<Utc>, id: &str) -> Key {

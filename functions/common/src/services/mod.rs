@@ -13,5 +13,8 @@ pub mod mailqueue;
 pub mod object_created;
 pub mod reconcile;
 pub mod sessions;
+// The runner's staff accounts (`examreg staff add`, `POST /office/session`).
+#[cfg(all(feature = "embedded", feature = "passwords"))]
+pub mod staff;
 pub mod sweep;
 pub mod upload_check;

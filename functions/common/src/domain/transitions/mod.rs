@@ -45,6 +45,9 @@ pub enum Actor {
     Admin(String),
     /// A console read that names no actor: recorded as `console`.
     AnonymousConsole,
+    /// A staff member of the office through the Office API, by the address
+    /// their verified token names: recorded as `staff:<email>`.
+    Staff(String),
 }
 
 /// The prefix of a console admin's recorded name.
@@ -66,6 +69,7 @@ impl Actor {
             Actor::System => Self::RESERVED_NAMES[1].to_owned(),
             Actor::Admin(name) => format!("{CONSOLE_PREFIX}{name}"),
             Actor::AnonymousConsole => ANONYMOUS_CONSOLE.to_owned(),
+            Actor::Staff(email) => format!("{STAFF_PREFIX}{email}"),
         }
     }
 
@@ -94,6 +98,13 @@ impl Actor {
                     "Le nom de l'agent ne peut pas commencer par « {prefix} », que l'historique réserve à son origine : donnez le nom seul."
                 )
             })
+    }
+}
+
+/// A console admin's name, as events and tests write it.
+impl From<&str> for Actor {
+    fn from(name: &str) -> Self {
+        Actor::Admin(name.to_owned())
     }
 }
 

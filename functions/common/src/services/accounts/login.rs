@@ -21,7 +21,7 @@ pub async fn login(app: &App, input: Credentials) -> AccountResult<LoginAnswer> 
     // parallel guesses gets no more tries than guesses one after the other,
     // and the lockout says nothing of who has an account.
     let attempt = uuid::Uuid::new_v4().simple().to_string();
-    admit_attempt(app, &email, &attempt, app.now()).await?;
+    admit_attempt(app, email.canonical(), &attempt, app.now()).await?;
     let account = account::load_by_email(app.store.as_ref(), &email).await?;
     let ok = security::verify_password(
         &input.password,
@@ -29,7 +29,14 @@ pub async fn login(app: &App, input: Credentials) -> AccountResult<LoginAnswer> 
     )
     .await;
     let account = account.filter(|_| ok);
-    settle_attempt(app, &email, &attempt, account.is_some(), app.now()).await?;
+    settle_attempt(
+        app,
+        email.canonical(),
+        &attempt,
+        account.is_some(),
+        app.now(),
+    )
+    .await?;
     let Some(account) = account else {
         return Err(AccountRefusal::InvalidCredentials.into());
     };
@@ -39,15 +46,17 @@ pub async fn login(app: &App, input: Credentials) -> AccountResult<LoginAnswer> 
     open_session(app, account, app.now()).await
 }
 
-/// Admits one login attempt for `email`, or refuses it while the address is
-/// locked or its allowance is taken by attempts in flight.
-async fn admit_attempt(
+/// Admits one login attempt on the guard named `guard` (a candidate's
+/// canonical address; `staff:<address>` for the runner's staff sign-in), or
+/// refuses it while the address is locked or its allowance is taken by
+/// attempts in flight.
+pub(crate) async fn admit_attempt(
     app: &App,
-    email: &Email,
+    guard: &str,
     attempt: &str,
     now: DateTime<Utc>,
 ) -> AccountResult<()> {
-    let admitted = change_login_guard(app, email, now, |guard| guard.admit(attempt, now)).await?;
+    let admitted = change_login_guard(app, guard, now, |guard| guard.admit(attempt, now)).await?;
     let until = match admitted {
         Some(Ok(())) => return Ok(()),
         Some(Err(until)) => until,
@@ -58,14 +67,14 @@ async fn admit_attempt(
 }
 
 /// Records how an admitted attempt ended.
-async fn settle_attempt(
+pub(crate) async fn settle_attempt(
     app: &App,
-    email: &Email,
+    guard: &str,
     attempt: &str,
     succeeded: bool,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let settled = change_login_guard(app, email, now, |guard| {
+    let settled = change_login_guard(app, guard, now, |guard| {
         if succeeded {
             guard.succeed(attempt, now);
         } else {
@@ -84,14 +93,14 @@ async fn settle_attempt(
 /// reading again after each lost race; `None` if every round was lost.
 async fn change_login_guard<T>(
     app: &App,
-    email: &Email,
+    guard_name: &str,
     now: DateTime<Utc>,
     change: impl Fn(&mut LoginGuard) -> T,
 ) -> AppResult<Option<T>> {
     let store = app.store.as_ref();
     let change = &change;
     retry::until_won(move || async move {
-        let stored = login_guard::read(store, email.canonical()).await?;
+        let stored = login_guard::read(store, guard_name).await?;
         let mut guard = stored.guard.clone();
         let answer = change(&mut guard);
         let Some(write) = stored.replace_with(&guard, now)? else {

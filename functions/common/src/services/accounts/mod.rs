@@ -31,6 +31,8 @@ pub use activation::{activate, resend_activation};
 pub use error::{AccountError, AccountRefusal, AccountResult};
 #[cfg(feature = "passwords")]
 pub use login::login;
+#[cfg(all(feature = "passwords", feature = "embedded"))]
+pub(crate) use login::{admit_attempt, settle_attempt};
 #[cfg(feature = "passwords")]
 pub use new_password::confirm_password_reset;
 pub use reset::request_password_reset;

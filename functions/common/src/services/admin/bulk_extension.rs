@@ -54,6 +54,15 @@ const INVOCATION_TIME: StdDuration = StdDuration::from_secs(90);
 /// Skipped candidates listed in the job (the count is always exact).
 const MAX_SKIPPED_LISTED: usize = 200;
 
+/// How long one request of the Office API works: the HTTP API gives up on
+/// an integration after 30 s.
+const HTTP_REQUEST_TIME: StdDuration = StdDuration::from_secs(20);
+
+/// The budget of one `POST /office/actions`.
+pub fn http_budget() -> Budget {
+    Budget::until(Instant::now() + HTTP_REQUEST_TIME)
+}
+
 /// The budget of one console invocation.
 pub fn invocation_budget() -> Budget {
     Budget::until(Instant::now() + INVOCATION_TIME)
@@ -163,8 +172,7 @@ pub async fn run(app: &App, event: &BulkExtendEvent, mut budget: Budget) -> Admi
         None => create(app, &id, event).await?,
     };
     if job.finished_at.is_none() {
-        let actor = Actor::Admin(event.actor.clone());
-        work(app, &mut job, &actor, &mut budget).await?;
+        work(app, &mut job, &event.actor, &mut budget).await?;
     }
     Ok(job.answer())
 }
@@ -229,7 +237,7 @@ async fn create(app: &App, id: &str, event: &BulkExtendEvent) -> AdminResult<Job
         job_id: id.to_owned(),
         action: "extend_deadline".into(),
         session: app.calendar.session.clone(),
-        started_by: Actor::Admin(event.actor.clone()).recorded(),
+        started_by: event.actor.recorded(),
         until: event.until,
         targets: description,
         total: targets.len(),

@@ -15,7 +15,7 @@ use crate::domain::dossier::InscriptionStatus;
 use crate::domain::record::InscriptionRecord;
 use crate::domain::transitions::extension::{self, ExtensionRefused};
 use crate::domain::transitions::piece_review::{self, ReviewRefused};
-use crate::domain::transitions::{Actor, Transition};
+use crate::domain::transitions::Transition;
 use crate::records::dossier::{self, Delivery};
 use crate::services::inscription::pieces_view;
 
@@ -118,7 +118,6 @@ pub(super) async fn validate_piece(app: &App, event: ValidatePieceEvent) -> Admi
         candidate,
         kind,
     } = event;
-    let actor = Actor::Admin(actor);
     let changed = change(app, &candidate, |record, now| {
         Ok(piece_review::validate(record, kind, &actor, now)?)
     })
@@ -133,7 +132,6 @@ pub(super) async fn reject_piece(app: &App, event: RejectPieceEvent) -> AdminRes
         kind,
         reason,
     } = event;
-    let actor = Actor::Admin(actor);
     let changed = change(app, &candidate, |record, now| {
         Ok(piece_review::reject(
             record,
@@ -174,7 +172,6 @@ pub(super) async fn extend_deadline(app: &App, event: ExtendDeadlineEvent) -> Ad
         candidate,
         until,
     } = event;
-    let actor = Actor::Admin(actor);
     let changed = change(app, &candidate, |record, now| {
         Ok(extension::extend(
             record,

@@ -11,7 +11,7 @@ use super::{AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::inscription::{validate, ValidInscription, ValidationContext};
 use crate::domain::record::InscriptionRecord;
-use crate::domain::transitions::{correction, Actor};
+use crate::domain::transitions::correction;
 use crate::domain::validation::{merge_errors, FieldError};
 use crate::services::inscription::pieces_view;
 
@@ -50,7 +50,7 @@ fn refused(errors: Vec<FieldError>) -> AdminError {
 }
 
 pub(super) async fn correct(app: &App, event: CorrectEvent) -> AdminResult<Value> {
-    let actor = Actor::Admin(event.actor.clone());
+    let actor = event.actor.clone();
     let changed = change(app, &event.candidate, |record, now| {
         let data = corrected_data(app, record, &event)?;
         let today = now.with_timezone(&app.calendar.timezone).date_naive();

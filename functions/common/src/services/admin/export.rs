@@ -272,7 +272,7 @@ pub(super) async fn export(app: &App, event: ExportEvent) -> AdminResult<Value> 
 /// once, rather than in each candidate's history.
 async fn journal_export(
     app: &App,
-    actor: &str,
+    actor: &Actor,
     filter: &Filter,
     key: &str,
     rows: usize,
@@ -285,7 +285,7 @@ async fn journal_export(
         &json!({
             "record_type": "export_journal",
             "at": instant(now),
-            "actor": Actor::Admin(actor.to_owned()).recorded(),
+            "actor": actor.recorded(),
             "filters": {
                 "diploma": filter.diploma.map(|d| d.code()),
                 "specialty": filter.specialty,

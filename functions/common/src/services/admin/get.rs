@@ -16,8 +16,8 @@ use crate::records::history::{journal, HistoryEntry};
 use crate::services::inscription;
 
 /// The name a console read is journaled under.
-pub(super) fn reader(actor: Option<&str>) -> String {
-    Actor::reader(actor).recorded()
+pub(super) fn reader(actor: Option<&Actor>) -> String {
+    actor.map_or_else(|| Actor::AnonymousConsole.recorded(), Actor::recorded)
 }
 
 pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
@@ -34,7 +34,7 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
     let history = inscription::history_in(app, &account_id, &record.session).await?;
     let line = HistoryEntry {
         at: app.now(),
-        actor: reader(event.actor.as_deref()),
+        actor: reader(event.actor.as_ref()),
         action: HistoryAction::Viewed.as_str().to_owned(),
         fields: Vec::new(),
         version: record.version,

@@ -87,6 +87,7 @@ mod piece_link;
 pub mod present;
 mod recheck;
 mod record_piece;
+pub mod roles;
 mod search;
 mod stats;
 mod validate_dossier;
@@ -96,6 +97,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::domain::staff::StaffCaller;
 use crate::error::AppError;
 use crate::ports::StoreError;
 
@@ -195,15 +197,44 @@ pub async fn handle(app: &App, event: Value) -> AdminResult<Value> {
     run(app, event).await
 }
 
-/// Runs one event already read; the answer is shown as the office reads
-/// it (`present`: Paris time, French status labels).
-pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
-    let mut answer = run_action(app, event).await?;
+/// Runs one event of the Office API (`POST /office/actions`), sent by
+/// `caller`, whose verified token is the actor (the event names none): the
+/// role the action needs is checked before its fields are read (a role that
+/// may not learns nothing more), then again once the event is read (a bulk
+/// `extend_deadline` needs more than one candidate's), then it runs as a
+/// console event does.
+pub async fn handle_staff(app: &App, caller: &StaffCaller, event: Value) -> AdminResult<Value> {
+    let named = event
+        .get("action")
+        .and_then(Value::as_str)
+        .and_then(Action::from_name);
+    if let Some(action) = named {
+        roles::allow(caller, roles::least_role(action), action.name())?;
+    }
+    let event = AdminEvent::parse_for_staff(event, &app.catalogue, caller.actor())?;
+    let action = event.action().name();
+    roles::allow(caller, roles::required_role(&event), action)?;
+    tracing::info!(staff = %caller.recorded(), role = %caller.role, action, "office action");
+    let mut answer = run_action(app, event, bulk_extension::http_budget()).await?;
     present::present(&mut answer, app.calendar.timezone);
     Ok(answer)
 }
 
-async fn run_action(app: &App, event: AdminEvent) -> AdminResult<Value> {
+/// Runs one event already read; the answer is shown as the office reads
+/// it (`present`: Paris time, French status labels).
+pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
+    let mut answer = run_action(app, event, bulk_extension::invocation_budget()).await?;
+    present::present(&mut answer, app.calendar.timezone);
+    Ok(answer)
+}
+
+/// Runs one action; a bulk extension works within `bulk_budget` (then
+/// answers its progress: the same event resumes it).
+async fn run_action(
+    app: &App,
+    event: AdminEvent,
+    bulk_budget: crate::services::budget::Budget,
+) -> AdminResult<Value> {
     match event {
         AdminEvent::List(event) => list::list(app, event).await,
         AdminEvent::Get(event) => get::get(app, event).await,
@@ -211,7 +242,7 @@ async fn run_action(app: &App, event: AdminEvent) -> AdminResult<Value> {
         AdminEvent::RejectPiece(event) => changes::reject_piece(app, event).await,
         AdminEvent::ExtendDeadline(event) => changes::extend_deadline(app, event).await,
         AdminEvent::BulkExtendDeadline(event) => {
-            bulk_extension::run(app, &event, bulk_extension::invocation_budget()).await
+            bulk_extension::run(app, &event, bulk_budget).await
         }
         AdminEvent::Export(event) => export::export(app, event).await,
         AdminEvent::RecordPiece(event) => record_piece::record_piece(app, event).await,

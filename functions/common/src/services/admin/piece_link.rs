@@ -82,7 +82,7 @@ pub(super) async fn piece_link(app: &App, event: PieceLinkEvent) -> AdminResult<
         + chrono::Duration::seconds(PIECE_LINK_LIFETIME.as_secs() as i64);
     let line = HistoryLine {
         at: now,
-        actor: Actor::reader(event.actor.as_deref()),
+        actor: event.actor.clone().unwrap_or(Actor::AnonymousConsole),
         action: HistoryAction::PieceViewed,
         fields: vec![event.kind.code().to_owned()],
         version: record.version,

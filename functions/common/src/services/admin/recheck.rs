@@ -13,7 +13,7 @@ use super::candidate::{candidate, require_inscription};
 use super::events::RecheckEvent;
 use super::AdminResult;
 use crate::app::App;
-use crate::domain::transitions::{Actor, HistoryAction};
+use crate::domain::transitions::HistoryAction;
 use crate::records::dossier;
 use crate::records::history::{journal, HistoryEntry};
 use crate::records::upload::{self, UploadRecord};
@@ -40,7 +40,7 @@ pub(super) async fn recheck(app: &App, event: RecheckEvent) -> AdminResult<Value
         .unwrap_or(record);
     let line = HistoryEntry {
         at: app.now(),
-        actor: Actor::Admin(actor).recorded(),
+        actor: actor.recorded(),
         action: HistoryAction::Rechecked.as_str().to_owned(),
         fields: Vec::new(),
         version: record.version,

@@ -9,7 +9,6 @@ use super::events::RecordPieceEvent;
 use super::{AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::transitions::record_piece::{self, PostedPiece, RecordRefused};
-use crate::domain::transitions::Actor;
 
 impl From<RecordRefused> for AdminError {
     fn from(refused: RecordRefused) -> Self {
@@ -25,7 +24,6 @@ pub(super) async fn record_piece(app: &App, event: RecordPieceEvent) -> AdminRes
         postmarked_on,
         version,
     } = event;
-    let actor = Actor::Admin(actor);
     let posted = PostedPiece {
         kind,
         postmarked_on,

@@ -14,7 +14,7 @@ use super::AdminResult;
 use crate::app::App;
 use crate::domain::record::InscriptionRecord;
 use crate::domain::search::name_matches;
-use crate::domain::transitions::{Actor, HistoryAction};
+use crate::domain::transitions::HistoryAction;
 use crate::ports::store::{WriteOp, MAX_TRANSACTION_OPS};
 use crate::records::history::HistoryEntry;
 use crate::records::search::{find, Lookup};
@@ -103,7 +103,7 @@ fn matches(record: &InscriptionRecord, event: &SearchEvent) -> bool {
 
 /// One history line per hit: « found by a search », with the criteria.
 async fn journal(app: &App, hits: &[InscriptionRecord], event: &SearchEvent) -> AdminResult<()> {
-    let actor = Actor::reader(event.actor.as_deref()).recorded();
+    let actor = super::get::reader(event.actor.as_ref());
     let detail = criteria_fr(event);
     let now = app.now();
     let ops = hits

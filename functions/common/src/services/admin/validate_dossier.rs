@@ -9,7 +9,6 @@ use super::events::ValidateDossierEvent;
 use super::{AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::transitions::dossier_review::{self, DossierReviewRefused};
-use crate::domain::transitions::Actor;
 
 impl From<DossierReviewRefused> for AdminError {
     fn from(refused: DossierReviewRefused) -> Self {
@@ -19,7 +18,6 @@ impl From<DossierReviewRefused> for AdminError {
 
 pub(super) async fn validate_dossier(app: &App, event: ValidateDossierEvent) -> AdminResult<Value> {
     let ValidateDossierEvent { actor, candidate } = event;
-    let actor = Actor::Admin(actor);
     let changed = change(app, &candidate, |record, now| {
         Ok(dossier_review::validate_all(record, &actor, now)?)
     })

@@ -12,7 +12,6 @@ use super::{instant, AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::dossier::InscriptionStatus;
 use crate::domain::transitions::withdrawal::{self, ReopenRefused, Withdrawal};
-use crate::domain::transitions::Actor;
 
 impl From<ReopenRefused> for AdminError {
     fn from(refused: ReopenRefused) -> Self {
@@ -36,10 +35,7 @@ pub(super) async fn withdraw(app: &App, event: WithdrawEvent) -> AdminResult<Val
         candidate,
         reason,
     } = event;
-    let withdrawal = Withdrawal::ByOffice {
-        actor: Actor::Admin(actor),
-        reason,
-    };
+    let withdrawal = Withdrawal::ByOffice { actor, reason };
     let changed = change(app, &candidate, |record, now| {
         Ok(withdrawal::withdraw(record, &withdrawal, now))
     })
@@ -53,7 +49,6 @@ pub(super) async fn reopen(app: &App, event: ReopenEvent) -> AdminResult<Value> 
         candidate,
         until,
     } = event;
-    let actor = Actor::Admin(actor);
     let changed = change(app, &candidate, |record, now| {
         Ok(Some(withdrawal::reopen(
             record,

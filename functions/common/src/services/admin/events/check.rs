@@ -7,6 +7,9 @@ use super::*;
 pub(super) struct Check {
     pub(super) action: Action,
     pub(super) mistyped: Vec<FieldError>,
+    /// The staff member acting through the Office API: the actor of the
+    /// event, which then may not name one itself.
+    pub(super) staff: Option<Actor>,
 }
 
 impl Check {
@@ -43,19 +46,43 @@ impl Check {
         })
     }
 
-    pub(super) fn actor(&self, value: Option<String>) -> AdminResult<String> {
+    pub(super) fn actor(&self, value: Option<String>) -> AdminResult<Actor> {
+        if let Some(staff) = self.staff_actor(&value)? {
+            return Ok(staff);
+        }
         let actor = self.required("actor", value)?;
         Self::check_actor(actor)
     }
 
     /// A read's actor: optional, checked as a change's when given.
-    pub(super) fn optional_actor(&self, value: Option<String>) -> AdminResult<Option<String>> {
+    pub(super) fn optional_actor(&self, value: Option<String>) -> AdminResult<Option<Actor>> {
+        if let Some(staff) = self.staff_actor(&value)? {
+            return Ok(Some(staff));
+        }
         self.text("actor", value)?
             .map(Self::check_actor)
             .transpose()
     }
 
-    pub(super) fn check_actor(actor: String) -> AdminResult<String> {
+    /// The staff member acting, for an event of the Office API, which names
+    /// no `actor` of its own: the token says who acts, and a typed name
+    /// beside it would be a second, unverified answer (refused, not
+    /// ignored, so that a page sending one learns it at once).
+    fn staff_actor(&self, value: &Option<String>) -> AdminResult<Option<Actor>> {
+        let Some(staff) = &self.staff else {
+            return Ok(None);
+        };
+        if value.is_some() || self.is_mistyped("actor") {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "actor",
+                "Le champ « actor » n'est pas accepté ici : l'action est enregistrée au nom de la personne connectée.",
+            ));
+        }
+        Ok(Some(staff.clone()))
+    }
+
+    pub(super) fn check_actor(actor: String) -> AdminResult<Actor> {
         if actor.chars().count() > MAX_ACTOR_CHARS || actor.chars().any(char::is_control) {
             return Err(AdminError::field(
                 INVALID_EVENT,
@@ -66,7 +93,7 @@ impl Check {
         if let Some(message) = Actor::refuses_admin_name(&actor) {
             return Err(AdminError::field(INVALID_ACTOR, "actor", message));
         }
-        Ok(actor)
+        Ok(Actor::Admin(actor))
     }
 
     pub(super) fn reason(&self, value: Option<String>) -> AdminResult<String> {

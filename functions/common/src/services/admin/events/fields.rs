@@ -162,13 +162,18 @@ pub(super) struct FailedMailsFields {
 
 /// Reads `fields` as `T` with the API's strict parser: `T` (a mistyped value
 /// left out) and what checks the rest, or the refusal of an unknown field.
-pub(super) fn read<T: DeserializeOwned>(action: Action, fields: Value) -> AdminResult<(T, Check)> {
+pub(super) fn read<T: DeserializeOwned>(
+    action: Action,
+    fields: Value,
+    staff: Option<&Actor>,
+) -> AdminResult<(T, Check)> {
     match json::parse_value::<T>(fields) {
         Ok(Parsed { value, errors }) => Ok((
             value,
             Check {
                 action,
                 mistyped: errors,
+                staff: staff.cloned(),
             },
         )),
         Err(refusal) => Err(unreadable(action, serde_names::<T>(), refusal)),
@@ -420,12 +425,8 @@ impl RecordPieceFields {
 
 impl PieceLinkFields {
     pub(super) fn check(self, check: &Check) -> AdminResult<PieceLinkEvent> {
-        let actor = match self.actor {
-            None if !check.is_mistyped("actor") => None,
-            actor => Some(check.actor(actor)?),
-        };
         Ok(PieceLinkEvent {
-            actor,
+            actor: check.optional_actor(self.actor)?,
             candidate: check.candidate(self.email, self.candidate_number)?,
             kind: check.kind(self.kind)?,
             file: check.text("file", self.file)?,

@@ -143,7 +143,7 @@ pub struct Filter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListEvent {
     /// Who reads (optional for a read).
-    pub actor: Option<String>,
+    pub actor: Option<Actor>,
     /// The session listed (`None`: the deployment's).
     pub session: Option<String>,
     pub filter: Filter,
@@ -155,7 +155,7 @@ pub struct ListEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GetEvent {
     /// Who reads: journaled as `console:<actor>`, or `console` without one.
-    pub actor: Option<String>,
+    pub actor: Option<Actor>,
     pub candidate: CandidateRef,
     /// `None`: the deployment's session.
     pub session: Option<String>,
@@ -163,14 +163,14 @@ pub struct GetEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatePieceEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
     pub kind: PieceKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectPieceEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
     pub kind: PieceKind,
     /// At most [`MAX_REASON_CHARS`] characters.
@@ -179,7 +179,7 @@ pub struct RejectPieceEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtendDeadlineEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
     /// Whole milliseconds.
     pub until: DateTime<Utc>,
@@ -189,7 +189,7 @@ pub struct ExtendDeadlineEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PieceLinkEvent {
     /// Who looks; a console read without one is journaled as `console`.
-    pub actor: Option<String>,
+    pub actor: Option<Actor>,
     pub candidate: CandidateRef,
     pub kind: PieceKind,
     /// The file's id; by default the newest file that counts.
@@ -200,7 +200,7 @@ pub struct PieceLinkEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchEvent {
     /// Journaled with each hit (`None`: a console read, `console`).
-    pub actor: Option<String>,
+    pub actor: Option<Actor>,
     /// A prefix of the last name or of a first name (any case, any accents).
     pub name: Option<String>,
     pub birth_date: Option<NaiveDate>,
@@ -210,27 +210,27 @@ pub struct SearchEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsEvent {
-    pub actor: Option<String>,
+    pub actor: Option<Actor>,
     pub diploma: Option<Diploma>,
     pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedMailsEvent {
-    pub actor: Option<String>,
+    pub actor: Option<Actor>,
     pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub filter: Filter,
 }
 
 /// A piece received by post, as the office reads it on the envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordPieceEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
     pub kind: PieceKind,
     /// The postmark's date (« cachet de la poste »).
@@ -253,7 +253,7 @@ pub enum BulkTargets {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkExtendEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub targets: BulkTargets,
     /// Whole milliseconds.
     pub until: DateTime<Utc>,
@@ -261,19 +261,19 @@ pub struct BulkExtendEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecheckEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateDossierEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CorrectEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
     /// The whole new identity, as `PUT /inscription` takes it (validated
     /// against the dossier by the action).
@@ -286,14 +286,14 @@ pub struct CorrectEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WithdrawEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReopenEvent {
-    pub actor: String,
+    pub actor: Actor,
     pub candidate: CandidateRef,
     /// A new documents deadline (whole milliseconds), if given.
     pub until: Option<DateTime<Utc>>,
@@ -302,6 +302,17 @@ pub struct ReopenEvent {
 impl AdminEvent {
     /// Reads `event`; `catalogue` knows the specialties a filter may name.
     pub fn parse(event: Value, catalogue: &Catalogue) -> AdminResult<Self> {
+        Self::parse_as(event, catalogue, None)
+    }
+
+    /// Reads an event of the Office API, sent by `staff`: the actor of the
+    /// event (of a read too), which names none itself (an `actor` field is
+    /// refused).
+    pub fn parse_for_staff(event: Value, catalogue: &Catalogue, staff: Actor) -> AdminResult<Self> {
+        Self::parse_as(event, catalogue, Some(&staff))
+    }
+
+    fn parse_as(event: Value, catalogue: &Catalogue, staff: Option<&Actor>) -> AdminResult<Self> {
         let Value::Object(mut fields) = event else {
             return Err(AdminError::new(
                 INVALID_EVENT,
@@ -335,67 +346,67 @@ impl AdminEvent {
         let fields = Value::Object(fields);
         Ok(match action {
             Action::List => {
-                let (fields, check) = read::<ListFields>(action, fields)?;
+                let (fields, check) = read::<ListFields>(action, fields, staff)?;
                 Self::List(fields.check(&check, catalogue)?)
             }
             Action::Get => {
-                let (fields, check) = read::<GetFields>(action, fields)?;
+                let (fields, check) = read::<GetFields>(action, fields, staff)?;
                 Self::Get(fields.check(&check)?)
             }
             Action::ValidatePiece => {
-                let (fields, check) = read::<ValidatePieceFields>(action, fields)?;
+                let (fields, check) = read::<ValidatePieceFields>(action, fields, staff)?;
                 Self::ValidatePiece(fields.check(&check)?)
             }
             Action::RejectPiece => {
-                let (fields, check) = read::<RejectPieceFields>(action, fields)?;
+                let (fields, check) = read::<RejectPieceFields>(action, fields, staff)?;
                 Self::RejectPiece(fields.check(&check)?)
             }
             Action::ExtendDeadline => {
-                let (fields, check) = read::<ExtendDeadlineFields>(action, fields)?;
+                let (fields, check) = read::<ExtendDeadlineFields>(action, fields, staff)?;
                 fields.check(&check, catalogue)?
             }
             Action::Export => {
-                let (fields, check) = read::<ExportFields>(action, fields)?;
+                let (fields, check) = read::<ExportFields>(action, fields, staff)?;
                 Self::Export(fields.check(&check, catalogue)?)
             }
             Action::RecordPiece => {
-                let (fields, check) = read::<RecordPieceFields>(action, fields)?;
+                let (fields, check) = read::<RecordPieceFields>(action, fields, staff)?;
                 Self::RecordPiece(fields.check(&check)?)
             }
             Action::ValidateDossier => {
-                let (fields, check) = read::<ValidateDossierFields>(action, fields)?;
+                let (fields, check) = read::<ValidateDossierFields>(action, fields, staff)?;
                 Self::ValidateDossier(fields.check(&check)?)
             }
             Action::Correct => {
-                let (fields, check) = read::<CorrectFields>(action, fields)?;
+                let (fields, check) = read::<CorrectFields>(action, fields, staff)?;
                 Self::Correct(fields.check(&check)?)
             }
             Action::Withdraw => {
-                let (fields, check) = read::<WithdrawFields>(action, fields)?;
+                let (fields, check) = read::<WithdrawFields>(action, fields, staff)?;
                 Self::Withdraw(fields.check(&check)?)
             }
             Action::Reopen => {
-                let (fields, check) = read::<ReopenFields>(action, fields)?;
+                let (fields, check) = read::<ReopenFields>(action, fields, staff)?;
                 Self::Reopen(fields.check(&check)?)
             }
             Action::PieceLink => {
-                let (fields, check) = read::<PieceLinkFields>(action, fields)?;
+                let (fields, check) = read::<PieceLinkFields>(action, fields, staff)?;
                 Self::PieceLink(fields.check(&check)?)
             }
             Action::Search => {
-                let (fields, check) = read::<SearchFields>(action, fields)?;
+                let (fields, check) = read::<SearchFields>(action, fields, staff)?;
                 Self::Search(fields.check(&check)?)
             }
             Action::Stats => {
-                let (fields, check) = read::<StatsFields>(action, fields)?;
+                let (fields, check) = read::<StatsFields>(action, fields, staff)?;
                 Self::Stats(fields.check(&check)?)
             }
             Action::FailedMails => {
-                let (fields, check) = read::<FailedMailsFields>(action, fields)?;
+                let (fields, check) = read::<FailedMailsFields>(action, fields, staff)?;
                 Self::FailedMails(fields.check(&check)?)
             }
             Action::Recheck => {
-                let (fields, check) = read::<RecheckFields>(action, fields)?;
+                let (fields, check) = read::<RecheckFields>(action, fields, staff)?;
                 Self::Recheck(fields.check(&check)?)
             }
         })
@@ -559,7 +570,7 @@ mod tests {
             "action": "recheck", "actor": "M. Martin", "email": "zoe@exemple.fr"
         }));
         assert!(
-            matches!(event, Ok(AdminEvent::Recheck(RecheckEvent { ref actor, .. })) if actor == "M. Martin")
+            matches!(event, Ok(AdminEvent::Recheck(RecheckEvent { ref actor, .. })) if *actor == Actor::Admin("M. Martin".into()))
         );
         assert!(parse(json!({"action": "recheck", "email": "zoe@exemple.fr"})).is_err());
         assert!(parse(json!({"action": "recheck", "actor": "x"})).is_err());
