@@ -156,6 +156,10 @@ mod tests {
                 json!({"action": "reopen", "actor": "x", "email": one}),
                 Responsable,
             ),
+            (
+                json!({"action": "recheck", "actor": "x", "email": one}),
+                Gestionnaire,
+            ),
         ];
         for (value, role) in &rows {
             let event = event(value.clone());
