@@ -19,7 +19,7 @@ use examreg_common::domain::staff::StaffRole;
 use examreg_common::error::AppError;
 use examreg_common::http::json::StrictJson;
 use examreg_common::http::office::{context_with_claims, unauthenticated};
-use examreg_common::http::routes::OFFICE_PREFIX;
+use examreg_common::http::routes::{path_matches, ROUTES};
 use examreg_common::security::office_token::{as_authorizer_claims, SigningKey};
 use examreg_common::services::accounts::Credentials;
 use examreg_common::services::staff;
@@ -71,14 +71,19 @@ fn bearer(request: &Request) -> Option<&str> {
 /// authorizer does (signature, issuer, expiry, access token) and puts its
 /// claims where the authorizer's reach the function; a token that fails is
 /// answered 401 here, as there. A request without a token goes on, and the
-/// Office API answers it 401 (`/office/config` needs none).
+/// Office API answers it 401.
 pub async fn verify_token(
     State(office): State<Office>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    // Only the routes behind the authorizer in AWS (not /office/config,
+    // not this runner's /office/session).
     let path = request.uri().path();
-    if !path.starts_with(OFFICE_PREFIX) || path == SESSION_ROUTE {
+    let guarded = ROUTES
+        .iter()
+        .any(|route| route.needs_staff_token() && path_matches(route.path, path));
+    if !guarded {
         return next.run(request).await;
     }
     if let Some(token) = bearer(&request) {

@@ -325,10 +325,14 @@ async fn staff_add_generates_a_password_once_replaces_and_refuses_clearly() {
 #[tokio::test]
 async fn the_pages_are_told_to_sign_in_locally() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
-    let r = runner.get("/office/config", None).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"sign_in": "local"})
-    );
+    // No token needed, and none looked at (as behind the HTTP API, where
+    // the route has no authorizer).
+    for token in [None, Some("pas.un.jeton")] {
+        let r = runner.get("/office/config", token).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            r.json::<Value>().await.unwrap(),
+            json!({"sign_in": "local"})
+        );
+    }
 }
