@@ -7,10 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config::OfficeSignIn;
 use crate::config::{origin_of, Settings};
 use crate::domain::calendar::SessionCalendar;
 use crate::domain::catalogue::Catalogue;
-use crate::http::office::OfficeSignIn;
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 
 #[derive(Debug, Clone)]

@@ -10,6 +10,8 @@
 
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 pub const SESSION: &str = "EXAMREG_SESSION";
 pub const CALENDAR_FILE: &str = "EXAMREG_CALENDAR_FILE";
 pub const CATALOGUE_FILE: &str = "EXAMREG_CATALOGUE_FILE";
@@ -392,6 +394,59 @@ fn parse_bool(value: &str) -> Result<bool, Expected> {
 
 fn parse_endpoint(value: &str) -> Result<url::Url, Expected> {
     http_url(value).ok_or("an http:// or https:// URL")
+}
+
+/// How the pages sign a staff member in (`GET /office/config`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "sign_in", rename_all = "snake_case")]
+pub enum OfficeSignIn {
+    /// The local runner: `POST /office/session` with an address and a
+    /// password (accounts made by `examreg staff add`).
+    Local,
+    /// AWS: Cognito's hosted UI, authorization code flow with PKCE.
+    Cognito {
+        /// The hosted UI's `/oauth2/authorize`.
+        authorize_url: String,
+        /// `/oauth2/token`, where the code is exchanged.
+        token_url: String,
+        /// The app client (public: no secret).
+        client_id: String,
+        /// Where the hosted UI sends the code back (the pages, `/gestion/`).
+        redirect_uri: String,
+        /// The hosted UI's `/logout`, with `client_id` and `logout_uri`.
+        logout_url: String,
+    },
+}
+
+/// Where the hosted UI sends staff back: the back office's pages.
+pub const OFFICE_PAGES: &str = "/gestion/";
+
+impl OfficeSignIn {
+    /// The hosted UI of `cognito` for the pages at `portal_origin`, or the
+    /// local sign-in without it.
+    pub fn of(cognito: Option<&OfficeCognito>, portal_origin: &str) -> Self {
+        let Some(cognito) = cognito else {
+            return OfficeSignIn::Local;
+        };
+        let domain = cognito.domain.trim_end_matches('/');
+        let pages = format!("{}{OFFICE_PAGES}", portal_origin.trim_end_matches('/'));
+        let logout_url = url::Url::parse_with_params(
+            &format!("{domain}/logout"),
+            [
+                ("client_id", cognito.client_id.as_str()),
+                ("logout_uri", pages.as_str()),
+            ],
+        )
+        .map(String::from)
+        .unwrap_or_else(|_| format!("{domain}/logout"));
+        OfficeSignIn::Cognito {
+            authorize_url: format!("{domain}/oauth2/authorize"),
+            token_url: format!("{domain}/oauth2/token"),
+            client_id: cognito.client_id.clone(),
+            redirect_uri: pages,
+            logout_url,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,9 +19,9 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::office::OfficeSignIn;
 use super::AppState;
 use crate::app::Config;
+use crate::config::OfficeSignIn;
 use crate::wording::{de, escape_html};
 
 /// The route of the back office's assets (`/gestion/assets/office.css`, ...).

@@ -20,7 +20,6 @@ use axum::response::{IntoResponse, Response};
 use lambda_http::request::RequestContext;
 use serde::Serialize;
 
-use super::problem::Problem;
 use crate::domain::staff::{ClaimsRefused, StaffCaller};
 use crate::error::AppError;
 
@@ -114,59 +113,6 @@ pub struct OfficeEvent {
     pub fields: HashMap<String, serde_json::Value>,
 }
 
-/// How the pages sign a staff member in (`GET /office/config`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(tag = "sign_in", rename_all = "snake_case")]
-pub enum OfficeSignIn {
-    /// The local runner: `POST /office/session` with an address and a
-    /// password (accounts made by `examreg staff add`).
-    Local,
-    /// AWS: Cognito's hosted UI, authorization code flow with PKCE.
-    Cognito {
-        /// The hosted UI's `/oauth2/authorize`.
-        authorize_url: String,
-        /// `/oauth2/token`, where the code is exchanged.
-        token_url: String,
-        /// The app client (public: no secret).
-        client_id: String,
-        /// Where the hosted UI sends the code back (the pages, `/gestion/`).
-        redirect_uri: String,
-        /// The hosted UI's `/logout`, with `client_id` and `logout_uri`.
-        logout_url: String,
-    },
-}
-
-/// Where the hosted UI sends staff back: the back office's pages.
-pub const OFFICE_PAGES: &str = "/gestion/";
-
-impl OfficeSignIn {
-    /// The hosted UI of `cognito` for the pages at `portal_origin`, or the
-    /// local sign-in without it.
-    pub fn of(cognito: Option<&crate::config::OfficeCognito>, portal_origin: &str) -> Self {
-        let Some(cognito) = cognito else {
-            return OfficeSignIn::Local;
-        };
-        let domain = cognito.domain.trim_end_matches('/');
-        let pages = format!("{}{OFFICE_PAGES}", portal_origin.trim_end_matches('/'));
-        let logout_url = url::Url::parse_with_params(
-            &format!("{domain}/logout"),
-            [
-                ("client_id", cognito.client_id.as_str()),
-                ("logout_uri", pages.as_str()),
-            ],
-        )
-        .map(String::from)
-        .unwrap_or_else(|_| format!("{domain}/logout"));
-        OfficeSignIn::Cognito {
-            authorize_url: format!("{domain}/oauth2/authorize"),
-            token_url: format!("{domain}/oauth2/token"),
-            client_id: cognito.client_id.clone(),
-            redirect_uri: pages,
-            logout_url,
-        }
-    }
-}
-
 #[cfg(feature = "admin")]
 mod handlers {
     use axum::extract::State;
@@ -258,12 +204,12 @@ mod handlers {
     security(("office" = [])),
     responses(
         (status = 200, description = "The action's answer, as the console event's", body = Object),
-        (status = 400, description = "invalid_event (a bad field, or an `actor` field), unknown_action, malformed_json", body = Problem),
-        (status = 401, description = "unauthenticated: no valid token", body = Problem),
-        (status = 403, description = "forbidden_role: the caller's role may not do this action", body = Problem),
-        (status = 404, description = "not_found (no such candidate), no_inscription, unknown_file", body = Problem),
-        (status = 409, description = "a refusal of the dossier's state: piece_validated, piece_not_received, postmarked_late, stale_confirmation, not_reopenable, inscription_cancelled, inscription_withdrawn, job_busy, conflict...", body = Problem),
-        (status = 422, description = "validation_failed (`correct`), invalid_deadline, unknown_field", body = Problem),
+        (status = 400, description = "invalid_event (a bad field, or an `actor` field), unknown_action, malformed_json", body = crate::http::problem::Problem),
+        (status = 401, description = "unauthenticated: no valid token", body = crate::http::problem::Problem),
+        (status = 403, description = "forbidden_role: the caller's role may not do this action", body = crate::http::problem::Problem),
+        (status = 404, description = "not_found (no such candidate), no_inscription, unknown_file", body = crate::http::problem::Problem),
+        (status = 409, description = "a refusal of the dossier's state: piece_validated, piece_not_received, postmarked_late, stale_confirmation, not_reopenable, inscription_cancelled, inscription_withdrawn, job_busy, conflict...", body = crate::http::problem::Problem),
+        (status = 422, description = "validation_failed (`correct`), invalid_deadline, unknown_field", body = crate::http::problem::Problem),
     ))]
 #[cfg(feature = "admin")] // after `utoipa::path`: described in every build
 pub async fn actions(
@@ -278,7 +224,7 @@ pub async fn actions(
 /// "local"}` in the local runner (`POST /office/session`), or Cognito's
 /// hosted UI (authorization code flow with PKCE) and its addresses in AWS.
 #[utoipa::path(get, path = "/office/config", tag = "office",
-    responses((status = 200, body = OfficeSignIn)))]
+    responses((status = 200, body = crate::config::OfficeSignIn)))]
 #[cfg(feature = "admin")]
 pub async fn config(
     axum::extract::State(app): axum::extract::State<crate::http::AppState>,
@@ -289,8 +235,8 @@ pub async fn config(
 #[cfg(all(test, feature = "admin"))]
 mod tests {
     use super::handlers::status;
-    use super::OfficeSignIn;
     use crate::config::OfficeCognito;
+    use crate::config::OfficeSignIn;
 
     #[test]
     fn the_pages_sign_in_locally_or_through_the_hosted_ui() {
