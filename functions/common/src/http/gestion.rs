@@ -15,9 +15,8 @@ use std::sync::OnceLock;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{MatchedPath, Path, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::app::Config;
@@ -156,37 +155,10 @@ fn token_origins(config: &Config) -> String {
 
 /// The security headers of every answer of the back office's pages; HSTS
 /// when they are served over HTTPS.
-fn secure(mut response: Response, config: &Config) -> Response {
+fn secure(response: Response, config: &Config) -> Response {
     let https = config.portal_origin.starts_with("https://");
-    let csp = HeaderValue::from_str(&content_security_policy(&token_origins(config)))
-        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // Addresses name candidates (`?email=`): never leak them to another site.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
-    );
-    if https {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        );
-    }
-    response
+    let csp = content_security_policy(&token_origins(config));
+    super::embedded_site::secure(response, &csp, https)
 }
 
 /// `GET` of a page (which one comes from the matched route).
@@ -219,10 +191,7 @@ fn etag(index: usize) -> &'static str {
     let etags = ETAGS.get_or_init(|| {
         ASSETS
             .iter()
-            .map(|a| {
-                let digest = Sha256::digest(a.bytes);
-                format!("\"{}\"", hex::encode(&digest[..12]))
-            })
+            .map(|a| super::embedded_site::etag_of(a.bytes))
             .collect()
     });
     etags.get(index).map(String::as_str).unwrap_or("\"\"")
@@ -239,31 +208,12 @@ pub async fn asset(
     let Some((index, asset)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
         return super::page_not_found().into_response();
     };
-    let etag = etag(index);
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let common = [
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        (
-            header::ETAG,
-            HeaderValue::from_str(etag).unwrap_or_else(|_| HeaderValue::from_static("\"\"")),
-        ),
-    ];
-    let response = if fresh {
-        (StatusCode::NOT_MODIFIED, common).into_response()
-    } else {
-        (
-            common,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(asset.content_type),
-            )],
-            asset.bytes,
-        )
-            .into_response()
-    };
+    let response = super::embedded_site::asset_response(
+        &headers,
+        etag(index),
+        asset.content_type,
+        asset.bytes,
+    );
     secure(response, &app.config)
 }
 
@@ -272,7 +222,7 @@ mod tests {
     use super::*;
     use crate::http::routes::{Function, ROUTES};
     use axum::body::Body;
-    use axum::http::Request;
+    use axum::http::{Request, StatusCode};
     use tower::ServiceExt as _;
 
     fn app(dir: &std::path::Path) -> AppState {

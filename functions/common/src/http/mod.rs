@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod documents;
+pub mod embedded_site;
 #[cfg(feature = "admin")]
 pub mod gestion;
 pub mod inscription;
