@@ -740,3 +740,204 @@ fn the_staffs_user_pool_is_invitation_only_with_mfa_and_the_three_roles() {
         "HasOfficeFederation"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Observability and backups (issue #18).
+
+/// The `Fn::Sub` string of `v` (`!Sub` with or without a variable map).
+fn sub_string(v: &Value) -> &str {
+    let sub = &v["Fn::Sub"];
+    sub.as_str()
+        .or_else(|| sub[0].as_str())
+        .expect("a !Sub string")
+}
+
+#[test]
+fn the_dashboard_shows_every_business_metric_and_the_platforms_limits() {
+    let t = template();
+    let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        sub_string(&globals["EXAMREG_METRICS_NAMESPACE"]),
+        "examreg/${Stage}"
+    );
+    let dashboard = &resource(&t, "Dashboard")["Properties"];
+    let body = sub_string(&dashboard["DashboardBody"]);
+    // A metric the code publishes but nobody sees would be a drift: every
+    // one is on the dashboard, in the stack's namespace.
+    for metric in examreg_common::metrics::Metric::ALL {
+        assert!(
+            body.contains(&format!("\"{}\"", metric.name())),
+            "{} is not on the dashboard",
+            metric.name()
+        );
+    }
+    assert_eq!(
+        dashboard["DashboardBody"]["Fn::Sub"][1]["Namespace"]["Fn::Sub"],
+        "examreg/${Stage}"
+    );
+    for platform in [
+        "\"4xx\"",
+        "\"5xx\"",
+        "\"ApiThrottled\"",
+        "\"Throttles\"",
+        "\"ReadThrottleEvents\"",
+        "\"WriteThrottleEvents\"",
+        "\"Duration\"",
+        "\"ApproximateNumberOfMessagesVisible\"",
+    ] {
+        assert!(
+            body.contains(platform),
+            "{platform} is not on the dashboard"
+        );
+    }
+    // Every function's throttles and durations.
+    for (id, _) in functions(&t) {
+        assert!(
+            body.matches(&format!("${{{id}}}")).count() >= 2,
+            "{id}: its throttles and its duration"
+        );
+    }
+    // The body is JSON once rendered (the dashboard API refuses anything else).
+    let rendered = body
+        .replace("${Namespace}", "examreg/prod")
+        .replace("${AWS::Region}", "eu-west-3");
+    let rendered = with_placeholders_filled(&rendered);
+    serde_json::from_str::<Value>(&rendered).expect("the dashboard body is JSON");
+}
+
+/// `${Anything}` replaced by a plain word, so that the body parses.
+fn with_placeholders_filled(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').expect("a closing brace") + start;
+        out.push('x');
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn alarm_on<'a>(t: &'a Value, id: &str) -> &'a Value {
+    let alarm = resource(t, id);
+    assert_eq!(alarm["Type"], "AWS::CloudWatch::Alarm", "{id}");
+    assert_eq!(
+        ref_of(&alarm["Properties"]["AlarmActions"][0]),
+        Some("AlarmTopic"),
+        "{id} tells the operators"
+    );
+    &alarm["Properties"]
+}
+
+#[test]
+fn alarms_watch_429s_throttles_and_the_mail_backlog() {
+    let t = template();
+    // 429s: counted from the access log, alarmed.
+    let filter = &resource(&t, "ApiThrottledMetricFilter")["Properties"];
+    assert_eq!(ref_of(&filter["LogGroupName"]), Some("ApiAccessLogGroup"));
+    assert_eq!(filter["FilterPattern"], "{ $.status = \"429\" }");
+    let access_format = resource(&t, "HttpApi")["Properties"]["AccessLogSettings"]["Format"]
+        .as_str()
+        .unwrap();
+    assert!(access_format.contains("\"status\":\"$context.status\""));
+    let throttled = alarm_on(&t, "ApiThrottledAlarm");
+    assert_eq!(
+        throttled["MetricName"],
+        filter["MetricTransformations"][0]["MetricName"]
+    );
+    // Lambda: every function's throttles summed.
+    let lambda = alarm_on(&t, "LambdaThrottlesAlarm");
+    let watched: BTreeSet<&str> = as_list(&lambda["Metrics"])
+        .into_iter()
+        .filter_map(|m| ref_of(&m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]))
+        .collect();
+    let all: BTreeSet<&str> = functions(&t).keys().copied().collect();
+    assert_eq!(watched, all);
+    // DynamoDB: reads and writes throttled on the table in use.
+    let dynamodb = alarm_on(&t, "DynamoDbThrottlesAlarm");
+    let names: Vec<&str> = as_list(&dynamodb["Metrics"])
+        .into_iter()
+        .filter_map(|m| m["MetricStat"]["Metric"]["MetricName"].as_str())
+        .collect();
+    assert_eq!(names, ["ReadThrottleEvents", "WriteThrottleEvents"]);
+    // The mail backlog: the sweep's EMF metric, over an hour.
+    let backlog = alarm_on(&t, "MailBacklogAlarm");
+    assert_eq!(
+        backlog["MetricName"],
+        examreg_common::metrics::Metric::MailBacklogAge.name()
+    );
+    assert_eq!(backlog["Threshold"], 3600);
+    // The queues of what failed, and the API's 5xx, stay alarmed.
+    for id in [
+        "SweepDeadLetterAlarm",
+        "DocumentsCheckFailureAlarm",
+        "Api5xxAlarm",
+    ] {
+        alarm_on(&t, id);
+    }
+}
+
+#[test]
+fn the_sweep_and_the_check_have_reserved_concurrency_that_may_be_waived() {
+    let t = template();
+    for (function, parameter, condition) in [
+        (
+            "SweepFunction",
+            "SweepReservedConcurrency",
+            "ReservesSweepConcurrency",
+        ),
+        (
+            "DocumentsCheckFunction",
+            "CheckReservedConcurrency",
+            "ReservesCheckConcurrency",
+        ),
+    ] {
+        let reserved =
+            &resource(&t, function)["Properties"]["ReservedConcurrentExecutions"]["Fn::If"];
+        assert_eq!(reserved[0], condition, "{function}");
+        assert_eq!(ref_of(&reserved[1]), Some(parameter), "{function}");
+        assert_eq!(ref_of(&reserved[2]), Some("AWS::NoValue"), "{function}");
+        assert!(
+            t["Parameters"][parameter]["Default"].as_u64().unwrap_or(0) >= 1,
+            "{parameter}: reserved by default"
+        );
+    }
+}
+
+#[test]
+fn backups_keep_the_table_and_the_bucket_beyond_pitr() {
+    let t = template();
+    let vault = resource(&t, "BackupVault");
+    assert_eq!(vault["DeletionPolicy"], "Retain");
+    let plan = &resource(&t, "BackupPlan")["Properties"]["BackupPlan"];
+    let kept: Vec<u64> = as_list(&plan["BackupPlanRule"])
+        .into_iter()
+        .map(|rule| {
+            assert_eq!(ref_of(&rule["TargetBackupVault"]), Some("BackupVault"));
+            rule["Lifecycle"]["DeleteAfterDays"].as_u64().unwrap()
+        })
+        .collect();
+    assert!(
+        kept.iter().any(|&days| days > 35),
+        "a copy outlives PITR's 35 days: {kept:?}"
+    );
+    let selection = &resource(&t, "BackupSelection")["Properties"]["BackupSelection"];
+    let resources = as_list(&selection["Resources"]);
+    assert_eq!(resources.len(), 2);
+    assert_eq!(
+        get_att_of(&resources[0]["Fn::If"][2]),
+        Some(("Table", "Arn"))
+    );
+    assert_eq!(get_att_of(resources[1]), Some(("Bucket", "Arn")));
+    // The bucket is versioned: AWS Backup for S3 requires it.
+    assert_eq!(
+        resource(&t, "Bucket")["Properties"]["VersioningConfiguration"]["Status"],
+        "Enabled"
+    );
+    let role = &resource(&t, "BackupRole")["Properties"];
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "backup.amazonaws.com"
+    );
+}

@@ -11,6 +11,7 @@ use crate::config::OfficeSignIn;
 use crate::config::{origin_of, Settings};
 use crate::domain::calendar::SessionCalendar;
 use crate::domain::catalogue::Catalogue;
+use crate::metrics::MetricsSink;
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
 
 #[derive(Debug, Clone)]
@@ -105,6 +106,7 @@ pub struct AppBuilder {
     config: Config,
     calendar: SessionCalendar,
     catalogue: Catalogue,
+    metrics: MetricsSink,
 }
 
 impl AppBuilder {
@@ -123,6 +125,7 @@ impl AppBuilder {
             config: Config::from_settings(settings),
             calendar,
             catalogue,
+            metrics: MetricsSink::Off,
         })
     }
 
@@ -149,9 +152,17 @@ impl AppBuilder {
         self
     }
 
+    /// Where business metrics go (by default nowhere; a Lambda's go to its
+    /// log as EMF, `metrics.rs`).
+    pub fn metrics(mut self, metrics: MetricsSink) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
     pub fn build(self, ports: Ports) -> App {
         App {
             config: self.config,
+            metrics: self.metrics,
             calendar: self.calendar,
             catalogue: self.catalogue,
             store: ports.store,
@@ -170,11 +181,17 @@ pub struct App {
     pub mailer: Arc<dyn Mailer>,
     pub documents: Arc<dyn DocumentStore>,
     pub clock: Arc<dyn Clock>,
+    pub metrics: MetricsSink,
 }
 
 impl App {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Publishes one occurrence of `metric`, now.
+    pub fn count(&self, metric: crate::metrics::Metric) {
+        self.metrics.count(self.now(), metric);
     }
 
     /// A link into the portal, e.g. `link("/activate?token=...")`.

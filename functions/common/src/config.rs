@@ -22,6 +22,9 @@ pub const TABLE: &str = "EXAMREG_TABLE";
 pub const BUCKET: &str = "EXAMREG_BUCKET";
 pub const SENDER: &str = "EXAMREG_SENDER";
 pub const S3_PATH_STYLE: &str = "EXAMREG_S3_PATH_STYLE";
+/// The CloudWatch namespace of the functions' business metrics (EMF,
+/// `metrics.rs`): `examreg/<stage>`, set by template.yaml.
+pub const METRICS_NAMESPACE: &str = "EXAMREG_METRICS_NAMESPACE";
 /// The back office's Cognito hosted UI (its user pool domain's base URL)
 /// and app client: set by template.yaml on the admin function.
 pub const OFFICE_AUTH_DOMAIN: &str = "EXAMREG_OFFICE_AUTH_DOMAIN";
@@ -29,7 +32,7 @@ pub const OFFICE_CLIENT_ID: &str = "EXAMREG_OFFICE_CLIENT_ID";
 
 /// Every `EXAMREG_*` variable a Lambda reads (`tests/template.rs` checks
 /// that template.yaml sets no other).
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 13] = [
     SESSION,
     CALENDAR_FILE,
     CATALOGUE_FILE,
@@ -40,6 +43,7 @@ pub const VARIABLES: [&str; 12] = [
     BUCKET,
     SENDER,
     S3_PATH_STYLE,
+    METRICS_NAMESPACE,
     OFFICE_AUTH_DOMAIN,
     OFFICE_CLIENT_ID,
 ];
@@ -198,6 +202,9 @@ pub struct AwsSettings {
     pub s3_path_style: bool,
     /// The origin of presigned upload URLs, for the portal's `connect-src`.
     pub upload_origin: String,
+    /// `EXAMREG_METRICS_NAMESPACE`: where the business metrics go
+    /// (default `examreg`).
+    pub metrics_namespace: String,
 }
 
 impl AwsSettings {
@@ -217,12 +224,15 @@ impl AwsSettings {
         };
         let region = lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION"));
         let upload_origin = upload_origin(&bucket, s3_path_style, region.as_deref(), endpoint);
+        let metrics_namespace = optional(&lookup, METRICS_NAMESPACE, parse_namespace)?
+            .unwrap_or_else(|| "examreg".to_owned());
         Ok(Self {
             table,
             bucket,
             sender,
             s3_path_style,
             upload_origin,
+            metrics_namespace,
         })
     }
 }
@@ -382,6 +392,19 @@ fn parse_sender(value: &str) -> Result<String, Expected> {
         .is_some_and(|(local, domain)| !local.trim().is_empty() && domain.contains('.'));
     ok.then(|| value.to_owned())
         .ok_or("an email address verified in SES, e.g. no-reply@examens.example.fr")
+}
+
+/// CloudWatch's namespaces: 1 to 255 of letters, digits and `. - _ / # :`,
+/// not starting with `AWS/` (reserved for AWS's own).
+fn parse_namespace(value: &str) -> Result<String, Expected> {
+    let ok = (1..=255).contains(&value.len())
+        && !value.starts_with("AWS/")
+        && value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/' | b'#' | b':')
+        });
+    ok.then(|| value.to_owned()).ok_or(
+        "a CloudWatch namespace (letters, digits, '.', '-', '_', '/', '#', ':'), e.g. examreg/prod",
+    )
 }
 
 fn parse_bool(value: &str) -> Result<bool, Expected> {
@@ -621,6 +644,13 @@ mod tests {
         assert_eq!(s.table, "examreg-prod");
         assert_eq!(s.sender, "no-reply@examens.example.fr");
         assert!(!s.s3_path_style);
+        assert_eq!(s.metrics_namespace, "examreg");
+        assert_eq!(
+            aws(&[(METRICS_NAMESPACE, "examreg/prod")])
+                .unwrap()
+                .metrics_namespace,
+            "examreg/prod"
+        );
     }
 
     #[test]
@@ -633,6 +663,8 @@ mod tests {
             (SENDER, "no-reply"),
             (S3_PATH_STYLE, "yes"),
             ("AWS_ENDPOINT_URL", "localhost:5000"),
+            (METRICS_NAMESPACE, "AWS/Lambda"),
+            (METRICS_NAMESPACE, "examreg prod"),
         ];
         for (name, bad) in cases {
             let message = aws(&[(name, bad)]).unwrap_err().to_string();

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod emails;
 pub mod error;
 pub mod http;
+pub mod metrics;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod ports;

@@ -17,6 +17,7 @@ use examreg_common::app::{App, Config};
 use examreg_common::domain::dossier::{InscriptionStatus, PieceStatus};
 use examreg_common::domain::inscription::InscriptionInput;
 use examreg_common::domain::pieces::PieceKind;
+use examreg_common::metrics::Metric;
 use examreg_common::ports::OutgoingEmail;
 use examreg_common::records::dossier::InscriptionRecord;
 use examreg_common::records::history::HistoryEntry;
@@ -166,6 +167,9 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
         record.pieces.keys().copied().collect::<Vec<_>>(),
         [PieceKind::SignedConfirmation, PieceKind::IdentityDocument]
     );
+    // The signup and the save are counted for the dashboard (EMF).
+    assert_eq!(f.app.metrics.recorded_total(Metric::Signups), 1.0);
+    assert_eq!(f.app.metrics.recorded_total(Metric::InscriptionsSaved), 1.0);
 
     // One read and one conditional write per upload URL; presigning is local.
     let before = f.counting.counts();
@@ -233,12 +237,14 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
         Some(PNG)
     );
 
-    // A duplicated notification (S3 delivers at least once): one read, no write.
+    // A duplicated notification (S3 delivers at least once): one read, no
+    // write, and the upload counted once.
     let before = f.counting.counts();
     assert_eq!(
         check_stored_object(&f.app, &key).await.unwrap(),
         CheckOutcome::AlreadyProcessed
     );
+    assert_eq!(f.app.metrics.recorded_total(Metric::UploadsAccepted), 1.0);
     let used = f.counting.counts().since(&before);
     assert_eq!((used.read_calls(), used.transact.calls), (1, 0), "{used:?}");
 
@@ -273,6 +279,7 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
         CheckOutcome::AlreadyProcessed
     );
     assert_eq!(f.record(&token).await.revision, revision);
+    assert_eq!(f.app.metrics.recorded_total(Metric::UploadsRefused), 1.0);
 
     // The signed confirmation, through the notification's URL-encoded key:
     // the dossier is complete and the candidate is told, through SES.

@@ -22,6 +22,7 @@ use examreg_common::domain::dossier::{InscriptionStatus, PieceState, PieceStatus
 use examreg_common::domain::inscription::{Address, Disability, Identity, ValidInscription};
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::domain::Diploma;
+use examreg_common::metrics::Metric;
 use examreg_common::on_both_backends;
 use examreg_common::ports::store::{
     Condition, Index, Item, Key, Page, Query, SortKeyCondition, WriteOp,
@@ -977,10 +978,21 @@ async fn failed_sends_stay_queued_and_are_retried(backend: Backend) {
     assert_eq!(queued[0].status, MailStatus::Queued);
     assert_eq!(queued[0].attempts, 1);
     assert!(queued[0].last_error.as_deref().unwrap().contains("rate"));
-    // Not before its backoff.
+    // The run published its figures (EMF, for the dashboard and alarms).
+    assert_eq!(
+        fx.app.metrics.recorded_total(Metric::SweepCancellations),
+        1.0
+    );
+    assert_eq!(fx.app.metrics.recorded_total(Metric::MailsFailed), 1.0);
+    // Not before its backoff; meanwhile the backlog ages.
     assert_eq!(fx.sweep().await.mails_sent, 0);
-    fx.clock.set(fx.clock.now() + Duration::seconds(61));
+    fx.clock.set(fx.clock.now() + Duration::seconds(30));
+    assert_eq!(fx.sweep().await.mails_sent, 0);
+    assert_eq!(last_published(&fx, Metric::MailBacklogAge), Some(30.0));
+    fx.clock.set(fx.clock.now() + Duration::seconds(31));
     assert_eq!(fx.sweep().await.mails_sent, 1);
+    assert_eq!(last_published(&fx, Metric::MailBacklogAge), Some(0.0));
+    assert_eq!(fx.app.metrics.recorded_total(Metric::MailsSent), 1.0);
     assert_eq!(fx.mails_to(&c.email).len(), 1);
     assert!(fx.queued_mails(&c.account_id).await.is_empty());
 
@@ -1011,6 +1023,16 @@ async fn failed_sends_stay_queued_and_are_retried(backend: Backend) {
         .unwrap();
     assert_eq!(kept.status, MailStatus::Failed);
     assert!(kept.last_error.unwrap().contains("blacklisted"));
+}
+
+/// The value of `metric` in the last document published.
+fn last_published(fx: &Fixture, metric: Metric) -> Option<f64> {
+    fx.app
+        .metrics
+        .documents()
+        .iter()
+        .rev()
+        .find_map(|document| document.get(metric.name()).and_then(Value::as_f64))
 }
 
 // ---------------------------------------------------------------------------

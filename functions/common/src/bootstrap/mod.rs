@@ -11,6 +11,7 @@ use crate::adapters::dynamodb::DynamoStore;
 use crate::app::{App, AppBuilder, Ports};
 use crate::config::{AwsSettings, Settings};
 use crate::http::routes::Function;
+use crate::metrics::MetricsSink;
 use crate::ports::{Clock, DocumentStore, Mailer};
 
 /// JSON logs in Lambda (CloudWatch reads them), readable lines locally.
@@ -110,7 +111,11 @@ pub async fn aws_app() -> anyhow::Result<Arc<App>> {
     let settings = Settings::from_env()?;
     settings.required_public_url()?;
     let aws = AwsSettings::from_env()?;
-    let builder = AppBuilder::new(&settings)?.upload_origin(aws.upload_origin.clone());
+    let builder = AppBuilder::new(&settings)?
+        .upload_origin(aws.upload_origin.clone())
+        .metrics(MetricsSink::Emf {
+            namespace: aws.metrics_namespace.clone(),
+        });
     let adapters = aws_adapters(&aws).await;
     Ok(Arc::new(
         builder.build(adapters.ports(Arc::new(SystemClock))),

@@ -252,6 +252,28 @@ pub async fn drain(
     }
 }
 
+/// How long the oldest mail still queued has waited since it was queued
+/// (zero when the queue is empty): one index read, the queue's first item
+/// (the index orders mails by the instant they may be sent next, so a mail
+/// held back by its backoff still counts). What the backlog alarm watches:
+/// mails the sweep cannot keep up with, or a provider refusing them.
+pub async fn backlog_age(app: &App) -> AppResult<StdDuration> {
+    let query = Query::index(
+        crate::ports::Index::Gsi1,
+        keys::MAIL_QUEUE,
+        SortKeyCondition::Any,
+    )
+    .limit(1);
+    let page = app.store.query(&query).await?;
+    let oldest = page
+        .items
+        .first()
+        .and_then(|item| item.to_value::<QueuedMail>().ok());
+    Ok(oldest
+        .and_then(|mail| (app.now() - mail.queued_at).to_std().ok())
+        .unwrap_or_default())
+}
+
 /// Tries to send one queued mail at once (an admin's action owes the
 /// candidate an email now). Answers whether it went; if not, it stays queued
 /// and the next sweep sends it.

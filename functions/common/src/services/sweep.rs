@@ -44,6 +44,7 @@ use crate::domain::account::AccountStatus;
 use crate::domain::dossier::InscriptionStatus;
 use crate::domain::transitions::grace;
 use crate::error::{AppError, AppResult};
+use crate::metrics::Metric;
 use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
 use crate::ports::StoreError;
 use crate::records::account::AccountRecord;
@@ -141,7 +142,34 @@ pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
     if report.changed() > 0 || !report.finished {
         tracing::info!(report = ?report, "sweep run");
     }
+    let backlog_age = mailqueue::backlog_age(app).await?.as_secs_f64();
+    publish_metrics(app, &report, backlog_age);
     Ok(report)
+}
+
+/// The run's figures for the dashboard and the alarms (`metrics.rs`).
+fn publish_metrics(app: &App, report: &SweepReport, mail_backlog_age_seconds: f64) {
+    let count = |n: usize| n as f64;
+    app.metrics.publish(
+        app.now(),
+        &[
+            (Metric::SweepAccountsDeleted, count(report.accounts_deleted)),
+            (Metric::SweepReminders, count(report.reminders)),
+            (Metric::SweepCancellations, count(report.cancellations)),
+            (
+                Metric::SweepUploadsRecovered,
+                count(report.uploads_recovered),
+            ),
+            (Metric::MailsSent, count(report.mails_sent)),
+            (Metric::MailsFailed, count(report.mails_failed)),
+            (Metric::SweepItemsRead, count(report.items_read)),
+            (
+                Metric::SweepFinished,
+                if report.finished { 1.0 } else { 0.0 },
+            ),
+            (Metric::MailBacklogAge, mail_backlog_age_seconds),
+        ],
+    );
 }
 
 /// One page of due work in `partition`, due by `bound`.

@@ -15,6 +15,7 @@ use crate::domain::dossier::InscriptionStatus;
 use crate::domain::pieces::PieceKind;
 use crate::domain::transitions::upload::{self, StoredFile};
 use crate::error::{AppError, AppResult};
+use crate::metrics::Metric;
 use crate::ports::store::{Condition, WriteOp};
 use crate::ports::Key;
 use crate::ports::StoreError;
@@ -252,10 +253,12 @@ async fn settle(
     let Written { kind, refusal } = written;
     if let Some(reason) = refusal {
         tracing::info!(key, kind = %kind, "upload refused");
+        app.count(Metric::UploadsRefused);
         app.documents.delete(key).await?;
         return Ok(CheckOutcome::Refused { kind, reason });
     }
     tracing::info!(key, kind = %kind, status = status.code(), "piece received");
+    app.count(Metric::UploadsAccepted);
     Ok(CheckOutcome::Received { kind, status })
 }
 

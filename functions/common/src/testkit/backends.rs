@@ -109,6 +109,8 @@ pub fn app(
     AppBuilder::new(&Settings::default())
         .expect("the embedded 2022 calendar and catalogue")
         .config(config)
+        // Kept in memory, so that a test may check what a change published.
+        .metrics(crate::metrics::MetricsSink::recorded("examreg/test"))
         .build(Ports {
             store,
             mailer,

@@ -6,6 +6,7 @@ use super::{parse_email, parse_password, send_or_log, AccountRefusal, AccountRes
 use crate::app::App;
 use crate::domain::account::{existing_account, ExistingAccount};
 use crate::emails::{account_exists, activation};
+use crate::metrics::Metric;
 use crate::ports::store::{Condition, WriteOp};
 use crate::records::account::{self, AccountRecord};
 use crate::records::candidate::delete_candidate_data;
@@ -65,6 +66,7 @@ pub async fn signup(app: &App, input: Credentials) -> AccountResult<()> {
         delete_candidate_data(store, &old.account_id).await?;
     }
     tracing::info!(account_id = %account_id, "account created");
+    app.count(Metric::Signups);
     let link = app.link(&format!("/activate?token={token}"));
     let mail = activation::email(&account.email, &link, account.activation_deadline);
     send_or_log(app, mail, "activation").await;

@@ -16,6 +16,7 @@ use crate::domain::transitions::save::{self as save_transition, Save, SaveRefuse
 use crate::domain::validation::{merge_errors, Parsed};
 use crate::domain::Diploma;
 use crate::error::AppResult;
+use crate::metrics::Metric;
 use crate::records::dossier::{self as dossier, Delivery};
 use crate::records::keys;
 use crate::services::sessions::{authenticate, take, Caller};
@@ -256,7 +257,10 @@ pub async fn save(
     )
     .await?;
     match (updated.committed, updated.before) {
-        (Some(committed), before) => Ok((before.is_none(), view(app, &committed.record))),
+        (Some(committed), before) => {
+            app.count(Metric::InscriptionsSaved);
+            Ok((before.is_none(), view(app, &committed.record)))
+        }
         // No write, no email, no history: the inscription as it is.
         (None, Some(record)) if !updated.raced => Ok((false, view(app, &record))),
         (None, before) => Err(InscriptionRefusal::VersionConflict {
