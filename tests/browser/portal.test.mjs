@@ -570,7 +570,7 @@ describe('journey 2: conflicts and closed windows, shown to the candidate', () =
     assert.match(await second.locator('#window-note').innerText(), /sont closes depuis le vendredi 12 novembre 2021 à 23:59/);
     await second.getByLabel('Téléphone').fill('06 11 22 33 44');
     await second.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
-    await assertSummaryFocused(second, /Inscriptions fermées/);
+    await assertSummaryFocused(second, /Inscriptions closes/);
     assert.equal(await second.locator('.error-summary').getAttribute('data-code'), 'registration_closed');
     await check(second, 'inscription-closed');
     assertClean(first);

@@ -76,12 +76,12 @@ pub fn inspect(declared: FileType, declared_size: u64, bytes: &[u8]) -> Result<(
     let size = bytes.len() as u64;
     if size == 0 {
         return Err(
-            "Le fichier déposé est vide. Déposez un fichier PDF, JPEG ou PNG d'au plus 5 Mio."
+            "Le fichier déposé est vide. Déposez un fichier PDF, JPEG ou PNG d'au plus 5 Mo."
                 .into(),
         );
     }
     if size > MAX_UPLOAD_BYTES {
-        return Err("Le fichier déposé dépasse 5 Mio. Réduisez-le (par exemple en le numérisant en noir et blanc ou à une résolution plus faible), puis déposez-le de nouveau.".into());
+        return Err("Le fichier déposé dépasse 5 Mo. Réduisez-le (par exemple en le numérisant en noir et blanc ou à une résolution plus faible), puis déposez-le de nouveau.".into());
     }
     if size != declared_size {
         return Err(format!(
@@ -91,7 +91,7 @@ pub fn inspect(declared: FileType, declared_size: u64, bytes: &[u8]) -> Result<(
     }
     if !bytes.starts_with(declared.magic()) {
         return Err(format!(
-            "Le fichier déposé n'est pas un PDF, un JPEG ou un PNG valide (il devait être {}). Déposez un fichier PDF, JPEG ou PNG d'au plus 5 Mio.",
+            "Le fichier déposé n'est pas un PDF, un JPEG ou un PNG valide (il devait être {}). Déposez un fichier PDF, JPEG ou PNG d'au plus 5 Mo.",
             declared.name_fr()
         ));
     }
@@ -152,7 +152,7 @@ mod tests {
         let huge = [b"%PDF-".as_slice(), &vec![b' '; MAX_UPLOAD_BYTES as usize]].concat();
         assert!(inspect(FileType::Pdf, huge.len() as u64, &huge)
             .unwrap_err()
-            .contains("5 Mio"));
+            .contains("5 Mo"));
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
         CONTENT_W,
         Style::new(Weight::Regular, BODY, MUTED),
         "Document à vérifier, à dater et à signer, puis à transmettre avec les pièces \
-         justificatives\u{a0}: à télé-verser dans votre espace candidat (« Mes documents ») \
+         justificatives\u{a0}: à déposer dans votre espace candidat (« Mes documents ») \
          ou à envoyer par courrier postal (adresse ci-dessous).",
     );
     layout.y -= 2.0;

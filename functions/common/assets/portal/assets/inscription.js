@@ -197,12 +197,12 @@ function renderWindow() {
   let text;
   let kind = 'info';
   if (Date.parse(opens) > now) {
-    text = `Les inscriptions au ${label} ouvriront le ${formatInstant(opens)} (heure de Paris), ${untilOpening(opens, now)}.`;
+    text = `Les inscriptions en ${label} ouvriront le ${formatInstant(opens)} (heure de Paris), ${untilOpening(opens, now)}.`;
     kind = 'warning';
   } else if (Date.parse(closes) > now) {
-    text = `Les inscriptions au ${label} sont ouvertes jusqu'au ${formatInstant(closes)} (heure de Paris) : ${untilClosing(closes, now)}.`;
+    text = `Les inscriptions en ${label} sont ouvertes jusqu'au ${formatInstant(closes)} (heure de Paris) : ${untilClosing(closes, now)}.`;
   } else {
-    text = `Les inscriptions au ${label} sont closes depuis le ${formatInstant(closes)} (heure de Paris) : votre inscription ne peut plus être modifiée.`;
+    text = `Les inscriptions en ${label} sont closes depuis le ${formatInstant(closes)} (heure de Paris) : votre inscription ne peut plus être modifiée.`;
     kind = 'warning';
   }
   windowNote.append(el('div', { class: `notice ${kind}` }, el('p', { text })));

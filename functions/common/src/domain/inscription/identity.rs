@@ -46,7 +46,7 @@ const BIRTH_PLACE: NameField = NameField {
 };
 const CITY: NameField = NameField {
     path: "identity.address.city",
-    required: "Veuillez indiquer votre ville.",
+    required: "Veuillez indiquer votre commune.",
     subject: "La ville",
     plural: false,
     digits: false,

@@ -99,7 +99,7 @@ impl DocumentsRefusal {
             // The edge words it with the fields (`AppError::validation`).
             DocumentsRefusal::Invalid(errors) => AppError::validation(errors.clone()).message(),
             DocumentsRefusal::UnsupportedType => "Seuls les fichiers PDF, JPEG et PNG sont acceptés (content_type « application/pdf », « image/jpeg » ou « image/png »).".into(),
-            DocumentsRefusal::TooLarge => "Un fichier ne peut dépasser 5 Mio (5 242 880 octets). Réduisez-le (par exemple en le numérisant à une résolution plus faible), puis recommencez.".into(),
+            DocumentsRefusal::TooLarge => "Un fichier ne peut dépasser 5 Mo (5 242 880 octets). Réduisez-le (par exemple en le numérisant à une résolution plus faible), puis recommencez.".into(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Documents (notice, sections 2 and 3): the « confirmation d'inscription »
 //! the candidate prints, dates and signs, and the upload of the signed
-//! confirmation and of every piece (« télé-verser »).
+//! confirmation and of every piece (« déposer »).
 //!
 //! An upload takes three steps, none of which lets a candidate reach another
 //! candidate's files:

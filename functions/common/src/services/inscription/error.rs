@@ -46,7 +46,10 @@ impl InscriptionRefusal {
         match self {
             InscriptionRefusal::NoInscription => "Introuvable",
             InscriptionRefusal::Invalid(_) => "Certaines informations sont invalides",
-            InscriptionRefusal::RegistrationClosed { .. } => "Inscriptions fermées",
+            InscriptionRefusal::RegistrationClosed { upcoming: true, .. } => {
+                "Inscriptions pas encore ouvertes"
+            }
+            InscriptionRefusal::RegistrationClosed { .. } => "Inscriptions closes",
             InscriptionRefusal::VersionConflict { .. } | InscriptionRefusal::ChangedMeanwhile => {
                 "Inscription modifiée entre-temps"
             }
@@ -64,13 +67,15 @@ impl InscriptionRefusal {
                 upcoming,
                 range_fr,
             } => {
-                let when = if *upcoming {
-                    "ne sont pas encore ouvertes"
+                // « en » fits every diploma (« en mention complémentaire »,
+                // « en CAP »), where « au » does not.
+                let (when, were) = if *upcoming {
+                    ("ne sont pas encore ouvertes", "seront ouvertes")
                 } else {
-                    "sont closes"
+                    ("sont closes", "étaient ouvertes")
                 };
                 format!(
-                    "Les inscriptions au {} {when} : elles sont ouvertes {range_fr} (heure de Paris). Aucune modification ne peut être prise en compte en dehors de cette période.",
+                    "Les inscriptions en {} {when} : elles {were} {range_fr} (heure de Paris). Aucune modification ne peut être prise en compte en dehors de cette période.",
                     diploma.label().to_lowercase(),
                 )
             }
@@ -135,10 +140,21 @@ mod tests {
         };
         let later = refusal(true).detail();
         assert!(later.starts_with(
-            "Les inscriptions au certificat d'aptitude professionnelle ne sont pas encore ouvertes"
+            "Les inscriptions en certificat d'aptitude professionnelle ne sont pas encore ouvertes"
         ));
-        assert!(later.contains("ouvertes du 1er au 30 octobre (heure de Paris)"));
-        assert!(refusal(false).detail().contains(" sont closes : "));
+        assert!(later.contains("elles seront ouvertes du 1er au 30 octobre (heure de Paris)"));
+        assert_eq!(refusal(true).title(), "Inscriptions pas encore ouvertes");
+        let closed = refusal(false).detail();
+        assert!(closed.contains(" sont closes : elles étaient ouvertes du 1er"));
+        assert_eq!(refusal(false).title(), "Inscriptions closes");
+        let mc = InscriptionRefusal::RegistrationClosed {
+            diploma: Diploma::Mc,
+            upcoming: false,
+            range_fr: String::new(),
+        };
+        assert!(mc
+            .detail()
+            .starts_with("Les inscriptions en mention complémentaire"));
         assert_eq!(refusal(false).code(), "registration_closed");
     }
 
