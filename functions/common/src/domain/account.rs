@@ -109,11 +109,37 @@ impl fmt::Display for Email {
     }
 }
 
-/// A password strong enough to keep: 12 characters or more, and a zxcvbn
-/// score of 3 or more. Never printed. Only the functions that take
+/// A password strong enough to keep: 12 characters or more, not a common
+/// French password (however many digits follow it), and a zxcvbn score of 3
+/// or more. Never printed. Only the functions that take
 /// passwords (signup, auth) link zxcvbn (feature `passwords`).
 #[cfg(feature = "passwords")]
 pub struct Password(String);
+
+/// Common French passwords, reduced to their base, sorted (by
+/// `infra/scripts/common-passwords.py`, from the Richelieu list, CC BY 4.0):
+/// zxcvbn's dictionaries are English, and score « pamplemousse » or
+/// « lavieestbelle2024 » as strong.
+#[cfg(feature = "passwords")]
+const COMMON_FR: &str = include_str!("../../assets/passwords/common-fr.txt");
+
+/// Whether `text`, lowercased and without its trailing digits and symbols
+/// (« Marseille2024! » → « marseille »), is a common French password.
+#[cfg(feature = "passwords")]
+fn is_common_in_french(text: &str) -> bool {
+    use std::sync::OnceLock;
+    static BASES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let bases = BASES.get_or_init(|| {
+        COMMON_FR
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .collect()
+    });
+    let lowered = text.to_lowercase();
+    let base = lowered.trim_end_matches(|c: char| c.is_ascii_digit() || "!?.*_@#$-".contains(c));
+    // The file is sorted by code point, which is UTF-8's byte order.
+    bases.binary_search(&base).is_ok()
+}
 
 #[cfg(feature = "passwords")]
 impl fmt::Debug for Password {
@@ -159,6 +185,9 @@ impl Password {
             return Err(format!(
                 "Le mot de passe ne doit pas dépasser {MAX_PASSWORD_CHARS} caractères."
             ));
+        }
+        if is_common_in_french(text) {
+            return Err("Ce mot de passe figure parmi les plus courants en France (même suivi de chiffres ou de symboles) : il serait essayé parmi les premiers. Choisissez plutôt plusieurs mots sans lien entre eux.".into());
         }
         let entropy = zxcvbn::zxcvbn(text, context);
         if entropy.score() < Score::Three {
@@ -467,9 +496,25 @@ mod tests {
     fn weak_passwords_are_refused_in_french() {
         let short = Password::parse("court", &[]).unwrap_err();
         assert!(short.contains("au moins 12 caractères"), "{short}");
-        let common = Password::parse("password1234", &[]).unwrap_err();
+        let common = Password::parse("abcabcabcabc1", &[]).unwrap_err();
         assert!(common.contains("trop faible"), "{common}");
+        // « password » is common in France too.
+        let english = Password::parse("password1234", &[]).unwrap_err();
+        assert!(english.contains("plus courants en France"), "{english}");
         assert!(Password::parse("cheval-agrafe-batterie-correcte", &[]).is_ok());
+        // Common in France, which zxcvbn's English dictionaries miss: alone,
+        // with digits and symbols after it, in any case.
+        for french in [
+            "pamplemousse",
+            "Marseille2024!",
+            "lavieestbelle",
+            "MOTDEPASSE1234",
+        ] {
+            let why = Password::parse(french, &[]).unwrap_err();
+            assert!(why.contains("plus courants en France"), "{french}: {why}");
+        }
+        // A common word inside a longer passphrase is fine.
+        assert!(Password::parse("pamplemousse violet sous la pluie", &[]).is_ok());
         assert_eq!(
             format!(
                 "{:?}",
