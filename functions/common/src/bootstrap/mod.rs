@@ -35,6 +35,9 @@ pub struct AwsAdapters {
     pub store: Arc<DynamoStore>,
     pub mailer: Arc<dyn Mailer>,
     pub documents: Arc<dyn DocumentStore>,
+    /// Where the presigned upload URLs point, in the region the SDK
+    /// resolved: the portal's `connect-src` allows exactly it.
+    pub upload_origin: String,
 }
 
 impl AwsAdapters {
@@ -66,6 +69,7 @@ pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
         )),
         mailer: mailer(&sdk, settings),
         documents: documents(&sdk, settings),
+        upload_origin: settings.upload_origin_in(sdk.region().map(|r| r.as_ref())),
     }
 }
 
@@ -110,8 +114,8 @@ pub async fn aws_app() -> anyhow::Result<Arc<App>> {
     let settings = Settings::from_env()?;
     settings.required_public_url()?;
     let aws = AwsSettings::from_env()?;
-    let builder = AppBuilder::new(&settings)?.upload_origin(aws.upload_origin.clone());
     let adapters = aws_adapters(&aws).await;
+    let builder = AppBuilder::new(&settings)?.upload_origin(adapters.upload_origin.clone());
     Ok(Arc::new(
         builder.build(adapters.ports(Arc::new(SystemClock))),
     ))
