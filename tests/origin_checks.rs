@@ -18,11 +18,10 @@ use support::{problem, Runner, BAC_PRO_BOTH_OPEN, PASSWORD};
 
 const EVIL: &str = "https://evil.example";
 
-/// The body the attacker's `text/plain` form sends: a field named
-/// `{"email":"…","password":"…","x":"` whose value is `"}`, which reads as
-/// JSON once the browser joins them with `=`.
+/// What a `text/plain` form (its one field split at a `=` of the
+/// password) or a `no-cors` fetch can send: the credentials in JSON.
 fn form_body(email: &str, password: &str) -> String {
-    format!(r#"{{"email":"{email}","password":"{password}","x":"="}}"#)
+    json!({"email": email, "password": password}).to_string()
 }
 
 async fn send(
