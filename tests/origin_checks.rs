@@ -247,20 +247,19 @@ async fn over_https_the_cookie_is_host_prefixed_and_the_origin_is_the_portals() 
     let email = "zoe@exemple.fr";
     runner.signup_and_login(email).await;
     let body = json!({"email": email, "password": PASSWORD}).to_string();
-    let json_from = |origin: &'static str| {
+    fn json_from(origin: &str) -> [(&str, &str); 2] {
         [
             (CONTENT_TYPE.as_str(), "application/json"),
             (ORIGIN.as_str(), origin),
         ]
-    };
+    }
 
     // The runner's own address is not the configured portal.
-    let local_origin: &'static str = Box::leak(runner.base_url.clone().into_boxed_str());
     let r = send(
         &runner,
         Method::POST,
         "/auth/login",
-        &json_from(local_origin),
+        &json_from(&runner.base_url),
         Some(body.clone()),
     )
     .await;
