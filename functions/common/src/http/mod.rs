@@ -189,8 +189,9 @@ async fn json_with_charset(mut response: Response) -> Response {
 }
 
 /// Layers every request and response goes through, in the runner and in
-/// Lambda alike: first of all, the refusal of cross-site requests and of
-/// bodies that are not JSON ([`cross_site`]), before any handler runs.
+/// Lambda alike; innermost, right before any handler (and its answer still
+/// dressed by the others), the refusal of cross-site requests and of bodies
+/// that are not JSON ([`cross_site`]).
 pub fn with_edge(router: Router, config: &Config) -> Router {
     let portal_origin: Arc<str> = Arc::from(config.portal_origin.as_str());
     router
