@@ -65,6 +65,18 @@ pub async fn serve(
     std::fs::write(&recorded, &public_url)
         .with_context(|| format!("cannot write {}", recorded.display()))?;
     print_banner(&embedded, data_dir, &public_url, args.now.is_some());
+    let control_open = control_routes_open(args.addr, args.allow_remote_local_routes);
+    if !args.addr.ip().is_loopback() {
+        eprintln!(
+            "  {} is not a loopback address: /_local/outbox, /_local/clock and /_local/checks are {}\n",
+            args.addr,
+            if control_open {
+                "ON (--allow-remote-local-routes): anyone who reaches this address reads every email"
+            } else {
+                "off (--allow-remote-local-routes to serve them on a trusted network)"
+            }
+        );
+    }
 
     let office = crate::staff::Office {
         app: embedded.app.clone(),
@@ -72,12 +84,13 @@ pub async fn serve(
     };
     let router = examreg_common::http::with_edge(
         examreg_common::http::routes(embedded.app.clone(), &Function::ALL)
-            .merge(local_routes(embedded.clone()))
+            .merge(local_routes(embedded.clone(), control_open))
             .merge(crate::staff::routes(office.clone()))
             .layer(axum::middleware::from_fn_with_state(
                 office,
                 crate::staff::verify_token,
             )),
+        &embedded.app.config,
     );
     tokio::spawn(sweep_timer(embedded.clone(), args.sweep_every));
     axum::serve(listener, router)
@@ -180,23 +193,57 @@ impl HeldChecks {
     }
 }
 
-fn local_routes(embedded: Arc<Embedded>) -> Router {
+/// Whether the runner's control routes (`/_local/outbox`, `/_local/clock`,
+/// `/_local/checks`) are served: on a loopback address only, unless
+/// `--allow-remote-local-routes` says otherwise. The outbox holds every
+/// email's links, tokens included (whoever reads it takes any account), and
+/// the clock decides deadlines. (`/_local/blobs/`, where upload links point,
+/// stays open: each of its URLs is checked by its signature, as S3's are.)
+pub fn control_routes_open(addr: std::net::SocketAddr, allowed: bool) -> bool {
+    addr.ip().is_loopback() || allowed
+}
+
+/// The answer of a control route on a runner reachable from the network.
+async fn control_routes_closed() -> AppError {
+    AppError::refused(
+        403,
+        "local_routes_disabled",
+        "Route locale désactivée",
+        "Ce serveur écoute sur une adresse accessible depuis le réseau : les routes /_local/ \
+         (courriels envoyés, horloge) n'y sont pas servies. Lancez-le sur 127.0.0.1, ou avec \
+         --allow-remote-local-routes (EXAMREG_ALLOW_REMOTE_LOCAL_ROUTES=true) sur un réseau de \
+         confiance seulement.",
+    )
+}
+
+fn local_routes(embedded: Arc<Embedded>, control_open: bool) -> Router {
     let checks = HeldChecks::default();
-    Router::new()
-        .route("/_local/outbox", get(outbox))
-        .route("/_local/clock", post(move_clock))
-        .with_state(embedded.clone())
-        .merge(
-            Router::new()
-                .route("/_local/checks", post(hold_checks))
-                .route(
-                    "/_local/blobs/{*key}",
-                    put(put_blob)
-                        .get(get_blob)
-                        .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
-                )
-                .with_state((embedded, checks)),
-        )
+    let control = if control_open {
+        Router::new()
+            .route("/_local/outbox", get(outbox))
+            .route("/_local/clock", post(move_clock))
+            .with_state(embedded.clone())
+            .merge(
+                Router::new()
+                    .route("/_local/checks", post(hold_checks))
+                    .with_state((embedded.clone(), checks.clone())),
+            )
+    } else {
+        Router::new()
+            .route("/_local/outbox", axum::routing::any(control_routes_closed))
+            .route("/_local/clock", axum::routing::any(control_routes_closed))
+            .route("/_local/checks", axum::routing::any(control_routes_closed))
+    };
+    control.merge(
+        Router::new()
+            .route(
+                "/_local/blobs/{*key}",
+                put(put_blob)
+                    .get(get_blob)
+                    .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES)),
+            )
+            .with_state((embedded, checks)),
+    )
 }
 
 #[derive(Deserialize)]
@@ -394,4 +441,20 @@ pub async fn admin(
         map.insert("file".into(), serde_json::json!(file.display().to_string()));
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::control_routes_open;
+
+    #[test]
+    fn control_routes_are_served_on_loopback_or_when_allowed() {
+        for addr in ["127.0.0.1:3000", "[::1]:3000", "127.0.0.2:80"] {
+            assert!(control_routes_open(addr.parse().unwrap(), false), "{addr}");
+        }
+        for addr in ["0.0.0.0:3000", "192.168.1.20:3000", "[::]:3000"] {
+            assert!(!control_routes_open(addr.parse().unwrap(), false), "{addr}");
+            assert!(control_routes_open(addr.parse().unwrap(), true), "{addr}");
+        }
+    }
 }

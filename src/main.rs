@@ -66,6 +66,13 @@ struct ServeArgs {
     /// Seconds between two sweeps (they also run after every clock move).
     #[arg(long, env = "EXAMREG_SWEEP_EVERY", default_value_t = 30)]
     sweep_every: u64,
+    /// Serve /_local/outbox, /_local/clock and /_local/checks even on an
+    /// --addr that is not a loopback address. They show every email (its
+    /// links' tokens included) and move the clock: keep them off any network
+    /// others reach.
+    #[arg(long, env = "EXAMREG_ALLOW_REMOTE_LOCAL_ROUTES",
+          value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    allow_remote_local_routes: bool,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

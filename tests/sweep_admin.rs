@@ -288,12 +288,22 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), bytes);
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a UTF-8 BOM");
     // (The csv crate reads it back in functions/common/tests/sweep_aws.rs;
-    // these cells hold no `;` nor quote, so a split reads them here.)
+    // these cells hold no `;` nor quote, so a split of the quoted cells
+    // reads them here.)
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let lines: Vec<Vec<&str>> = text
         .split("\r\n")
         .filter(|line| !line.is_empty())
-        .map(|line| line.split(';').collect())
+        .map(|line| {
+            line.split(';')
+                .map(|quoted| {
+                    quoted
+                        .strip_prefix('"')
+                        .and_then(|c| c.strip_suffix('"'))
+                        .unwrap_or_else(|| panic!("a quoted cell: {quoted}"))
+                })
+                .collect()
+        })
         .collect();
     assert_eq!(lines.len(), 2, "{text}");
     // The candidate number first, then the columns as they were.

@@ -200,7 +200,9 @@ pub struct AwsSettings {
     /// `EXAMREG_S3_PATH_STYLE`: S3 addressed by path (one host, as an
     /// emulator needs) rather than by a bucket's own host name.
     pub s3_path_style: bool,
-    /// The origin of presigned upload URLs, for the portal's `connect-src`.
+    /// The origin of presigned upload URLs, for the portal's `connect-src`
+    /// (empty when the environment names no region: see
+    /// [`AwsSettings::upload_origin_in`]).
     pub upload_origin: String,
     /// `EXAMREG_METRICS_NAMESPACE`: where the business metrics go
     /// (default `examreg`).
@@ -237,11 +239,24 @@ impl AwsSettings {
     }
 }
 
+impl AwsSettings {
+    /// The origin of presigned upload URLs, once the SDK's region is known:
+    /// [`AwsSettings::upload_origin`] when the environment named the region
+    /// (always, in Lambda), else the bucket's host in `sdk_region` (the one
+    /// the SDK took from a profile, with which it presigns).
+    pub fn upload_origin_in(&self, sdk_region: Option<&str>) -> String {
+        if !self.upload_origin.is_empty() {
+            return self.upload_origin.clone();
+        }
+        upload_origin(&self.bucket, self.s3_path_style, sdk_region, None)
+    }
+}
+
 /// Where the SDK's presigned URLs for `bucket` point: the endpoint's host
 /// when one is configured (an emulator), else S3's regional host; by path
 /// (one host for every bucket) or with the bucket as a host name. Without a
-/// region in the environment (the SDK then takes it from a profile), any
-/// S3 host.
+/// region, none (empty): never a wildcard, which would let the portal's
+/// pages talk to any bucket of any S3 customer.
 pub fn upload_origin(
     bucket: &str,
     path_style: bool,
@@ -259,7 +274,7 @@ pub fn upload_origin(
         };
     }
     let Some(region) = region.filter(|r| !r.is_empty()) else {
-        return "https://*.amazonaws.com".to_owned();
+        return String::new();
     };
     let suffix = if region.starts_with("cn-") {
         "amazonaws.com.cn"
@@ -708,13 +723,23 @@ mod tests {
             ("AWS_ENDPOINT_URL_S3", "https://s3.local"),
         ];
         assert_eq!(origin(&s3_only), "https://b-1.s3.local");
-        // No region in the environment: any of S3's hosts.
+        // No region in the environment: the SDK's, never a wildcard.
         let vars: Vec<_> = AWS
             .into_iter()
             .filter(|(n, _)| *n != "AWS_REGION")
             .collect();
         let none = AwsSettings::from_lookup(lookup(&vars)).unwrap();
-        assert_eq!(none.upload_origin, "https://*.amazonaws.com");
+        assert_eq!(none.upload_origin, "");
+        assert_eq!(
+            none.upload_origin_in(Some("eu-west-1")),
+            "https://examreg-prod-123456789012-eu-west-3.s3.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(none.upload_origin_in(None), "");
+        let known = aws(&[]).unwrap();
+        assert_eq!(
+            known.upload_origin_in(Some("us-east-1")),
+            known.upload_origin
+        );
         let default_region = [vars.as_slice(), &[("AWS_DEFAULT_REGION", "eu-west-1")]].concat();
         assert!(AwsSettings::from_lookup(lookup(&default_region))
             .unwrap()

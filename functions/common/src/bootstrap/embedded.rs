@@ -85,7 +85,7 @@ pub async fn local_aws_app(
     let (builder, clock) = local_start(data_dir, settings, start, default_start)?;
     let adapters = aws_adapters(aws).await;
     let app = builder
-        .upload_origin(aws.upload_origin.clone())
+        .upload_origin(adapters.upload_origin.clone())
         .build(adapters.ports(clock.clone()));
     Ok(Embedded {
         app: Arc::new(app),

@@ -36,6 +36,9 @@ pub struct AwsAdapters {
     pub store: Arc<DynamoStore>,
     pub mailer: Arc<dyn Mailer>,
     pub documents: Arc<dyn DocumentStore>,
+    /// Where the presigned upload URLs point, in the region the SDK
+    /// resolved: the portal's `connect-src` allows exactly it.
+    pub upload_origin: String,
 }
 
 impl AwsAdapters {
@@ -67,6 +70,7 @@ pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
         )),
         mailer: mailer(&sdk, settings),
         documents: documents(&sdk, settings),
+        upload_origin: settings.upload_origin_in(sdk.region().map(|r| r.as_ref())),
     }
 }
 
@@ -111,12 +115,12 @@ pub async fn aws_app() -> anyhow::Result<Arc<App>> {
     let settings = Settings::from_env()?;
     settings.required_public_url()?;
     let aws = AwsSettings::from_env()?;
+    let adapters = aws_adapters(&aws).await;
     let builder = AppBuilder::new(&settings)?
-        .upload_origin(aws.upload_origin.clone())
+        .upload_origin(adapters.upload_origin.clone())
         .metrics(MetricsSink::Emf {
             namespace: aws.metrics_namespace.clone(),
         });
-    let adapters = aws_adapters(&aws).await;
     Ok(Arc::new(
         builder.build(adapters.ports(Arc::new(SystemClock))),
     ))

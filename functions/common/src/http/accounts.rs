@@ -12,13 +12,14 @@ use serde::Serialize;
 use super::json::StrictJson;
 use super::problem::Problem;
 use super::AppState;
+use crate::app::Config;
 use crate::domain::account::AccountStatus;
 use crate::error::AppError;
 use crate::services::accounts::{
     self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword,
     TokenOnly,
 };
-use crate::services::sessions::{self, token_from_headers, SESSION_COOKIE};
+use crate::services::sessions::{self, token_from_headers};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MessageAnswer {
@@ -136,7 +137,7 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     let answer = accounts::login(&app, input).await?;
     let max_age = (answer.expires_at - app.now()).num_seconds().max(0);
-    let cookie = session_cookie(&answer.token, max_age, app.config.secure_cookies);
+    let cookie = session_cookie(&answer.token, max_age, &app.config);
     let mut response = Json(answer).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -144,11 +145,17 @@ pub async fn login(
     Ok(response)
 }
 
-fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly{secure}; SameSite=Strict"
-    )
+/// The `Set-Cookie` of the session: `__Host-` prefixed over HTTPS (so
+/// `Secure`, `Path=/` and no `Domain`), its plain name over plain HTTP
+/// ([`sessions::session_cookie_name`]).
+fn session_cookie(token: &str, max_age: i64, config: &Config) -> String {
+    let name = sessions::session_cookie_name(config);
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{name}={token}; Path=/; Max-Age={max_age}; HttpOnly{secure}; SameSite=Strict")
 }
 
 /// Log out: the token is revoked at once.
@@ -159,11 +166,11 @@ fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
     ),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
     sessions::logout(&app, &caller).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Ok(value) = HeaderValue::from_str(&session_cookie("", 0, app.config.secure_cookies)) {
+    if let Ok(value) = HeaderValue::from_str(&session_cookie("", 0, &app.config)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
@@ -213,7 +220,34 @@ pub async fn me(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<MeAnswer>, AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
     Ok(Json(accounts::me(&caller.account)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_host_prefixed_over_https() {
+        let https = Config {
+            portal_origin: "https://inscriptions.example.fr".into(),
+            secure_cookies: true,
+            ..Config::default()
+        };
+        assert_eq!(
+            session_cookie("t", 60, &https),
+            "__Host-examreg_session=t; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict"
+        );
+        let lan = Config {
+            portal_origin: "http://192.168.1.20:3000".into(),
+            secure_cookies: false,
+            ..Config::default()
+        };
+        assert_eq!(
+            session_cookie("", 0, &lan),
+            "examreg_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+        );
+    }
 }

@@ -80,7 +80,7 @@ pub async fn confirmation_pdf(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     let pdf = crate::services::confirmation::confirmation_pdf(&app, token.as_deref()).await?;
     // The name holds only the session and a number: no quoting issue.
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", pdf.filename))
@@ -141,7 +141,7 @@ pub async fn create_upload(
     kind: Result<Path<String>, PathRejection>,
     StrictJson(input): StrictJson<UploadRequestInput>,
 ) -> Result<(StatusCode, Json<UploadTicket>), AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     // An undecodable segment is no piece code either.
     let kind = kind.map(|Path(k)| k).unwrap_or_default();
     let ticket = documents::request_upload(&app, token.as_deref(), &kind, &input).await?;
@@ -172,7 +172,7 @@ pub async fn delete_file(
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<StatusCode, AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     // An undecodable segment is no piece code nor file id either.
     let (kind, id) = path.map(|Path(p)| p).unwrap_or_default();
     documents::delete_file(&app, token.as_deref(), &kind, &id).await?;

@@ -53,7 +53,7 @@ pub async fn get_inscription(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<InscriptionView>, AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     Ok(Json(inscription::get(&app, token.as_deref()).await?))
 }
 
@@ -87,7 +87,7 @@ pub async fn put_inscription(
     headers: HeaderMap,
     input: Parsed<InscriptionInput>,
 ) -> Result<(StatusCode, Json<InscriptionView>), AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     let (created, view) = inscription::save(&app, token.as_deref(), input).await?;
     let status = if created {
         StatusCode::CREATED
@@ -109,7 +109,7 @@ pub async fn get_pieces(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<PieceView>>, AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     Ok(Json(inscription::pieces(&app, token.as_deref()).await?))
 }
 
@@ -129,7 +129,7 @@ pub async fn withdraw(
     State(app): State<AppState>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    let token = token_from_headers(&headers);
+    let token = token_from_headers(&headers, &app.config);
     inscription::withdraw(&app, token.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

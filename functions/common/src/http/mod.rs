@@ -2,6 +2,7 @@
 //! out, security headers, and a request id on every log line.
 
 pub mod accounts;
+pub mod cross_site;
 pub mod documents;
 pub mod embedded_site;
 #[cfg(feature = "admin")]
@@ -28,7 +29,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::app::App;
+use crate::app::{App, Config};
 use crate::error::AppError;
 use routes::{Function, ROUTES};
 
@@ -109,7 +110,8 @@ pub fn missing_handlers(functions: &[Function]) -> Vec<&'static routes::Route> {
 
 /// The router of the given functions (one in a Lambda), with the edge layers.
 pub fn router(app: AppState, functions: &[Function]) -> Router {
-    with_edge(routes(app, functions))
+    let config = app.config.clone();
+    with_edge(routes(app, functions), &config)
 }
 
 /// The routes of the given functions, without the edge layers (the local
@@ -186,10 +188,18 @@ async fn json_with_charset(mut response: Response) -> Response {
     response
 }
 
-/// Layers every response goes through, in the runner and in Lambda alike.
-pub fn with_edge(router: Router) -> Router {
+/// Layers every request and response goes through, in the runner and in
+/// Lambda alike; innermost, right before any handler (and its answer still
+/// dressed by the others), the refusal of cross-site requests and of bodies
+/// that are not JSON ([`cross_site`]).
+pub fn with_edge(router: Router, config: &Config) -> Router {
+    let portal_origin: Arc<str> = Arc::from(config.portal_origin.as_str());
     router
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            portal_origin,
+            cross_site::guard,
+        ))
         .layer(axum::middleware::map_response(json_with_charset))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

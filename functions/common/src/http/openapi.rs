@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use super::problem::PROBLEM_JSON;
 
 use super::{accounts, documents, inscription, office, reference};
-use crate::services::sessions::SESSION_COOKIE;
+use crate::services::sessions::{PLAIN_HTTP_SESSION_COOKIE, SESSION_COOKIE};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -101,9 +101,10 @@ impl Modify for SessionAuth {
                 SESSION_COOKIE.to_owned(),
                 format!(
                     "The same token, as the `{SESSION_COOKIE}` cookie `POST /auth/login` sets \
-                     (`HttpOnly; Secure; SameSite=Strict`) for the portal and \
-                     `POST /auth/logout` clears. An `Authorization` header, when sent, is \
-                     used instead."
+                     (`HttpOnly; Secure; SameSite=Strict; Path=/`) for the portal and \
+                     `POST /auth/logout` clears (`{PLAIN_HTTP_SESSION_COOKIE}` when the portal is \
+                     served over plain HTTP, as by the local runner). Sent twice with different \
+                     values, it is ignored. An `Authorization` header, when sent, is used instead."
                 ),
             ))),
         );
@@ -116,7 +117,8 @@ impl Modify for SessionAuth {
 /// `malformed_json`, 413 `payload_too_large` and 422 `unknown_field`; a route
 /// that reads the store may be answered 503 `service_unavailable` with
 /// `Retry-After` when the store throttles; a 429 (rate limits) always
-/// carries `Retry-After` too. Found by the outside fuzzer
+/// carries `Retry-After` too; an unsafe method may be answered 403
+/// `forbidden_origin` and 415 `unsupported_media_type`. Found by the outside fuzzer
 /// (`infra/scripts/fuzz-api.sh`) and an audit of the document.
 struct ProblemAnswers;
 
@@ -141,7 +143,25 @@ fn retry_after_header() -> Header {
         .build()
 }
 
-fn document_edge_answers(op: &mut Operation) {
+/// Documents `description` under `status`: a new answer, or one more case
+/// of the answer the handler already documents there.
+fn add_answer(
+    answers: &mut std::collections::BTreeMap<String, RefOr<Response>>,
+    status: &str,
+    description: &str,
+) {
+    match answers.get_mut(status) {
+        Some(RefOr::T(response)) => {
+            response.description = format!("{}; {description}", response.description);
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            answers.insert(status.into(), problem_answer(description).into());
+        }
+    }
+}
+
+fn document_edge_answers(op: &mut Operation, is_unsafe: bool) {
     // Errors are problem+json, whatever the annotation said.
     for answer in op.responses.responses.values_mut() {
         let RefOr::T(response) = answer else { continue };
@@ -173,6 +193,20 @@ fn document_edge_answers(op: &mut Operation) {
             problem_answer("unknown_field, validation_failed (a field of the wrong type)").into()
         });
     }
+    if is_unsafe {
+        // The edge's guard (`http/cross_site.rs`), before any handler.
+        add_answer(
+            answers,
+            "403",
+            "forbidden_origin: sent from another site (an `Origin` other than the portal's, or \
+             `Sec-Fetch-Site: cross-site`)",
+        );
+        add_answer(
+            answers,
+            "415",
+            "unsupported_media_type: a body whose `Content-Type` is not `application/json`",
+        );
+    }
     if op.request_body.is_some() || op.security.is_some() {
         answers.entry("503".into()).or_insert_with(|| {
             let mut response = problem_answer(
@@ -189,17 +223,16 @@ fn document_edge_answers(op: &mut Operation) {
 impl Modify for ProblemAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                document_edge_answers(op);
+            for (op, is_unsafe) in [
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
+            ] {
+                if let Some(op) = op {
+                    document_edge_answers(op, is_unsafe);
+                }
             }
         }
     }

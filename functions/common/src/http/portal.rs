@@ -151,7 +151,8 @@ pub fn content_security_policy(upload_origins: &str) -> String {
     for origin in upload_origins.split_whitespace() {
         // An origin, nothing that could end the directive or the header.
         let plausible = origin.starts_with("https://") || origin.starts_with("http://");
-        if plausible && !origin.contains([';', ',', '\'', '"']) {
+        // Never a wildcard: exactly the bucket's host, not any of S3's.
+        if plausible && !origin.contains([';', ',', '\'', '"', '*']) {
             connect.push(' ');
             connect.push_str(origin.trim_end_matches('/'));
         }
@@ -401,6 +402,8 @@ mod tests {
         let aws = content_security_policy("https://b.s3.eu-west-3.amazonaws.com/ bad;x");
         assert!(aws.contains("connect-src 'self' https://b.s3.eu-west-3.amazonaws.com;"));
         assert!(!aws.contains("bad"));
+        let wildcard = content_security_policy("https://*.amazonaws.com");
+        assert!(wildcard.contains("connect-src 'self';"), "{wildcard}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Who is calling: bearer tokens (or the portal's cookie) checked against the
 //! session items, in the same round trip as whatever else the route reads.
 
-use crate::app::App;
+use crate::app::{App, Config};
 use crate::error::{AppError, AppResult};
 use crate::ports::store::WriteOp;
 use crate::ports::{Item, Key};
@@ -10,8 +10,23 @@ use crate::records::keys;
 use crate::records::session::{self, SessionRecord};
 use crate::security;
 
-/// The cookie that carries the token for the portal.
-pub const SESSION_COOKIE: &str = "examreg_session";
+/// The cookie that carries the token for the portal served over HTTPS. The
+/// `__Host-` prefix makes the browser refuse it unless it is `Secure`, has
+/// `Path=/` and no `Domain`, set by this very host: no other site, not even
+/// a sibling subdomain, can plant one (« cookie tossing »).
+pub const SESSION_COOKIE: &str = "__Host-examreg_session";
+/// Its name for a portal served over plain HTTP (the local runner), where
+/// browsers would drop a `__Host-` cookie.
+pub const PLAIN_HTTP_SESSION_COOKIE: &str = "examreg_session";
+
+/// The session cookie's name for the portal `config` describes.
+pub fn session_cookie_name(config: &Config) -> &'static str {
+    if config.portal_origin.starts_with("https://") {
+        SESSION_COOKIE
+    } else {
+        PLAIN_HTTP_SESSION_COOKIE
+    }
+}
 
 /// An authenticated candidate.
 #[derive(Debug, Clone)]
@@ -20,8 +35,12 @@ pub struct Caller {
     pub session_key: Key,
 }
 
-/// The token of a request: `Authorization: Bearer <token>`, else the cookie.
-pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+/// The token of a request: `Authorization: Bearer <token>`, else the
+/// session cookie of the portal `config` describes. Only that cookie's name
+/// is read (over HTTPS, never the unprefixed one, which another site may
+/// have planted); sent twice with different values, it is ambiguous and
+/// none is taken, so that a planted duplicate can never win.
+pub fn token_from_headers(headers: &http::HeaderMap, config: &Config) -> Option<String> {
     if let Some(value) = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -31,14 +50,17 @@ pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
             .eq_ignore_ascii_case("bearer")
             .then(|| token.trim().to_owned());
     }
-    headers
+    let name = session_cookie_name(config);
+    let mut values = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .filter(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value.trim());
+    let first = values.next()?;
+    values.all(|other| other == first).then(|| first.to_owned())
 }
 
 /// Checks the token and reads `extra` keys of the caller's partition in the
@@ -87,4 +109,75 @@ pub async fn logout(app: &App, caller: &Caller) -> AppResult<()> {
 pub fn take(items: &mut Vec<Item>, key: &Key) -> Option<Item> {
     let position = items.iter().position(|item| &item.key == key)?;
     Some(items.swap_remove(position))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(portal_origin: &str) -> Config {
+        Config {
+            portal_origin: portal_origin.to_owned(),
+            ..Config::default()
+        }
+    }
+
+    fn with_cookies(lines: &[&str]) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        for line in lines {
+            headers.append(http::header::COOKIE, line.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn over_https_only_the_host_cookie_is_read() {
+        let https = config("https://inscriptions.example.fr");
+        assert_eq!(session_cookie_name(&https), "__Host-examreg_session");
+        let mine = with_cookies(&["theme=clair; __Host-examreg_session=mine"]);
+        assert_eq!(token_from_headers(&mine, &https).as_deref(), Some("mine"));
+        // A cookie without the prefix (planted by a sibling subdomain, say)
+        // is never read, before or beside the real one.
+        let planted = with_cookies(&["examreg_session=attacker"]);
+        assert_eq!(token_from_headers(&planted, &https), None);
+        let both = with_cookies(&["examreg_session=attacker; __Host-examreg_session=mine"]);
+        assert_eq!(token_from_headers(&both, &https).as_deref(), Some("mine"));
+    }
+
+    #[test]
+    fn over_plain_http_the_plain_name_works() {
+        let local = config("http://127.0.0.1:3000");
+        assert_eq!(session_cookie_name(&local), "examreg_session");
+        let mine = with_cookies(&["examreg_session=mine"]);
+        assert_eq!(token_from_headers(&mine, &local).as_deref(), Some("mine"));
+    }
+
+    #[test]
+    fn a_duplicated_cookie_is_never_taken() {
+        for portal in ["https://inscriptions.example.fr", "http://127.0.0.1:3000"] {
+            let config = config(portal);
+            let name = session_cookie_name(&config);
+            let twice = with_cookies(&[&format!("{name}=attacker; {name}=mine")]);
+            assert_eq!(token_from_headers(&twice, &config), None, "{portal}");
+            let two_lines = with_cookies(&[&format!("{name}=mine"), &format!("{name}=attacker")]);
+            assert_eq!(token_from_headers(&two_lines, &config), None, "{portal}");
+            // The same value twice is no ambiguity.
+            let same = with_cookies(&[&format!("{name}=mine; {name}=mine")]);
+            assert_eq!(token_from_headers(&same, &config).as_deref(), Some("mine"));
+        }
+    }
+
+    #[test]
+    fn an_authorization_header_comes_first() {
+        let local = config("http://127.0.0.1:3000");
+        let mut headers = with_cookies(&["examreg_session=cookie"]);
+        headers.insert(
+            http::header::AUTHORIZATION,
+            "Bearer header".parse().unwrap(),
+        );
+        assert_eq!(
+            token_from_headers(&headers, &local).as_deref(),
+            Some("header")
+        );
+    }
 }

@@ -56,13 +56,27 @@ const CSV_HEADERS: [&str; 29] = [
     "Mis à jour le",
 ];
 
-/// A cell a spreadsheet will not take for a formula.
+/// What a spreadsheet may read as the start of a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell a spreadsheet will not take for a formula: an apostrophe before
+/// the cell, and before each part of it that a `;` or a `,` separates, when
+/// that part (its leading spaces aside) starts like a formula. Every cell is
+/// also quoted ([`csv::QuoteStyle::Always`]), but a tool that splits lines
+/// on either separator without honouring the quotes must still meet no
+/// formula in any piece.
 fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut part_start = true;
+    for c in text.chars() {
+        if part_start && FORMULA_STARTS.contains(&c) {
+            out.push('\'');
+        }
+        // A part starts after a separator and the spaces that follow it.
+        part_start = matches!(c, ';' | ',') || (part_start && c == ' ');
+        out.push(c);
     }
+    out
 }
 
 /// A country code as the office reads it: « France », « Belgique (BE) », or
@@ -170,6 +184,17 @@ fn csv_row(app: &App, record: &InscriptionRecord) -> Vec<String> {
     row.iter().map(|text| cell(text)).collect()
 }
 
+/// The export's writer: UTF-8 with a BOM (so that spreadsheets read the
+/// accents), `;` between cells as French spreadsheets expect, CRLF, and
+/// every cell quoted.
+fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .delimiter(b';')
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec())
+}
+
 fn export_key(app: &App, filter: &Filter, now: DateTime<Utc>) -> String {
     let mut parts = vec![format!("inscriptions-{}", app.calendar.session)];
     if let Some(d) = filter.diploma {
@@ -230,10 +255,7 @@ pub(super) async fn export(app: &App, event: ExportEvent) -> AdminResult<Value> 
 
     let internal =
         |e: &dyn std::fmt::Display| AdminError::from(AppError::Internal(format!("CSV: {e}")));
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut writer = csv_writer();
     writer.write_record(CSV_HEADERS).map_err(|e| internal(&e))?;
     for record in &records {
         writer
@@ -309,7 +331,47 @@ mod tests {
     fn formula_like_cells_are_defused() {
         assert_eq!(cell("=SOMME(A1)"), "'=SOMME(A1)");
         assert_eq!(cell("+33612345678"), "'+33612345678");
+        assert_eq!(cell("@SUM(1)"), "'@SUM(1)");
+        assert_eq!(cell("\t=1"), "'\t=1");
+        assert_eq!(cell("\r=1"), "'\r=1");
         assert_eq!(cell("Zoé"), "Zoé");
+        assert_eq!(cell(""), "");
+    }
+
+    #[test]
+    fn formulas_after_either_separator_are_defused() {
+        // A tool splitting on `,` or on `;` despite the quotes.
+        assert_eq!(
+            cell("Dupont,=HYPERLINK(\"http://x\")"),
+            "Dupont,'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(cell("Bât. A; -1+1"), "Bât. A; '-1+1");
+        assert_eq!(cell("a, ,@x"), "a, ,'@x");
+        assert_eq!(cell("x;\t=1"), "x;'\t=1");
+        // Within a part, nothing changes: hyphenated names, decimals.
+        assert_eq!(cell("Saint-Denis"), "Saint-Denis");
+        assert_eq!(cell("E2 bénéfice 12,5 (2020)"), "E2 bénéfice 12,5 (2020)");
+        assert_eq!(cell("12, rue de la Paix"), "12, rue de la Paix");
+        // No piece of a defused cell, split either way, starts a formula.
+        for text in ["=1;=2,+3", " -4 , @5", "a;b,c=d", ";=x", ",,-"] {
+            let defused = cell(text);
+            for piece in defused.split([';', ',']) {
+                assert!(
+                    !piece.trim_start_matches(' ').starts_with(FORMULA_STARTS),
+                    "{text:?} gave {defused:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_cell_is_quoted() {
+        let mut writer = csv_writer();
+        writer
+            .write_record([cell("a,=1"), cell(""), cell("7")])
+            .unwrap();
+        let bytes = writer.into_inner().unwrap();
+        assert_eq!(bytes, "\u{feff}\"a,'=1\";\"\";\"7\"\r\n".as_bytes());
     }
 
     #[test]
