@@ -14,8 +14,15 @@ use zxcvbn::Score;
 pub const ACTIVATION_PERIOD: Duration = Duration::hours(48);
 /// How long a password-reset link lives.
 pub const RESET_PERIOD: Duration = Duration::hours(1);
-/// How long a login session lives.
+/// How long a one-time sign-in link (`POST /auth/login-link`) lives.
+pub const LOGIN_LINK_PERIOD: Duration = Duration::minutes(15);
+/// How long a login session lives at most.
 pub const SESSION_PERIOD: Duration = Duration::hours(12);
+/// A session unused this long ends (the idle timeout).
+pub const SESSION_IDLE_PERIOD: Duration = Duration::minutes(30);
+/// A session's last-seen time is written at most this often, so that
+/// reads do not each write.
+pub const SESSION_SEEN_STEP: Duration = Duration::minutes(1);
 /// Failed logins in [`LOCKOUT_WINDOW`] that lock an account for [`LOCKOUT_PERIOD`].
 pub const MAX_FAILED_LOGINS: usize = 10;
 pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
@@ -296,6 +303,17 @@ pub fn activation(
 /// Whether a password-reset link lets its holder choose a new password at
 /// `now`: only the latest link (`token_matches`), before `expires_at`.
 pub fn password_reset(
+    token_matches: bool,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), LinkRefusal> {
+    one_time_link(token_matches, expires_at, now)
+}
+
+/// Whether a one-time link (a password reset, a sign-in link) works at
+/// `now`: only the latest link (`token_matches`, cleared once used), before
+/// `expires_at`.
+pub fn one_time_link(
     token_matches: bool,
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,

@@ -17,6 +17,8 @@ pub mod dossier_complete;
 pub mod dossier_reinstated;
 pub mod dossier_validated;
 pub mod modification;
+pub mod login_link;
+pub mod password_changed;
 pub mod password_reset;
 pub mod password_reset_unknown;
 pub mod piece_rejected;

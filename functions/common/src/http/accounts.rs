@@ -16,7 +16,7 @@ use crate::domain::account::AccountStatus;
 use crate::error::AppError;
 use crate::services::accounts::{
     self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword,
-    TokenOnly,
+    PasswordChange, TokenOnly,
 };
 use crate::services::sessions::{self, token_from_headers, SESSION_COOKIE};
 
@@ -37,8 +37,12 @@ fn status(refusal: &AccountRefusal) -> u16 {
         AccountRefusal::InvalidCredentials => 401,
         AccountRefusal::NotActivated => 403,
         AccountRefusal::TooManyAttempts { .. } | AccountRefusal::TooManyRequests { .. } => 429,
-        AccountRefusal::InvalidActivationLink | AccountRefusal::InvalidResetLink => 404,
-        AccountRefusal::ActivationExpired { .. } | AccountRefusal::ResetLinkExpired => 410,
+        AccountRefusal::InvalidActivationLink
+        | AccountRefusal::InvalidResetLink
+        | AccountRefusal::InvalidLoginLink => 404,
+        AccountRefusal::ActivationExpired { .. }
+        | AccountRefusal::ResetLinkExpired
+        | AccountRefusal::LoginLinkExpired => 410,
     }
 }
 
@@ -135,13 +139,28 @@ pub async fn login(
     StrictJson(input): StrictJson<Credentials>,
 ) -> Result<Response, AppError> {
     let answer = accounts::login(&app, input).await?;
+    Ok(signed_in(&app, answer))
+}
+
+/// The answer that opens a session: the token in the body and as the
+/// portal's cookie (`/auth/login` and `/auth/login-link/confirm` alike).
+#[cfg_attr(not(feature = "passwords"), allow(dead_code))]
+fn signed_in(app: &AppState, answer: LoginAnswer) -> Response {
     let max_age = (answer.expires_at - app.now()).num_seconds().max(0);
     let cookie = session_cookie(&answer.token, max_age, app.config.secure_cookies);
     let mut response = Json(answer).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
-    Ok(response)
+    response
+}
+
+/// A cleared session cookie on `response` (the session is over).
+fn clear_cookie(app: &AppState, mut response: Response) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&session_cookie("", 0, app.config.secure_cookies)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
 }
 
 fn session_cookie(token: &str, max_age: i64, secure: bool) -> String {
@@ -162,11 +181,83 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<R
     let token = token_from_headers(&headers);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
     sessions::logout(&app, &caller).await?;
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Ok(value) = HeaderValue::from_str(&session_cookie("", 0, app.config.secure_cookies)) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(clear_cookie(&app, StatusCode::NO_CONTENT.into_response()))
+}
+
+/// Log out everywhere: every session of the account is revoked at once,
+/// the caller's among them.
+#[utoipa::path(post, path = "/auth/logout-all", tag = "accounts",
+    responses(
+        (status = 204, description = "Every session of the account revoked"),
+        (status = 401, description = "unauthenticated", body = Problem),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn logout_all(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = token_from_headers(&headers);
+    let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
+    sessions::logout_all(&app, &caller).await?;
+    Ok(clear_cookie(&app, StatusCode::NO_CONTENT.into_response()))
+}
+
+/// Change the password while signed in: every other session is revoked
+/// (the caller's stays), and the candidate is emailed.
+#[utoipa::path(post, path = "/auth/password", tag = "accounts", request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Password changed, every other session revoked, the candidate emailed"),
+        (status = 401, description = "invalid_credentials (wrong current password), unauthenticated", body = Problem),
+        (status = 422, description = "weak_password (field `new_password`), unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
+pub async fn change_password(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    StrictJson(input): StrictJson<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let token = token_from_headers(&headers);
+    let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
+    accounts::change_password(&app, &caller, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ask for a one-time sign-in link by email (valid 15 minutes; it works
+/// even while failed logins lock the address). Same answer for unknown
+/// addresses; at most 3 an hour per address.
+#[utoipa::path(post, path = "/auth/login-link", tag = "accounts", request_body = EmailOnly,
+    responses(
+        (status = 202, description = "Accepted, whether or not the address has an account", body = MessageAnswer),
+        (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_requests", body = Problem),
+    ))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
+pub async fn login_link(
+    State(app): State<AppState>,
+    StrictJson(input): StrictJson<EmailOnly>,
+) -> Result<Response, AppError> {
+    accounts::request_login_link(&app, input).await?;
+    Ok(accepted(
+        "Si un compte activé existe pour cette adresse, un lien de connexion vient d'y être envoyé. Il est valable 15 minutes et ne sert qu'une fois.",
+    ))
+}
+
+/// Sign in with the emailed one-time link: the same answer and cookie as
+/// `POST /auth/login`.
+#[utoipa::path(post, path = "/auth/login-link/confirm", tag = "accounts", request_body = TokenOnly,
+    responses(
+        (status = 200, body = LoginAnswer),
+        (status = 404, description = "invalid_token (unknown, used, or replaced by a newer link)", body = Problem),
+        (status = 410, description = "token_expired (past its 15 minutes)", body = Problem),
+    ))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
+pub async fn login_link_confirm(
+    State(app): State<AppState>,
+    StrictJson(input): StrictJson<TokenOnly>,
+) -> Result<Response, AppError> {
+    let answer = accounts::confirm_login_link(&app, input).await?;
+    Ok(signed_in(&app, answer))
 }
 
 /// Ask for a password-reset link (same answer for unknown addresses).

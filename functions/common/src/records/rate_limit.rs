@@ -20,6 +20,8 @@ pub enum RateKind {
     Resend,
     /// « Mot de passe oublié ».
     Reset,
+    /// « Recevoir un lien de connexion par e-mail ».
+    LoginLink,
 }
 
 impl RateKind {
@@ -29,6 +31,7 @@ impl RateKind {
             RateKind::Signup => "signup",
             RateKind::Resend => "resend",
             RateKind::Reset => "reset",
+            RateKind::LoginLink => "login_link",
         }
     }
 }
