@@ -103,7 +103,10 @@ impl Fixture {
     /// An activated account, signed in: its token.
     async fn active(&self, email: &str) -> String {
         self.signup(email, VICTIM_PASSWORD).await;
-        let token = self.tokens(email, "/activate").pop().expect("activation link");
+        let token = self
+            .tokens(email, "/activate")
+            .pop()
+            .expect("activation link");
         self.activate(&token).await.expect("activated");
         self.login(email, VICTIM_PASSWORD)
             .await
@@ -162,7 +165,11 @@ async fn a_pre_hijacker_s_password_never_becomes_usable(backend: Backend) {
         "the second email says plainly a request was made before: {}",
         second.text
     );
-    assert!(second.text.contains("n'était pas de vous"), "{}", second.text);
+    assert!(
+        second.text.contains("n'était pas de vous"),
+        "{}",
+        second.text
+    );
 
     let tokens = f.tokens(&victim, "/activate");
     assert_eq!(tokens.len(), 2);
@@ -171,7 +178,9 @@ async fn a_pre_hijacker_s_password_never_becomes_usable(backend: Backend) {
         AccountRefusal::InvalidActivationLink,
         "the attacker's link is void"
     );
-    f.activate(&tokens[1]).await.expect("the newest link activates");
+    f.activate(&tokens[1])
+        .await
+        .expect("the newest link activates");
 
     assert_eq!(
         refusal(f.login(&victim, ATTACKER_PASSWORD).await),
@@ -246,7 +255,10 @@ async fn a_sign_in_link_works_while_the_address_is_locked(backend: Backend) {
         refusal(f.use_login_link(&token).await),
         AccountRefusal::InvalidLoginLink
     );
-    assert_eq!(refusal(f.use_login_link("x.y").await).code(), "invalid_token");
+    assert_eq!(
+        refusal(f.use_login_link("x.y").await).code(),
+        "invalid_token"
+    );
 
     // 15 minutes.
     f.ask_login_link(&email).await.unwrap();
@@ -299,9 +311,14 @@ async fn changing_the_password_closes_the_other_sessions(backend: Backend) {
         new_password: new.into(),
     };
 
-    let wrong = accounts::change_password(&f.app, &caller, change("faux", "tortue-lampadaire-violon-47"));
+    let wrong = accounts::change_password(
+        &f.app,
+        &caller,
+        change("faux", "tortue-lampadaire-violon-47"),
+    );
     assert_eq!(refusal(wrong.await), AccountRefusal::InvalidCredentials);
-    let weak = refusal(accounts::change_password(&f.app, &caller, change(VICTIM_PASSWORD, "court")).await);
+    let weak =
+        refusal(accounts::change_password(&f.app, &caller, change(VICTIM_PASSWORD, "court")).await);
     assert_eq!(weak.code(), "weak_password");
     assert_eq!(weak.clone().into_field_errors()[0].field, "new_password");
     assert!(f.caller(&other).await.is_ok(), "refusals change nothing");
@@ -311,7 +328,10 @@ async fn changing_the_password_closes_the_other_sessions(backend: Backend) {
         .await
         .unwrap();
     assert!(f.caller(&mine).await.is_ok(), "the caller's session stays");
-    assert!(is_unauthenticated(f.caller(&other).await), "the other is closed");
+    assert!(
+        is_unauthenticated(f.caller(&other).await),
+        "the other is closed"
+    );
     let mail = f.mails(&email).pop().unwrap();
     assert_eq!(mail.subject, "Votre mot de passe a été modifié");
     assert!(mail.text.contains("Si ce n'est pas vous"));
@@ -337,13 +357,17 @@ async fn a_password_reset_is_emailed_about(backend: Backend) {
     let input = EmailOnly {
         email: email.clone(),
     };
-    accounts::request_password_reset(&f.app, input).await.unwrap();
+    accounts::request_password_reset(&f.app, input)
+        .await
+        .unwrap();
     let token = f.tokens(&email, "/reset-password").pop().unwrap();
     let input = NewPassword {
         token,
         password: "tortue-lampadaire-violon-47".into(),
     };
-    accounts::confirm_password_reset(&f.app, input).await.unwrap();
+    accounts::confirm_password_reset(&f.app, input)
+        .await
+        .unwrap();
     let mail = f.mails(&email).pop().unwrap();
     assert_eq!(mail.subject, "Votre mot de passe a été modifié");
 }
@@ -358,7 +382,10 @@ async fn an_idle_session_ends_after_thirty_minutes(backend: Backend) {
         assert!(f.caller(&token).await.is_ok(), "used within 30 minutes");
     }
     f.advance(Duration::minutes(30));
-    assert!(is_unauthenticated(f.caller(&token).await), "idle 30 minutes");
+    assert!(
+        is_unauthenticated(f.caller(&token).await),
+        "idle 30 minutes"
+    );
 }
 
 on_both_backends!(

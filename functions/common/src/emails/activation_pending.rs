@@ -40,7 +40,9 @@ mod tests {
             "Activez votre compte candidat (nouvelle demande)"
         );
         assert!(mail.text.contains("avait déjà été faite auparavant"));
-        assert!(mail.text.contains("seul le mot de passe choisi lors de cette dernière demande"));
+        assert!(mail
+            .text
+            .contains("seul le mot de passe choisi lors de cette dernière demande"));
         assert!(mail.text.contains("n'était pas de vous"));
         assert!(mail
             .text

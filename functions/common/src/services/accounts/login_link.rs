@@ -53,11 +53,15 @@ pub async fn confirm_login_link(app: &App, input: TokenOnly) -> AccountResult<Lo
         .await?
         .ok_or(invalid.clone())?;
     let now = app.now();
-    rules::one_time_link(account.login_link_is(&hash), account.login_link_expires_at, now)
-        .map_err(|why| match why {
-            LinkRefusal::Invalid => AccountRefusal::InvalidLoginLink,
-            LinkRefusal::Expired => AccountRefusal::LoginLinkExpired,
-        })?;
+    rules::one_time_link(
+        account.login_link_is(&hash),
+        account.login_link_expires_at,
+        now,
+    )
+    .map_err(|why| match why {
+        LinkRefusal::Invalid => AccountRefusal::InvalidLoginLink,
+        LinkRefusal::Expired => AccountRefusal::LoginLinkExpired,
+    })?;
     // Spent in the same transaction as the session opens (conditioned on
     // the version read): of two uses of one link, one only opens a session.
     let previous = account.version;

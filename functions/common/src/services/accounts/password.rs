@@ -8,8 +8,8 @@ use crate::domain::validation::FieldError;
 use crate::emails::password_changed;
 use crate::ports::StoreError;
 use crate::records::candidate::delete_all;
-use crate::records::session::session_keys;
 use crate::records::retry;
+use crate::records::session::session_keys;
 use crate::security;
 use crate::services::sessions::Caller;
 
@@ -44,9 +44,13 @@ pub async fn change_password(
         .collect();
     // The password first, conditioned on the account read: a change racing
     // another (or a reset) does not silently undo it.
-    let write = store.transact(vec![account.put_if_version(previous)?]).await;
+    let write = store
+        .transact(vec![account.put_if_version(previous)?])
+        .await;
     if !retry::written(write)? {
-        return Err(StoreError::Conflict("the account changed during the password change".into()).into());
+        return Err(
+            StoreError::Conflict("the account changed during the password change".into()).into(),
+        );
     }
     delete_all(store, &others).await?;
     let mail = password_changed::email(&account.email, app.now(), &app.link("/forgot-password"));
