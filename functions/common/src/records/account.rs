@@ -314,7 +314,7 @@ pub async fn load_by_email(store: &dyn Store, email: &Email) -> AppResult<Option
 /// What an activation token finds, in one read: the account, or else the
 /// trace it left when the sweep deleted it unactivated.
 pub enum ActivationTarget {
-    Account(AccountRecord),
+    Account(Box<AccountRecord>),
     Deleted(ExpiredAccount),
     Unknown,
 }
@@ -327,7 +327,7 @@ pub async fn load_activation_target(
     let items = store.get_many(&wanted).await?;
     let found = |key: &Key| items.iter().find(|i| &i.key == key);
     if let Some(account) = found(&wanted[0]) {
-        return Ok(ActivationTarget::Account(account.to_value()?));
+        return Ok(ActivationTarget::Account(Box::new(account.to_value()?)));
     }
     match found(&wanted[1]) {
         Some(trace) => Ok(ActivationTarget::Deleted(trace.to_value()?)),

@@ -59,7 +59,7 @@ async fn account_to_activate(
     hash: &str,
 ) -> AccountResult<AccountRecord> {
     match account::load_activation_target(app.store.as_ref(), account_id).await? {
-        ActivationTarget::Account(account) => Ok(account),
+        ActivationTarget::Account(account) => Ok(*account),
         ActivationTarget::Deleted(trace)
             if security::same_hash(&trace.activation_token_hash, hash) =>
         {
