@@ -389,6 +389,33 @@ mod tests {
     }
 
     #[test]
+    fn activation_makes_the_password_of_its_own_token_the_account_s() {
+        let mut account = pending();
+        assert_eq!(account.activation_password_hash.as_deref(), Some("pw"));
+        // A newer signup: its password travels with its token.
+        account.replace_activation_token("h2".into(), Some("pw2".into()));
+        // A link asked for again keeps the latest signup's password.
+        account.replace_activation_token("h3".into(), None);
+        assert_eq!(account.activation_password_hash.as_deref(), Some("pw2"));
+        account.activate(at("2021-10-14T12:00:00Z"));
+        assert_eq!(account.password_hash, "pw2");
+        assert_eq!(account.activation_password_hash, None);
+    }
+
+    #[test]
+    fn a_sign_in_link_lasts_fifteen_minutes_and_is_spent_once() {
+        let now = at("2021-10-14T11:00:00Z");
+        let mut account = pending();
+        let expires = account.replace_login_link("l1".into(), now);
+        assert_eq!(expires, now + LOGIN_LINK_PERIOD);
+        assert_eq!(LOGIN_LINK_PERIOD, chrono::Duration::minutes(15));
+        assert!(account.login_link_is("l1") && !account.login_link_is("l2"));
+        account.spend_login_link();
+        assert!(!account.login_link_is("l1"));
+        assert_eq!(account.login_link_expires_at, None);
+    }
+
+    #[test]
     fn the_trace_of_a_deleted_account_keeps_only_its_link() {
         let account = pending();
         let Some(WriteOp::Put { item, .. }) = account.expired_trace().unwrap() else {
