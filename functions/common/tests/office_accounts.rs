@@ -3,6 +3,7 @@
 //! case on both backends (SQLite and DynamoDB/SES on moto), through the
 //! services, with a clock each case sets.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -11,6 +12,7 @@ use examreg_common::app::{App, Config};
 use examreg_common::error::AppError;
 use examreg_common::on_both_backends;
 use examreg_common::ports::OutgoingEmail;
+use examreg_common::records::rate_limit::RateKind;
 use examreg_common::services::accounts::{
     self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, NewPassword,
     PasswordChange, TokenOnly,
@@ -388,7 +390,43 @@ async fn an_idle_session_ends_after_thirty_minutes(backend: Backend) {
     );
 }
 
+/// One client may make 30 requests an hour to a form that mails, whatever
+/// the addresses; another client is not held back by it, and the runner's
+/// own loopback clients are not counted.
+async fn one_source_may_not_mail_the_world(backend: Backend) {
+    let f = fixture(backend).await;
+    let noisy: IpAddr = "203.0.113.7".parse().unwrap();
+    for _ in 0..30 {
+        accounts::limit_source(&f.app, RateKind::Signup, Some(noisy))
+            .await
+            .expect("within the hour's allowance");
+    }
+    let over = refusal(accounts::limit_source(&f.app, RateKind::Signup, Some(noisy)).await);
+    assert_eq!(over.code(), "too_many_requests");
+    assert!(over.retry_after().is_some_and(|s| s > 3000));
+    // Each form has its own allowance, each source its own.
+    accounts::limit_source(&f.app, RateKind::Reset, Some(noisy))
+        .await
+        .unwrap();
+    let other: IpAddr = "2001:db8::1".parse().unwrap();
+    accounts::limit_source(&f.app, RateKind::Signup, Some(other))
+        .await
+        .unwrap();
+    let loopback: IpAddr = "127.0.0.1".parse().unwrap();
+    for _ in 0..31 {
+        accounts::limit_source(&f.app, RateKind::Signup, Some(loopback))
+            .await
+            .unwrap();
+    }
+    // An hour later, the source may ask again.
+    f.advance(Duration::minutes(61));
+    accounts::limit_source(&f.app, RateKind::Signup, Some(noisy))
+        .await
+        .unwrap();
+}
+
 on_both_backends!(
+    one_source_may_not_mail_the_world,
     a_pre_hijacker_s_password_never_becomes_usable,
     a_resent_link_carries_the_latest_signup_s_password,
     a_sign_in_link_works_while_the_address_is_locked,

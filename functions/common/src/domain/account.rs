@@ -29,6 +29,11 @@ pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
 pub const LOCKOUT_PERIOD: Duration = Duration::minutes(15);
 /// Activation emails one address may ask for in an hour.
 pub const MAX_RESENDS_PER_HOUR: usize = 3;
+/// Requests one source (a client's IP address) may make in an hour to each
+/// form that sends an email (signup, new activation link, password reset,
+/// sign-in link), whatever the addresses: generous enough for a school's
+/// shared connection, small enough that one client cannot mail the world.
+pub const MAX_MAIL_REQUESTS_PER_SOURCE_PER_HOUR: usize = 30;
 
 /// A character allowed before « @ »: letters and digits without accents,
 /// the dot and the specials RFC 5322 allows unquoted (`o'brien`, `a+b`).
@@ -417,10 +422,19 @@ pub fn resend_allowed(
     sends: &[DateTime<Utc>],
     now: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, u64> {
+    allowed_in_hour(sends, now, MAX_RESENDS_PER_HOUR)
+}
+
+/// As [`resend_allowed`], with `max` requests an hour.
+pub fn allowed_in_hour(
+    sends: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    max: usize,
+) -> Result<Vec<DateTime<Utc>>, u64> {
     let hour_ago = now - Duration::hours(1);
     let mut recent: Vec<_> = sends.iter().copied().filter(|t| *t > hour_ago).collect();
     recent.sort();
-    if recent.len() >= MAX_RESENDS_PER_HOUR {
+    if recent.len() >= max {
         let wait = (recent[0] + Duration::hours(1) - now).num_seconds().max(1);
         return Err(u64::try_from(wait).unwrap_or(1));
     }

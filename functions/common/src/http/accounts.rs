@@ -3,10 +3,14 @@
 // The handlers taking passwords exist with the `passwords` feature only.
 #![cfg_attr(not(feature = "passwords"), allow(unused_imports))]
 
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lambda_http::request::RequestContext;
 use serde::Serialize;
 
 use super::json::StrictJson;
@@ -14,6 +18,7 @@ use super::problem::Problem;
 use super::AppState;
 use crate::domain::account::AccountStatus;
 use crate::error::AppError;
+use crate::records::rate_limit::RateKind;
 use crate::services::accounts::{
     self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword,
     PasswordChange, TokenOnly,
@@ -28,6 +33,29 @@ pub struct MessageAnswer {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ActivationAnswer {
     pub status: AccountStatus,
+}
+
+/// The client's IP address, for the per-source limits of the forms that
+/// send an email: the HTTP API's `requestContext.http.sourceIp` in AWS, the
+/// peer's address in the local runner; `None` when neither is known.
+pub struct ClientSource(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientSource(source_ip(&parts.extensions)))
+    }
+}
+
+fn source_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    #[allow(irrefutable_let_patterns)] // one event source in this build
+    if let Some(RequestContext::ApiGatewayV2(context)) = extensions.get::<RequestContext>() {
+        return context.http.source_ip.as_deref()?.parse().ok();
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
 }
 
 /// The status each account refusal answers with.
@@ -80,13 +108,16 @@ fn accepted(message: &str) -> Response {
     responses(
         (status = 202, description = "Accepted, whether or not the address already has an account", body = MessageAnswer),
         (status = 422, description = "invalid_email, weak_password, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_requests (30 an hour per client IP address)", body = Problem),
         (status = 400, description = "malformed_json", body = Problem),
     ))]
 #[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
 pub async fn signup(
     State(app): State<AppState>,
+    ClientSource(source): ClientSource,
     StrictJson(input): StrictJson<Credentials>,
 ) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::Signup, source).await?;
     accounts::signup(&app, input).await?;
     Ok(accepted(
         "Votre demande est enregistrée. Si cette adresse peut recevoir un compte, un courriel vient de vous y être envoyé : ouvrez le lien qu'il contient dans les 48 heures pour activer votre compte.",
@@ -98,12 +129,14 @@ pub async fn signup(
     responses(
         (status = 202, body = MessageAnswer),
         (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
-        (status = 429, description = "too_many_requests", body = Problem),
+        (status = 429, description = "too_many_requests (3 an hour per address, 30 per client IP address)", body = Problem),
     ))]
 pub async fn resend_activation(
     State(app): State<AppState>,
+    ClientSource(source): ClientSource,
     StrictJson(input): StrictJson<EmailOnly>,
 ) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::Resend, source).await?;
     accounts::resend_activation(&app, input).await?;
     Ok(accepted(
         "Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé. L'ancien lien ne fonctionne plus.",
@@ -230,13 +263,15 @@ pub async fn change_password(
     responses(
         (status = 202, description = "Accepted, whether or not the address has an account", body = MessageAnswer),
         (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
-        (status = 429, description = "too_many_requests", body = Problem),
+        (status = 429, description = "too_many_requests (3 an hour per address, 30 per client IP address)", body = Problem),
     ))]
 #[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
 pub async fn login_link(
     State(app): State<AppState>,
+    ClientSource(source): ClientSource,
     StrictJson(input): StrictJson<EmailOnly>,
 ) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::LoginLink, source).await?;
     accounts::request_login_link(&app, input).await?;
     Ok(accepted(
         "Si un compte activé existe pour cette adresse, un lien de connexion vient d'y être envoyé. Il est valable 15 minutes et ne sert qu'une fois.",
@@ -265,11 +300,14 @@ pub async fn login_link_confirm(
     responses(
         (status = 202, body = MessageAnswer),
         (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_requests (30 an hour per client IP address)", body = Problem),
     ))]
 pub async fn password_reset(
     State(app): State<AppState>,
+    ClientSource(source): ClientSource,
     StrictJson(input): StrictJson<EmailOnly>,
 ) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::Reset, source).await?;
     accounts::request_password_reset(&app, input).await?;
     Ok(accepted(
         "Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient d'y être envoyé. Il est valable une heure.",
@@ -307,4 +345,23 @@ pub async fn me(
     let token = token_from_headers(&headers);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
     Ok(Json(accounts::me(&caller.account)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_is_the_http_api_s_source_ip_else_the_peer() {
+        use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+        let mut extensions = axum::http::Extensions::new();
+        assert_eq!(source_ip(&extensions), None);
+        let peer: SocketAddr = "198.51.100.2:50000".parse().unwrap();
+        extensions.insert(ConnectInfo(peer));
+        assert_eq!(source_ip(&extensions), Some(peer.ip()));
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some("203.0.113.7".into());
+        extensions.insert(RequestContext::ApiGatewayV2(context));
+        assert_eq!(source_ip(&extensions), "203.0.113.7".parse().ok());
+    }
 }

@@ -62,7 +62,8 @@ impl RateCounter {
     }
 }
 
-/// The `kind` counter of the address `canonical_email` (empty if none is stored).
+/// The `kind` counter of `canonical_email`: an address, or `source:<ip>`
+/// for a client's (empty if none is stored).
 pub async fn read(
     store: &dyn Store,
     kind: RateKind,

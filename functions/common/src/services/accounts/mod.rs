@@ -43,6 +43,7 @@ pub use login_link::{confirm_login_link, request_login_link};
 pub use new_password::confirm_password_reset;
 #[cfg(feature = "passwords")]
 pub use password::change_password;
+pub use rate::limit_source;
 pub use reset::request_password_reset;
 #[cfg(feature = "passwords")]
 pub use signup::signup;
