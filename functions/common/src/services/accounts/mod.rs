@@ -1,5 +1,6 @@
 //! Accounts (the notice's « compte Cyclades »): signup, activation within
-//! 48 hours, login with lockout, password reset; one module per use case.
+//! 48 hours, login with lockout, password reset, one-time sign-in links, a
+//! password change while signed in; one module per use case.
 //!
 //! Answers never tell whether an address has an account: the owner of the
 //! address is told by email instead.
