@@ -93,6 +93,8 @@ pub async fn serve(
         &embedded.app.config,
     );
     tokio::spawn(sweep_timer(embedded.clone(), args.sweep_every));
+    // With the peer's address: the per-source limits of the forms that mail.
+    let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

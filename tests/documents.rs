@@ -207,6 +207,8 @@ async fn the_confirmation_pdf_holds_every_declared_field_with_its_accents() {
 
     // The same version gives the same document, whenever it is downloaded.
     runner.advance("3h").await;
+    // (Logged in afresh: 30 minutes idle end a session.)
+    let token = runner.login_token("zoe.ndiaye@exemple.fr").await;
     let again = runner
         .get("/inscription/confirmation.pdf", Some(&token))
         .await;

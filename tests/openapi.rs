@@ -178,6 +178,8 @@ fn authenticated_routes_take_the_bearer_token_or_the_session_cookie() {
     }
     let candidate_routes: BTreeSet<(String, String)> = [
         ("POST", "/auth/logout"),
+        ("POST", "/auth/logout-all"),
+        ("POST", "/auth/password"),
         ("GET", "/me"),
         ("GET", "/inscription"),
         ("PUT", "/inscription"),

@@ -78,8 +78,11 @@ fn account(email: &str, created: DateTime<Utc>, status: AccountStatus) -> Accoun
         activated_at: (status == AccountStatus::Active).then_some(created),
         password_hash: "x".into(),
         activation_token_hash: None,
+        activation_password_hash: None,
         reset_token_hash: None,
         reset_expires_at: None,
+        login_link_hash: None,
+        login_link_expires_at: None,
         version: 1,
     }
 }

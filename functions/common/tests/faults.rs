@@ -792,6 +792,16 @@ async fn a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written(b
         Some(json!({ "email": email })),
     );
     throttle_each_store_call(&fx, &reset, hour).await;
+    // (Hours went by between those attempts: 30 idle minutes ended the
+    // session, so the logout is tried on a fresh one.)
+    let r = fx
+        .post(
+            "/auth/login",
+            None,
+            json!({ "email": email, "password": PASSWORD }),
+        )
+        .await;
+    let token = r.body["token"].as_str().unwrap().to_owned();
     let logout = Call::new(Method::POST, "/auth/logout", Some(&token), None);
     let r = throttle_each_store_call(&fx, &logout, None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);

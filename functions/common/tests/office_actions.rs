@@ -143,8 +143,11 @@ fn candidate_ops(
         activated_at: Some(created),
         password_hash: "not-a-real-hash".into(),
         activation_token_hash: None,
+        activation_password_hash: None,
         reset_token_hash: None,
         reset_expires_at: None,
+        login_link_hash: None,
+        login_link_expires_at: None,
         version: 1,
     };
     let guard = Item::new(keys::email_guard(&account.email_canonical))

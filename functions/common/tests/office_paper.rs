@@ -126,8 +126,11 @@ impl Fixture {
             activated_at: Some(created),
             password_hash: "not-a-real-hash".into(),
             activation_token_hash: None,
+            activation_password_hash: None,
             reset_token_hash: None,
             reset_expires_at: None,
+            login_link_hash: None,
+            login_link_expires_at: None,
             version: 1,
         };
         let mut owed: Pieces = [PieceKind::SignedConfirmation, PieceKind::IdentityDocument]

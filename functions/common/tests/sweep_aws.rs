@@ -270,8 +270,11 @@ fn account_record(
         activated_at: (status == AccountStatus::Active).then_some(created),
         password_hash: "not-a-real-hash".into(),
         activation_token_hash: (status == AccountStatus::PendingActivation).then_some(hash),
+        activation_password_hash: None,
         reset_token_hash: None,
         reset_expires_at: None,
+        login_link_hash: None,
+        login_link_expires_at: None,
         version: 1,
     };
     (account, token)

@@ -14,14 +14,26 @@ use zxcvbn::Score;
 pub const ACTIVATION_PERIOD: Duration = Duration::hours(48);
 /// How long a password-reset link lives.
 pub const RESET_PERIOD: Duration = Duration::hours(1);
-/// How long a login session lives.
+/// How long a one-time sign-in link (`POST /auth/login-link`) lives.
+pub const LOGIN_LINK_PERIOD: Duration = Duration::minutes(15);
+/// How long a login session lives at most.
 pub const SESSION_PERIOD: Duration = Duration::hours(12);
+/// A session unused this long ends (the idle timeout).
+pub const SESSION_IDLE_PERIOD: Duration = Duration::minutes(30);
+/// A session's last-seen time is written at most this often, so that
+/// reads do not each write.
+pub const SESSION_SEEN_STEP: Duration = Duration::minutes(1);
 /// Failed logins in [`LOCKOUT_WINDOW`] that lock an account for [`LOCKOUT_PERIOD`].
 pub const MAX_FAILED_LOGINS: usize = 10;
 pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
 pub const LOCKOUT_PERIOD: Duration = Duration::minutes(15);
 /// Activation emails one address may ask for in an hour.
 pub const MAX_RESENDS_PER_HOUR: usize = 3;
+/// Requests one source (a client's IP address) may make in an hour to each
+/// form that sends an email (signup, new activation link, password reset,
+/// sign-in link), whatever the addresses: generous enough for a school's
+/// shared connection, small enough that one client cannot mail the world.
+pub const MAX_MAIL_REQUESTS_PER_SOURCE_PER_HOUR: usize = 30;
 
 /// A character allowed before « @ »: letters and digits without accents,
 /// the dot and the specials RFC 5322 allows unquoted (`o'brien`, `a+b`).
@@ -329,6 +341,17 @@ pub fn password_reset(
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), LinkRefusal> {
+    one_time_link(token_matches, expires_at, now)
+}
+
+/// Whether a one-time link (a password reset, a sign-in link) works at
+/// `now`: only the latest link (`token_matches`, cleared once used), before
+/// `expires_at`.
+pub fn one_time_link(
+    token_matches: bool,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), LinkRefusal> {
     if !token_matches {
         return Err(LinkRefusal::Invalid);
     }
@@ -428,10 +451,19 @@ pub fn resend_allowed(
     sends: &[DateTime<Utc>],
     now: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, u64> {
+    allowed_in_hour(sends, now, MAX_RESENDS_PER_HOUR)
+}
+
+/// As [`resend_allowed`], with `max` requests an hour.
+pub fn allowed_in_hour(
+    sends: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    max: usize,
+) -> Result<Vec<DateTime<Utc>>, u64> {
     let hour_ago = now - Duration::hours(1);
     let mut recent: Vec<_> = sends.iter().copied().filter(|t| *t > hour_ago).collect();
     recent.sort();
-    if recent.len() >= MAX_RESENDS_PER_HOUR {
+    if recent.len() >= max {
         let wait = (recent[0] + Duration::hours(1) - now).num_seconds().max(1);
         return Err(u64::try_from(wait).unwrap_or(1));
     }

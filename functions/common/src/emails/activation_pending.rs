@@ -1,7 +1,8 @@
 //! A signup for an address whose account still awaits activation: a new
-//! link for that account, whose password stays the one chosen first (a
-//! signup never changes the password of an existing account: whoever knows
-//! an address could otherwise set the password its owner then activates).
+//! link, carrying the password of this latest request. The email says
+//! plainly that a request was made before, so that an owner who did not
+//! make the earlier one knows someone else used their address, and that
+//! only this link (and the password chosen with it) counts.
 
 use chrono::{DateTime, Utc};
 
@@ -9,19 +10,17 @@ use crate::emails::Message;
 use crate::ports::OutgoingEmail;
 use crate::wording::to_paris_string;
 
-/// To `to`: open `link` before `deadline`; `reset_link` if the password
-/// chosen first is forgotten.
-pub fn email(to: &str, link: &str, deadline: DateTime<Utc>, reset_link: &str) -> OutgoingEmail {
+/// To `to`: open `link` before `deadline` to activate the account with the
+/// password chosen in the latest request.
+pub fn email(to: &str, link: &str, deadline: DateTime<Utc>) -> OutgoingEmail {
     let expires_fr = to_paris_string(deadline);
-    Message::new("Activez votre compte candidat (déjà créé)")
-        .para("Quelqu'un, sans doute vous-même, a demandé à créer un compte avec cette adresse électronique. Un compte existe déjà pour elle et attend son activation : aucun nouveau compte n'a été créé, et le mot de passe de ce compte reste celui choisi à sa création (celui de la nouvelle demande n'a pas été enregistré).")
+    Message::new("Activez votre compte candidat (nouvelle demande)")
+        .para("Une demande de création de compte avait déjà été faite auparavant avec cette adresse électronique, et ce compte n'a pas encore été activé. Une nouvelle demande vient d'être faite : les liens envoyés auparavant ne servent plus, et seul le mot de passe choisi lors de cette dernière demande sera celui du compte.")
         .para(format!(
-            "Pour l'activer, ouvrez le lien ci-dessous avant le {expires_fr} (heure de Paris). Les liens envoyés auparavant ne servent plus."
+            "Si c'est vous qui venez de faire cette demande, ouvrez le lien ci-dessous avant le {expires_fr} (heure de Paris) : votre compte sera activé avec le mot de passe que vous venez de choisir."
         ))
         .link("Activer mon compte", link)
-        .para("Si vous ne vous souvenez plus du mot de passe choisi, demandez-en un nouveau : le lien de réinitialisation activera aussi votre compte.")
-        .link("Choisir un nouveau mot de passe", reset_link)
-        .para("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.")
+        .para("Si la demande précédente n'était pas de vous, quelqu'un d'autre a utilisé votre adresse : n'utilisez que le lien de ce message, le plus récent. Si vous n'avez fait aucune demande, n'ouvrez pas ce lien et ignorez ce message : sans activation, le compte sera supprimé à cette date.")
         .to(to)
 }
 
@@ -30,23 +29,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn it_says_the_first_password_stands_and_how_to_choose_another() {
+    fn it_says_a_request_was_made_before_and_which_password_counts() {
         let mail = email(
             "zoe@exemple.fr",
             "http://x/activate?token=t",
             "2021-11-16T13:05:00Z".parse().unwrap(),
-            "http://x/forgot-password",
         );
-        assert_eq!(mail.subject, "Activez votre compte candidat (déjà créé)");
-        assert!(mail.text.contains("reste celui choisi à sa création"));
+        assert_eq!(
+            mail.subject,
+            "Activez votre compte candidat (nouvelle demande)"
+        );
+        assert!(mail.text.contains("avait déjà été faite auparavant"));
+        assert!(mail
+            .text
+            .contains("seul le mot de passe choisi lors de cette dernière demande"));
+        assert!(mail.text.contains("n'était pas de vous"));
         assert!(mail
             .text
             .contains("avant le mardi 16 novembre 2021 à 14 h 05"));
         assert!(mail
             .text
             .contains("Activer mon compte :\nhttp://x/activate?token=t"));
-        assert!(mail
-            .text
-            .contains("Choisir un nouveau mot de passe :\nhttp://x/forgot-password"));
     }
 }

@@ -3,10 +3,14 @@
 // The handlers taking passwords exist with the `passwords` feature only.
 #![cfg_attr(not(feature = "passwords"), allow(unused_imports))]
 
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lambda_http::request::RequestContext;
 use serde::Serialize;
 
 use super::json::StrictJson;
@@ -15,9 +19,10 @@ use super::AppState;
 use crate::app::Config;
 use crate::domain::account::AccountStatus;
 use crate::error::AppError;
+use crate::records::rate_limit::RateKind;
 use crate::services::accounts::{
     self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword,
-    TokenOnly,
+    PasswordChange, TokenOnly,
 };
 use crate::services::sessions::{self, token_from_headers};
 
@@ -31,6 +36,29 @@ pub struct ActivationAnswer {
     pub status: AccountStatus,
 }
 
+/// The client's IP address, for the per-source limits of the forms that
+/// send an email: the HTTP API's `requestContext.http.sourceIp` in AWS, the
+/// peer's address in the local runner; `None` when neither is known.
+pub struct ClientSource(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientSource(source_ip(&parts.extensions)))
+    }
+}
+
+fn source_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    #[allow(irrefutable_let_patterns)] // one event source in this build
+    if let Some(RequestContext::ApiGatewayV2(context)) = extensions.get::<RequestContext>() {
+        return context.http.source_ip.as_deref()?.parse().ok();
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
+}
+
 /// The status each account refusal answers with.
 fn status(refusal: &AccountRefusal) -> u16 {
     match refusal {
@@ -38,8 +66,12 @@ fn status(refusal: &AccountRefusal) -> u16 {
         AccountRefusal::InvalidCredentials => 401,
         AccountRefusal::NotActivated => 403,
         AccountRefusal::TooManyAttempts { .. } | AccountRefusal::TooManyRequests { .. } => 429,
-        AccountRefusal::InvalidActivationLink | AccountRefusal::InvalidResetLink => 404,
-        AccountRefusal::ActivationExpired { .. } | AccountRefusal::ResetLinkExpired => 410,
+        AccountRefusal::InvalidActivationLink
+        | AccountRefusal::InvalidResetLink
+        | AccountRefusal::InvalidLoginLink => 404,
+        AccountRefusal::ActivationExpired { .. }
+        | AccountRefusal::ResetLinkExpired
+        | AccountRefusal::LoginLinkExpired => 410,
     }
 }
 
@@ -77,13 +109,16 @@ fn accepted(message: &str) -> Response {
     responses(
         (status = 202, description = "Accepted, whether or not the address already has an account", body = MessageAnswer),
         (status = 422, description = "invalid_email, weak_password, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_requests (30 an hour per client IP address)", body = Problem),
         (status = 400, description = "malformed_json", body = Problem),
     ))]
 #[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
 pub async fn signup(
     State(app): State<AppState>,
+    ClientSource(source): ClientSource,
     StrictJson(input): StrictJson<Credentials>,
 ) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::Signup, source).await?;
     accounts::signup(&app, input).await?;
     Ok(accepted(
         "Votre demande est enregistrée. Si cette adresse peut recevoir un compte, un courriel vient de vous y être envoyé : ouvrez le lien qu'il contient dans les 48 heures pour activer votre compte.",
@@ -95,12 +130,14 @@ pub async fn signup(
     responses(
         (status = 202, body = MessageAnswer),
         (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
-        (status = 429, description = "too_many_requests", body = Problem),
+        (status = 429, description = "too_many_requests (3 an hour per address, 30 per client IP address)", body = Problem),
     ))]
 pub async fn resend_activation(
     State(app): State<AppState>,
+    ClientSource(source): ClientSource,
     StrictJson(input): StrictJson<EmailOnly>,
 ) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::Resend, source).await?;
     accounts::resend_activation(&app, input).await?;
     Ok(accepted(
         "Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé. L'ancien lien ne fonctionne plus.",
@@ -136,13 +173,28 @@ pub async fn login(
     StrictJson(input): StrictJson<Credentials>,
 ) -> Result<Response, AppError> {
     let answer = accounts::login(&app, input).await?;
+    Ok(signed_in(&app, answer))
+}
+
+/// The answer that opens a session: the token in the body and as the
+/// portal's cookie (`/auth/login` and `/auth/login-link/confirm` alike).
+#[cfg_attr(not(feature = "passwords"), allow(dead_code))]
+fn signed_in(app: &AppState, answer: LoginAnswer) -> Response {
     let max_age = (answer.expires_at - app.now()).num_seconds().max(0);
     let cookie = session_cookie(&answer.token, max_age, &app.config);
     let mut response = Json(answer).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
-    Ok(response)
+    response
+}
+
+/// A cleared session cookie on `response` (the session is over).
+fn clear_cookie(app: &AppState, mut response: Response) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&session_cookie("", 0, &app.config)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// The `Set-Cookie` of the session: `__Host-` prefixed over HTTPS (so
@@ -169,11 +221,85 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<R
     let token = token_from_headers(&headers, &app.config);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
     sessions::logout(&app, &caller).await?;
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Ok(value) = HeaderValue::from_str(&session_cookie("", 0, &app.config)) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(clear_cookie(&app, StatusCode::NO_CONTENT.into_response()))
+}
+
+/// Log out everywhere: every session of the account is revoked at once,
+/// the caller's among them.
+#[utoipa::path(post, path = "/auth/logout-all", tag = "accounts",
+    responses(
+        (status = 204, description = "Every session of the account revoked"),
+        (status = 401, description = "unauthenticated", body = Problem),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn logout_all(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = token_from_headers(&headers, &app.config);
+    let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
+    sessions::logout_all(&app, &caller).await?;
+    Ok(clear_cookie(&app, StatusCode::NO_CONTENT.into_response()))
+}
+
+/// Change the password while signed in: every other session is revoked
+/// (the caller's stays), and the candidate is emailed.
+#[utoipa::path(post, path = "/auth/password", tag = "accounts", request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Password changed, every other session revoked, the candidate emailed"),
+        (status = 401, description = "invalid_credentials (wrong current password), unauthenticated", body = Problem),
+        (status = 422, description = "weak_password (field `new_password`), unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
+pub async fn change_password(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    StrictJson(input): StrictJson<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let token = token_from_headers(&headers, &app.config);
+    let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
+    accounts::change_password(&app, &caller, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ask for a one-time sign-in link by email (valid 15 minutes; it works
+/// even while failed logins lock the address). Same answer for unknown
+/// addresses; at most 3 an hour per address.
+#[utoipa::path(post, path = "/auth/login-link", tag = "accounts", request_body = EmailOnly,
+    responses(
+        (status = 202, description = "Accepted, whether or not the address has an account", body = MessageAnswer),
+        (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_requests (3 an hour per address, 30 per client IP address)", body = Problem),
+    ))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
+pub async fn login_link(
+    State(app): State<AppState>,
+    ClientSource(source): ClientSource,
+    StrictJson(input): StrictJson<EmailOnly>,
+) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::LoginLink, source).await?;
+    accounts::request_login_link(&app, input).await?;
+    Ok(accepted(
+        "Si un compte activé existe pour cette adresse, un lien de connexion vient d'y être envoyé. Il est valable 15 minutes et ne sert qu'une fois.",
+    ))
+}
+
+/// Sign in with the emailed one-time link: the same answer and cookie as
+/// `POST /auth/login`.
+#[utoipa::path(post, path = "/auth/login-link/confirm", tag = "accounts", request_body = TokenOnly,
+    responses(
+        (status = 200, body = LoginAnswer),
+        (status = 404, description = "invalid_token (unknown, used, or replaced by a newer link)", body = Problem),
+        (status = 410, description = "token_expired (past its 15 minutes)", body = Problem),
+    ))]
+#[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
+pub async fn login_link_confirm(
+    State(app): State<AppState>,
+    StrictJson(input): StrictJson<TokenOnly>,
+) -> Result<Response, AppError> {
+    let answer = accounts::confirm_login_link(&app, input).await?;
+    Ok(signed_in(&app, answer))
 }
 
 /// Ask for a password-reset link (same answer for unknown addresses).
@@ -181,11 +307,14 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Result<R
     responses(
         (status = 202, body = MessageAnswer),
         (status = 422, description = "invalid_email, unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_requests (30 an hour per client IP address)", body = Problem),
     ))]
 pub async fn password_reset(
     State(app): State<AppState>,
+    ClientSource(source): ClientSource,
     StrictJson(input): StrictJson<EmailOnly>,
 ) -> Result<Response, AppError> {
+    accounts::limit_source(&app, RateKind::Reset, source).await?;
     accounts::request_password_reset(&app, input).await?;
     Ok(accepted(
         "Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient d'y être envoyé. Il est valable une heure.",
@@ -249,5 +378,19 @@ mod tests {
             session_cookie("", 0, &lan),
             "examreg_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
         );
+    }
+
+    #[test]
+    fn the_source_is_the_http_api_s_source_ip_else_the_peer() {
+        use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+        let mut extensions = axum::http::Extensions::new();
+        assert_eq!(source_ip(&extensions), None);
+        let peer: SocketAddr = "198.51.100.2:50000".parse().unwrap();
+        extensions.insert(ConnectInfo(peer));
+        assert_eq!(source_ip(&extensions), Some(peer.ip()));
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some("203.0.113.7".into());
+        extensions.insert(RequestContext::ApiGatewayV2(context));
+        assert_eq!(source_ip(&extensions), "203.0.113.7".parse().ok());
     }
 }

@@ -68,6 +68,14 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/auth/password-reset/confirm") => Some(post(accounts::password_reset_confirm)),
         #[cfg(feature = "auth")]
         ("GET", "/me") => Some(get(accounts::me)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/password") => Some(post(accounts::change_password)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/logout-all") => Some(post(accounts::logout_all)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/login-link") => Some(post(accounts::login_link)),
+        #[cfg(feature = "auth")]
+        ("POST", "/auth/login-link/confirm") => Some(post(accounts::login_link_confirm)),
         #[cfg(feature = "inscription")]
         ("GET", "/inscription") => Some(get(inscription::get_inscription)),
         #[cfg(feature = "inscription")]

@@ -48,7 +48,7 @@ macro_rules! page {
 }
 
 /// Every page. The email links point at `/activate`, `/reset-password`,
-/// `/login`, `/forgot-password`, `/signup` and `/`; the names of the two
+/// `/login-link`, `/login`, `/forgot-password`, `/signup` and `/`; the names of the two
 /// others follow the notice's « m'inscrire » and « mes documents » (and do
 /// not collide with the API's `/inscription`).
 pub const PAGES: &[Page] = &[
@@ -62,6 +62,7 @@ pub const PAGES: &[Page] = &[
         "Choisir un nouveau mot de passe",
         "reset-password"
     ),
+    page!("/login-link", "Connexion par lien", "login-link"),
     page!("/m-inscrire", "M'inscrire", "inscription"),
     page!("/mes-documents", "Mes documents", "documents"),
 ];
@@ -100,6 +101,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("login.js", JS),
     asset!("forgot-password.js", JS),
     asset!("reset-password.js", JS),
+    asset!("login-link.js", JS),
     asset!("inscription.js", JS),
     asset!("documents.js", JS),
     asset!("not-found.js", JS),

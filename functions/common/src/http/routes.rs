@@ -118,6 +118,10 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/auth/password-reset", Function::Auth),
     route("POST", "/auth/password-reset/confirm", Function::Auth),
     route("GET", "/me", Function::Auth),
+    route("POST", "/auth/password", Function::Auth),
+    route("POST", "/auth/logout-all", Function::Auth),
+    route("POST", "/auth/login-link", Function::Auth),
+    route("POST", "/auth/login-link/confirm", Function::Auth),
     // Inscription.
     route("GET", "/inscription", Function::Inscription),
     route("PUT", "/inscription", Function::Inscription),
@@ -146,6 +150,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/login", Function::Auth),
     route("GET", "/forgot-password", Function::Auth),
     route("GET", "/reset-password", Function::Auth),
+    route("GET", "/login-link", Function::Auth),
     route("GET", "/m-inscrire", Function::Auth),
     route("GET", "/mes-documents", Function::Auth),
     route("GET", "/assets/{file}", Function::Auth),

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::account::{self, AccountStatus, Email, ACTIVATION_PERIOD, RESET_PERIOD};
+use crate::domain::account::{
+    self, AccountStatus, Email, ACTIVATION_PERIOD, LOGIN_LINK_PERIOD, RESET_PERIOD,
+};
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, Store, WriteOp, GSI1_PK, GSI1_SK, TTL_ATTRIBUTE};
 use crate::ports::Key;
@@ -31,10 +33,21 @@ pub struct AccountRecord {
     pub password_hash: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation_token_hash: Option<String>,
+    /// The password hash of the signup that the current activation token
+    /// belongs to: activating that token makes it the account's password
+    /// (each signup's password travels with its own token, so a password
+    /// the mailbox's holder did not choose never becomes usable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_password_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_token_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_expires_at: Option<DateTime<Utc>>,
+    /// The hash of the current one-time sign-in link's token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_link_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_link_expires_at: Option<DateTime<Utc>>,
     pub version: u64,
 }
 
@@ -56,10 +69,13 @@ impl AccountRecord {
             created_at: now,
             activation_deadline: now + ACTIVATION_PERIOD,
             activated_at: None,
-            password_hash,
+            password_hash: password_hash.clone(),
             activation_token_hash: Some(activation_token_hash),
+            activation_password_hash: Some(password_hash),
             reset_token_hash: None,
             reset_expires_at: None,
+            login_link_hash: None,
+            login_link_expires_at: None,
             version: 1,
         }
     }
@@ -139,15 +155,57 @@ impl AccountRecord {
     }
 
     /// A new activation link: its token's hash replaces the old one's, which
-    /// no longer activates anything.
-    pub fn replace_activation_token(&mut self, token_hash: String) {
+    /// no longer activates anything. `password_hash` is a new signup's
+    /// password, which travels with the new token; `None` (a link asked for
+    /// again, without a password) keeps the latest signup's.
+    pub fn replace_activation_token(&mut self, token_hash: String, password_hash: Option<String>) {
         self.activation_token_hash = Some(token_hash);
+        if let Some(hash) = password_hash {
+            // While pending, the account's password is the latest signup's:
+            // a login with an older one says nothing of the account.
+            self.password_hash = hash.clone();
+            self.activation_password_hash = Some(hash);
+        }
         self.version += 1;
     }
 
-    /// Activated at `now`: the activation link is spent.
+    /// Activated at `now` with the current token: the password that
+    /// travelled with it becomes the account's, and the link is spent.
     pub fn activate(&mut self, now: DateTime<Utc>) {
+        if let Some(hash) = self.activation_password_hash.take() {
+            self.password_hash = hash;
+        }
         self.mark_active(now);
+        self.version += 1;
+    }
+
+    /// A new one-time sign-in link, valid for [`LOGIN_LINK_PERIOD`] from
+    /// `now` (the previous one is void); answers when it expires.
+    pub fn replace_login_link(&mut self, token_hash: String, now: DateTime<Utc>) -> DateTime<Utc> {
+        let expires = now + LOGIN_LINK_PERIOD;
+        self.login_link_hash = Some(token_hash);
+        self.login_link_expires_at = Some(expires);
+        self.version += 1;
+        expires
+    }
+
+    /// Whether `hash` is the hash of the account's current sign-in link.
+    pub fn login_link_is(&self, hash: &str) -> bool {
+        self.login_link_hash
+            .as_deref()
+            .is_some_and(|stored| crate::security::same_hash(stored, hash))
+    }
+
+    /// The sign-in link is used: it opens nothing more.
+    pub fn spend_login_link(&mut self) {
+        self.login_link_hash = None;
+        self.login_link_expires_at = None;
+        self.version += 1;
+    }
+
+    /// A new password chosen while signed in (the current one verified).
+    pub fn change_password(&mut self, password_hash: String) {
+        self.password_hash = password_hash;
         self.version += 1;
     }
 
@@ -177,6 +235,7 @@ impl AccountRecord {
         self.status = AccountStatus::Active;
         self.activated_at = Some(now);
         self.activation_token_hash = None;
+        self.activation_password_hash = None;
     }
 }
 
@@ -255,7 +314,7 @@ pub async fn load_by_email(store: &dyn Store, email: &Email) -> AppResult<Option
 /// What an activation token finds, in one read: the account, or else the
 /// trace it left when the sweep deleted it unactivated.
 pub enum ActivationTarget {
-    Account(AccountRecord),
+    Account(Box<AccountRecord>),
     Deleted(ExpiredAccount),
     Unknown,
 }
@@ -268,7 +327,7 @@ pub async fn load_activation_target(
     let items = store.get_many(&wanted).await?;
     let found = |key: &Key| items.iter().find(|i| &i.key == key);
     if let Some(account) = found(&wanted[0]) {
-        return Ok(ActivationTarget::Account(account.to_value()?));
+        return Ok(ActivationTarget::Account(Box::new(account.to_value()?)));
     }
     match found(&wanted[1]) {
         Some(trace) => Ok(ActivationTarget::Deleted(trace.to_value()?)),
@@ -312,7 +371,7 @@ mod tests {
     fn each_change_is_one_version_and_spends_its_link() {
         let now = at("2021-10-14T11:00:00Z");
         let mut account = pending();
-        account.replace_activation_token("h2".into());
+        account.replace_activation_token("h2".into(), None);
         assert_eq!(account.version, 2);
         assert!(account.activation_token_is("h2") && !account.activation_token_is("h1"));
 
@@ -327,6 +386,33 @@ mod tests {
         assert_eq!(account.activated_at, Some(now));
         assert!(!account.reset_token_is("r1") && !account.activation_token_is("h2"));
         assert_eq!(account.password_hash, "new");
+    }
+
+    #[test]
+    fn activation_makes_the_password_of_its_own_token_the_account_s() {
+        let mut account = pending();
+        assert_eq!(account.activation_password_hash.as_deref(), Some("pw"));
+        // A newer signup: its password travels with its token.
+        account.replace_activation_token("h2".into(), Some("pw2".into()));
+        // A link asked for again keeps the latest signup's password.
+        account.replace_activation_token("h3".into(), None);
+        assert_eq!(account.activation_password_hash.as_deref(), Some("pw2"));
+        account.activate(at("2021-10-14T12:00:00Z"));
+        assert_eq!(account.password_hash, "pw2");
+        assert_eq!(account.activation_password_hash, None);
+    }
+
+    #[test]
+    fn a_sign_in_link_lasts_fifteen_minutes_and_is_spent_once() {
+        let now = at("2021-10-14T11:00:00Z");
+        let mut account = pending();
+        let expires = account.replace_login_link("l1".into(), now);
+        assert_eq!(expires, now + LOGIN_LINK_PERIOD);
+        assert_eq!(LOGIN_LINK_PERIOD, chrono::Duration::minutes(15));
+        assert!(account.login_link_is("l1") && !account.login_link_is("l2"));
+        account.spend_login_link();
+        assert!(!account.login_link_is("l1"));
+        assert_eq!(account.login_link_expires_at, None);
     }
 
     #[test]

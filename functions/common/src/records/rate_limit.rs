@@ -20,6 +20,8 @@ pub enum RateKind {
     Resend,
     /// « Mot de passe oublié ».
     Reset,
+    /// « Recevoir un lien de connexion par e-mail ».
+    LoginLink,
 }
 
 impl RateKind {
@@ -29,6 +31,7 @@ impl RateKind {
             RateKind::Signup => "signup",
             RateKind::Resend => "resend",
             RateKind::Reset => "reset",
+            RateKind::LoginLink => "login_link",
         }
     }
 }
@@ -59,7 +62,8 @@ impl RateCounter {
     }
 }
 
-/// The `kind` counter of the address `canonical_email` (empty if none is stored).
+/// The `kind` counter of `canonical_email`: an address, or `source:<ip>`
+/// for a client's (empty if none is stored).
 pub async fn read(
     store: &dyn Store,
     kind: RateKind,

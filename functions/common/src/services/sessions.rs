@@ -1,11 +1,14 @@
 //! Who is calling: bearer tokens (or the portal's cookie) checked against the
 //! session items, in the same round trip as whatever else the route reads.
 
+use chrono::{DateTime, Utc};
+
 use crate::app::{App, Config};
 use crate::error::{AppError, AppResult};
 use crate::ports::store::WriteOp;
 use crate::ports::{Item, Key};
 use crate::records::account::AccountRecord;
+use crate::records::candidate::delete_all;
 use crate::records::keys;
 use crate::records::session::{self, SessionRecord};
 use crate::security;
@@ -82,8 +85,12 @@ pub async fn authenticate(
     let session = take(&mut items, &session_key).ok_or_else(AppError::unauthenticated)?;
     let session: SessionRecord = session.to_value()?;
     let stored_hash = session::token_hash_of(&session_key);
-    if !security::same_hash(stored_hash, &hash) || session.expires_at <= app.now() {
+    let now = app.now();
+    if !security::same_hash(stored_hash, &hash) || !session.is_live(now) {
         return Err(AppError::unauthenticated());
+    }
+    if session.needs_seen_write(now) {
+        mark_seen(app, &session, &session_key, now).await;
     }
     let account: AccountRecord = take(&mut items, &account_key)
         .ok_or_else(AppError::unauthenticated)?
@@ -97,12 +104,38 @@ pub async fn authenticate(
     ))
 }
 
+/// Slides the idle timeout: the session was used at `now`. A failed write
+/// only shortens the session (the next request tries again), so it does not
+/// fail the request.
+async fn mark_seen(app: &App, session: &SessionRecord, key: &Key, now: DateTime<Utc>) {
+    let write = match session.seen(key, now) {
+        Ok(write) => write,
+        Err(e) => return tracing::warn!(error = %e, "session not marked seen"),
+    };
+    if let Err(e) = app.store.transact(vec![write]).await {
+        tracing::warn!(error = %e, "session not marked seen");
+    }
+}
+
 /// `POST /auth/logout`: the caller's token is void at once.
 pub async fn logout(app: &App, caller: &Caller) -> AppResult<()> {
     app.store
         .transact(vec![WriteOp::delete(caller.session_key.clone())])
         .await?;
     Ok(())
+}
+
+/// `POST /auth/logout-all`: every session of the caller's account is void
+/// at once, the caller's among them.
+pub async fn logout_all(app: &App, caller: &Caller) -> AppResult<()> {
+    let store = app.store.as_ref();
+    let mut sessions = session::session_keys(store, &caller.account.account_id).await?;
+    // An eventually consistent query may miss a session just opened: the
+    // caller's goes in any case.
+    if !sessions.contains(&caller.session_key) {
+        sessions.push(caller.session_key.clone());
+    }
+    delete_all(store, &sessions).await
 }
 
 /// Removes and returns the item at `key` from `items`.

@@ -4,7 +4,7 @@
 
 import { api, calendar, serverNow } from './api.js';
 import {
-  $, el, formatInstant, initChrome, INSCRIPTION_STATUS, showNotice, showProblem, untilClosing, untilOpening,
+  $, busy, clearErrors, el, formatInstant, initChrome, INSCRIPTION_STATUS, showNotice, showProblem, untilClosing, untilOpening,
 } from './ui.js';
 
 const STATUS_TEXT = {
@@ -135,6 +135,44 @@ function setUpWithdrawal(ins, catalogue, now) {
   });
 }
 
+// « Mon compte »: a new password (the other sessions close), and signing
+// out of every session.
+function setUpAccount() {
+  const form = $('#password-form');
+  const current = $('#f-current-password');
+  const fresh = $('#f-new-password');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    for (const box of document.querySelectorAll('#password-change .notice')) box.remove();
+    busy(form, async () => {
+      const answer = await api('POST', '/auth/password', { current_password: current.value, new_password: fresh.value });
+      if (!answer.ok) {
+        const fields = { current_password: current, new_password: fresh };
+        const problem = answer.problem.code === 'invalid_credentials'
+          ? { ...answer.problem, detail: 'Le mot de passe actuel est incorrect.' }
+          : answer.problem;
+        showProblem(form, problem, (field) => fields[field] || null);
+        return;
+      }
+      current.value = '';
+      fresh.value = '';
+      showNotice(form, 'success', 'Mot de passe modifié', 'Votre nouveau mot de passe est enregistré. Vos autres sessions sont fermées, et un courriel vous le confirme.');
+    });
+  });
+  const everywhere = $('#logout-all');
+  everywhere.addEventListener('click', async () => {
+    everywhere.disabled = true;
+    const answer = await api('POST', '/auth/logout-all');
+    if (!answer.ok) {
+      everywhere.disabled = false;
+      showProblem(everywhere.parentElement, answer.problem);
+      return;
+    }
+    window.location.assign('/login?logout=1');
+  });
+}
+
 async function main() {
   const [me, cal, catalogue] = await Promise.all([initChrome(), calendar(), api('GET', '/catalogue')]);
   $('#loading').hidden = true;
@@ -151,6 +189,7 @@ async function main() {
     return;
   }
   $('#account-email').textContent = me.email;
+  setUpAccount();
   const ins = await api('GET', '/inscription');
   $('#dashboard').hidden = false;
   if (ins.ok) {

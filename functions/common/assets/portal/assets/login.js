@@ -32,6 +32,9 @@ form.addEventListener('submit', (event) => {
     const summary = showProblem(form, problem, (field) => ({ email, password })[field] || null);
     if (problem.code === 'account_not_activated') {
       summary.append(el('p', {}, el('a', { href: '/activate', text: "Recevoir un nouveau lien d'activation" })));
+    } else if (problem.code === 'too_many_attempts') {
+      // Someone else's wrong guesses must not keep the owner out.
+      summary.append(el('p', {}, el('a', { href: '/login-link', text: 'Recevoir un lien de connexion par e-mail' })));
     }
   });
 });

@@ -59,7 +59,7 @@ async fn account_to_activate(
     hash: &str,
 ) -> AccountResult<AccountRecord> {
     match account::load_activation_target(app.store.as_ref(), account_id).await? {
-        ActivationTarget::Account(account) => Ok(account),
+        ActivationTarget::Account(account) => Ok(*account),
         ActivationTarget::Deleted(trace)
             if security::same_hash(&trace.activation_token_hash, hash) =>
         {
@@ -105,13 +105,15 @@ pub async fn resend_activation(app: &App, input: EmailOnly) -> AccountResult<()>
 pub(super) enum LinkEmail {
     /// Asked for with « renvoyer le lien ».
     Resent,
-    /// A signup again for an account awaiting activation (signup is built
-    /// with the `passwords` feature only).
+    /// A signup again for an account awaiting activation, with the hash of
+    /// its password, which travels with the new link (signup is built with
+    /// the `passwords` feature only).
     #[cfg_attr(not(feature = "passwords"), allow(dead_code))]
-    PendingAgain,
+    PendingAgain(String),
 }
 
-/// Replaces the activation token (the old link is void) and emails the new one.
+/// Replaces the activation token (the old link, and the password it carried,
+/// are void) and emails the new one.
 pub(super) async fn send_new_activation_link(
     app: &App,
     mut account: AccountRecord,
@@ -119,7 +121,11 @@ pub(super) async fn send_new_activation_link(
 ) -> AccountResult<()> {
     let (token, hash) = security::new_token(&account.account_id);
     let previous = account.version;
-    account.replace_activation_token(hash);
+    let (password_hash, again) = match email {
+        LinkEmail::Resent => (None, false),
+        LinkEmail::PendingAgain(hash) => (Some(hash), true),
+    };
+    account.replace_activation_token(hash, password_hash);
     let write = app
         .store
         .transact(vec![account.put_if_version(previous)?])
@@ -130,14 +136,10 @@ pub(super) async fn send_new_activation_link(
     }
     let link = app.link(&format!("/activate?token={token}"));
     let deadline = account.activation_deadline;
-    let mail = match email {
-        LinkEmail::Resent => activation::email(&account.email, &link, deadline),
-        LinkEmail::PendingAgain => activation_pending::email(
-            &account.email,
-            &link,
-            deadline,
-            &app.link("/forgot-password"),
-        ),
+    let mail = if again {
+        activation_pending::email(&account.email, &link, deadline)
+    } else {
+        activation::email(&account.email, &link, deadline)
     };
     send_or_log(app, mail, "activation").await;
     Ok(())

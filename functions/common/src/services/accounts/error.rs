@@ -34,6 +34,9 @@ pub enum AccountRefusal {
     },
     InvalidResetLink,
     ResetLinkExpired,
+    InvalidLoginLink,
+    /// Past its 15 minutes.
+    LoginLinkExpired,
 }
 
 impl AccountRefusal {
@@ -48,11 +51,11 @@ impl AccountRefusal {
             AccountRefusal::NotActivated => "account_not_activated",
             AccountRefusal::TooManyAttempts { .. } => "too_many_attempts",
             AccountRefusal::TooManyRequests { .. } => "too_many_requests",
-            AccountRefusal::InvalidActivationLink | AccountRefusal::InvalidResetLink => {
-                "invalid_token"
-            }
+            AccountRefusal::InvalidActivationLink
+            | AccountRefusal::InvalidResetLink
+            | AccountRefusal::InvalidLoginLink => "invalid_token",
             AccountRefusal::ActivationExpired { .. } => "activation_expired",
-            AccountRefusal::ResetLinkExpired => "token_expired",
+            AccountRefusal::ResetLinkExpired | AccountRefusal::LoginLinkExpired => "token_expired",
         }
     }
 
@@ -63,11 +66,11 @@ impl AccountRefusal {
             AccountRefusal::NotActivated => "Compte non activé",
             AccountRefusal::TooManyAttempts { .. } => "Trop de tentatives",
             AccountRefusal::TooManyRequests { .. } => "Trop de demandes",
-            AccountRefusal::InvalidActivationLink | AccountRefusal::InvalidResetLink => {
-                "Introuvable"
-            }
+            AccountRefusal::InvalidActivationLink
+            | AccountRefusal::InvalidResetLink
+            | AccountRefusal::InvalidLoginLink => "Introuvable",
             AccountRefusal::ActivationExpired { .. } => "Lien d'activation expiré",
-            AccountRefusal::ResetLinkExpired => "Lien expiré",
+            AccountRefusal::ResetLinkExpired | AccountRefusal::LoginLinkExpired => "Lien expiré",
         }
     }
 
@@ -95,6 +98,8 @@ impl AccountRefusal {
             ),
             AccountRefusal::InvalidResetLink => "Ce lien de réinitialisation n'est pas valide ou a déjà servi. Demandez-en un nouveau.".into(),
             AccountRefusal::ResetLinkExpired => "Ce lien de réinitialisation a expiré (il est valable une heure). Demandez-en un nouveau.".into(),
+            AccountRefusal::InvalidLoginLink => "Ce lien de connexion n'est pas valide ou a déjà servi. Demandez-en un nouveau, ou connectez-vous avec votre mot de passe.".into(),
+            AccountRefusal::LoginLinkExpired => "Ce lien de connexion a expiré (il est valable 15 minutes). Demandez-en un nouveau.".into(),
         }
     }
 

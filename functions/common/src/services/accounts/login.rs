@@ -6,6 +6,7 @@ use super::{AccountRefusal, AccountResult, Credentials, LoginAnswer};
 use crate::app::App;
 use crate::domain::account::{AccountStatus, Email, LoginGuard};
 use crate::error::AppResult;
+use crate::ports::store::WriteOp;
 use crate::records::account::{self, AccountRecord};
 use crate::records::login_guard;
 use crate::records::retry::{self, Round};
@@ -43,7 +44,7 @@ pub async fn login(app: &App, input: Credentials) -> AccountResult<LoginAnswer> 
     if account.status != AccountStatus::Active {
         return Err(AccountRefusal::NotActivated.into());
     }
-    open_session(app, account, app.now()).await
+    open_verified_session(app, account, app.now()).await
 }
 
 /// Admits one login attempt on the guard named `guard` (a candidate's
@@ -114,19 +115,33 @@ async fn change_login_guard<T>(
 /// Opens a session for an account whose password was just verified, on
 /// condition that the account has not changed since it was read: a password
 /// reset racing this login wins, and the old password opens nothing.
-async fn open_session(
+async fn open_verified_session(
     app: &App,
     account: AccountRecord,
     now: DateTime<Utc>,
 ) -> AccountResult<LoginAnswer> {
+    open_session(app, &account, account.unchanged(), now)
+        .await?
+        .ok_or_else(|| AccountRefusal::InvalidCredentials.into())
+}
+
+/// Opens a session for `account` in one transaction with `guard` (a check
+/// or a write of the account, conditioned on the version read); `None` if
+/// the guard's condition no longer holds.
+pub(super) async fn open_session(
+    app: &App,
+    account: &AccountRecord,
+    guard: WriteOp,
+    now: DateTime<Utc>,
+) -> AppResult<Option<LoginAnswer>> {
     let (token, hash) = security::new_token(&account.account_id);
     let session = SessionRecord::open(&account.account_id, now);
-    let ops = vec![session.create(&hash)?, account.unchanged()];
+    let ops = vec![session.create(&hash)?, guard];
     if !retry::written(app.store.transact(ops).await)? {
-        return Err(AccountRefusal::InvalidCredentials.into());
+        return Ok(None);
     }
-    Ok(LoginAnswer {
+    Ok(Some(LoginAnswer {
         token,
         expires_at: session.expires_at,
-    })
+    }))
 }

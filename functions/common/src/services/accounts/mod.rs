@@ -1,5 +1,6 @@
 //! Accounts (the notice's « compte Cyclades »): signup, activation within
-//! 48 hours, login with lockout, password reset; one module per use case.
+//! 48 hours, login with lockout, password reset, one-time sign-in links, a
+//! password change while signed in; one module per use case.
 //!
 //! Answers never tell whether an address has an account: the owner of the
 //! address is told by email instead.
@@ -9,7 +10,11 @@ mod error;
 #[cfg(feature = "passwords")]
 mod login;
 #[cfg(feature = "passwords")]
+mod login_link;
+#[cfg(feature = "passwords")]
 mod new_password;
+#[cfg(feature = "passwords")]
+mod password;
 mod rate;
 mod reset;
 #[cfg(feature = "passwords")]
@@ -34,7 +39,12 @@ pub use login::login;
 #[cfg(all(feature = "passwords", feature = "embedded"))]
 pub(crate) use login::{admit_attempt, settle_attempt};
 #[cfg(feature = "passwords")]
+pub use login_link::{confirm_login_link, request_login_link};
+#[cfg(feature = "passwords")]
 pub use new_password::confirm_password_reset;
+#[cfg(feature = "passwords")]
+pub use password::change_password;
+pub use rate::limit_source;
 pub use reset::request_password_reset;
 #[cfg(feature = "passwords")]
 pub use signup::signup;
@@ -65,6 +75,14 @@ pub struct TokenOnly {
 pub struct NewPassword {
     pub token: String,
     pub password: String,
+}
+
+/// `POST /auth/password`'s body.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

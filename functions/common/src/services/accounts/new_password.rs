@@ -1,9 +1,12 @@
 //! `POST /auth/password-reset/confirm`: a new password from a reset link
 //! (feature `passwords`: it hashes the password).
 
-use super::{parse_password, refuse_field, AccountRefusal, AccountResult, NewPassword};
+use super::{
+    parse_password, refuse_field, send_or_log, AccountRefusal, AccountResult, NewPassword,
+};
 use crate::app::App;
 use crate::domain::account::{self as rules, Email, LinkRefusal};
+use crate::emails::password_changed;
 use crate::ports::store::{WriteOp, MAX_TRANSACTION_OPS};
 use crate::ports::StoreError;
 use crate::records::account;
@@ -46,5 +49,7 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AccountRes
         Err(e) => return Err(e.into()),
     }
     delete_all(store, &sessions[first_batch..]).await?;
+    let mail = password_changed::email(&account.email, now, &app.link("/forgot-password"));
+    send_or_log(app, mail, "password_changed").await;
     Ok(())
 }

@@ -1,4 +1,7 @@
-//! The hourly limits of the forms that send an email.
+//! The hourly limits of the forms that send an email: per address, and per
+//! source (the client's IP address).
+
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
@@ -37,10 +40,43 @@ pub(super) async fn consume_rate(
     email: &Email,
     now: DateTime<Utc>,
 ) -> AccountResult<()> {
+    consume(
+        app,
+        kind,
+        email.canonical(),
+        account::MAX_RESENDS_PER_HOUR,
+        now,
+    )
+    .await
+}
+
+/// Counts one request to a form that sends an email against the hourly
+/// limit of its source (the client's IP address, `None` when unknown), or
+/// refuses it (429 `too_many_requests`): per-address limits alone let one
+/// client mail any number of addresses. The local runner's own loopback
+/// clients (its tests, a developer) are not counted; in AWS the source is
+/// the HTTP API's `requestContext.http.sourceIp`, never a loopback address.
+pub async fn limit_source(app: &App, kind: RateKind, source: Option<IpAddr>) -> AccountResult<()> {
+    let Some(ip) = source.filter(|ip| !ip.is_loopback()) else {
+        return Ok(());
+    };
+    let subject = format!("source:{ip}");
+    let max = account::MAX_MAIL_REQUESTS_PER_SOURCE_PER_HOUR;
+    consume(app, kind, &subject, max, app.now()).await
+}
+
+/// Counts one request on the `kind` counter of `subject`, `max` an hour.
+async fn consume(
+    app: &App,
+    kind: RateKind,
+    subject: &str,
+    max: usize,
+    now: DateTime<Utc>,
+) -> AccountResult<()> {
     let store = app.store.as_ref();
     let counted = retry::until_won(move || async move {
-        let counter = rate_limit::read(store, kind, email.canonical()).await?;
-        let sends = account::resend_allowed(&counter.sent_at, now)
+        let counter = rate_limit::read(store, kind, subject).await?;
+        let sends = account::allowed_in_hour(&counter.sent_at, now, max)
             .map_err(|wait| AccountRefusal::TooManyRequests { wait })?;
         let write = store
             .transact(vec![counter.replace_with(&sends, now)])

@@ -40,7 +40,7 @@ pub async fn signup(app: &App, input: Credentials) -> AccountResult<()> {
             // is the same as for a new account.
             standing => {
                 if within_rate(app, RateKind::Signup, &email, now).await? {
-                    tell_owner(app, old, standing).await?;
+                    tell_owner(app, old, standing, password_hash).await?;
                 }
                 return Ok(());
             }
@@ -73,15 +73,18 @@ pub async fn signup(app: &App, input: Credentials) -> AccountResult<()> {
     Ok(())
 }
 
-/// A signup for a taken address. An active account's owner is told so; an
-/// account still awaiting activation gets a new link (the old one void) and
-/// keeps its password: a signup never changes the password of an existing
-/// account, or whoever knows an address could set the password its owner
-/// then activates. The email says so, and how to choose a new one.
+/// A signup for a taken address. An active account's owner is told so, and
+/// its password never changes. An account still awaiting activation gets a
+/// new link carrying this signup's password (the older links, and the
+/// passwords they carried, are void): activating it makes this password the
+/// account's, so that a password set by someone who merely knows the
+/// address never becomes usable. The email says plainly that a request was
+/// made before.
 async fn tell_owner(
     app: &App,
     account: AccountRecord,
     standing: ExistingAccount,
+    password_hash: String,
 ) -> AccountResult<()> {
     match standing {
         ExistingAccount::Active => {
@@ -94,7 +97,7 @@ async fn tell_owner(
             Ok(())
         }
         ExistingAccount::Pending => {
-            send_new_activation_link(app, account, LinkEmail::PendingAgain).await
+            send_new_activation_link(app, account, LinkEmail::PendingAgain(password_hash)).await
         }
         // Replaced by the signup, never told.
         ExistingAccount::Expired => Ok(()),
