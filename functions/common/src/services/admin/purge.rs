@@ -239,7 +239,8 @@ fn refuse_open(
     if schedule.is_closed(calendar.timezone, now) {
         return Ok(());
     }
-    let day = crate::wording::french_date(schedule.purge_day());
+    let purge_day = schedule.purge_day();
+    let last_kept = purge_day.pred_opt().unwrap_or(purge_day);
     let current = if session == app.calendar.session {
         " C'est la session en cours de ce déploiement."
     } else {
@@ -249,8 +250,11 @@ fn refuse_open(
         SESSION_NOT_CLOSED,
         "session",
         format!(
-            "La session {session} n'est pas close : ses dossiers sont conservés jusqu'au {day} inclus ({} mois après les résultats), la purge ne sera possible qu'à partir du lendemain.{current}",
-            schedule.dossiers_months
+            "La session {session} n'est pas close : ses dossiers sont conservés jusqu'au {} inclus ({} mois après ses résultats du {}) ; la purge sera possible à partir du {}.{current}",
+            crate::wording::french_date(last_kept),
+            schedule.dossiers_months,
+            crate::wording::french_date(schedule.results_on),
+            crate::wording::french_date(purge_day),
         ),
     ))
 }
