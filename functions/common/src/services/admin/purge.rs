@@ -368,9 +368,7 @@ impl Run<'_> {
                     continue;
                 }
                 if let Some(key) = item.str_attr("key") {
-                    self.erase_all_versions(key, DateTime::<Utc>::MAX_UTC)
-                        .await?;
-                    self.app.documents.delete(key).await.map_err(internal)?;
+                    self.erase_export(key).await?;
                 }
                 let marked = item
                     .clone()
@@ -387,6 +385,21 @@ impl Run<'_> {
                 return Ok(());
             }
         }
+    }
+
+    /// An export's file and every stored version of it (counted as the
+    /// export, not as a candidate's file version).
+    async fn erase_export(&self, key: &str) -> AdminResult<()> {
+        let documents = &self.app.documents;
+        let versions = documents
+            .stored_versions(key, DateTime::<Utc>::MAX_UTC, 100)
+            .await
+            .map_err(internal)?;
+        for version in versions.iter().filter(|v| v.key == key) {
+            documents.erase_version(version).await.map_err(internal)?;
+        }
+        documents.delete(key).await.map_err(internal)?;
+        Ok(())
     }
 
     /// Step 2: the session's mails that failed for good.
