@@ -876,7 +876,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link », « search », « stats », « failed_mails », « recheck »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link », « search », « stats », « failed_mails », « recheck », « hold », « release_hold », « purge »";
         assert_eq!(
             refusal(json!({})),
             field(
