@@ -264,7 +264,7 @@ fn every_role_grants_only_what_its_function_uses() {
                         }
                         // Object actions on the function's prefixes; the one
                         // bucket action, ListBucket, on the bucket itself.
-                        "s3" if action == "s3:ListBucket" => {
+                        "s3" if ["s3:ListBucket", "s3:ListBucketVersions"].contains(&action) => {
                             *resource == format!("arn:${{AWS::Partition}}:s3:::{}", arns.bucket)
                         }
                         "s3" => expected
@@ -940,4 +940,50 @@ fn backups_keep_the_table_and_the_bucket_beyond_pitr() {
         role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
         "backup.amazonaws.com"
     );
+}
+
+// ---------------------------------------------------------------------------
+// The data lifecycle (issue #18).
+
+/// The bucket's lifecycle follows the retention schedule: no rule expires a
+/// candidate's current file, and their noncurrent versions (removed or
+/// refused files, kept as evidence until the purge) only after a backstop
+/// longer than any retention; exports expire in 7 days, the schedule's
+/// `exports_days`; no bucket-wide rule overrides them (S3 applies the
+/// shortest of overlapping rules).
+#[test]
+fn the_buckets_lifecycle_keeps_candidates_files_until_the_purge() {
+    let t = template();
+    let rules = as_list(&resource(&t, "Bucket")["Properties"]["LifecycleConfiguration"]["Rules"]);
+    let schedule = examreg_common::domain::calendar::SessionCalendar::embedded("2022")
+        .unwrap()
+        .retention
+        .expect("the 2022 session file has its retention schedule");
+    for rule in &rules {
+        let prefix = rule.get("Prefix").and_then(Value::as_str);
+        let expires = rule.get("ExpirationInDays").is_some()
+            || rule.get("NoncurrentVersionExpiration").is_some();
+        assert!(
+            prefix.is_some() || !expires,
+            "a bucket-wide rule would expire candidates' files: {rule}"
+        );
+        if prefix == Some("candidates/") {
+            assert!(rule.get("ExpirationInDays").is_none(), "{rule}");
+            let days = rule["NoncurrentVersionExpiration"]["NoncurrentDays"]
+                .as_u64()
+                .unwrap();
+            let retention_days = u64::from(schedule.dossiers_months) * 31 + 270;
+            assert!(days >= retention_days, "{days} days: before the purge");
+        }
+        if prefix == Some("exports/") {
+            if let Some(days) = rule.get("ExpirationInDays") {
+                assert_eq!(days.as_u64(), Some(u64::from(schedule.exports_days)));
+            }
+        }
+    }
+    assert!(rules
+        .iter()
+        .any(|r| r.get("ExpirationInDays").is_some() && r["Prefix"] == "exports/"));
+    let log_days = &t["Parameters"]["LogRetentionDays"]["Default"];
+    assert_eq!(log_days.as_u64(), Some(u64::from(schedule.logs_days)));
 }

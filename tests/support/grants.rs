@@ -212,6 +212,10 @@ pub const EXPECTED: &[Expected] = &[
             // honest 404s for its HEADs (NOT_SDK_CALLS).
             "s3:DeleteObject",
             "s3:ListBucket",
+            // purge: every stored version of a closed session's files and
+            // exports (ListObjectVersions, DeleteObject with a VersionId).
+            "s3:ListBucketVersions",
+            "s3:DeleteObjectVersion",
             SES,
         ],
         indexes: &["gsi2"],
@@ -227,6 +231,8 @@ pub const S3_ONE_ACTION_PREFIXES: &[(&str, &str, &str)] = &[
     ("AdminFunction", "s3:GetObject", "candidates/"),
     // recheck deletes what its check refuses, as documents-check does.
     ("AdminFunction", "s3:DeleteObject", "candidates/"),
+    // purge erases a closed session's files, every version of them.
+    ("AdminFunction", "s3:DeleteObjectVersion", "candidates/"),
 ];
 
 /// `(function, queue)`: the SQS queue a function's asynchronous invocations
@@ -257,6 +263,11 @@ pub const NOT_SDK_CALLS: &[(&str, &str)] = &[
 /// why the grant stays and where the path is tested: the harness does not
 /// expect to see them called (every other grant must be).
 pub const UNREACHED_BY_THE_JOURNEY: &[(&str, &str)] = &[
+    // purge runs on a closed session, a year after its results; the
+    // journey's session is open. Tested on both backends by
+    // functions/common/tests/office_lifecycle.rs.
+    ("AdminFunction", "s3:ListBucketVersions"),
+    ("AdminFunction", "s3:DeleteObjectVersion"),
     // delete_file updates the office's counters only when the removal
     // changes the dossier's status or its pieces awaiting review (the last
     // file of a piece); the journey removes a second page. Removing the last

@@ -144,6 +144,7 @@ fn dossier(
         cancelled_at: None,
         withdrawn_at: None,
         extension_job: None,
+        legal_hold: None,
     };
     record.refresh_status();
     let history = HistoryEntry {

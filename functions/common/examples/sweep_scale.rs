@@ -154,6 +154,7 @@ fn candidate(
         cancelled_at: None,
         withdrawn_at: None,
         extension_job: None,
+        legal_hold: None,
     };
     record.refresh_status();
     let history = HistoryEntry {

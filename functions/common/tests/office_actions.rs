@@ -172,6 +172,7 @@ fn candidate_ops(
         withdrawn_at: None,
         candidate_number: None,
         extension_job: None,
+        legal_hold: None,
     };
     record.refresh_status();
     let history = HistoryEntry {

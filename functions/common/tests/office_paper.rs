@@ -156,6 +156,7 @@ impl Fixture {
             withdrawn_at: None,
             candidate_number: None,
             extension_job: None,
+            legal_hold: None,
         };
         record.refresh_status();
         let history = HistoryEntry {

@@ -319,6 +319,7 @@ fn candidate_ops(
         cancelled_at: None,
         withdrawn_at: None,
         extension_job: None,
+        legal_hold: None,
     };
     record.refresh_status();
     let history = HistoryEntry {

@@ -21,7 +21,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use crate::ports::documents::{DocumentStore, DocumentStoreError, PresignedUpload, StoredObject};
+use crate::ports::documents::{
+    DocumentStore, DocumentStoreError, ObjectVersion, PresignedUpload, StoredObject,
+};
 
 /// SigV4 presigned URLs live at most 7 days.
 const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -305,6 +307,74 @@ impl DocumentStore for S3DocumentStore {
             .delete_object()
             .bucket(&self.bucket)
             .key(key)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Every version and delete marker under `prefix` last modified before
+    /// `before` (`ListObjectVersions`, paged by S3's markers).
+    async fn stored_versions(
+        &self,
+        prefix: &str,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ObjectVersion>, DocumentStoreError> {
+        check_key(prefix)?;
+        let older = |t: Option<&aws_sdk_s3::primitives::DateTime>| {
+            t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+                .is_some_and(|at| at < before)
+        };
+        let mut found = Vec::new();
+        let (mut key_marker, mut version_marker) = (None::<String>, None::<String>);
+        loop {
+            let page = self
+                .client
+                .get()
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let versions = page
+                .versions()
+                .iter()
+                .filter(|v| older(v.last_modified()))
+                .map(|v| (v.key(), v.version_id()));
+            let markers = page
+                .delete_markers()
+                .iter()
+                .filter(|m| older(m.last_modified()))
+                .map(|m| (m.key(), m.version_id()));
+            for (key, version_id) in versions.chain(markers) {
+                if let Some(key) = key {
+                    found.push(ObjectVersion {
+                        key: key.to_owned(),
+                        version_id: version_id.map(str::to_owned),
+                    });
+                }
+            }
+            if found.len() >= limit || page.is_truncated() != Some(true) {
+                found.truncate(limit);
+                return Ok(found);
+            }
+            key_marker = page.next_key_marker().map(str::to_owned);
+            version_marker = page.next_version_id_marker().map(str::to_owned);
+        }
+    }
+
+    async fn erase_version(&self, version: &ObjectVersion) -> Result<(), DocumentStoreError> {
+        check_key(&version.key)?;
+        self.client
+            .get()
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(&version.key)
+            .set_version_id(version.version_id.clone())
             .send()
             .await
             .map_err(unavailable)?;

@@ -23,6 +23,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::data_file::{one_line, toml_error_parts, toml_position};
+use super::retention::{RawRetention, RetentionProblem, RetentionSchedule};
 use super::{Diploma, PerDiploma};
 use crate::wording::{french_date, french_instant};
 
@@ -187,6 +188,9 @@ pub struct SessionCalendar {
     pub timezone: Tz,
     /// Where the académie's candidates may post their pieces.
     pub postal_address: PostalAddress,
+    /// How long the session's personal data is kept (`[retention]`), when
+    /// the file says.
+    pub retention: Option<RetentionSchedule>,
     windows: PerDiploma<DiplomaWindows>,
 }
 
@@ -420,6 +424,8 @@ pub enum CalendarError {
 /// What is wrong inside a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarProblem {
+    #[error("{0}")]
+    Retention(RetentionProblem),
     #[error("invalid TOML{}: {message}", toml_position(*line, *column))]
     Syntax {
         line: Option<usize>,
@@ -480,6 +486,10 @@ struct RawCalendar {
     academie: String,
     timezone: String,
     postal_address: RawPostalAddress,
+    /// The retention schedule (`domain::retention`); a session file without
+    /// one loads, but its session cannot be purged.
+    #[serde(default)]
+    retention: Option<RawRetention>,
     diplomas: BTreeMap<String, RawDiploma>,
 }
 
@@ -616,11 +626,17 @@ fn parse_calendar(text: &str) -> Result<SessionCalendar, CalendarProblem> {
     };
 
     let windows = PerDiploma::try_from_fn(build)?;
+    let retention = raw
+        .retention
+        .map(RawRetention::check)
+        .transpose()
+        .map_err(CalendarProblem::Retention)?;
     Ok(SessionCalendar {
         session: raw.session,
         academie: raw.academie,
         timezone,
         postal_address,
+        retention,
         windows,
     })
 }

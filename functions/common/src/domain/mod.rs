@@ -14,6 +14,7 @@ pub mod inscription;
 pub mod languages;
 pub mod pieces;
 pub mod record;
+pub mod retention;
 pub mod search;
 pub mod staff;
 pub mod transitions;

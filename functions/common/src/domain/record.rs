@@ -45,6 +45,20 @@ pub struct InscriptionRecord {
     /// job run again leaves the dossier alone (one history line, one email).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_job: Option<String>,
+    /// A legal hold (`hold`): the purge keeps the dossier, its history and
+    /// its files while it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<LegalHold>,
+}
+
+/// Why, by whom and since when a dossier is kept beyond its retention
+/// (a dispute, a request from a court or the CNIL...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalHold {
+    pub reason: String,
+    /// The actor as the history records it (`console:<name>`, `staff:<email>`).
+    pub actor: String,
+    pub at: DateTime<Utc>,
 }
 
 impl InscriptionRecord {

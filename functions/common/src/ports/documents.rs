@@ -31,6 +31,15 @@ pub struct StoredObject {
     pub last_modified: DateTime<Utc>,
 }
 
+/// One stored version of an object (S3 keeps a deleted or overwritten
+/// object's earlier versions in a versioned bucket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectVersion {
+    pub key: String,
+    /// `None` for a store without versions.
+    pub version_id: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentStoreError {
     #[error("document store unavailable: {0}")]
@@ -75,4 +84,23 @@ pub trait DocumentStore: Send + Sync {
 
     /// Deleting a missing key is not an error (retries must be harmless).
     async fn delete(&self, key: &str) -> Result<(), DocumentStoreError>;
+
+    /// The versions left under `prefix` that were stored before `before`,
+    /// at most `limit`, beyond the current objects (which [`Self::delete`]
+    /// removes): in S3 the earlier versions and the delete markers a
+    /// versioned bucket keeps. A store without versions (the folder) keeps
+    /// nothing behind a delete: none.
+    async fn stored_versions(
+        &self,
+        _prefix: &str,
+        _before: DateTime<Utc>,
+        _limit: usize,
+    ) -> Result<Vec<ObjectVersion>, DocumentStoreError> {
+        Ok(Vec::new())
+    }
+
+    /// Deletes one version for good (the purge). Missing: not an error.
+    async fn erase_version(&self, _version: &ObjectVersion) -> Result<(), DocumentStoreError> {
+        Ok(())
+    }
 }

@@ -84,6 +84,25 @@ pub fn export_journal(session: &str, at: DateTime<Utc>, id: &str) -> Key {
     )
 }
 
+/// A session's purge (`purge`): its cumulative counts (`COUNTS`, only
+/// added to, in the transactions that delete), where it stands (`CURSOR`),
+/// and one journal line per run (`RUN#<instant>#<id>`).
+pub fn purge_pk(session: &str) -> String {
+    format!("PURGE#{session}")
+}
+
+pub fn purge_counts(session: &str) -> Key {
+    Key::new(purge_pk(session), "COUNTS")
+}
+
+pub fn purge_cursor(session: &str) -> Key {
+    Key::new(purge_pk(session), "CURSOR")
+}
+
+pub fn purge_run(session: &str, at: DateTime<Utc>, id: &str) -> Key {
+    Key::new(purge_pk(session), format!("RUN#{}#{id}", sortable(at)))
+}
+
 /// A bulk job of the exams office, and its chunks of targets.
 pub fn job_pk(job_id: &str) -> String {
     format!("JOB#{job_id}")

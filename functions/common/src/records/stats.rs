@@ -70,6 +70,21 @@ pub fn ops(before: Option<&InscriptionRecord>, after: &InscriptionRecord) -> Opt
     })
 }
 
+/// The counters' change when `record` is deleted (the purge): its whole
+/// contribution taken away.
+pub fn removal(record: &InscriptionRecord) -> Option<WriteOp> {
+    let mut deltas = contribution(record);
+    deltas.retain(|_, delta| *delta != 0);
+    if deltas.is_empty() {
+        return None;
+    }
+    deltas.values_mut().for_each(|delta| *delta = -*delta);
+    Some(WriteOp::Add {
+        key: shard_key(&record.session, shard_of(&record.account_id, SHARDS)),
+        deltas,
+    })
+}
+
 /// One counter: diploma code, specialty code, status code (or
 /// [`AWAITING_REVIEW`]) and its value, summed over the shards.
 pub type Counts = BTreeMap<(String, String, String), i64>;

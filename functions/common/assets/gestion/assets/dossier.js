@@ -154,6 +154,8 @@ const HISTORY_ACTION = {
   file_removed: 'Fichier retiré',
   piece_viewed: 'Fichier consulté',
   found_by_search: 'Trouvé par une recherche',
+  held: 'Gel pour motif légal',
+  hold_released: 'Gel levé',
 };
 
 function actorText(actor) {

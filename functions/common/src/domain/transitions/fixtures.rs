@@ -76,6 +76,7 @@ pub fn record(created: DateTime<Utc>) -> InscriptionRecord {
         cancelled_at: None,
         withdrawn_at: None,
         extension_job: None,
+        legal_hold: None,
     }
 }
 

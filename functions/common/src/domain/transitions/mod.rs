@@ -23,6 +23,7 @@ pub mod dossier_review;
 pub mod extension;
 pub mod file_removal;
 pub mod grace;
+pub mod legal_hold;
 pub mod piece_review;
 pub mod record_piece;
 pub mod reminder;
@@ -165,6 +166,8 @@ stored_names! {
         PieceViewed => "piece_viewed",
         FoundBySearch => "found_by_search",
         Rechecked => "rechecked",
+        Held => "held",
+        HoldReleased => "hold_released",
     }
 }
 
@@ -388,7 +391,9 @@ mod tests {
                 "file_removed",
                 "piece_viewed",
                 "found_by_search",
-                "rechecked"
+                "rechecked",
+                "held",
+                "hold_released"
             ]
         );
         let kinds: Vec<_> = MailKind::ALL.iter().map(|k| k.as_str()).collect();

@@ -101,6 +101,7 @@ fn create(command: &Save, now: DateTime<Utc>, today: NaiveDate) -> Transition {
         cancelled_at: None,
         withdrawn_at: None,
         extension_job: None,
+        legal_hold: None,
     };
     record.refresh_status();
     let history = HistoryLine {

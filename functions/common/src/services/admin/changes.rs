@@ -58,12 +58,26 @@ impl From<ExtensionRefused> for AdminError {
 pub(super) async fn change<F>(
     app: &App,
     candidate_ref: &CandidateRef,
+    decide: F,
+) -> AdminResult<Changed>
+where
+    F: FnMut(&InscriptionRecord, DateTime<Utc>) -> AdminResult<Option<Transition>> + Send,
+{
+    change_in(app, candidate_ref, None, decide).await
+}
+
+/// [`change`] on the candidate's dossier of `session` (`None`: the
+/// deployment's).
+pub(super) async fn change_in<F>(
+    app: &App,
+    candidate_ref: &CandidateRef,
+    session: Option<&str>,
     mut decide: F,
 ) -> AdminResult<Changed>
 where
     F: FnMut(&InscriptionRecord, DateTime<Utc>) -> AdminResult<Option<Transition>> + Send,
 {
-    let record = require_inscription(candidate(app, candidate_ref, None).await?)?;
+    let record = require_inscription(candidate(app, candidate_ref, session).await?)?;
     let (account_id, session) = (record.account_id.clone(), record.session.clone());
     let updated = dossier::update(
         app,

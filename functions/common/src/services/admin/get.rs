@@ -59,6 +59,10 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
         );
         map.insert("reminders_sent".into(), json!(record.reminders_sent));
         map.insert("cancelled_at".into(), json!(record.cancelled_at));
+        // A legal hold (`hold`), when set: the purge keeps this dossier.
+        if let Some(hold) = &record.legal_hold {
+            map.insert("legal_hold".into(), json!(hold));
+        }
         map.insert("history".into(), json!(history));
     }
     Ok(answer)

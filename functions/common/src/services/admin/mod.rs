@@ -27,6 +27,9 @@
 //! | `stats` | `actor`?, `diploma`?, `session`? | `{"session", "total", "diplomas": [...]}` |
 //! | `failed_mails` | `actor`?, `session`? | `{"session", "items": [...]}` |
 //! | `recheck` | `actor`, `email` \| `candidate_number` | `{"status", "pieces", "rechecked": [...]}` |
+//! | `hold` | `actor`, `email` \| `candidate_number`, `reason`, `session`? | `{"on_hold": true, "legal_hold": {"reason", "actor", "at"}, ...}` |
+//! | `release_hold` | `actor`, `email` \| `candidate_number`, `session`? | `{"on_hold": false, "legal_hold": null, ...}` |
+//! | `purge` | `actor`, `session`, `dry_run`?, `cursor`? | `{"deleted": {...}, "kept_on_hold", "remaining", "finished", ...}` (see [`purge`]) |
 //!
 //! Actors: a change's `actor` is recorded as `console:<actor>`; reserved
 //! names (`candidate`, `system`, `console`, `console:`/`staff:` prefixes) are
@@ -82,9 +85,11 @@ pub mod events;
 mod export;
 mod failed_mails;
 mod get;
+mod legal_hold;
 mod list;
 mod piece_link;
 pub mod present;
+pub mod purge;
 mod recheck;
 mod record_piece;
 pub mod roles;
@@ -228,8 +233,8 @@ pub async fn run(app: &App, event: AdminEvent) -> AdminResult<Value> {
     Ok(answer)
 }
 
-/// Runs one action; a bulk extension works within `bulk_budget` (then
-/// answers its progress: the same event resumes it).
+/// Runs one action; a bulk extension or a purge works within
+/// `bulk_budget` (then answers its progress: the same event resumes it).
 async fn run_action(
     app: &App,
     event: AdminEvent,
@@ -255,6 +260,9 @@ async fn run_action(
         AdminEvent::Stats(event) => stats::stats(app, event).await,
         AdminEvent::FailedMails(event) => failed_mails::failed_mails(app, event).await,
         AdminEvent::Recheck(event) => recheck::recheck(app, event).await,
+        AdminEvent::Hold(event) => legal_hold::hold(app, event).await,
+        AdminEvent::ReleaseHold(event) => legal_hold::release_hold(app, event).await,
+        AdminEvent::Purge(event) => purge::run(app, &event, bulk_budget).await,
     }
 }
 

@@ -8,9 +8,7 @@
 //! | `gestionnaire` | the above, and `validate_piece`, `reject_piece`, `record_piece`, `validate_dossier`, `recheck`, `extend_deadline` for one candidate |
 //! | `responsable` | the above, and `export`, bulk `extend_deadline`, `correct`, `withdraw`, `reopen`, `hold`, `release_hold`, `purge` |
 //!
-//! `recheck` (gestionnaire), `hold`, `release_hold` and `purge`
-//! (responsable) take their row here when they join [`AdminEvent`]: the
-//! match below is exhaustive, so a new action cannot be forgotten.
+//! The match below is exhaustive, so a new action cannot be forgotten.
 
 use super::events::{Action, AdminEvent};
 use super::AdminError;
@@ -38,7 +36,10 @@ pub fn required_role(event: &AdminEvent) -> StaffRole {
         | AdminEvent::BulkExtendDeadline(_)
         | AdminEvent::Correct(_)
         | AdminEvent::Withdraw(_)
-        | AdminEvent::Reopen(_) => StaffRole::Responsable,
+        | AdminEvent::Reopen(_)
+        | AdminEvent::Hold(_)
+        | AdminEvent::ReleaseHold(_)
+        | AdminEvent::Purge(_) => StaffRole::Responsable,
     }
 }
 
@@ -59,9 +60,13 @@ pub fn least_role(action: Action) -> StaffRole {
         | Action::ValidateDossier
         | Action::Recheck
         | Action::ExtendDeadline => StaffRole::Gestionnaire,
-        Action::Export | Action::Correct | Action::Withdraw | Action::Reopen => {
-            StaffRole::Responsable
-        }
+        Action::Export
+        | Action::Correct
+        | Action::Withdraw
+        | Action::Reopen
+        | Action::Hold
+        | Action::ReleaseHold
+        | Action::Purge => StaffRole::Responsable,
     }
 }
 
@@ -159,6 +164,18 @@ mod tests {
             (
                 json!({"action": "recheck", "actor": "x", "email": one}),
                 Gestionnaire,
+            ),
+            (
+                json!({"action": "hold", "actor": "x", "email": one, "reason": "Recours."}),
+                Responsable,
+            ),
+            (
+                json!({"action": "release_hold", "actor": "x", "candidate_number": "K7M2-9QXP"}),
+                Responsable,
+            ),
+            (
+                json!({"action": "purge", "actor": "x", "session": "2022", "dry_run": true}),
+                Responsable,
             ),
         ];
         for (value, role) in &rows {

@@ -101,6 +101,34 @@ pub(super) struct RecheckFields {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct HoldFields {
+    actor: Option<String>,
+    email: Option<String>,
+    candidate_number: Option<String>,
+    reason: Option<String>,
+    session: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReleaseHoldFields {
+    actor: Option<String>,
+    email: Option<String>,
+    candidate_number: Option<String>,
+    session: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PurgeFields {
+    actor: Option<String>,
+    session: Option<String>,
+    dry_run: Option<bool>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ValidateDossierFields {
     actor: Option<String>,
     email: Option<String>,
@@ -330,6 +358,62 @@ impl RecheckFields {
         Ok(RecheckEvent {
             actor: check.actor(self.actor)?,
             candidate: check.candidate(self.email, self.candidate_number)?,
+        })
+    }
+}
+
+impl HoldFields {
+    pub(super) fn check(self, check: &Check) -> AdminResult<HoldEvent> {
+        Ok(HoldEvent {
+            actor: check.actor(self.actor)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
+            reason: check.reason(self.reason)?,
+            session: check.session(self.session)?,
+        })
+    }
+}
+
+impl ReleaseHoldFields {
+    pub(super) fn check(self, check: &Check) -> AdminResult<ReleaseHoldEvent> {
+        Ok(ReleaseHoldEvent {
+            actor: check.actor(self.actor)?,
+            candidate: check.candidate(self.email, self.candidate_number)?,
+            session: check.session(self.session)?,
+        })
+    }
+}
+
+impl PurgeFields {
+    pub(super) fn check(self, check: &Check) -> AdminResult<PurgeEvent> {
+        let actor = check.actor(self.actor)?;
+        let session = check.session(self.session)?.ok_or_else(|| {
+            AdminError::field(
+                INVALID_EVENT,
+                "session",
+                "Le champ « session » est obligatoire pour l'action « purge » : nommez la session à purger, par exemple 2022.",
+            )
+        })?;
+        if check.is_mistyped("dry_run") {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "dry_run",
+                "Le champ « dry_run » vaut true (compter sans rien supprimer) ou false.",
+            ));
+        }
+        let dry_run = self.dry_run.unwrap_or(false);
+        let cursor = check.text("cursor", self.cursor)?;
+        if cursor.is_some() && !dry_run {
+            return Err(AdminError::field(
+                INVALID_EVENT,
+                "cursor",
+                "Le champ « cursor » ne sert qu'à poursuivre un essai (dry_run) : une purge reprend d'elle-même où elle s'était arrêtée.",
+            ));
+        }
+        Ok(PurgeEvent {
+            actor,
+            session,
+            dry_run,
+            cursor,
         })
     }
 }

@@ -65,6 +65,9 @@ pub enum Action {
     Stats,
     FailedMails,
     Recheck,
+    Hold,
+    ReleaseHold,
+    Purge,
 }
 
 impl Action {
@@ -108,6 +111,11 @@ pub enum AdminEvent {
     FailedMails(FailedMailsEvent),
     /// The stored files of one candidate's pending uploads checked again.
     Recheck(RecheckEvent),
+    /// A legal hold on one candidate's dossier (the purge keeps it).
+    Hold(HoldEvent),
+    ReleaseHold(ReleaseHoldEvent),
+    /// A closed session's personal data deleted, page by page.
+    Purge(PurgeEvent),
 }
 
 /// The candidate an event names: by the account's `email` or by
@@ -265,6 +273,36 @@ pub struct RecheckEvent {
     pub candidate: CandidateRef,
 }
 
+/// `hold`: the dossier kept beyond its retention, for `reason`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldEvent {
+    pub actor: Actor,
+    pub candidate: CandidateRef,
+    pub reason: String,
+    /// The dossier's session (`None`: the deployment's).
+    pub session: Option<String>,
+}
+
+/// `release_hold`: the hold lifted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseHoldEvent {
+    pub actor: Actor,
+    pub candidate: CandidateRef,
+    pub session: Option<String>,
+}
+
+/// `purge`: a closed session's personal data deleted (or, `dry_run`, only
+/// counted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeEvent {
+    pub actor: Actor,
+    /// The session purged (required: a purge never defaults to one).
+    pub session: String,
+    pub dry_run: bool,
+    /// Where a dry run that ran out of time goes on (its answer's `cursor`).
+    pub cursor: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateDossierEvent {
     pub actor: Actor,
@@ -409,6 +447,18 @@ impl AdminEvent {
                 let (fields, check) = read::<RecheckFields>(action, fields, staff)?;
                 Self::Recheck(fields.check(&check)?)
             }
+            Action::Hold => {
+                let (fields, check) = read::<HoldFields>(action, fields, staff)?;
+                Self::Hold(fields.check(&check)?)
+            }
+            Action::ReleaseHold => {
+                let (fields, check) = read::<ReleaseHoldFields>(action, fields, staff)?;
+                Self::ReleaseHold(fields.check(&check)?)
+            }
+            Action::Purge => {
+                let (fields, check) = read::<PurgeFields>(action, fields, staff)?;
+                Self::Purge(fields.check(&check)?)
+            }
         })
     }
 
@@ -430,6 +480,9 @@ impl AdminEvent {
             Self::Stats(_) => Action::Stats,
             Self::FailedMails(_) => Action::FailedMails,
             Self::Recheck(_) => Action::Recheck,
+            Self::Hold(_) => Action::Hold,
+            Self::ReleaseHold(_) => Action::ReleaseHold,
+            Self::Purge(_) => Action::Purge,
         }
     }
 }
@@ -500,7 +553,10 @@ mod tests {
                 "search",
                 "stats",
                 "failed_mails",
-                "recheck"
+                "recheck",
+                "hold",
+                "release_hold",
+                "purge"
             ]
         );
         for name in Action::names() {
@@ -562,6 +618,63 @@ mod tests {
         );
         assert_eq!(serde_names::<FailedMailsFields>(), ["actor", "session"]);
         assert_eq!(serde_names::<RecheckFields>(), with(&[]));
+        assert_eq!(serde_names::<HoldFields>(), with(&["reason", "session"]));
+        assert_eq!(serde_names::<ReleaseHoldFields>(), with(&["session"]));
+        assert_eq!(
+            serde_names::<PurgeFields>(),
+            ["actor", "session", "dry_run", "cursor"]
+        );
+    }
+
+    #[test]
+    fn hold_release_and_purge_read_their_fields() {
+        assert_eq!(
+            parse(json!({"action": "hold", "actor": "x", "candidate_number": "K7M2-9QXP", "reason": "Recours."})).unwrap(),
+            AdminEvent::Hold(HoldEvent {
+                actor: "x".into(),
+                candidate: CandidateRef::Number(CandidateNumber::parse("K7M2-9QXP").unwrap()),
+                reason: "Recours.".into(),
+                session: None,
+            })
+        );
+        assert_eq!(
+            refusal(json!({"action": "hold", "actor": "x", "email": "zoe@exemple.fr"})).1,
+            Some("reason".into())
+        );
+        assert_eq!(
+            parse(json!({"action": "release_hold", "actor": "x", "email": "zoe@exemple.fr", "session": "2022"})).unwrap(),
+            AdminEvent::ReleaseHold(ReleaseHoldEvent {
+                actor: "x".into(),
+                candidate: CandidateRef::Email(email("zoe@exemple.fr")),
+                session: Some("2022".into()),
+            })
+        );
+        assert_eq!(
+            parse(json!({"action": "purge", "actor": "x", "session": "2022"})).unwrap(),
+            AdminEvent::Purge(PurgeEvent {
+                actor: "x".into(),
+                session: "2022".into(),
+                dry_run: false,
+                cursor: None,
+            })
+        );
+        assert_eq!(
+            refusal(json!({"action": "purge", "actor": "x"})).1,
+            Some("session".into())
+        );
+        assert_eq!(
+            refusal(json!({"action": "purge", "actor": "x", "session": "2022", "dry_run": "yes"}))
+                .1,
+            Some("dry_run".into())
+        );
+        assert_eq!(
+            refusal(json!({"action": "purge", "actor": "x", "session": "2022", "cursor": "abc"})).1,
+            Some("cursor".into())
+        );
+        assert_eq!(
+            refusal(json!({"action": "purge", "session": "2022"})).1,
+            Some("actor".into())
+        );
     }
 
     #[test]
@@ -763,7 +876,7 @@ mod tests {
                 )
             );
         }
-        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link », « search », « stats », « failed_mails », « recheck »";
+        let names = "les actions possibles sont « list », « get », « validate_piece », « reject_piece », « extend_deadline », « export », « record_piece », « validate_dossier », « correct », « withdraw », « reopen », « piece_link », « search », « stats », « failed_mails », « recheck », « hold », « release_hold », « purge »";
         assert_eq!(
             refusal(json!({})),
             field(
