@@ -22,6 +22,9 @@ pub const TABLE: &str = "EXAMREG_TABLE";
 pub const BUCKET: &str = "EXAMREG_BUCKET";
 pub const SENDER: &str = "EXAMREG_SENDER";
 pub const S3_PATH_STYLE: &str = "EXAMREG_S3_PATH_STYLE";
+/// The SES configuration set every email is sent through (its bounces and
+/// complaints reach the sweep function): set by template.yaml.
+pub const SES_CONFIGURATION_SET: &str = "EXAMREG_SES_CONFIGURATION_SET";
 /// The back office's Cognito hosted UI (its user pool domain's base URL)
 /// and app client: set by template.yaml on the admin function.
 pub const OFFICE_AUTH_DOMAIN: &str = "EXAMREG_OFFICE_AUTH_DOMAIN";
@@ -29,7 +32,7 @@ pub const OFFICE_CLIENT_ID: &str = "EXAMREG_OFFICE_CLIENT_ID";
 
 /// Every `EXAMREG_*` variable a Lambda reads (`tests/template.rs` checks
 /// that template.yaml sets no other).
-pub const VARIABLES: [&str; 12] = [
+pub const VARIABLES: [&str; 13] = [
     SESSION,
     CALENDAR_FILE,
     CATALOGUE_FILE,
@@ -40,6 +43,7 @@ pub const VARIABLES: [&str; 12] = [
     BUCKET,
     SENDER,
     S3_PATH_STYLE,
+    SES_CONFIGURATION_SET,
     OFFICE_AUTH_DOMAIN,
     OFFICE_CLIENT_ID,
 ];
@@ -196,6 +200,9 @@ pub struct AwsSettings {
     /// `EXAMREG_S3_PATH_STYLE`: S3 addressed by path (one host, as an
     /// emulator needs) rather than by a bucket's own host name.
     pub s3_path_style: bool,
+    /// `EXAMREG_SES_CONFIGURATION_SET`: the configuration set of every
+    /// `SendEmail` (none: SES's defaults, no bounce notifications).
+    pub ses_configuration_set: Option<String>,
     /// The origin of presigned upload URLs, for the portal's `connect-src`.
     pub upload_origin: String,
 }
@@ -210,6 +217,9 @@ impl AwsSettings {
         let bucket = required(&lookup, BUCKET, parse_bucket)?;
         let sender = required(&lookup, SENDER, parse_sender)?;
         let s3_path_style = optional(&lookup, S3_PATH_STYLE, parse_bool)?.unwrap_or(false);
+        let ses_configuration_set = lookup(SES_CONFIGURATION_SET)
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty());
         // The SDK's precedence: the service's own endpoint variable first.
         let endpoint = match optional(&lookup, "AWS_ENDPOINT_URL_S3", parse_endpoint)? {
             Some(endpoint) => Some(endpoint),
@@ -222,6 +232,7 @@ impl AwsSettings {
             bucket,
             sender,
             s3_path_style,
+            ses_configuration_set,
             upload_origin,
         })
     }

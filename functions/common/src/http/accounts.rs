@@ -14,6 +14,7 @@ use super::problem::Problem;
 use super::AppState;
 use crate::domain::account::AccountStatus;
 use crate::error::AppError;
+use crate::records::deliverability;
 use crate::services::accounts::{
     self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword,
     TokenOnly,
@@ -215,5 +216,7 @@ pub async fn me(
 ) -> Result<Json<MeAnswer>, AppError> {
     let token = token_from_headers(&headers);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
-    Ok(Json(accounts::me(&caller.account)))
+    let deliverable =
+        deliverability::is_deliverable(app.store.as_ref(), &caller.account.email).await?;
+    Ok(Json(accounts::me(&caller.account, deliverable)))
 }

@@ -15,7 +15,11 @@
 //!   (exponential backoff), so the next run retries it; a message the provider
 //!   rejects for good is kept, out of the queue, with `status: failed` and the
 //!   error, for the exams office to see in the console;
-//! - sends are paced at `config.mail_rate_per_second` (SES sending quota).
+//! - sends are paced at `config.mail_rate_per_second` (SES sending quota);
+//! - a mail to an address SES reported undeliverable (a permanent bounce or
+//!   a complaint, `records::deliverability`) is not sent: it is kept, out of
+//!   the queue, as failed with the French reason, and `failed_mails` lists
+//!   it. This is the one place queued mail is sent, so the one check.
 //!
 //! Delivery is at least once: a process that dies between the provider's
 //! acceptance and the delete leaves a claimed mail that is sent again once
@@ -31,6 +35,7 @@ use crate::domain::record::InscriptionRecord;
 use crate::error::AppResult;
 use crate::ports::store::{Query, SortKeyCondition, WriteOp};
 use crate::ports::{MailError, OutgoingEmail, StoreError};
+use crate::records::deliverability::{self, Undeliverable};
 use crate::records::keys;
 use crate::records::keys::due_bound;
 use crate::records::mail::new_lease;
@@ -91,6 +96,9 @@ pub struct DrainCounts {
     pub sent: usize,
     /// Sends that failed (kept for a later retry, or marked failed for good).
     pub failed: usize,
+    /// Mails not sent because their address is marked undeliverable (kept
+    /// as failed, for the office).
+    pub suppressed: usize,
     /// Queue items read from the index.
     pub items_read: usize,
     /// Mails found due but claimed by another sender meanwhile.
@@ -101,6 +109,8 @@ pub struct DrainCounts {
 
 enum Outcome {
     Sent,
+    /// Not sent: the address is marked undeliverable.
+    Suppressed,
     Failed {
         throttled: bool,
     },
@@ -127,6 +137,10 @@ async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
             return Ok(Outcome::Skipped)
         }
         Err(e) => return Err(e.into()),
+    }
+    if let Some(mark) = deliverability::read(app.store.as_ref(), &claimed.to).await? {
+        suppress(app, &claimed, &mark).await;
+        return Ok(Outcome::Suppressed);
     }
 
     match app.mailer.send(&claimed.email()).await {
@@ -182,9 +196,43 @@ async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
     }
 }
 
+/// The reason `failed_mails` gives for a mail not sent to a marked address.
+fn suppressed_reason(mark: &Undeliverable) -> String {
+    format!("envoi suspendu : {}", mark.cause.reason_fr())
+}
+
+/// Keeps the claimed `mail` as failed, out of the queue, because its
+/// address is marked undeliverable.
+async fn suppress(app: &App, claimed: &QueuedMail, mark: &Undeliverable) {
+    let mut settled = claimed.clone();
+    settled.lease = new_lease();
+    settled.status = MailStatus::Failed;
+    settled.last_error = Some(suppressed_reason(mark));
+    settled
+        .session
+        .get_or_insert_with(|| app.calendar.session.clone());
+    tracing::warn!(mail_id = %claimed.mail_id, cause = ?mark.cause, "mail to an undeliverable address suppressed");
+    let release = match settled.to_item() {
+        Ok(item) => WriteOp::put(item, claimed.lease_condition()),
+        Err(e) => {
+            tracing::error!(mail_id = %claimed.mail_id, error = %e, "suppressed mail not settled");
+            return;
+        }
+    };
+    match app.store.transact(vec![release]).await {
+        // If this write is lost, the lease lapses and the next sender
+        // suppresses it again.
+        Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+        Err(e) => {
+            tracing::error!(mail_id = %claimed.mail_id, error = %e, "suppressed mail not settled")
+        }
+    }
+}
+
 fn tally(counts: &mut DrainCounts, outcome: Outcome) {
     match outcome {
         Outcome::Sent => counts.sent += 1,
+        Outcome::Suppressed => counts.suppressed += 1,
         Outcome::Failed { throttled } => {
             counts.failed += 1;
             counts.throttled |= throttled;
@@ -277,11 +325,7 @@ pub async fn send_or_queue(
     record: &InscriptionRecord,
     email: OutgoingEmail,
 ) {
-    let Err(error) = app.mailer.send(&email).await else {
-        return;
-    };
-    tracing::warn!(%error, email_kind = kind, "email not sent: queued for the sweep");
-    let mail = QueuedMail::new(
+    let mut mail = QueuedMail::new(
         uuid::Uuid::new_v4().simple().to_string(),
         kind,
         &record.account_id,
@@ -289,6 +333,25 @@ pub async fn send_or_queue(
         app.now(),
     )
     .about(record);
+    match deliverability::read(app.store.as_ref(), &mail.to).await {
+        // Not sent: kept as failed for the office, as the queue does.
+        Ok(Some(mark)) => {
+            mail.status = MailStatus::Failed;
+            mail.tried(app.now());
+            mail.last_error = Some(suppressed_reason(&mark));
+            tracing::warn!(email_kind = kind, cause = ?mark.cause, "mail to an undeliverable address suppressed");
+        }
+        // Sent at once, as usual: nothing to store.
+        Ok(None) => {
+            let Err(error) = app.mailer.send(&mail.email()).await else {
+                return;
+            };
+            tracing::warn!(%error, email_kind = kind, "email not sent: queued for the sweep");
+        }
+        // The store is failing: leave the mail to the queue, which checks
+        // the mark when it sends.
+        Err(e) => tracing::warn!(error = %e, email_kind = kind, "mark unread: email queued for the sweep"),
+    }
     let queued = match mail.enqueue_op() {
         Ok(op) => app.store.transact(vec![op]).await.map_err(Into::into),
         Err(e) => Err(e),

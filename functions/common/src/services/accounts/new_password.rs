@@ -8,6 +8,7 @@ use crate::ports::store::{WriteOp, MAX_TRANSACTION_OPS};
 use crate::ports::StoreError;
 use crate::records::account;
 use crate::records::candidate::delete_all;
+use crate::records::deliverability;
 use crate::records::login_guard;
 use crate::records::session::session_keys;
 use crate::security;
@@ -46,5 +47,7 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AccountRes
         Err(e) => return Err(e.into()),
     }
     delete_all(store, &sessions[first_batch..]).await?;
+    // The link reached this mailbox: our mail to it may go again.
+    deliverability::clear(store, &account.email_canonical).await?;
     Ok(())
 }
