@@ -798,8 +798,10 @@ fn bounces_and_complaints_reach_the_sweep_and_the_reputation_is_alarmed() {
     let statement = statements[0];
     assert_eq!(statement["Principal"]["Service"], "ses.amazonaws.com");
     assert_eq!(statement["Action"], "sns:Publish");
-    assert!(render(&statement["Condition"]["ArnLike"]["AWS:SourceArn"])[0]
-        .ends_with(":configuration-set/${MailConfigurationSet}"));
+    assert!(
+        render(&statement["Condition"]["ArnLike"]["AWS:SourceArn"])[0]
+            .ends_with(":configuration-set/${MailConfigurationSet}")
+    );
     assert!(!statement["Condition"]["StringEquals"]["AWS:SourceAccount"].is_null());
 
     // The sweep function (it owns mail delivery) subscribes to it.
@@ -826,7 +828,10 @@ fn bounces_and_complaints_reach_the_sweep_and_the_reputation_is_alarmed() {
         let p = &alarm["Properties"];
         assert_eq!(p["Threshold"].as_f64(), Some(threshold), "{metric}");
         assert_eq!(p["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
-        assert_eq!(p["TreatMissingData"], "notBreaching", "{metric}: no mail, no alarm");
+        assert_eq!(
+            p["TreatMissingData"], "notBreaching",
+            "{metric}: no mail, no alarm"
+        );
         assert_eq!(ref_of(&as_list(&p["AlarmActions"])[0]), Some("AlarmTopic"));
     }
 }

@@ -147,9 +147,13 @@ impl Fixture {
 
     /// The sweep function invoked with `event`, as Lambda invokes it.
     async fn invoke(&self, event: Value) -> Value {
-        bootstrap::sweep_invocation(&self.app, event, Instant::now() + StdDuration::from_secs(60))
-            .await
-            .unwrap()
+        bootstrap::sweep_invocation(
+            &self.app,
+            event,
+            Instant::now() + StdDuration::from_secs(60),
+        )
+        .await
+        .unwrap()
     }
 
     /// SES's notifications delivered by SNS to the sweep function.
@@ -201,7 +205,20 @@ async fn a_permanent_bounce_suppresses_the_next_email(backend: Backend) {
         .notify(&[bounce("Permanent", &email.to_uppercase())])
         .await;
     assert_eq!(report, json!({"marked": 1, "ignored": 0, "refused": 0}));
-    assert!(!f.deliverable(&email).await, "case-insensitive, as accounts");
+    assert!(
+        !f.deliverable(&email).await,
+        "case-insensitive, as accounts"
+    );
+    // The office sees it on the dossier.
+    let dossier = admin::handle_value(&f.app, json!({"action": "get", "email": email})).await;
+    assert_eq!(dossier["email_deliverable"], json!(false), "{dossier}");
+    assert_eq!(
+        dossier["email_undeliverable"]["reason"],
+        json!("adresse signalée comme invalide (rejet définitif)")
+    );
+    let other_dossier = admin::handle_value(&f.app, json!({"action": "get", "email": other})).await;
+    assert_eq!(other_dossier["email_deliverable"], json!(true));
+    assert!(other_dossier.get("email_undeliverable").is_none());
 
     let sweep = f.sweep_at(REMINDER_DUE).await;
     assert_eq!(f.reminders_to(&email), 0, "suppressed: {sweep}");
@@ -239,7 +256,9 @@ async fn a_complaint_suppresses_the_next_email(backend: Backend) {
     let mut changed = bac_pro_inscription(1);
     changed["identity"]["phone"] = json!("+33491000001");
     let input: InscriptionInput = serde_json::from_value(changed).unwrap();
-    let (_, saved) = inscription::save(&f.app, Some(&token), input).await.unwrap();
+    let (_, saved) = inscription::save(&f.app, Some(&token), input)
+        .await
+        .unwrap();
     assert_eq!(saved.version, 2, "the save itself stands");
     assert_eq!(f.mailer.sent_to(&email).len(), before, "nothing sent");
 

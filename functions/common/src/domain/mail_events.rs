@@ -232,7 +232,10 @@ mod tests {
     #[test]
     fn a_transient_or_undetermined_bounce_marks_nothing() {
         assert_eq!(marks_of(&bounce("Transient", &["a@b.fr"])).unwrap(), vec![]);
-        assert_eq!(marks_of(&bounce("Undetermined", &["a@b.fr"])).unwrap(), vec![]);
+        assert_eq!(
+            marks_of(&bounce("Undetermined", &["a@b.fr"])).unwrap(),
+            vec![]
+        );
     }
 
     #[test]
@@ -257,8 +260,14 @@ mod tests {
 
     #[test]
     fn a_malformed_notification_is_refused_as_a_whole() {
-        assert!(matches!(marks_of("not json"), Err(MalformedNotification::Json(_))));
-        assert!(matches!(marks_of("{}"), Err(MalformedNotification::Json(_))));
+        assert!(matches!(
+            marks_of("not json"),
+            Err(MalformedNotification::Json(_))
+        ));
+        assert!(matches!(
+            marks_of("{}"),
+            Err(MalformedNotification::Json(_))
+        ));
         assert_eq!(
             marks_of(&json!({"eventType": "Bounce"}).to_string()),
             Err(MalformedNotification::MissingPart("Bounce", "bounce"))

@@ -129,7 +129,9 @@ mod tests {
         let sns = json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Message": "{}"}}]});
         assert!(is_sns_event(&sns));
         assert!(!is_sns_event(&json!({"source": "schedule"})));
-        assert!(!is_sns_event(&json!({"Records": [{"eventSource": "aws:s3"}]})));
+        assert!(!is_sns_event(
+            &json!({"Records": [{"eventSource": "aws:s3"}]})
+        ));
         assert!(!is_sns_event(&json!({"Records": []})));
     }
 }

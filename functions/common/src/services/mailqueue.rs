@@ -350,7 +350,9 @@ pub async fn send_or_queue(
         }
         // The store is failing: leave the mail to the queue, which checks
         // the mark when it sends.
-        Err(e) => tracing::warn!(error = %e, email_kind = kind, "mark unread: email queued for the sweep"),
+        Err(e) => {
+            tracing::warn!(error = %e, email_kind = kind, "mark unread: email queued for the sweep")
+        }
     }
     let queued = match mail.enqueue_op() {
         Ok(op) => app.store.transact(vec![op]).await.map_err(Into::into),
