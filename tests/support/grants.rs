@@ -19,7 +19,9 @@
 // Put PutItem, Delete DeleteItem, Check ConditionCheckItem, Add (the
 // office's counters, in every write of a dossier) UpdateItem (there is no
 // `dynamodb:TransactWriteItems` IAM action). A queued email delivered at once
-// (`mailqueue::deliver_now`) is claimed with a Put and dequeued with a Delete.
+// (`mailqueue::deliver_now`) is claimed with a Put, its address's
+// undeliverable mark read (GetItem, `records::deliverability`) and dequeued
+// with a Delete.
 
 pub struct Expected {
     /// Logical id of the `AWS::Serverless::Function`.
@@ -141,8 +143,9 @@ pub const EXPECTED: &[Expected] = &[
         // check_stored_object: upload + inscription (get_many), the bytes
         // (GetObject), a transaction of Puts, refused files deleted
         // (DeleteObject), the "complete" email delivered at once (Put,
-        // send, Delete).
+        // the address's undeliverable mark read (GetItem), send, Delete).
         actions: &[
+            "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
