@@ -832,6 +832,6 @@ fn bounces_and_complaints_reach_the_sweep_and_the_reputation_is_alarmed() {
             p["TreatMissingData"], "notBreaching",
             "{metric}: no mail, no alarm"
         );
-        assert_eq!(ref_of(&as_list(&p["AlarmActions"])[0]), Some("AlarmTopic"));
+        assert_eq!(ref_of(as_list(&p["AlarmActions"])[0]), Some("AlarmTopic"));
     }
 }
