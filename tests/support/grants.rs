@@ -20,8 +20,8 @@
 // office's counters, in every write of a dossier) UpdateItem (there is no
 // `dynamodb:TransactWriteItems` IAM action). A queued email delivered at once
 // (`mailqueue::deliver_now`) is claimed with a Put, its address's
-// undeliverable mark read (GetItem, `records::deliverability`) and dequeued
-// with a Delete.
+// undeliverable mark read (BatchGetItem, `records::deliverability`: the
+// sweep reads a page's marks at once) and dequeued with a Delete.
 
 pub struct Expected {
     /// Logical id of the `AWS::Serverless::Function`.
@@ -143,9 +143,9 @@ pub const EXPECTED: &[Expected] = &[
         // check_stored_object: upload + inscription (get_many), the bytes
         // (GetObject), a transaction of Puts, refused files deleted
         // (DeleteObject), the "complete" email delivered at once (Put,
-        // the address's undeliverable mark read (GetItem), send, Delete).
+        // the address's undeliverable mark read (BatchGetItem), send,
+        // Delete).
         actions: &[
-            "dynamodb:GetItem",
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",

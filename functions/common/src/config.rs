@@ -635,6 +635,24 @@ mod tests {
     }
 
     #[test]
+    fn the_ses_configuration_set_is_optional_and_named_as_given() {
+        assert_eq!(aws(&[]).unwrap().ses_configuration_set, None);
+        assert_eq!(
+            aws(&[(SES_CONFIGURATION_SET, " ")])
+                .unwrap()
+                .ses_configuration_set,
+            None
+        );
+        assert_eq!(
+            aws(&[(SES_CONFIGURATION_SET, "examreg-prod")])
+                .unwrap()
+                .ses_configuration_set
+                .as_deref(),
+            Some("examreg-prod")
+        );
+    }
+
+    #[test]
     fn malformed_aws_settings_are_refused() {
         let cases = [
             (TABLE, "a b"),

@@ -19,15 +19,19 @@
 //! - a mail to an address SES reported undeliverable (a permanent bounce or
 //!   a complaint, `records::deliverability`) is not sent: it is kept, out of
 //!   the queue, as failed with the French reason, and `failed_mails` lists
-//!   it. This is the one place queued mail is sent, so the one check.
+//!   it. This is the one place queued mail is sent, so the one check; the
+//!   one email the write path sends at once without queueing it (the
+//!   modification summary) is checked by the write path before its
+//!   transaction, and stored there as failed instead ([`suppressed`]).
 //!
 //! Delivery is at least once: a process that dies between the provider's
 //! acceptance and the delete leaves a claimed mail that is sent again once
 //! its lease ends. Nothing else sends twice.
 
+use std::collections::HashMap;
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::app::App;
@@ -118,8 +122,13 @@ enum Outcome {
     Skipped,
 }
 
-/// Claims `mail` (as read), sends it and settles it.
-async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
+/// Claims `mail` (as read), sends it and settles it; with its address's
+/// `mark` (read with its page), keeps it as failed instead of sending it.
+async fn claim_and_send(
+    app: &App,
+    mail: &QueuedMail,
+    mark: Option<&Undeliverable>,
+) -> AppResult<Outcome> {
     let now = app.now();
     if mail.status == MailStatus::Failed || mail.available_at > now {
         return Ok(Outcome::Skipped);
@@ -138,8 +147,8 @@ async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
         }
         Err(e) => return Err(e.into()),
     }
-    if let Some(mark) = deliverability::read(app.store.as_ref(), &claimed.to).await? {
-        suppress(app, &claimed, &mark).await;
+    if let Some(mark) = mark {
+        suppress(app, &claimed, mark).await;
         return Ok(Outcome::Suppressed);
     }
 
@@ -201,6 +210,18 @@ fn suppressed_reason(mark: &Undeliverable) -> String {
     format!("envoi suspendu : {}", mark.cause.reason_fr())
 }
 
+/// `mail`, not to be sent because its address is marked undeliverable:
+/// failed at `now`, with the reason, listed by `failed_mails` once stored
+/// (the write path stores it so, in the change's own transaction, for an
+/// email it would otherwise send at once).
+pub fn suppressed(mut mail: QueuedMail, mark: &Undeliverable, now: DateTime<Utc>) -> QueuedMail {
+    mail.status = MailStatus::Failed;
+    mail.tried(now);
+    mail.last_error = Some(suppressed_reason(mark));
+    tracing::warn!(mail_id = %mail.mail_id, cause = ?mark.cause, "mail to an undeliverable address suppressed");
+    mail
+}
+
 /// Keeps the claimed `mail` as failed, out of the queue, because its
 /// address is marked undeliverable.
 async fn suppress(app: &App, claimed: &QueuedMail, mark: &Undeliverable) {
@@ -229,6 +250,22 @@ async fn suppress(app: &App, claimed: &QueuedMail, mark: &Undeliverable) {
     }
 }
 
+/// The undeliverable marks of the addresses of `mails`, in one read (none
+/// when there is no mail); the marks found count as items read.
+async fn marks_of(
+    app: &App,
+    mails: &[QueuedMail],
+    counts: &mut DrainCounts,
+) -> AppResult<HashMap<String, Undeliverable>> {
+    if mails.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let addresses: Vec<&str> = mails.iter().map(|m| m.to.as_str()).collect();
+    let marks = deliverability::marks(app.store.as_ref(), &addresses).await?;
+    counts.items_read += marks.len();
+    Ok(marks)
+}
+
 fn tally(counts: &mut DrainCounts, outcome: Outcome) {
     match outcome {
         Outcome::Sent => counts.sent += 1,
@@ -251,11 +288,13 @@ pub async fn drain(
     pacer: &mut Pacer,
 ) -> AppResult<(DrainCounts, bool)> {
     let mut counts = DrainCounts::default();
+    let marks = marks_of(app, &just_queued, &mut counts).await?;
     for mail in just_queued {
         if !budget.take() || !pacer.wait(budget.deadline()).await {
             return Ok((counts, false));
         }
-        tally(&mut counts, claim_and_send(app, &mail).await?);
+        let mark = deliverability::mark_of(&marks, &mail.to);
+        tally(&mut counts, claim_and_send(app, &mail, mark).await?);
         if counts.throttled {
             return Ok((counts, false));
         }
@@ -276,19 +315,23 @@ pub async fn drain(
         .after(cursor.take());
         let page = app.store.query(&query).await?;
         counts.items_read += page.items.len();
+        let mut mails = Vec::with_capacity(page.items.len());
         for item in &page.items {
-            if !budget.take() || !pacer.wait(budget.deadline()).await {
-                return Ok((counts, false));
-            }
-            let mail: QueuedMail = match item.to_value() {
-                Ok(mail) => mail,
+            match item.to_value::<QueuedMail>() {
+                Ok(mail) => mails.push(mail),
                 Err(e) => {
                     tracing::error!(error = %e, "unreadable queued mail left alone");
                     counts.skipped += 1;
-                    continue;
                 }
-            };
-            tally(&mut counts, claim_and_send(app, &mail).await?);
+            }
+        }
+        let marks = marks_of(app, &mails, &mut counts).await?;
+        for mail in &mails {
+            if !budget.take() || !pacer.wait(budget.deadline()).await {
+                return Ok((counts, false));
+            }
+            let mark = deliverability::mark_of(&marks, &mail.to);
+            tally(&mut counts, claim_and_send(app, mail, mark).await?);
             if counts.throttled {
                 return Ok((counts, false));
             }
@@ -304,7 +347,11 @@ pub async fn drain(
 /// candidate an email now). Answers whether it went; if not, it stays queued
 /// and the next sweep sends it.
 pub async fn deliver_now(app: &App, mail: &QueuedMail) -> bool {
-    match claim_and_send(app, mail).await {
+    let sent = async {
+        let marks = deliverability::marks(app.store.as_ref(), &[mail.to.as_str()]).await?;
+        claim_and_send(app, mail, deliverability::mark_of(&marks, &mail.to)).await
+    };
+    match sent.await {
         Ok(Outcome::Sent) => true,
         Ok(_) => false,
         Err(e) => {
@@ -325,7 +372,11 @@ pub async fn send_or_queue(
     record: &InscriptionRecord,
     email: OutgoingEmail,
 ) {
-    let mut mail = QueuedMail::new(
+    let Err(error) = app.mailer.send(&email).await else {
+        return;
+    };
+    tracing::warn!(%error, email_kind = kind, "email not sent: queued for the sweep");
+    let mail = QueuedMail::new(
         uuid::Uuid::new_v4().simple().to_string(),
         kind,
         &record.account_id,
@@ -333,27 +384,6 @@ pub async fn send_or_queue(
         app.now(),
     )
     .about(record);
-    match deliverability::read(app.store.as_ref(), &mail.to).await {
-        // Not sent: kept as failed for the office, as the queue does.
-        Ok(Some(mark)) => {
-            mail.status = MailStatus::Failed;
-            mail.tried(app.now());
-            mail.last_error = Some(suppressed_reason(&mark));
-            tracing::warn!(email_kind = kind, cause = ?mark.cause, "mail to an undeliverable address suppressed");
-        }
-        // Sent at once, as usual: nothing to store.
-        Ok(None) => {
-            let Err(error) = app.mailer.send(&mail.email()).await else {
-                return;
-            };
-            tracing::warn!(%error, email_kind = kind, "email not sent: queued for the sweep");
-        }
-        // The store is failing: leave the mail to the queue, which checks
-        // the mark when it sends.
-        Err(e) => {
-            tracing::warn!(error = %e, email_kind = kind, "mark unread: email queued for the sweep")
-        }
-    }
     let queued = match mail.enqueue_op() {
         Ok(op) => app.store.transact(vec![op]).await.map_err(Into::into),
         Err(e) => Err(e),

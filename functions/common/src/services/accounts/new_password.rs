@@ -38,8 +38,10 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AccountRes
     let mut ops = vec![
         account.put_if_version(previous)?,
         login_guard::forget(&account.email_canonical),
+        // The link reached this mailbox: our mail to it may go again.
+        deliverability::forget(&account.email_canonical),
     ];
-    let first_batch = sessions.len().min(MAX_TRANSACTION_OPS - 2);
+    let first_batch = sessions.len().min(MAX_TRANSACTION_OPS - ops.len());
     ops.extend(sessions[..first_batch].iter().cloned().map(WriteOp::delete));
     match store.transact(ops).await {
         Ok(()) => {}
@@ -47,7 +49,5 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AccountRes
         Err(e) => return Err(e.into()),
     }
     delete_all(store, &sessions[first_batch..]).await?;
-    // The link reached this mailbox: our mail to it may go again.
-    deliverability::clear(store, &account.email_canonical).await?;
     Ok(())
 }
