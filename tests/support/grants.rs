@@ -289,13 +289,14 @@ pub const UNREACHED_BY_THE_JOURNEY: &[(&str, &str)] = &[
     // (search_finds_by_name_prefix_birth_date_and_number).
     ("InscriptionFunction", "dynamodb:DeleteItem"),
     // The sweep's reconciliation of uploads whose check never came (a HEAD,
-    // then the check of a file found: BatchGetItem, GetObject, DeleteObject
-    // of a refused one): every check of the journey comes, so nothing is
-    // left to reconcile. Tested on both backends by
+    // then the check of a file found: GetObject, DeleteObject of a refused
+    // one): every check of the journey comes, so nothing is left to
+    // reconcile. Tested on both backends by
     // functions/common/tests/office_recheck.rs
     // (a_dropped_check_is_recovered_by_the_sweeps_reconciliation,
-    // past_the_grace_the_sweep_looks_at_the_bucket_itself).
-    ("SweepFunction", "dynamodb:BatchGetItem"),
+    // past_the_grace_the_sweep_looks_at_the_bucket_itself). (BatchGetItem,
+    // which it also uses, the journey calls: the mail queue reads the
+    // undeliverable marks of the mails it sends.)
     ("SweepFunction", "s3:GetObject"),
     ("SweepFunction", "s3:DeleteObject"),
     // recheck deletes a file its check refuses; the journey sends no
