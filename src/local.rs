@@ -224,6 +224,7 @@ fn local_routes(embedded: Arc<Embedded>, control_open: bool) -> Router {
         Router::new()
             .route("/_local/outbox", get(outbox))
             .route("/_local/clock", post(move_clock))
+            .route("/_local/mail-events", post(mail_events))
             .with_state(embedded.clone())
             .merge(
                 Router::new()
@@ -235,6 +236,10 @@ fn local_routes(embedded: Arc<Embedded>, control_open: bool) -> Router {
             .route("/_local/outbox", axum::routing::any(control_routes_closed))
             .route("/_local/clock", axum::routing::any(control_routes_closed))
             .route("/_local/checks", axum::routing::any(control_routes_closed))
+            .route(
+                "/_local/mail-events",
+                axum::routing::any(control_routes_closed),
+            )
     };
     control.merge(
         Router::new()
@@ -276,6 +281,33 @@ async fn hold_checks(
         "checked": outcomes.len(),
     }))
     .into_response())
+}
+
+/// `POST /_local/mail-events`: a bounce or complaint as SES reports it
+/// (the SES notification's JSON, or a whole SNS event carrying it, as the
+/// sweep function receives it), read by the same parser: the address is
+/// marked undeliverable. A malformed one is refused (422) and changes nothing.
+async fn mail_events(
+    State(embedded): State<Arc<Embedded>>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let app = &embedded.app;
+    let text = String::from_utf8_lossy(&body);
+    let report = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(event) if services::mail_events::is_sns_event(&event) => {
+            services::mail_events::record_sns_event(app, event).await?
+        }
+        _ => services::mail_events::record_notification(app, &text).await?,
+    };
+    if report.refused > 0 && report.marked == 0 && report.ignored == 0 {
+        return Err(AppError::refused(
+            422,
+            "malformed_notification",
+            "Notification illisible",
+            "Ce n'est pas une notification de SES (rejet ou plainte) : rien n'a été enregistré. Le journal du serveur dit pourquoi.",
+        ));
+    }
+    Ok(Json(report).into_response())
 }
 
 fn embedded_only() -> AppError {

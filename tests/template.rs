@@ -134,6 +134,8 @@ fn arns(t: &Value) -> Arns {
         ses: [
             "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}",
             "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SenderEmail}.split(@)[1]",
+            // SendEmail names the configuration set (its bounces and complaints).
+            "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${MailConfigurationSet}",
         ]
         .map(str::to_owned)
         .into(),
@@ -986,4 +988,97 @@ fn the_buckets_lifecycle_keeps_candidates_files_until_the_purge() {
         .any(|r| r.get("ExpirationInDays").is_some() && r["Prefix"] == "exports/"));
     let log_days = &t["Parameters"]["LogRetentionDays"]["Default"];
     assert_eq!(log_days.as_u64(), Some(u64::from(schedule.logs_days)));
+}
+
+// ---------------------------------------------------------------------------
+// Bounces and complaints (issue #18).
+
+#[test]
+fn bounces_and_complaints_reach_the_sweep_and_the_reputation_is_alarmed() {
+    let t = template();
+    // Every function sends through the configuration set.
+    let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        ref_of(&globals["EXAMREG_SES_CONFIGURATION_SET"]),
+        Some("MailConfigurationSet")
+    );
+    assert_eq!(
+        resource(&t, "MailConfigurationSet")["Type"],
+        "AWS::SES::ConfigurationSet"
+    );
+
+    // Its bounces and complaints, and nothing else, go to the topic.
+    let destinations: Vec<&Value> = resources(&t)
+        .values()
+        .filter(|r| r["Type"] == "AWS::SES::ConfigurationSetEventDestination")
+        .map(|r| &r["Properties"])
+        .collect();
+    assert_eq!(destinations.len(), 1);
+    let destination = destinations[0];
+    assert_eq!(
+        ref_of(&destination["ConfigurationSetName"]),
+        Some("MailConfigurationSet")
+    );
+    let event = &destination["EventDestination"];
+    assert_eq!(event["Enabled"], true);
+    let mut types: Vec<&str> = as_list(&event["MatchingEventTypes"])
+        .into_iter()
+        .filter_map(Value::as_str)
+        .collect();
+    types.sort_unstable();
+    assert_eq!(types, ["bounce", "complaint"]);
+    let topic = ref_of(&event["SnsDestination"]["TopicARN"]).expect("an SNS destination");
+    assert_eq!(resource(&t, topic)["Type"], "AWS::SNS::Topic");
+
+    // SES may publish to it, for this account's configuration set only.
+    let policy = resources(&t)
+        .values()
+        .find(|r| {
+            r["Type"] == "AWS::SNS::TopicPolicy"
+                && as_list(&r["Properties"]["Topics"])
+                    .iter()
+                    .any(|v| ref_of(v) == Some(topic))
+        })
+        .expect("a policy on the mail events topic");
+    let statements = as_list(&policy["Properties"]["PolicyDocument"]["Statement"]);
+    assert_eq!(statements.len(), 1);
+    let statement = statements[0];
+    assert_eq!(statement["Principal"]["Service"], "ses.amazonaws.com");
+    assert_eq!(statement["Action"], "sns:Publish");
+    assert!(
+        render(&statement["Condition"]["ArnLike"]["AWS:SourceArn"])[0]
+            .ends_with(":configuration-set/${MailConfigurationSet}")
+    );
+    assert!(!statement["Condition"]["StringEquals"]["AWS:SourceAccount"].is_null());
+
+    // The sweep function (it owns mail delivery) subscribes to it.
+    let subscribed = resource(&t, "SweepFunction")["Properties"]["Events"]
+        .as_object()
+        .expect("SweepFunction.Events")
+        .values()
+        .any(|e| e["Type"] == "SNS" && ref_of(&e["Properties"]["Topic"]) == Some(topic));
+    assert!(subscribed, "the sweep function receives the mail events");
+
+    // The account's reputation, alarmed at SES's review thresholds.
+    for (metric, threshold) in [
+        ("Reputation.BounceRate", 0.05),
+        ("Reputation.ComplaintRate", 0.001),
+    ] {
+        let alarm = resources(&t)
+            .values()
+            .find(|r| {
+                r["Type"] == "AWS::CloudWatch::Alarm"
+                    && r["Properties"]["Namespace"] == "AWS/SES"
+                    && r["Properties"]["MetricName"] == metric
+            })
+            .unwrap_or_else(|| panic!("an alarm on {metric}"));
+        let p = &alarm["Properties"];
+        assert_eq!(p["Threshold"].as_f64(), Some(threshold), "{metric}");
+        assert_eq!(p["ComparisonOperator"], "GreaterThanOrEqualToThreshold");
+        assert_eq!(
+            p["TreatMissingData"], "notBreaching",
+            "{metric}: no mail, no alarm"
+        );
+        assert_eq!(ref_of(as_list(&p["AlarmActions"])[0]), Some("AlarmTopic"));
+    }
 }

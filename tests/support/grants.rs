@@ -19,7 +19,9 @@
 // Put PutItem, Delete DeleteItem, Check ConditionCheckItem, Add (the
 // office's counters, in every write of a dossier) UpdateItem (there is no
 // `dynamodb:TransactWriteItems` IAM action). A queued email delivered at once
-// (`mailqueue::deliver_now`) is claimed with a Put and dequeued with a Delete.
+// (`mailqueue::deliver_now`) is claimed with a Put, its address's
+// undeliverable mark read (BatchGetItem, `records::deliverability`: the
+// sweep reads a page's marks at once) and dequeued with a Delete.
 
 pub struct Expected {
     /// Logical id of the `AWS::Serverless::Function`.
@@ -141,7 +143,8 @@ pub const EXPECTED: &[Expected] = &[
         // check_stored_object: upload + inscription (get_many), the bytes
         // (GetObject), a transaction of Puts, refused files deleted
         // (DeleteObject), the "complete" email delivered at once (Put,
-        // send, Delete).
+        // the address's undeliverable mark read (BatchGetItem), send,
+        // Delete).
         actions: &[
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
@@ -297,13 +300,14 @@ pub const UNREACHED_BY_THE_JOURNEY: &[(&str, &str)] = &[
     // (search_finds_by_name_prefix_birth_date_and_number).
     ("InscriptionFunction", "dynamodb:DeleteItem"),
     // The sweep's reconciliation of uploads whose check never came (a HEAD,
-    // then the check of a file found: BatchGetItem, GetObject, DeleteObject
-    // of a refused one): every check of the journey comes, so nothing is
-    // left to reconcile. Tested on both backends by
+    // then the check of a file found: GetObject, DeleteObject of a refused
+    // one): every check of the journey comes, so nothing is left to
+    // reconcile. Tested on both backends by
     // functions/common/tests/office_recheck.rs
     // (a_dropped_check_is_recovered_by_the_sweeps_reconciliation,
-    // past_the_grace_the_sweep_looks_at_the_bucket_itself).
-    ("SweepFunction", "dynamodb:BatchGetItem"),
+    // past_the_grace_the_sweep_looks_at_the_bucket_itself). (BatchGetItem,
+    // which it also uses, the journey calls: the mail queue reads the
+    // undeliverable marks of the mails it sends.)
     ("SweepFunction", "s3:GetObject"),
     ("SweepFunction", "s3:DeleteObject"),
     // recheck deletes a file its check refuses; the journey sends no

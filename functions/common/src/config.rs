@@ -25,6 +25,9 @@ pub const S3_PATH_STYLE: &str = "EXAMREG_S3_PATH_STYLE";
 /// The CloudWatch namespace of the functions' business metrics (EMF,
 /// `metrics.rs`): `examreg/<stage>`, set by template.yaml.
 pub const METRICS_NAMESPACE: &str = "EXAMREG_METRICS_NAMESPACE";
+/// The SES configuration set every email is sent through (its bounces and
+/// complaints reach the sweep function): set by template.yaml.
+pub const SES_CONFIGURATION_SET: &str = "EXAMREG_SES_CONFIGURATION_SET";
 /// The back office's Cognito hosted UI (its user pool domain's base URL)
 /// and app client: set by template.yaml on the admin function.
 pub const OFFICE_AUTH_DOMAIN: &str = "EXAMREG_OFFICE_AUTH_DOMAIN";
@@ -32,7 +35,7 @@ pub const OFFICE_CLIENT_ID: &str = "EXAMREG_OFFICE_CLIENT_ID";
 
 /// Every `EXAMREG_*` variable a Lambda reads (`tests/template.rs` checks
 /// that template.yaml sets no other).
-pub const VARIABLES: [&str; 13] = [
+pub const VARIABLES: [&str; 14] = [
     SESSION,
     CALENDAR_FILE,
     CATALOGUE_FILE,
@@ -44,6 +47,7 @@ pub const VARIABLES: [&str; 13] = [
     SENDER,
     S3_PATH_STYLE,
     METRICS_NAMESPACE,
+    SES_CONFIGURATION_SET,
     OFFICE_AUTH_DOMAIN,
     OFFICE_CLIENT_ID,
 ];
@@ -200,6 +204,9 @@ pub struct AwsSettings {
     /// `EXAMREG_S3_PATH_STYLE`: S3 addressed by path (one host, as an
     /// emulator needs) rather than by a bucket's own host name.
     pub s3_path_style: bool,
+    /// `EXAMREG_SES_CONFIGURATION_SET`: the configuration set of every
+    /// `SendEmail` (none: SES's defaults, no bounce notifications).
+    pub ses_configuration_set: Option<String>,
     /// The origin of presigned upload URLs, for the portal's `connect-src`
     /// (empty when the environment names no region: see
     /// [`AwsSettings::upload_origin_in`]).
@@ -219,6 +226,9 @@ impl AwsSettings {
         let bucket = required(&lookup, BUCKET, parse_bucket)?;
         let sender = required(&lookup, SENDER, parse_sender)?;
         let s3_path_style = optional(&lookup, S3_PATH_STYLE, parse_bool)?.unwrap_or(false);
+        let ses_configuration_set = lookup(SES_CONFIGURATION_SET)
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty());
         // The SDK's precedence: the service's own endpoint variable first.
         let endpoint = match optional(&lookup, "AWS_ENDPOINT_URL_S3", parse_endpoint)? {
             Some(endpoint) => Some(endpoint),
@@ -233,6 +243,7 @@ impl AwsSettings {
             bucket,
             sender,
             s3_path_style,
+            ses_configuration_set,
             upload_origin,
             metrics_namespace,
         })
@@ -665,6 +676,24 @@ mod tests {
                 .unwrap()
                 .metrics_namespace,
             "examreg/prod"
+        );
+    }
+
+    #[test]
+    fn the_ses_configuration_set_is_optional_and_named_as_given() {
+        assert_eq!(aws(&[]).unwrap().ses_configuration_set, None);
+        assert_eq!(
+            aws(&[(SES_CONFIGURATION_SET, " ")])
+                .unwrap()
+                .ses_configuration_set,
+            None
+        );
+        assert_eq!(
+            aws(&[(SES_CONFIGURATION_SET, "examreg-prod")])
+                .unwrap()
+                .ses_configuration_set
+                .as_deref(),
+            Some("examreg-prod")
         );
     }
 

@@ -1,13 +1,14 @@
 //! The sweep Lambda, on an EventBridge schedule: one run of every due job
 //! (`examreg_common::services::sweep`), stopping a safety margin before the
 //! invocation's deadline; the next run carries on. It answers the run's report.
+//! It also receives SES's bounces and complaints from the configuration
+//! set's SNS topic (`bootstrap::sweep_invocation` tells them apart).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use examreg_common::app::App;
 use examreg_common::bootstrap;
-use examreg_common::services::sweep;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 
@@ -37,8 +38,7 @@ async fn handle(app: Arc<App>, event: LambdaEvent<Value>) -> Result<Value, Error
         );
     }
     let deadline = Instant::now() + budget;
-    let report = sweep::run(&app, deadline).await?;
-    Ok(serde_json::to_value(report)?)
+    Ok(bootstrap::sweep_invocation(&app, event.payload, deadline).await?)
 }
 
 #[tokio::main]

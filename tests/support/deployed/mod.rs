@@ -120,6 +120,12 @@ impl Deployment {
             format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"),
         );
         stack.values.insert("Bucket".into(), bucket.clone());
+        // Every SendEmail names the SES configuration set: it must exist.
+        let configuration_set =
+            stack.string(&resource(&template, "MailConfigurationSet")["Properties"]["Name"]);
+        stack
+            .values
+            .insert("MailConfigurationSet".into(), configuration_set.clone());
         for (id, function) in functions(&template) {
             let name = stack.string(&function["Properties"]["FunctionName"]);
             stack.values.insert(
@@ -130,6 +136,7 @@ impl Deployment {
         }
 
         create_resources(moto, &table, &bucket).await;
+        create_configuration_set(moto, &configuration_set).await;
         let queue_url = create_queue(moto, &stage).await;
         notify_queue(moto, &template, &stack, &bucket, &queue_url).await;
 
@@ -369,6 +376,22 @@ async fn create_resources(moto: &MotoServer, table: &str, bucket: &str) {
         .await
         .unwrap_or_else(|e| panic!("cannot create {bucket}: {e:?}"));
     moto.verified_sender().await;
+}
+
+/// The SES configuration set the functions send through (its event
+/// destination, SNS to the sweep, is not emulated: the bounce tests deliver
+/// SES's notifications to the sweep's entry point themselves).
+async fn create_configuration_set(moto: &MotoServer, name: &str) {
+    let set = aws_sdk_ses::types::ConfigurationSet::builder()
+        .name(name)
+        .build()
+        .expect("a configuration set");
+    moto.ses_client()
+        .create_configuration_set()
+        .configuration_set(set)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("cannot create the configuration set {name}: {e:?}"));
 }
 
 /// The queue S3 publishes the bucket's notifications to.

@@ -79,10 +79,15 @@ fn mailer(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn Mailer
     use crate::adapters::lazy_client::LazyClient;
     use crate::adapters::ses::SesMailer;
     let sdk = sdk.clone();
-    Arc::new(SesMailer::new(
+    let mailer = SesMailer::new(
         LazyClient::new(move || aws_sdk_ses::Client::new(&sdk)),
         settings.sender.clone(),
-    ))
+    );
+    // Its bounces and complaints then reach the sweep function.
+    Arc::new(match &settings.ses_configuration_set {
+        Some(name) => mailer.with_configuration_set(name),
+        None => mailer,
+    })
 }
 
 #[cfg(not(feature = "ses"))]
@@ -148,6 +153,9 @@ pub async fn run_http_function(function: Function) -> Result<(), lambda_http::Er
     })?;
     lambda_http::run(crate::http::router(app, &[function])).await
 }
+
+mod sweep;
+pub use sweep::invocation as sweep_invocation;
 
 #[cfg(feature = "admin")]
 mod admin;

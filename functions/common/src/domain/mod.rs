@@ -12,6 +12,7 @@ pub mod dossier;
 pub mod files;
 pub mod inscription;
 pub mod languages;
+pub mod mail_events;
 pub mod pieces;
 pub mod record;
 pub mod retention;

@@ -19,6 +19,7 @@ use super::AppState;
 use crate::app::Config;
 use crate::domain::account::AccountStatus;
 use crate::error::AppError;
+use crate::records::deliverability;
 use crate::records::rate_limit::RateKind;
 use crate::services::accounts::{
     self, AccountError, AccountRefusal, Credentials, EmailOnly, LoginAnswer, MeAnswer, NewPassword,
@@ -351,7 +352,9 @@ pub async fn me(
 ) -> Result<Json<MeAnswer>, AppError> {
     let token = token_from_headers(&headers, &app.config);
     let (caller, _) = sessions::authenticate(&app, token.as_deref(), |_| Vec::new()).await?;
-    Ok(Json(accounts::me(&caller.account)))
+    let deliverable =
+        deliverability::is_deliverable(app.store.as_ref(), &caller.account.email).await?;
+    Ok(Json(accounts::me(&caller.account, deliverable)))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::emails::dossier::render;
 use crate::error::{AppError, AppResult};
 use crate::ports::store::{Condition, Item, WriteOp, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK};
 use crate::ports::{Key, StoreError};
+use crate::records::deliverability;
 use crate::records::history::HistoryEntry;
 use crate::records::mail::QueuedMail;
 use crate::records::{keys, numbers, search, stats};
@@ -218,9 +219,32 @@ async fn commit<T>(app: &App, write: Write<T>, attempt: usize) -> AppResult<Opti
     ops.extend(derived);
     let mut mails = Vec::new();
     let mut direct = Vec::new();
+    // The mark of the candidate's address, read before the transaction (a
+    // failed read fails the change, nothing written), only for an email sent
+    // at once: queued ones are checked by the queue when it sends them.
+    let sends_at_once = transition
+        .emails
+        .iter()
+        .any(|o| o.kind() == MailKind::Modification);
+    let mark = match sends_at_once {
+        true => deliverability::read(app.store.as_ref(), &record.email).await?,
+        false => None,
+    };
     for owed in &transition.emails {
         let email = render(app, &record, owed);
-        if owed.kind() == MailKind::Modification {
+        if let (MailKind::Modification, Some(mark)) = (owed.kind(), &mark) {
+            // Not sent: kept as failed, for the office, with the change.
+            let mail = QueuedMail::owed(
+                owed.kind(),
+                &record.account_id,
+                &record.session,
+                record.revision,
+                email,
+                now,
+            )
+            .about(&record);
+            ops.push(mailqueue::suppressed(mail, mark, now).enqueue_op()?);
+        } else if owed.kind() == MailKind::Modification {
             direct.push((owed.kind(), email));
         } else {
             let mail = QueuedMail::owed(

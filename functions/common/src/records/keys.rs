@@ -65,6 +65,12 @@ pub fn rate(kind: &str, canonical_email: &str) -> Key {
 }
 
 /// The login attempts of an address, account or not (see `LoginGuard`).
+/// The mark of an address SES reported undeliverable (a permanent bounce
+/// or a complaint): beside the email guard, one partition per address.
+pub fn undeliverable(canonical_email: &str) -> Key {
+    Key::new(format!("EMAIL#{canonical_email}"), "UNDELIVERABLE")
+}
+
 pub fn login_guard(canonical_email: &str) -> Key {
     Key::new(format!("LOGIN#{canonical_email}"), "LOGIN")
 }

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod candidate;
+pub mod deliverability;
 pub mod dossier;
 pub mod history;
 pub mod keys;

@@ -15,15 +15,23 @@
 //!   (exponential backoff), so the next run retries it; a message the provider
 //!   rejects for good is kept, out of the queue, with `status: failed` and the
 //!   error, for the exams office to see in the console;
-//! - sends are paced at `config.mail_rate_per_second` (SES sending quota).
+//! - sends are paced at `config.mail_rate_per_second` (SES sending quota);
+//! - a mail to an address SES reported undeliverable (a permanent bounce or
+//!   a complaint, `records::deliverability`) is not sent: it is kept, out of
+//!   the queue, as failed with the French reason, and `failed_mails` lists
+//!   it. This is the one place queued mail is sent, so the one check; the
+//!   one email the write path sends at once without queueing it (the
+//!   modification summary) is checked by the write path before its
+//!   transaction, and stored there as failed instead ([`suppressed`]).
 //!
 //! Delivery is at least once: a process that dies between the provider's
 //! acceptance and the delete leaves a claimed mail that is sent again once
 //! its lease ends. Nothing else sends twice.
 
+use std::collections::HashMap;
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::app::App;
@@ -31,6 +39,7 @@ use crate::domain::record::InscriptionRecord;
 use crate::error::AppResult;
 use crate::ports::store::{Query, SortKeyCondition, WriteOp};
 use crate::ports::{MailError, OutgoingEmail, StoreError};
+use crate::records::deliverability::{self, Undeliverable};
 use crate::records::keys;
 use crate::records::keys::due_bound;
 use crate::records::mail::new_lease;
@@ -91,6 +100,9 @@ pub struct DrainCounts {
     pub sent: usize,
     /// Sends that failed (kept for a later retry, or marked failed for good).
     pub failed: usize,
+    /// Mails not sent because their address is marked undeliverable (kept
+    /// as failed, for the office).
+    pub suppressed: usize,
     /// Queue items read from the index.
     pub items_read: usize,
     /// Mails found due but claimed by another sender meanwhile.
@@ -101,6 +113,8 @@ pub struct DrainCounts {
 
 enum Outcome {
     Sent,
+    /// Not sent: the address is marked undeliverable.
+    Suppressed,
     Failed {
         throttled: bool,
     },
@@ -108,8 +122,13 @@ enum Outcome {
     Skipped,
 }
 
-/// Claims `mail` (as read), sends it and settles it.
-async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
+/// Claims `mail` (as read), sends it and settles it; with its address's
+/// `mark` (read with its page), keeps it as failed instead of sending it.
+async fn claim_and_send(
+    app: &App,
+    mail: &QueuedMail,
+    mark: Option<&Undeliverable>,
+) -> AppResult<Outcome> {
     let now = app.now();
     if mail.status == MailStatus::Failed || mail.available_at > now {
         return Ok(Outcome::Skipped);
@@ -127,6 +146,10 @@ async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
             return Ok(Outcome::Skipped)
         }
         Err(e) => return Err(e.into()),
+    }
+    if let Some(mark) = mark {
+        suppress(app, &claimed, mark).await;
+        return Ok(Outcome::Suppressed);
     }
 
     match app.mailer.send(&claimed.email()).await {
@@ -182,9 +205,71 @@ async fn claim_and_send(app: &App, mail: &QueuedMail) -> AppResult<Outcome> {
     }
 }
 
+/// The reason `failed_mails` gives for a mail not sent to a marked address.
+fn suppressed_reason(mark: &Undeliverable) -> String {
+    format!("envoi suspendu : {}", mark.cause.reason_fr())
+}
+
+/// `mail`, not to be sent because its address is marked undeliverable:
+/// failed at `now`, with the reason, listed by `failed_mails` once stored
+/// (the write path stores it so, in the change's own transaction, for an
+/// email it would otherwise send at once).
+pub fn suppressed(mut mail: QueuedMail, mark: &Undeliverable, now: DateTime<Utc>) -> QueuedMail {
+    mail.status = MailStatus::Failed;
+    mail.tried(now);
+    mail.last_error = Some(suppressed_reason(mark));
+    tracing::warn!(mail_id = %mail.mail_id, cause = ?mark.cause, "mail to an undeliverable address suppressed");
+    mail
+}
+
+/// Keeps the claimed `mail` as failed, out of the queue, because its
+/// address is marked undeliverable.
+async fn suppress(app: &App, claimed: &QueuedMail, mark: &Undeliverable) {
+    let mut settled = claimed.clone();
+    settled.lease = new_lease();
+    settled.status = MailStatus::Failed;
+    settled.last_error = Some(suppressed_reason(mark));
+    settled
+        .session
+        .get_or_insert_with(|| app.calendar.session.clone());
+    tracing::warn!(mail_id = %claimed.mail_id, cause = ?mark.cause, "mail to an undeliverable address suppressed");
+    let release = match settled.to_item() {
+        Ok(item) => WriteOp::put(item, claimed.lease_condition()),
+        Err(e) => {
+            tracing::error!(mail_id = %claimed.mail_id, error = %e, "suppressed mail not settled");
+            return;
+        }
+    };
+    match app.store.transact(vec![release]).await {
+        // If this write is lost, the lease lapses and the next sender
+        // suppresses it again.
+        Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+        Err(e) => {
+            tracing::error!(mail_id = %claimed.mail_id, error = %e, "suppressed mail not settled")
+        }
+    }
+}
+
+/// The undeliverable marks of the addresses of `mails`, in one read (none
+/// when there is no mail); the marks found count as items read.
+async fn marks_of(
+    app: &App,
+    mails: &[QueuedMail],
+    counts: &mut DrainCounts,
+) -> AppResult<HashMap<String, Undeliverable>> {
+    if mails.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let addresses: Vec<&str> = mails.iter().map(|m| m.to.as_str()).collect();
+    let marks = deliverability::marks(app.store.as_ref(), &addresses).await?;
+    counts.items_read += marks.len();
+    Ok(marks)
+}
+
 fn tally(counts: &mut DrainCounts, outcome: Outcome) {
     match outcome {
         Outcome::Sent => counts.sent += 1,
+        Outcome::Suppressed => counts.suppressed += 1,
         Outcome::Failed { throttled } => {
             counts.failed += 1;
             counts.throttled |= throttled;
@@ -203,11 +288,13 @@ pub async fn drain(
     pacer: &mut Pacer,
 ) -> AppResult<(DrainCounts, bool)> {
     let mut counts = DrainCounts::default();
+    let marks = marks_of(app, &just_queued, &mut counts).await?;
     for mail in just_queued {
         if !budget.take() || !pacer.wait(budget.deadline()).await {
             return Ok((counts, false));
         }
-        tally(&mut counts, claim_and_send(app, &mail).await?);
+        let mark = deliverability::mark_of(&marks, &mail.to);
+        tally(&mut counts, claim_and_send(app, &mail, mark).await?);
         if counts.throttled {
             return Ok((counts, false));
         }
@@ -228,19 +315,23 @@ pub async fn drain(
         .after(cursor.take());
         let page = app.store.query(&query).await?;
         counts.items_read += page.items.len();
+        let mut mails = Vec::with_capacity(page.items.len());
         for item in &page.items {
-            if !budget.take() || !pacer.wait(budget.deadline()).await {
-                return Ok((counts, false));
-            }
-            let mail: QueuedMail = match item.to_value() {
-                Ok(mail) => mail,
+            match item.to_value::<QueuedMail>() {
+                Ok(mail) => mails.push(mail),
                 Err(e) => {
                     tracing::error!(error = %e, "unreadable queued mail left alone");
                     counts.skipped += 1;
-                    continue;
                 }
-            };
-            tally(&mut counts, claim_and_send(app, &mail).await?);
+            }
+        }
+        let marks = marks_of(app, &mails, &mut counts).await?;
+        for mail in &mails {
+            if !budget.take() || !pacer.wait(budget.deadline()).await {
+                return Ok((counts, false));
+            }
+            let mark = deliverability::mark_of(&marks, &mail.to);
+            tally(&mut counts, claim_and_send(app, mail, mark).await?);
             if counts.throttled {
                 return Ok((counts, false));
             }
@@ -278,7 +369,11 @@ pub async fn backlog_age(app: &App) -> AppResult<StdDuration> {
 /// candidate an email now). Answers whether it went; if not, it stays queued
 /// and the next sweep sends it.
 pub async fn deliver_now(app: &App, mail: &QueuedMail) -> bool {
-    match claim_and_send(app, mail).await {
+    let sent = async {
+        let marks = deliverability::marks(app.store.as_ref(), &[mail.to.as_str()]).await?;
+        claim_and_send(app, mail, deliverability::mark_of(&marks, &mail.to)).await
+    };
+    match sent.await {
         Ok(Outcome::Sent) => true,
         Ok(_) => false,
         Err(e) => {

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod confirmation;
 pub mod documents;
 pub mod inscription;
+pub mod mail_events;
 pub mod mailqueue;
 pub mod object_created;
 pub mod reconcile;

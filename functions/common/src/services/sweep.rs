@@ -134,7 +134,8 @@ pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
     let mut pacer = Pacer::new(app.config.mail_rate_per_second);
     let (drained, queue_done) = mailqueue::drain(app, held, &mut budget, &mut pacer).await?;
     report.mails_sent = drained.sent;
-    report.mails_failed = drained.failed;
+    // A mail suppressed (undeliverable address) is listed as failed too.
+    report.mails_failed = drained.failed + drained.suppressed;
     report.items_read += drained.items_read;
     report.skipped += drained.skipped;
     report.finished = accounts_done && uploads_done && inscriptions_done && queue_done;

@@ -51,10 +51,28 @@ function summary(d) {
       ['Spécialité', d.specialty],
       ['Version', String(d.version)],
       ['Date limite des pièces', deadlineText(d)],
-      ['Adresse électronique', d.email],
+      ['Adresse électronique', emailFact(d)],
       ['Inscrit le', formatInstant(d.created_at)],
       ['Annulé le', d.cancelled_at ? formatInstant(d.cancelled_at) : null],
     ]),
+  );
+}
+
+// SES reported the address undeliverable: our emails to it are not sent
+// (they are listed under « Courriels en échec »); the office reaches the
+// candidate another way.
+function emailFact(d) {
+  if (d.email_deliverable !== false) return d.email;
+  return el('span', {}, `${d.email} `, el('span', { class: 'badge badge-warning' }, 'Courriels non remis'));
+}
+
+function undeliverableNotice(d) {
+  const mark = d.email_undeliverable;
+  if (d.email_deliverable !== false || !mark) return null;
+  return el(
+    'div', { class: 'notice warning', id: 'undeliverable-notice' },
+    el('h2', {}, 'Nos courriels ne parviennent plus à ce candidat'),
+    el('p', {}, `Depuis le ${formatInstant(mark.marked_at)} : ${mark.reason}. Les courriels qui lui sont destinés ne sont plus envoyés ; ils figurent dans « Courriels en échec ». Joignez-le par téléphone ou par courrier. S'il utilise un lien « Mot de passe oublié » reçu à cette adresse, les envois reprennent.`),
   );
 }
 
@@ -173,6 +191,7 @@ function render() {
   document.title = `Dossier de ${name} – Gestion des inscriptions`;
   root.textContent = '';
   root.append(
+    ...[undeliverableNotice(d)].filter(Boolean),
     el('div', { class: 'columns' }, summary(d), identity(d)),
     el('section', { 'aria-labelledby': 'pieces-title' },
       el('h2', { id: 'pieces-title' }, 'Pièces'),

@@ -173,6 +173,23 @@ function setUpAccount() {
   });
 }
 
+// SES reported the address undeliverable (a permanent bounce or a
+// complaint): our emails to it are no longer sent, so the candidate learns
+// it here, on the page they come back to.
+function showUndeliverable(email) {
+  const extra = el('p', {},
+    'Si votre adresse est juste et fonctionne de nouveau, demandez un lien depuis ',
+    el('a', { href: '/forgot-password', text: '« Mot de passe oublié »' }),
+    ' : l\'utiliser rétablit nos envois.');
+  showNotice(
+    $('#dashboard'),
+    'warning',
+    'Nos messages ne vous parviennent pas',
+    `Nos messages à votre adresse ${email} n'arrivent pas : votre messagerie les a refusés ou signalés comme indésirables. Vérifiez-la (faute de frappe, boîte fermée ou pleine, filtre anti-spam) ; pour la corriger ou si elle est juste, contactez la Division des examens et concours (DIEC 3.05) du rectorat d'Aix-Marseille. En attendant, suivez votre dossier ici : il y est toujours à jour.`,
+    { focus: false, extra },
+  ).id = 'undeliverable-notice';
+}
+
 async function main() {
   const [me, cal, catalogue] = await Promise.all([initChrome(), calendar(), api('GET', '/catalogue')]);
   $('#loading').hidden = true;
@@ -190,6 +207,8 @@ async function main() {
   }
   $('#account-email').textContent = me.email;
   setUpAccount();
+
+  if (me.email_deliverable === false) showUndeliverable(me.email);
   const ins = await api('GET', '/inscription');
   $('#dashboard').hidden = false;
   if (ins.ok) {

@@ -30,7 +30,7 @@ export const $$ = (selector, root = document) => Array.from(root.querySelectorAl
 
 /**
  * Asks who is signed in, shows the matching links and wires the logout
- * button. Resolves to the account ({email, status, created_at}) or null.
+ * button. Resolves to the account ({email, status, created_at, email_deliverable}) or null.
  */
 export async function initChrome() {
   const answer = await api('GET', '/me');

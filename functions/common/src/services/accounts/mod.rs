@@ -96,14 +96,19 @@ pub struct MeAnswer {
     pub email: String,
     pub status: AccountStatus,
     pub created_at: DateTime<Utc>,
+    /// `false` once SES reported the address undeliverable (a permanent
+    /// bounce or a complaint): our mail to it is no longer sent.
+    pub email_deliverable: bool,
 }
 
-/// `GET /me`: the caller's account.
-pub fn me(account: &AccountRecord) -> MeAnswer {
+/// `GET /me`: the caller's account (`email_deliverable`: see
+/// `records::deliverability`).
+pub fn me(account: &AccountRecord, email_deliverable: bool) -> MeAnswer {
     MeAnswer {
         email: account.email.clone(),
         status: account.status,
         created_at: account.created_at,
+        email_deliverable,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::ports::store::{WriteOp, MAX_TRANSACTION_OPS};
 use crate::ports::StoreError;
 use crate::records::account;
 use crate::records::candidate::delete_all;
+use crate::records::deliverability;
 use crate::records::login_guard;
 use crate::records::session::session_keys;
 use crate::security;
@@ -40,8 +41,10 @@ pub async fn confirm_password_reset(app: &App, input: NewPassword) -> AccountRes
     let mut ops = vec![
         account.put_if_version(previous)?,
         login_guard::forget(&account.email_canonical),
+        // The link reached this mailbox: our mail to it may go again.
+        deliverability::forget(&account.email_canonical),
     ];
-    let first_batch = sessions.len().min(MAX_TRANSACTION_OPS - 2);
+    let first_batch = sessions.len().min(MAX_TRANSACTION_OPS - ops.len());
     ops.extend(sessions[..first_batch].iter().cloned().map(WriteOp::delete));
     match store.transact(ops).await {
         Ok(()) => {}

@@ -3,6 +3,11 @@
 //! `console` when the event names no actor): the answer shows the history
 //! up to this read, the next one shows this read too. No answer goes out
 //! unless the read is journaled.
+//!
+//! `email_deliverable` says whether our mail reaches the candidate's address
+//! (`false` once SES reported a permanent bounce or a complaint, see
+//! `records::deliverability`); `email_undeliverable` then says why and since
+//! when, so that the office can reach the candidate another way.
 
 use serde_json::{json, Value};
 
@@ -12,6 +17,7 @@ use super::{AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::transitions::{Actor, HistoryAction};
 use crate::error::AppError;
+use crate::records::deliverability::{self, Undeliverable};
 use crate::records::history::{journal, HistoryEntry};
 use crate::services::inscription;
 
@@ -30,6 +36,7 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
         "activation_deadline": candidate.account.activation_deadline,
     });
     let account_id = candidate.account.account_id.clone();
+    let mark = deliverability::read(app.store.as_ref(), &candidate.account.email).await?;
     let record = require_inscription(candidate)?;
     let history = inscription::history_in(app, &account_id, &record.session).await?;
     let line = HistoryEntry {
@@ -53,6 +60,10 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
     if let Some(map) = answer.as_object_mut() {
         map.insert("email".into(), json!(record.email));
         map.insert("account".into(), account);
+        map.insert("email_deliverable".into(), json!(mark.is_none()));
+        if let Some(mark) = &mark {
+            map.insert("email_undeliverable".into(), undeliverable(mark));
+        }
         map.insert(
             "documents_deadline_extension".into(),
             json!(record.documents_deadline_extension),
@@ -66,4 +77,15 @@ pub(super) async fn get(app: &App, event: GetEvent) -> AdminResult<Value> {
         map.insert("history".into(), json!(history));
     }
     Ok(answer)
+}
+
+/// Why our mail no longer reaches the address, for the office.
+fn undeliverable(mark: &Undeliverable) -> Value {
+    json!({
+        "cause": mark.cause,
+        "reason": mark.cause.reason_fr(),
+        "detail": mark.detail,
+        "reported_at": mark.reported_at,
+        "marked_at": mark.marked_at,
+    })
 }
