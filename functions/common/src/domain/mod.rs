@@ -12,6 +12,7 @@ pub mod dossier;
 pub mod files;
 pub mod inscription;
 pub mod languages;
+pub mod local_day;
 pub mod mail_events;
 pub mod pieces;
 pub mod record;

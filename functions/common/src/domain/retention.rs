@@ -11,7 +11,7 @@ use chrono::{DateTime, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::calendar::start_of_day;
+use super::local_day::start_of_day;
 
 /// One session's retention schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
