@@ -22,12 +22,14 @@ use examreg_common::domain::account::Email;
 use examreg_common::domain::calendar::SessionCalendar;
 use examreg_common::domain::dossier::PieceStatus;
 use examreg_common::domain::inscription::InscriptionInput;
+use examreg_common::domain::mail_events::{Mark, MarkCause};
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::domain::staff::{StaffCaller, StaffRole};
 use examreg_common::on_both_backends;
 use examreg_common::ports::store::{Condition, Item, Key, Page, Query, SortKeyCondition, WriteOp};
 use examreg_common::ports::{DocumentStore, Store, StoreError};
 use examreg_common::records::account::AccountRecord;
+use examreg_common::records::deliverability::Undeliverable;
 use examreg_common::records::dossier::{derived_ops, InscriptionRecord};
 use examreg_common::records::history::HistoryEntry;
 use examreg_common::records::keys;
@@ -474,6 +476,24 @@ async fn the_purge_deletes_everything_but_held_dossiers_and_a_dry_run_nothing(ba
         "{console}"
     );
 
+    // SES once reported Bruno's address as bouncing: the mark is personal
+    // data too, and goes with his account.
+    let bruno_canonical = bruno.email.to_lowercase();
+    let mark = Undeliverable::new(
+        Mark {
+            address: bruno_canonical.clone(),
+            cause: MarkCause::Bounce,
+            detail: "Permanent General".into(),
+            reported_at: at(CLOSES) - Duration::days(300),
+        },
+        at(CLOSES) - Duration::days(300),
+    );
+    f.app
+        .store
+        .transact(vec![mark.put_op().unwrap()])
+        .await
+        .unwrap();
+
     f.clock.set(at(CLOSES));
     let before = f.partition(&anna.account_id).await;
     let dry = f.purge(&f.app, true, a_minute()).await;
@@ -515,6 +535,13 @@ async fn the_purge_deletes_everything_but_held_dossiers_and_a_dry_run_nothing(ba
         let get = f.admin(json!({"action": "get", "email": gone.email})).await;
         assert_eq!(get["error"]["code"], "not_found");
     }
+    assert!(f
+        .app
+        .store
+        .get(&keys::undeliverable(&bruno_canonical))
+        .await
+        .unwrap()
+        .is_none());
     assert!(!f.stored(&export_key).await);
     // The held candidate: whole.
     let kept = f.admin(json!({"action": "get", "email": held.email})).await;

@@ -25,6 +25,14 @@ pub enum RateKind {
 }
 
 impl RateKind {
+    /// Every kind: what a purge deletes with the address.
+    pub const ALL: [RateKind; 4] = [
+        RateKind::Signup,
+        RateKind::Resend,
+        RateKind::Reset,
+        RateKind::LoginLink,
+    ];
+
     /// As it appears in the counter's key (`RATE#<kind>#<address>`).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -558,14 +558,18 @@ impl Run<'_> {
     }
 
     /// The account's guards outside its partition: its address, its login
-    /// attempts, its rate limits (absent ones are no error).
+    /// attempts, its rate limits, the mark of an undeliverable address
+    /// (absent ones are no error).
     async fn delete_guards(&self, account: &AccountRecord) -> AdminResult<()> {
         if self.dry_run {
             return Ok(());
         }
         let canonical = &account.email_canonical;
-        let mut ops = vec![WriteOp::delete(keys::login_guard(canonical))];
-        for kind in [RateKind::Signup, RateKind::Resend, RateKind::Reset] {
+        let mut ops = vec![
+            WriteOp::delete(keys::login_guard(canonical)),
+            WriteOp::delete(keys::undeliverable(canonical)),
+        ];
+        for kind in RateKind::ALL {
             ops.push(WriteOp::delete(keys::rate(kind.as_str(), canonical)));
         }
         self.app.store.transact(ops).await?;
