@@ -393,7 +393,7 @@ describe('the back office', () => {
     assert.equal(got.body.status, 'validated');
 
     // Signing out forgets the session of this tab.
-    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('button', { name: 'Se déconnecter', exact: true }).click();
     await page.waitForURL(/motif=deconnexion/);
     await page.locator('.notice', { hasText: 'Vous êtes déconnecté' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
@@ -568,7 +568,7 @@ describe('the sign-in of AWS: Cognito hosted UI, authorization code and PKCE', (
     await other.waitForURL(/\/gestion\/connexion/);
     await other.close();
 
-    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('button', { name: 'Se déconnecter', exact: true }).click();
     await page.waitForURL(/\/gestion\/connexion/);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('examreg.office.session')), null);
     assert.deepEqual(page.problems, [], 'no CSP violation on the way');

@@ -421,7 +421,7 @@ describe('journey 1: from sign-up to a complete inscription', () => {
     await check(page, 'home-complete');
 
     // Logout: the pages that need a session send to the login page.
-    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('button', { name: 'Se déconnecter', exact: true }).click();
     await page.waitForURL(`${base}/login?logout=1`);
     await page.goto(`${base}/mes-documents`);
     await page.waitForURL(`${base}/login?next=%2Fmes-documents`);
@@ -666,7 +666,7 @@ describe('journey 3: after login, only pages of this site', () => {
     watchDialogs(page);
     // Signed out: the login page takes `next` after the password.
     await page.goto(`${base}/`);
-    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('button', { name: 'Se déconnecter', exact: true }).click();
     await page.waitForURL(`${base}/login?logout=1`);
 
     for (const raw of [...TRICKS.map(encodeURIComponent), '/%09/evil.example/x', '/%0a/evil.example']) {
@@ -676,7 +676,7 @@ describe('journey 3: after login, only pages of this site', () => {
       await page.getByRole('button', { name: 'Se connecter' }).click();
       const url = await landing(page, base);
       assert.equal(url.href, `${base}/`, `next=${raw} after a login`);
-      await page.getByRole('button', { name: 'Se déconnecter' }).click();
+      await page.getByRole('button', { name: 'Se déconnecter', exact: true }).click();
       await page.waitForURL(`${base}/login?logout=1`);
     }
 
