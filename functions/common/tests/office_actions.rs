@@ -380,6 +380,51 @@ async fn console_actors_are_recorded_and_reads_journaled(backend: Backend) {
     assert_eq!(journal["filters"]["diploma"], "BAC_PRO");
     assert_eq!(journal["rows"], 1);
     assert_eq!(journal["key"], export["key"]);
+
+    // Listings show many candidates at once: each read is journaled once in
+    // the office's read journal, naming who read and what they asked for,
+    // and nothing of the candidates they saw.
+    let listed = fx
+        .admin(json!({"action": "list", "actor": "Mme Durand", "diploma": "BAC_PRO"}))
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    fx.admin(json!({"action": "list"})).await;
+    fx.admin(json!({"action": "failed_mails", "actor": "M. Martin"}))
+        .await;
+    let page = fx
+        .app
+        .store
+        .query(&Query::table("READS#2022", SortKeyCondition::Any))
+        .await
+        .unwrap();
+    let mut reads: Vec<Value> = page
+        .items
+        .iter()
+        .map(|item| item.to_value::<Value>().unwrap())
+        .collect();
+    reads.sort_by_key(|line| (line["action"].to_string(), line["actor"].to_string()));
+    let summary: Vec<(&str, &str, u64)> = reads
+        .iter()
+        .map(|line| {
+            (
+                line["action"].as_str().unwrap(),
+                line["actor"].as_str().unwrap(),
+                line["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("failed_mails", "console:M. Martin", 0),
+            ("list", "console", 1),
+            ("list", "console:Mme Durand", 1),
+        ]
+    );
+    assert_eq!(reads[2]["filters"]["diploma"], "BAC_PRO");
+    for line in &reads {
+        assert!(!line.to_string().contains(&c.email), "{line}");
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -90,6 +90,12 @@ pub fn export_journal(session: &str, at: DateTime<Utc>, id: &str) -> Key {
     )
 }
 
+/// One bulk read's journal line (who listed what, when; see
+/// `records::read_journal`): `READS#<session>` sorted by instant.
+pub fn read_journal(session: &str, at: DateTime<Utc>, id: &str) -> Key {
+    Key::new(format!("READS#{session}"), format!("{}#{id}", sortable(at)))
+}
+
 /// A session's purge (`purge`): its cumulative counts (`COUNTS`, only
 /// added to, in the transactions that delete), where it stands (`CURSOR`),
 /// and one journal line per run (`RUN#<instant>#<id>`).

@@ -14,6 +14,7 @@ pub mod login_guard;
 pub mod mail;
 pub mod numbers;
 pub mod rate_limit;
+pub mod read_journal;
 pub mod retry;
 pub mod search;
 pub mod session;

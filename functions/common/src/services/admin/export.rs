@@ -308,11 +308,7 @@ async fn journal_export(
             "record_type": "export_journal",
             "at": instant(now),
             "actor": actor.recorded(),
-            "filters": {
-                "diploma": filter.diploma.map(|d| d.code()),
-                "specialty": filter.specialty,
-                "status": filter.status.map(|s| s.code()),
-            },
+            "filters": filter.as_json(),
             "key": key,
             "rows": rows,
         }),

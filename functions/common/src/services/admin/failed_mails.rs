@@ -1,14 +1,17 @@
 //! `failed_mails`: the emails the provider refused for good, kept out of
 //! the queue with why (`records::mail`), listed from their own gsi2
-//! partition per session, newest failure last.
+//! partition per session, newest failure last. Each read is journaled
+//! once (`records::read_journal`): the addresses it shows are personal data.
 
 use serde_json::{json, Value};
 
 use super::events::FailedMailsEvent;
 use super::AdminResult;
 use crate::app::App;
+use crate::domain::transitions::Actor;
 use crate::ports::store::{Index, Query, SortKeyCondition};
 use crate::records::mail::{failed_mails_partition, QueuedMail};
+use crate::records::read_journal::{self, BulkRead};
 
 pub(super) async fn failed_mails(app: &App, event: FailedMailsEvent) -> AdminResult<Value> {
     let session = event
@@ -34,6 +37,15 @@ pub(super) async fn failed_mails(app: &App, event: FailedMailsEvent) -> AdminRes
             break;
         }
     }
+    let actor = event.actor.unwrap_or(Actor::AnonymousConsole);
+    let read = BulkRead {
+        session: &session,
+        actor: &actor,
+        action: "failed_mails",
+        filters: json!({}),
+        rows: items.len(),
+    };
+    read_journal::journal(app.store.as_ref(), read, app.now()).await?;
     Ok(json!({ "session": session, "items": items }))
 }
 

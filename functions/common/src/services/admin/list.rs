@@ -12,11 +12,13 @@ use super::{AdminError, AdminResult};
 use crate::app::App;
 use crate::domain::dossier::InscriptionStatus;
 use crate::domain::search::name_order;
+use crate::domain::transitions::Actor;
 use crate::domain::Diploma;
 use crate::ports::store::{Index, Query, SortKeyCondition};
 use crate::ports::StoreError;
 use crate::records::dossier::InscriptionRecord;
 use crate::records::keys;
+use crate::records::read_journal::{self, BulkRead};
 
 /// Store pages one `list` call reads at most while filtering.
 const MAX_LIST_READS: usize = 20;
@@ -43,6 +45,15 @@ impl Filter {
                 .as_deref()
                 .is_none_or(|s| record.data.specialty == s)
             && self.status.is_none_or(|st| record.status == st)
+    }
+
+    /// The filters as a journal line records them.
+    pub(crate) fn as_json(&self) -> Value {
+        json!({
+            "diploma": self.diploma.map(|d| d.code()),
+            "specialty": self.specialty,
+            "status": self.status.map(|s| s.code()),
+        })
     }
 
     pub(crate) fn query(&self, app: &App) -> Query {
@@ -107,11 +118,11 @@ pub(super) fn sort_by_name(items: &mut [ListItem]) {
 
 pub(super) async fn list(app: &App, event: ListEvent) -> AdminResult<Value> {
     let ListEvent {
+        actor,
         session,
         filter,
         limit,
         mut cursor,
-        ..
     } = event;
     let session = session.unwrap_or_else(|| app.calendar.session.clone());
     let mut items = Vec::new();
@@ -133,6 +144,15 @@ pub(super) async fn list(app: &App, event: ListEvent) -> AdminResult<Value> {
         }
     }
     sort_by_name(&mut items);
+    let actor = actor.unwrap_or(Actor::AnonymousConsole);
+    let read = BulkRead {
+        session: &session,
+        actor: &actor,
+        action: "list",
+        filters: filter.as_json(),
+        rows: items.len(),
+    };
+    read_journal::journal(app.store.as_ref(), read, app.now()).await?;
     let mut answer = json!({ "items": items });
     if let (Some(cursor), Some(map)) = (cursor, answer.as_object_mut()) {
         map.insert("cursor".into(), json!(cursor));

@@ -34,7 +34,10 @@
 //! Actors: a change's `actor` is recorded as `console:<actor>`; reserved
 //! names (`candidate`, `system`, `console`, `console:`/`staff:` prefixes) are
 //! refused (`invalid_actor`). `get`, `piece_link` and `search` hits journal
-//! themselves in the candidate's history.
+//! themselves in the candidate's history; `list` pages and `failed_mails`
+//! reads, which show many candidates at once, are journaled once each in the
+//! office's read journal (`READS#<session>`, `records::read_journal`), as an
+//! `export` is in `EXPORTS#<session>`.
 //!
 //! Every answer goes through [`present`]: instants in Paris time, a French
 //! `status_label` beside every `status`.

@@ -39,7 +39,8 @@
 //!
 //! **Journal.** Each run (not a dry run) writes one line
 //! `PURGE#<session>` / `RUN#<instant>#<id>` (actor, counts, finished); the
-//! deleted dossiers' histories go with them.
+//! deleted dossiers' histories go with them. The office's read journal
+//! (`READS#<session>`) stays: it names no candidate.
 
 use std::collections::{BTreeMap, BTreeSet};
 
