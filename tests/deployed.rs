@@ -17,7 +17,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::grants::{EXPECTED, NOT_SDK_CALLS, UNREACHED_BY_THE_JOURNEY};
-use support::{cors, golden, inscription_body, problem, Runner, valid_pdf, valid_png};
+use support::{cors, golden, inscription_body, problem, valid_pdf, valid_png, Runner};
 
 /// CAP: registration open (19 Nov – 8 Dec 2021), documents not yet (1 – 22 Dec).
 const START: &str = "2021-11-29T10:00:00+01:00";

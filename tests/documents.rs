@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    account_of, bac_pro_melec_body, problem, uploads_path, Runner, BAC_PRO_BOTH_OPEN, valid_pdf, valid_png,
+    account_of, bac_pro_melec_body, problem, uploads_path, valid_jpeg, valid_pdf, valid_png,
+    Runner, BAC_PRO_BOTH_OPEN,
 };
 
 /// Bac Pro: registration open, documents not yet.
@@ -470,7 +471,10 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
     // The same file through the same URL again (a duplicated check): nothing changes.
     let before = runner.pieces(&token).await;
     runner.advance("1m").await;
-    assert_eq!(runner.put_file(&png, valid_png()).await.status(), StatusCode::OK);
+    assert_eq!(
+        runner.put_file(&png, valid_png()).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(runner.pieces(&token).await, before);
 
     // Other bytes of the same length through the same URL: the checked file
@@ -487,12 +491,7 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
 
     // A good file, then a bad replacement: the good one stays in force.
     let good = runner
-        .upload(
-            &token,
-            "identity_document",
-            "image/jpeg",
-            valid_jpeg(),
-        )
+        .upload(&token, "identity_document", "image/jpeg", valid_jpeg())
         .await;
     runner
         .upload(&token, "identity_document", "image/jpeg", valid_png())
@@ -546,7 +545,12 @@ async fn an_upload_url_never_outlives_the_documents_window() {
     runner.set_clock("2021-11-07T23:59:59.500+01:00").await;
     let (status, body) = problem(
         runner
-            .ask_upload(&token, "identity_document", "image/png", valid_png().len() as u64)
+            .ask_upload(
+                &token,
+                "identity_document",
+                "image/png",
+                valid_png().len() as u64,
+            )
             .await,
     )
     .await;
@@ -713,10 +717,18 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
 
     // A URL asked for version 1, a save (version 2), then the upload: void.
     let stale = runner
-        .upload_ticket(&token, "signed_confirmation", "application/pdf", valid_pdf().len())
+        .upload_ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     runner.save(&token, &bac_pro_melec_body(1, "Aubagne")).await;
-    assert_eq!(runner.put_file(&stale, valid_pdf()).await.status(), StatusCode::OK);
+    assert_eq!(
+        runner.put_file(&stale, valid_pdf()).await.status(),
+        StatusCode::OK
+    );
     let p = runner.piece(&token, "signed_confirmation").await;
     assert_eq!(p["status"], "missing", "{p:#}");
     let reason = p["reason"].as_str().unwrap();
@@ -728,7 +740,12 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
 
     // The confirmation of version 2 and the identity document: complete.
     runner
-        .upload(&token, "signed_confirmation", "application/pdf", valid_pdf())
+        .upload(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf(),
+        )
         .await;
     assert_eq!(runner.inscription_status(&token).await, "registered");
     assert!(runner
@@ -777,7 +794,12 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
 
     // Signing the new version makes it complete again (a second email).
     runner
-        .upload(&token, "signed_confirmation", "application/pdf", valid_pdf())
+        .upload(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf(),
+        )
         .await;
     assert_eq!(runner.inscription_status(&token).await, "complete");
     let count = runner

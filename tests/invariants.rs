@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    account_of, inscription_body, join_all, Backend, Runner, BAC_PRO_BOTH_OPEN,
+    account_of, inscription_body, join_all, valid_pdf, Backend, Runner, BAC_PRO_BOTH_OPEN,
     CAP_REGISTRATION_OPEN,
 };
 

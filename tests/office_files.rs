@@ -10,7 +10,9 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{bac_pro_melec_body, problem, Backend, Runner, BAC_PRO_BOTH_OPEN, valid_pdf, valid_png};
+use support::{
+    bac_pro_melec_body, problem, valid_pdf, valid_png, Backend, Runner, BAC_PRO_BOTH_OPEN,
+};
 
 const ACTOR: &str = "Mme Durand (DIEC 3.05)";
 
@@ -149,7 +151,12 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
             .await;
     }
     let r = runner
-        .ask_upload(&token, "identity_document", "image/png", valid_png().len() as u64)
+        .ask_upload(
+            &token,
+            "identity_document",
+            "image/png",
+            valid_png().len() as u64,
+        )
         .await;
     let (status, body) = problem(r).await;
     assert_eq!(status, StatusCode::CONFLICT);

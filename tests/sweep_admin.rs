@@ -15,8 +15,8 @@ use examreg_common::testkit::at;
 use reqwest::StatusCode;
 use serde_json::json;
 use support::{
-    bac_pro_melec_body, inscription_body, Runner, BAC_PRO_BOTH_OPEN, CAP_REGISTRATION_OPEN, valid_pdf,
-    valid_png,
+    bac_pro_melec_body, inscription_body, valid_pdf, valid_png, Runner, BAC_PRO_BOTH_OPEN,
+    CAP_REGISTRATION_OPEN,
 };
 
 fn rfc3339(at: DateTime<Utc>) -> String {

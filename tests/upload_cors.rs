@@ -19,7 +19,7 @@ use support::cors::{
     api_rule, is_forbidden, is_safelisted, preflight_for, s3_allows, template_rules,
     wildcard_match, CorsRule, Preflight,
 };
-use support::{bac_pro_melec_body, Backend, Runner, BAC_PRO_BOTH_OPEN, valid_png};
+use support::{bac_pro_melec_body, valid_png, Backend, Runner, BAC_PRO_BOTH_OPEN};
 
 /// The portal's origin, as the stack's `PortalOrigin` parameter gives it.
 const PORTAL_ORIGIN: &str = "https://inscriptions.exemple.fr";

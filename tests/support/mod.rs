@@ -36,10 +36,10 @@ pub const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 
 /// Bac Pro: registration (14–31 Oct 2021) and documents (25 Oct – 7 Nov) open.
 /// Real, tiny files of each accepted type (the testkit's).
+#[allow(unused_imports)] // each test binary uses some of them
 pub use examreg_common::testkit::files::{valid_jpeg, valid_pdf, valid_png};
 
 pub const BAC_PRO_BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
-
 
 /// Declares each listed `async fn name(backend: Backend)` as two tests, one
 /// per backend: `embedded::name` and `aws::name` (the runner's AWS backend,
@@ -585,8 +585,13 @@ impl Runner {
     pub async fn complete_bac_pro_dossier(&self, email: &str, identity: (&str, &[u8])) -> String {
         let token = self.signup_and_login(email).await;
         self.save(&token, &bac_pro_melec_body(0, "Marseille")).await;
-        self.upload(&token, "signed_confirmation", "application/pdf", valid_pdf())
-            .await;
+        self.upload(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf(),
+        )
+        .await;
         let (content_type, bytes) = identity;
         self.upload(&token, "identity_document", content_type, bytes)
             .await;

@@ -282,7 +282,12 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
     // The signed confirmation, through the notification's URL-encoded key:
     // the dossier is complete and the candidate is told, through SES.
     let pdf = f
-        .ticket(&token, "signed_confirmation", "application/pdf", valid_pdf().len())
+        .ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     assert!(put(&pdf, valid_pdf()).await.is_success());
     let outcomes = check_notified_keys(&f.app, [s3_key(&pdf).as_str()])
@@ -359,7 +364,12 @@ async fn a_signed_confirmation_asked_for_an_older_version_counts_for_nothing_on_
     let (_, token) = f.candidate("versions").await;
     let record = f.register(&token).await;
     let stale = f
-        .ticket(&token, "signed_confirmation", "application/pdf", valid_pdf().len())
+        .ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     // A save raises the version before the file arrives.
     let mut input = record.data.to_input(record.version);
@@ -514,7 +524,12 @@ async fn validated_pieces_stay_and_cancelled_inscriptions_take_no_file() {
 
     // A URL given before the inscription was cancelled: the file is refused.
     let pending = f
-        .ticket(&token, "signed_confirmation", "application/pdf", valid_pdf().len())
+        .ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     admin_write(&f, &token, |r| {
         r.status = InscriptionStatus::Cancelled;

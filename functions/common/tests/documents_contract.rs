@@ -37,10 +37,17 @@ async fn run_documents_contract(store: &dyn DocumentStore) {
     let identity = key("identity_document.pdf");
     assert_eq!(store.get(&identity).await.unwrap(), None);
     store
-        .put(&identity, "application/pdf", Bytes::from_static(valid_pdf()))
+        .put(
+            &identity,
+            "application/pdf",
+            Bytes::from_static(valid_pdf()),
+        )
         .await
         .unwrap();
-    assert_eq!(store.get(&identity).await.unwrap().as_deref(), Some(valid_pdf()));
+    assert_eq!(
+        store.get(&identity).await.unwrap().as_deref(),
+        Some(valid_pdf())
+    );
     let png = Bytes::from_static(valid_png());
     store
         .put(&identity, "image/png", png.clone())
@@ -442,7 +449,9 @@ async fn s3_upload_urls_sign_type_and_length_and_work() {
 
     // An actual upload through the URL, with exactly the given headers.
     let http = reqwest::Client::new();
-    let mut request = http.put(upload.upload_url.as_str()).body(valid_pdf().to_vec());
+    let mut request = http
+        .put(upload.upload_url.as_str())
+        .body(valid_pdf().to_vec());
     for (name, value) in &upload.headers {
         request = request.header(name.as_str(), value.as_str());
     }

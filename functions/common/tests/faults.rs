@@ -20,7 +20,7 @@
 //! (`sweep_aws.rs` already covers sweeps stopped by their budget, two sweeps
 //! at once, and a sweep racing an upload; `inscription_props.rs` bad bodies.)
 
-use examreg_common::testkit::files::{valid_pdf};
+use examreg_common::testkit::files::valid_pdf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -999,7 +999,9 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
     let (email, token) = fx.registered("notifiee").await;
 
     // The same notification delivered twice at once, then a third time.
-    let key = fx.upload(&email, &token, "identity_document", valid_pdf()).await;
+    let key = fx
+        .upload(&email, &token, "identity_document", valid_pdf())
+        .await;
     let (a, b) = tokio::join!(
         check_stored_object(&fx.app, &key),
         check_stored_object(&fx.app, &key)
@@ -1058,7 +1060,9 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
     // the same piece was counted. Files accumulate (a piece holds up to 5):
     // the older file is added beside the newer one, which stays counted and
     // stored.
-    let older = fx.upload(&email, &token, "identity_document", valid_pdf()).await;
+    let older = fx
+        .upload(&email, &token, "identity_document", valid_pdf())
+        .await;
     fx.clock.set(fx.clock.now() + Duration::minutes(1));
     let newer = fx.upload(&email, &token, "identity_document", PDF_2).await;
     assert!(matches!(

@@ -34,7 +34,6 @@ const DOCUMENTS_CLOSE: &str = "2021-11-07T22:59:59.999Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 const ACTOR: &str = "Mme Durand (DIEC 3.05)";
 
-
 struct Fixture {
     backend: Backend,
     app: Arc<App>,
@@ -231,9 +230,12 @@ async fn files_accumulate_up_to_five_and_a_sixth_is_refused(backend: Backend) {
             "page-5.png"
         ]
     );
-    assert!(piece.files.iter().all(|f| f.size_bytes == valid_png().len() as u64
-        && f.content_type == "image/png"
-        && f.received_at == at(BOTH_OPEN)));
+    assert!(piece
+        .files
+        .iter()
+        .all(|f| f.size_bytes == valid_png().len() as u64
+            && f.content_type == "image/png"
+            && f.received_at == at(BOTH_OPEN)));
     // Nothing is replaced: every file is still stored.
     for key in &keys {
         assert_eq!(f.stored(key).await.as_deref(), Some(valid_png()), "{key}");
@@ -253,7 +255,8 @@ async fn files_accumulate_up_to_five_and_a_sixth_is_refused(backend: Backend) {
     .unwrap_err();
     assert_eq!(refusal(error), (409, "too_many_files"));
     // Another piece still takes files; a file without a name gets one.
-    f.upload(&token, "signed_confirmation", valid_pdf(), None).await;
+    f.upload(&token, "signed_confirmation", valid_pdf(), None)
+        .await;
     let confirmation = f.piece(&token, "signed_confirmation").await;
     assert_eq!(confirmation.files[0].name, "signed_confirmation.pdf");
     // The answers show the files too.
@@ -345,7 +348,9 @@ async fn a_file_is_removed_and_the_last_one_takes_the_piece_back(backend: Backen
     // After the documents window: closed (logged in afresh: a session
     // does not last that long).
     let (other_email, other) = f.candidate("tardif").await;
-    let (_, _) = f.upload(&other, "identity_document", valid_png(), None).await;
+    let (_, _) = f
+        .upload(&other, "identity_document", valid_png(), None)
+        .await;
     let id = f.piece(&other, "identity_document").await.files[0]
         .id
         .clone();
@@ -399,7 +404,12 @@ async fn a_rejection_keeps_the_files_as_evidence(backend: Backend) {
     // A new upload starts the piece again; the evidence stays, and cannot
     // be removed by the candidate.
     let (again, _) = f
-        .upload(&token, "identity_document", valid_pdf(), Some("nouvelle.pdf"))
+        .upload(
+            &token,
+            "identity_document",
+            valid_pdf(),
+            Some("nouvelle.pdf"),
+        )
         .await;
     let piece = f.piece(&token, "identity_document").await;
     assert_eq!(piece.status, PieceStatus::Received);
@@ -461,7 +471,10 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
         .admin(json!({"action": "piece_link", "email": email, "kind": "identity_document", "file": recto}))
         .await;
     assert_eq!(link["name"], "recto.png", "{link}");
-    assert_eq!(&f.download(link["url"].as_str().unwrap()).await[..], valid_png());
+    assert_eq!(
+        &f.download(link["url"].as_str().unwrap()).await[..],
+        valid_png()
+    );
 
     // Each view is in the history, with its actor; the dossier is unchanged.
     let before = f.record(&token).await.revision;
@@ -500,7 +513,9 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
 async fn a_piece_stored_with_one_object_key_is_one_file(backend: Backend) {
     let f = fixture(backend).await;
     let (email, token) = f.candidate("ancien").await;
-    let (key, _) = f.upload(&token, "identity_document", valid_png(), None).await;
+    let (key, _) = f
+        .upload(&token, "identity_document", valid_png(), None)
+        .await;
     // Rewrite the piece as records were stored before: no `files`.
     let record = f.record(&token).await;
     let mut old = record.clone();
@@ -529,9 +544,13 @@ async fn a_piece_stored_with_one_object_key_is_one_file(backend: Backend) {
     let link = f
         .admin(json!({"action": "piece_link", "email": email, "kind": "identity_document"}))
         .await;
-    assert_eq!(&f.download(link["url"].as_str().unwrap()).await[..], valid_png());
+    assert_eq!(
+        &f.download(link["url"].as_str().unwrap()).await[..],
+        valid_png()
+    );
     // A second file joins it.
-    f.upload(&token, "identity_document", valid_pdf(), None).await;
+    f.upload(&token, "identity_document", valid_pdf(), None)
+        .await;
     assert_eq!(f.piece(&token, "identity_document").await.files.len(), 2);
     delete_file(&f.app, Some(&token), "identity_document", id)
         .await

@@ -7,7 +7,7 @@
 //! switched to the next session still reading the old one's dossiers until
 //! their purge.
 
-use examreg_common::testkit::files::{valid_pdf};
+use examreg_common::testkit::files::valid_pdf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};

@@ -7,7 +7,7 @@
 //! candidate on demand. Files are stored as the client's PUT stores them;
 //! their check runs, when it does, as documents-check runs it.
 
-use examreg_common::testkit::files::{valid_pdf};
+use examreg_common::testkit::files::valid_pdf;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 

@@ -7,7 +7,7 @@
 //! from the portal failed. This test binary sets Lambda's environment for
 //! the whole process (a binary of its own, so no other test runs with it).
 
-use examreg_common::testkit::files::{valid_pdf};
+use examreg_common::testkit::files::valid_pdf;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -102,7 +102,10 @@ async fn ticket_in_lambda() {
         .collect();
     assert_eq!(names, allowed, "{:?}", ticket.headers);
     assert_eq!(ticket.headers["Content-Type"], "application/pdf");
-    assert_eq!(ticket.headers["Content-Length"], valid_pdf().len().to_string());
+    assert_eq!(
+        ticket.headers["Content-Length"],
+        valid_pdf().len().to_string()
+    );
 
     // Everything signed is sent: the ticket's headers, and Host.
     let signed = signed_headers(&ticket);

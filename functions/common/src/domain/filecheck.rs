@@ -177,8 +177,7 @@ fn check_pdf(bytes: &[u8]) -> Result<(), Refusal> {
             return Err(unreadable);
         }
     }
-    if listed == 0 || document.catalog().is_err() || document.get_pages().is_empty()
-    {
+    if listed == 0 || document.catalog().is_err() || document.get_pages().is_empty() {
         return Err(unreadable);
     }
     match document.objects.values().find_map(active_content) {
@@ -248,7 +247,11 @@ fn dictionary_content(dictionary: &Dictionary) -> Option<Refusal> {
         Some(b"RichMedia" | b"Movie" | b"Sound" | b"Screen" | b"3D") => Some(Refusal::RichContent),
         _ => None,
     });
-    refusal.or_else(|| dictionary.iter().find_map(|(_, value)| active_content(value)))
+    refusal.or_else(|| {
+        dictionary
+            .iter()
+            .find_map(|(_, value)| active_content(value))
+    })
 }
 
 #[cfg(test)]
@@ -261,20 +264,36 @@ mod tests {
         assert_eq!(check(FileType::Pdf, &fixtures::pdf()), Ok(()));
         assert_eq!(check(FileType::Png, &fixtures::png()), Ok(()));
         assert_eq!(check(FileType::Jpeg, &fixtures::jpeg()), Ok(()));
-        assert_eq!(check(FileType::Pdf, &fixtures::pdf_opening_at_first_page()), Ok(()));
+        assert_eq!(
+            check(FileType::Pdf, &fixtures::pdf_opening_at_first_page()),
+            Ok(())
+        );
         assert_eq!(check(FileType::Pdf, &fixtures::pdf_with_link()), Ok(()));
     }
 
     #[test]
     fn html_behind_a_pdf_header_is_refused() {
         let html = fixtures::html_behind_pdf_header();
-        assert_eq!(check(FileType::Pdf, &html), Err(Refusal::Unreadable(FileType::Pdf)));
+        assert_eq!(
+            check(FileType::Pdf, &html),
+            Err(Refusal::Unreadable(FileType::Pdf))
+        );
         // Magic bytes and an end marker are not enough either.
         let fake = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-        assert_eq!(check(FileType::Pdf, fake), Err(Refusal::Unreadable(FileType::Pdf)));
+        assert_eq!(
+            check(FileType::Pdf, fake),
+            Err(Refusal::Unreadable(FileType::Pdf))
+        );
         // A valid PDF with a page of HTML appended.
-        let appended = [fixtures::pdf(), b"<html><script>alert(1)</script></html>".to_vec()].concat();
-        assert_eq!(check(FileType::Pdf, &appended), Err(Refusal::Unreadable(FileType::Pdf)));
+        let appended = [
+            fixtures::pdf(),
+            b"<html><script>alert(1)</script></html>".to_vec(),
+        ]
+        .concat();
+        assert_eq!(
+            check(FileType::Pdf, &appended),
+            Err(Refusal::Unreadable(FileType::Pdf))
+        );
     }
 
     #[test]
@@ -283,17 +302,29 @@ mod tests {
         // Overwrite the catalog object's body, keeping the offsets right.
         let at = pdf.windows(5).position(|w| w == b"/Type").unwrap();
         pdf[at..at + 5].copy_from_slice(b"))>>(");
-        assert_eq!(check(FileType::Pdf, &pdf), Err(Refusal::Unreadable(FileType::Pdf)));
+        assert_eq!(
+            check(FileType::Pdf, &pdf),
+            Err(Refusal::Unreadable(FileType::Pdf))
+        );
     }
 
     #[test]
     fn pdfs_with_active_content_are_refused() {
         let cases = [
-            (fixtures::pdf_with_javascript_open_action(), Refusal::JavaScript),
+            (
+                fixtures::pdf_with_javascript_open_action(),
+                Refusal::JavaScript,
+            ),
             (fixtures::pdf_with_launch_action(), Refusal::ExternalAction),
             (fixtures::pdf_with_embedded_file(), Refusal::EmbeddedFiles),
-            (fixtures::pdf_with_file_attachment_annotation(), Refusal::EmbeddedFiles),
-            (fixtures::pdf_with_javascript_names_tree(), Refusal::JavaScript),
+            (
+                fixtures::pdf_with_file_attachment_annotation(),
+                Refusal::EmbeddedFiles,
+            ),
+            (
+                fixtures::pdf_with_javascript_names_tree(),
+                Refusal::JavaScript,
+            ),
         ];
         for (bytes, refusal) in cases {
             assert_eq!(check(FileType::Pdf, &bytes), Err(refusal));
@@ -310,17 +341,29 @@ mod tests {
     fn truncated_or_corrupted_images_are_refused() {
         let png = fixtures::png();
         let truncated = &png[..png.len() - 20];
-        assert_eq!(check(FileType::Png, truncated), Err(Refusal::Unreadable(FileType::Png)));
+        assert_eq!(
+            check(FileType::Png, truncated),
+            Err(Refusal::Unreadable(FileType::Png))
+        );
         let mut corrupted = png.clone();
         let at = corrupted.windows(4).position(|w| w == b"IDAT").unwrap() + 6;
         corrupted[at] ^= 0xFF;
-        assert_eq!(check(FileType::Png, &corrupted), Err(Refusal::Unreadable(FileType::Png)));
+        assert_eq!(
+            check(FileType::Png, &corrupted),
+            Err(Refusal::Unreadable(FileType::Png))
+        );
 
         let jpeg = fixtures::jpeg();
         let without_end = &jpeg[..jpeg.len() - 2];
-        assert_eq!(check(FileType::Jpeg, without_end), Err(Refusal::Unreadable(FileType::Jpeg)));
+        assert_eq!(
+            check(FileType::Jpeg, without_end),
+            Err(Refusal::Unreadable(FileType::Jpeg))
+        );
         let half = [&jpeg[..jpeg.len() / 2], b"\xFF\xD9".as_slice()].concat();
-        assert_eq!(check(FileType::Jpeg, &half), Err(Refusal::Unreadable(FileType::Jpeg)));
+        assert_eq!(
+            check(FileType::Jpeg, &half),
+            Err(Refusal::Unreadable(FileType::Jpeg))
+        );
         // A PNG declared as a JPEG, and the reverse.
         assert!(check(FileType::Jpeg, &png).is_err());
         assert!(check(FileType::Png, &jpeg).is_err());
@@ -346,7 +389,10 @@ mod tests {
             Refusal::RichContent,
         ] {
             let reason = refusal.reason_fr();
-            assert!(reason.contains("déposez") || reason.contains("Déposez"), "{reason}");
+            assert!(
+                reason.contains("déposez") || reason.contains("Déposez"),
+                "{reason}"
+            );
         }
     }
 }

@@ -109,7 +109,10 @@ fn structure(declared: FileType, bytes: &[u8]) -> Result<(), String> {
 /// no file is accepted unchecked.
 #[cfg(not(feature = "filecheck"))]
 fn structure(_: FileType, _: &[u8]) -> Result<(), String> {
-    Err("Le fichier déposé n'a pas pu être vérifié : déposez-le de nouveau dans quelques minutes.".into())
+    Err(
+        "Le fichier déposé n'a pas pu être vérifié : déposez-le de nouveau dans quelques minutes."
+            .into(),
+    )
 }
 
 /// French thousands for byte counts: « 12 345 ».

@@ -76,7 +76,10 @@ pub fn pdf_with_link() -> Vec<u8> {
             "Rect" => vec![0.into(), 0.into(), 100.into(), 20.into()],
             "A" => dictionary! { "S" => "URI", "URI" => text("https://www.education.gouv.fr/") },
         });
-        let page = document.get_object_mut(page).and_then(Object::as_dict_mut).unwrap();
+        let page = document
+            .get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .unwrap();
         page.set("Annots", vec![link.into()]);
     })
 }
@@ -98,7 +101,12 @@ pub fn pdf_with_javascript_names_tree() -> Vec<u8> {
     pdf_with(|document, catalog| {
         let script = document.add_object(dictionary! { "S" => "JavaScript", "JS" => text("1") });
         let tree = dictionary! { "Names" => vec![text("init"), script.into()] };
-        set_in_catalog(document, catalog, "Names", dictionary! { "JavaScript" => tree }.into());
+        set_in_catalog(
+            document,
+            catalog,
+            "Names",
+            dictionary! { "JavaScript" => tree }.into(),
+        );
     })
 }
 
@@ -110,7 +118,10 @@ pub fn pdf_with_launch_action() -> Vec<u8> {
             "S" => "Launch",
             "F" => text("cmd.exe"),
         };
-        let page = document.get_object_mut(page).and_then(Object::as_dict_mut).unwrap();
+        let page = document
+            .get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .unwrap();
         page.set("AA", dictionary! { "O" => launch });
     })
 }
@@ -128,7 +139,12 @@ pub fn pdf_with_embedded_file() -> Vec<u8> {
             "EF" => dictionary! { "F" => file },
         });
         let tree = dictionary! { "Names" => vec![text("setup.exe"), spec.into()] };
-        set_in_catalog(document, catalog, "Names", dictionary! { "EmbeddedFiles" => tree }.into());
+        set_in_catalog(
+            document,
+            catalog,
+            "Names",
+            dictionary! { "EmbeddedFiles" => tree }.into(),
+        );
     })
 }
 
@@ -142,7 +158,10 @@ pub fn pdf_with_file_attachment_annotation() -> Vec<u8> {
             "Rect" => vec![0.into(), 0.into(), 20.into(), 20.into()],
             "FS" => text("notes.txt"),
         });
-        let page = document.get_object_mut(page).and_then(Object::as_dict_mut).unwrap();
+        let page = document
+            .get_object_mut(page)
+            .and_then(Object::as_dict_mut)
+            .unwrap();
         page.set("Annots", vec![annotation.into()]);
     })
 }
@@ -164,7 +183,9 @@ fn png_of(width: u32, height: u32) -> Vec<u8> {
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().expect("a PNG header");
-    let pixels: Vec<u8> = (0..width * height * 3).map(|i| (i * 37 % 256) as u8).collect();
+    let pixels: Vec<u8> = (0..width * height * 3)
+        .map(|i| (i * 37 % 256) as u8)
+        .collect();
     writer.write_image_data(&pixels).expect("PNG data");
     writer.finish().expect("the PNG's end");
     bytes
@@ -188,7 +209,11 @@ fn crc32(data: &[u8]) -> u32 {
     for byte in data {
         crc ^= u32::from(*byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

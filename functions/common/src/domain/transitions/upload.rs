@@ -248,7 +248,12 @@ mod tests {
         let key = "candidates/a/identity_document/u1";
         let stored_file = StoredFile {
             stored_at: stored,
-            ..file(PieceKind::IdentityDocument, key, valid_pdf(), record.version)
+            ..file(
+                PieceKind::IdentityDocument,
+                key,
+                valid_pdf(),
+                record.version,
+            )
         };
         let t = check(&record, &stored_file, checked).unwrap().transition;
         let piece = &t.record.pieces[&PieceKind::IdentityDocument];
@@ -283,7 +288,11 @@ mod tests {
         assert_eq!(t.history.action, HistoryAction::PieceReceived);
         assert_eq!(t.history.fields, ["identity_document"]);
         let size = crate::domain::files::format_count_fr(valid_pdf().len() as u64);
-        assert!(t.history.detail.unwrap().ends_with(&format!(": PDF de {size} octets")));
+        assert!(t
+            .history
+            .detail
+            .unwrap()
+            .ends_with(&format!(": PDF de {size} octets")));
         assert_eq!(t.emails, [OwedEmail::DossierComplete]);
     }
 
