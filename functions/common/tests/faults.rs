@@ -20,7 +20,7 @@
 //! (`sweep_aws.rs` already covers sweeps stopped by their budget, two sweeps
 //! at once, and a sweep racing an upload; `inscription_props.rs` bad bodies.)
 
-use examreg_common::testkit::files::valid_pdf;
+use examreg_common::testkit::files::{valid_pdf, valid_pdf_v2};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -68,8 +68,6 @@ const BOTH_OPEN: &str = "2021-10-26T08:00:00Z";
 /// 23:59:59.999 Paris time (CET).
 const BAC_PRO_CLOSE: &str = "2021-11-07T22:59:59.999Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
-const PDF_2: &[u8] =
-    b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n% v2\n";
 
 /// Records the keys of every transaction the real store committed: what a
 /// request left behind, whatever it answered.
@@ -1035,7 +1033,7 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
 
     // The check meets a throttled store, then S3 failing: the notification
     // is retried (the Lambda fails), and counts once when it goes through.
-    let second = fx.upload(&email, &token, "identity_document", PDF_2).await;
+    let second = fx.upload(&email, &token, "identity_document", valid_pdf_v2()).await;
     fx.store.fail_next(StoreMethod::Transact, 1, throttled);
     assert!(check_stored_object(&fx.app, &second).await.is_err());
     fx.documents
@@ -1064,7 +1062,7 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
         .upload(&email, &token, "identity_document", valid_pdf())
         .await;
     fx.clock.set(fx.clock.now() + Duration::minutes(1));
-    let newer = fx.upload(&email, &token, "identity_document", PDF_2).await;
+    let newer = fx.upload(&email, &token, "identity_document", valid_pdf_v2()).await;
     assert!(matches!(
         check_stored_object(&fx.app, &newer).await.unwrap(),
         CheckOutcome::Received { .. }
