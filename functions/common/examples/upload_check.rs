@@ -31,7 +31,7 @@ fn noise(len: usize, mut seed: u32) -> Vec<u8> {
         .collect()
 }
 
-/// A PDF of ~5 MiB: 2,000 pages, each with its own content stream.
+/// A PDF of ~5 MiB: 1,300 pages, each with its own content stream.
 fn big_pdf() -> Vec<u8> {
     let mut page = 0u32;
     fixtures::pdf_with(|document, _| {
@@ -43,7 +43,7 @@ fn big_pdf() -> Vec<u8> {
             .as_reference()
             .unwrap();
         let mut kids = Vec::new();
-        for _ in 0..2_000 {
+        for _ in 0..1_300 {
             page += 1;
             let text = format!("BT /F1 12 Tf 72 720 Td (Page {page}) Tj ET\n").repeat(90);
             let content = document.add_object(Stream::new(dictionary! {}, text.into_bytes()));

@@ -1033,7 +1033,9 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
 
     // The check meets a throttled store, then S3 failing: the notification
     // is retried (the Lambda fails), and counts once when it goes through.
-    let second = fx.upload(&email, &token, "identity_document", valid_pdf_v2()).await;
+    let second = fx
+        .upload(&email, &token, "identity_document", valid_pdf_v2())
+        .await;
     fx.store.fail_next(StoreMethod::Transact, 1, throttled);
     assert!(check_stored_object(&fx.app, &second).await.is_err());
     fx.documents
@@ -1062,7 +1064,9 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
         .upload(&email, &token, "identity_document", valid_pdf())
         .await;
     fx.clock.set(fx.clock.now() + Duration::minutes(1));
-    let newer = fx.upload(&email, &token, "identity_document", valid_pdf_v2()).await;
+    let newer = fx
+        .upload(&email, &token, "identity_document", valid_pdf_v2())
+        .await;
     assert!(matches!(
         check_stored_object(&fx.app, &newer).await.unwrap(),
         CheckOutcome::Received { .. }

@@ -159,8 +159,9 @@ fn check_pdf(bytes: &[u8]) -> Result<(), Refusal> {
         ..LoadOptions::default()
     };
     let document = Document::load_mem_with_options(bytes, options).map_err(|_| unreadable)?;
-    if document.is_encrypted() {
-        // Still encrypted after loading: the empty password did not open it.
+    if document.trailer.has(b"Encrypt") {
+        // lopdf removes /Encrypt once it decrypted the objects: still there,
+        // the empty password did not open it (and nothing was read).
         return Err(Refusal::PasswordProtected);
     }
     // lopdf skips an object it cannot parse: every object the
@@ -333,6 +334,10 @@ mod tests {
 
     #[test]
     fn password_protected_pdfs_are_refused_with_their_own_reason() {
+        assert_eq!(
+            check(FileType::Pdf, &fixtures::pdf_needing_a_password()),
+            Err(Refusal::PasswordProtected)
+        );
         let reason = Refusal::PasswordProtected.reason_fr();
         assert!(reason.contains("mot de passe"), "{reason}");
     }

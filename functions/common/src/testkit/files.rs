@@ -268,3 +268,28 @@ pub fn valid_jpeg() -> &'static [u8] {
     static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     BYTES.get_or_init(jpeg)
 }
+
+/// Encrypted with a user password (RC4 128, the standard security handler):
+/// the empty password does not open it.
+pub fn pdf_needing_a_password() -> Vec<u8> {
+    pdf_with(|document, _| {
+        let hash = |seed: u8| {
+            Object::String(
+                (0..32).map(|i| seed ^ (i * 7)).collect(),
+                StringFormat::Hexadecimal,
+            )
+        };
+        let encrypt = document.add_object(dictionary! {
+            "Filter" => "Standard",
+            "V" => 2,
+            "R" => 3,
+            "Length" => 128,
+            "P" => -4,
+            "O" => hash(0x5A),
+            "U" => hash(0xC3),
+        });
+        let id = Object::String(b"examreg-fixture!".to_vec(), StringFormat::Hexadecimal);
+        document.trailer.set("Encrypt", encrypt);
+        document.trailer.set("ID", vec![id.clone(), id]);
+    })
+}
