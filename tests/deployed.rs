@@ -17,7 +17,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::grants::{EXPECTED, NOT_SDK_CALLS, UNREACHED_BY_THE_JOURNEY};
-use support::{cors, golden, inscription_body, problem, Runner, PDF, PNG};
+use support::{cors, golden, inscription_body, problem, valid_pdf, valid_png, Runner};
 
 /// CAP: registration open (19 Nov – 8 Dec 2021), documents not yet (1 – 22 Dec).
 const START: &str = "2021-11-29T10:00:00+01:00";
@@ -591,7 +591,7 @@ async fn documents_and_the_office(runner: &Runner, cast: &Cast, tokens: &Tokens)
         .get(link["url"].as_str().unwrap_or_else(|| panic!("{link}")));
     let seen = seen.send().await.unwrap();
     assert_eq!(seen.status(), StatusCode::OK);
-    assert_eq!(&seen.bytes().await.unwrap()[..], PNG);
+    assert_eq!(&seen.bytes().await.unwrap()[..], valid_png());
     // A second page, then removed by the candidate (DELETE through the API).
     upload_piece(runner, token, "identity_document").await;
     let piece = runner.piece(token, "identity_document").await;
@@ -665,9 +665,9 @@ async fn documents_and_the_office(runner: &Runner, cast: &Cast, tokens: &Tokens)
 /// PNG otherwise), once the check has run: the ticket.
 async fn upload_piece(runner: &Runner, token: &str, kind: &str) -> Value {
     let (content_type, bytes) = if kind == "signed_confirmation" {
-        ("application/pdf", PDF)
+        ("application/pdf", valid_pdf())
     } else {
-        ("image/png", PNG)
+        ("image/png", valid_png())
     };
     runner.upload(token, kind, content_type, bytes).await
 }

@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    account_of, bac_pro_melec_body, problem, uploads_path, Runner, BAC_PRO_BOTH_OPEN, PDF, PNG,
+    account_of, bac_pro_melec_body, problem, uploads_path, valid_jpeg, valid_pdf, valid_png,
+    Runner, BAC_PRO_BOTH_OPEN,
 };
 
 /// Bac Pro: registration open, documents not yet.
@@ -434,7 +435,7 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
 
     // A PNG declared as a PDF does not count either.
     runner
-        .upload(&token, "jdc_certificate", "application/pdf", PNG)
+        .upload(&token, "jdc_certificate", "application/pdf", valid_png())
         .await;
     assert_eq!(
         runner.piece(&token, "jdc_certificate").await["status"],
@@ -443,10 +444,10 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
 
     // A valid PNG and a valid PDF count.
     let png = runner
-        .upload(&token, "identity_document", "image/png", PNG)
+        .upload(&token, "identity_document", "image/png", valid_png())
         .await;
     let pdf = runner
-        .upload(&token, "jdc_certificate", "application/pdf", PDF)
+        .upload(&token, "jdc_certificate", "application/pdf", valid_pdf())
         .await;
     let received = runner.piece(&token, "identity_document").await;
     assert_eq!(received["status"], "received");
@@ -470,13 +471,16 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
     // The same file through the same URL again (a duplicated check): nothing changes.
     let before = runner.pieces(&token).await;
     runner.advance("1m").await;
-    assert_eq!(runner.put_file(&png, PNG).await.status(), StatusCode::OK);
+    assert_eq!(
+        runner.put_file(&png, valid_png()).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(runner.pieces(&token).await, before);
 
     // Other bytes of the same length through the same URL: the checked file
     // is gone, so the piece no longer counts.
     let mut swapped = HTML.to_vec();
-    swapped.resize(PNG.len(), b' ');
+    swapped.resize(valid_png().len(), b' ');
     assert_eq!(
         runner.put_file(&png, &swapped).await.status(),
         StatusCode::OK
@@ -487,15 +491,10 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
 
     // A good file, then a bad replacement: the good one stays in force.
     let good = runner
-        .upload(
-            &token,
-            "identity_document",
-            "image/jpeg",
-            b"\xFF\xD8\xFF\xE0\0\x10JFIF\0\x01",
-        )
+        .upload(&token, "identity_document", "image/jpeg", valid_jpeg())
         .await;
     runner
-        .upload(&token, "identity_document", "image/jpeg", PNG)
+        .upload(&token, "identity_document", "image/jpeg", valid_png())
         .await;
     let p = runner.piece(&token, "identity_document").await;
     assert_eq!(p["status"], "received", "{p:#}");
@@ -509,7 +508,7 @@ async fn only_checked_bytes_count_html_never_does_and_checks_are_idempotent() {
     assert!(stored_keys(&runner).contains(&ticket_key(&good)));
     // A second good file adds a page to the piece: both count, both are kept.
     let newer = runner
-        .upload(&token, "identity_document", "application/pdf", PDF)
+        .upload(&token, "identity_document", "application/pdf", valid_pdf())
         .await;
     let p = runner.piece(&token, "identity_document").await;
     assert_eq!(p["status"], "received");
@@ -535,7 +534,7 @@ async fn an_upload_url_never_outlives_the_documents_window() {
     runner.set_clock("2021-11-07T23:55:00+01:00").await;
     let token = runner.login_token("derniere.minute@exemple.fr").await;
     let ticket = runner
-        .upload_ticket(&token, "identity_document", "image/png", PNG.len())
+        .upload_ticket(&token, "identity_document", "image/png", valid_png().len())
         .await;
     let expires: DateTime<Utc> = ticket["expires_at"].as_str().unwrap().parse().unwrap();
     let closes: DateTime<Utc> = "2021-11-07T23:59:59.999+01:00".parse().unwrap();
@@ -546,7 +545,12 @@ async fn an_upload_url_never_outlives_the_documents_window() {
     runner.set_clock("2021-11-07T23:59:59.500+01:00").await;
     let (status, body) = problem(
         runner
-            .ask_upload(&token, "identity_document", "image/png", PNG.len() as u64)
+            .ask_upload(
+                &token,
+                "identity_document",
+                "image/png",
+                valid_png().len() as u64,
+            )
             .await,
     )
     .await;
@@ -556,7 +560,7 @@ async fn an_upload_url_never_outlives_the_documents_window() {
     );
 
     runner.set_clock("2021-11-08T00:00:00+01:00").await;
-    let (status, body) = problem(runner.put_file(&ticket, PNG).await).await;
+    let (status, body) = problem(runner.put_file(&ticket, valid_png()).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("signature_invalid"))
@@ -584,11 +588,11 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
 
     // Bob's URLs only ever name Bob's prefix.
     let bobs = runner
-        .upload_ticket(&bob, "identity_document", "image/png", PNG.len())
+        .upload_ticket(&bob, "identity_document", "image/png", valid_png().len())
         .await;
     assert!(ticket_key(&bobs).starts_with(&format!("candidates/{}/", account_of(&bob))));
     let alices = runner
-        .upload_ticket(&alice, "identity_document", "image/png", PNG.len())
+        .upload_ticket(&alice, "identity_document", "image/png", valid_png().len())
         .await;
     let alice_key = ticket_key(&alices);
 
@@ -613,7 +617,7 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
             "method": "PUT",
             "headers": bobs["headers"],
         });
-        let (status, body) = problem(runner.put_file(&forged, PNG).await).await;
+        let (status, body) = problem(runner.put_file(&forged, valid_png()).await).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (StatusCode::FORBIDDEN, Some("signature_invalid")),
@@ -624,10 +628,10 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
     let mut other_type = bobs.clone();
     other_type["headers"]["Content-Type"] = json!("application/pdf");
     assert_eq!(
-        runner.put_file(&other_type, PNG).await.status(),
+        runner.put_file(&other_type, valid_png()).await.status(),
         StatusCode::FORBIDDEN
     );
-    let mut longer = PNG.to_vec();
+    let mut longer = valid_png().to_vec();
     longer.push(0);
     let mut other_length = bobs.clone();
     other_length["headers"]
@@ -640,7 +644,7 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
     );
     // An expired URL is refused, in French.
     runner.advance("11m").await;
-    let (status, body) = problem(runner.put_file(&alices, PNG).await).await;
+    let (status, body) = problem(runner.put_file(&alices, valid_png()).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("signature_invalid"))
@@ -657,7 +661,7 @@ async fn a_presigned_url_is_bound_to_its_key_type_length_and_owner() {
 
     // Nothing lets anyone read a document: no route, and blob reads need a signature.
     let bobs = runner
-        .upload(&bob, "identity_document", "image/png", PNG)
+        .upload(&bob, "identity_document", "image/png", valid_png())
         .await;
     let key = ticket_key(&bobs);
     for path in [
@@ -713,10 +717,18 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
 
     // A URL asked for version 1, a save (version 2), then the upload: void.
     let stale = runner
-        .upload_ticket(&token, "signed_confirmation", "application/pdf", PDF.len())
+        .upload_ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     runner.save(&token, &bac_pro_melec_body(1, "Aubagne")).await;
-    assert_eq!(runner.put_file(&stale, PDF).await.status(), StatusCode::OK);
+    assert_eq!(
+        runner.put_file(&stale, valid_pdf()).await.status(),
+        StatusCode::OK
+    );
     let p = runner.piece(&token, "signed_confirmation").await;
     assert_eq!(p["status"], "missing", "{p:#}");
     let reason = p["reason"].as_str().unwrap();
@@ -728,7 +740,12 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
 
     // The confirmation of version 2 and the identity document: complete.
     runner
-        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .upload(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf(),
+        )
         .await;
     assert_eq!(runner.inscription_status(&token).await, "registered");
     assert!(runner
@@ -736,7 +753,7 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
         .await
         .is_empty());
     runner
-        .upload(&token, "identity_document", "image/png", PNG)
+        .upload(&token, "identity_document", "image/png", valid_png())
         .await;
     assert_eq!(runner.inscription_status(&token).await, "complete");
     let complete = runner
@@ -752,7 +769,7 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
 
     // A replacement while complete keeps it complete, and sends no new email.
     runner
-        .upload(&token, "identity_document", "application/pdf", PDF)
+        .upload(&token, "identity_document", "application/pdf", valid_pdf())
         .await;
     assert_eq!(runner.inscription_status(&token).await, "complete");
 
@@ -777,7 +794,12 @@ async fn the_signed_confirmation_belongs_to_its_version_and_complete_is_reached_
 
     // Signing the new version makes it complete again (a second email).
     runner
-        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .upload(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf(),
+        )
         .await;
     assert_eq!(runner.inscription_status(&token).await, "complete");
     let count = runner

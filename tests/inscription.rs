@@ -7,8 +7,8 @@ mod support;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    bac_pro_melec_body, inscription_body, Backend, Runner, BAC_PRO_BOTH_OPEN,
-    CAP_REGISTRATION_OPEN, PNG,
+    bac_pro_melec_body, inscription_body, valid_png, Backend, Runner, BAC_PRO_BOTH_OPEN,
+    CAP_REGISTRATION_OPEN,
 };
 
 fn bac_pro_body(version: u64) -> Value {
@@ -392,7 +392,7 @@ async fn an_identical_save_leaves_a_complete_or_validated_dossier_as_it_is(backe
     let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
     let email = "valide@exemple.fr";
     let token = runner
-        .complete_bac_pro_dossier(email, ("image/png", PNG))
+        .complete_bac_pro_dossier(email, ("image/png", valid_png()))
         .await;
     let same = bac_pro_melec_body(1, "Marseille");
 
@@ -435,7 +435,7 @@ async fn a_save_that_changes_something_still_voids_the_signed_confirmation(backe
     let runner = Runner::start_on(backend, BAC_PRO_BOTH_OPEN).await;
     let email = "change@exemple.fr";
     let token = runner
-        .complete_bac_pro_dossier(email, ("image/png", PNG))
+        .complete_bac_pro_dossier(email, ("image/png", valid_png()))
         .await;
     validate_both_pieces(&runner, email);
     assert_eq!(runner.inscription_status(&token).await, "validated");

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    account_of, inscription_body, join_all, Backend, Runner, BAC_PRO_BOTH_OPEN,
+    account_of, inscription_body, join_all, valid_pdf, Backend, Runner, BAC_PRO_BOTH_OPEN,
     CAP_REGISTRATION_OPEN,
 };
 
@@ -278,8 +278,6 @@ async fn saves_at_once_with_one_version_make_one_winner_and_lose_no_write(backen
 /// The Bac Pro documents window closes at 23:59:59.999 Paris time on Sunday
 /// 7 November 2021 (CET).
 const DEADLINE: &str = "2021-11-07T22:59:59.999Z";
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 /// Bac Pro for a Belgian candidate: two pieces, the signed confirmation and
 /// the identity document.
@@ -294,13 +292,13 @@ fn bac_pro_body() -> Value {
 /// An upload ticket for this suite's PDF as the piece `kind`.
 async fn ticket(runner: &Runner, token: &str, kind: &str) -> Value {
     runner
-        .upload_ticket(token, kind, "application/pdf", PDF.len())
+        .upload_ticket(token, kind, "application/pdf", valid_pdf().len())
         .await
 }
 
 /// PUTs the PDF through the ticket's URL; the runner checks it at once.
 async fn put_file(runner: &Runner, ticket: &Value) -> StatusCode {
-    runner.put_file(ticket, PDF).await.status()
+    runner.put_file(ticket, valid_pdf()).await.status()
 }
 
 struct Dossier {

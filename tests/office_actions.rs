@@ -6,7 +6,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{bac_pro_melec_body, Runner, BAC_PRO_BOTH_OPEN, PNG};
+use support::{bac_pro_melec_body, valid_png, Runner, BAC_PRO_BOTH_OPEN};
 
 #[tokio::test]
 async fn a_candidate_withdraws_over_http_and_the_office_reopens() {
@@ -51,7 +51,12 @@ async fn a_candidate_withdraws_over_http_and_the_office_reopens() {
     );
     // No upload into a withdrawn dossier.
     let r = runner
-        .ask_upload(&token, "identity_document", "image/png", PNG.len() as u64)
+        .ask_upload(
+            &token,
+            "identity_document",
+            "image/png",
+            valid_png().len() as u64,
+        )
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 

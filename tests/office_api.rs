@@ -8,7 +8,7 @@ use std::process::Command;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{problem, Runner, BAC_PRO_BOTH_OPEN, PNG};
+use support::{problem, valid_png, Runner, BAC_PRO_BOTH_OPEN};
 
 const LECTEUR: &str = "lea.lecteur@ac-aix-marseille.fr";
 const GESTIONNAIRE: &str = "gaston.gestion@ac-aix-marseille.fr";
@@ -77,7 +77,7 @@ async fn office() -> Runner {
         assert!(ok, "{output}");
     }
     runner
-        .complete_bac_pro_dossier(CANDIDATE, ("image/png", PNG))
+        .complete_bac_pro_dossier(CANDIDATE, ("image/png", valid_png()))
         .await;
     runner
 }

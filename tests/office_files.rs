@@ -10,7 +10,9 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{bac_pro_melec_body, problem, Backend, Runner, BAC_PRO_BOTH_OPEN, PDF, PNG};
+use support::{
+    bac_pro_melec_body, problem, valid_pdf, valid_png, Backend, Runner, BAC_PRO_BOTH_OPEN,
+};
 
 const ACTOR: &str = "Mme Durand (DIEC 3.05)";
 
@@ -35,16 +37,16 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
         .post(
             "/inscription/pieces/identity_document/uploads",
             Some(&token),
-            &json!({"content_type": "image/png", "size_bytes": PNG.len(), "name": "recto.png"}),
+            &json!({"content_type": "image/png", "size_bytes": valid_png().len(), "name": "recto.png"}),
         )
         .await;
     assert_eq!(ticket.status(), StatusCode::CREATED);
     let ticket: Value = ticket.json().await.unwrap();
-    let r = runner.put_file(&ticket, PNG).await;
+    let r = runner.put_file(&ticket, valid_png()).await;
     assert_eq!(r.status(), StatusCode::OK);
     runner.settle_uploads().await;
     runner
-        .upload(&token, "identity_document", "application/pdf", PDF)
+        .upload(&token, "identity_document", "application/pdf", valid_pdf())
         .await;
     let piece = runner.piece(&token, "identity_document").await;
     assert_eq!(piece["status"], "received", "{piece}");
@@ -52,7 +54,7 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
     assert_eq!(files.len(), 2, "{piece}");
     assert_eq!(files[0]["name"], "recto.png");
     assert_eq!(files[0]["content_type"], "image/png");
-    assert_eq!(files[0]["size_bytes"], PNG.len());
+    assert_eq!(files[0]["size_bytes"], valid_png().len());
     assert_eq!(files[1]["name"], "identity_document.pdf");
     assert_eq!(piece["rejected_files"], json!([]));
 
@@ -64,7 +66,7 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
     let url = link["url"].as_str().unwrap().to_owned();
     let got = runner.http.get(&url).send().await.unwrap();
     assert_eq!(got.status(), StatusCode::OK);
-    assert_eq!(&got.bytes().await.unwrap()[..], PDF);
+    assert_eq!(&got.bytes().await.unwrap()[..], valid_pdf());
     let first = files[0]["id"].as_str().unwrap();
     let link = runner.admin(&json!({
         "action": "piece_link", "email": email, "kind": "identity_document", "file": first
@@ -79,7 +81,7 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
     if backend == Backend::Embedded {
         assert_eq!(got.headers()["content-type"], "image/png");
     }
-    assert_eq!(&got.bytes().await.unwrap()[..], PNG);
+    assert_eq!(&got.bytes().await.unwrap()[..], valid_png());
     let dossier = runner.admin(&json!({"action": "get", "email": email}));
     let views: Vec<&Value> = dossier["history"]
         .as_array()
@@ -145,11 +147,16 @@ async fn files_are_listed_removed_and_linked(runner: &Runner) {
     // Five files at most.
     for _ in 0..5 {
         runner
-            .upload(&token, "identity_document", "image/png", PNG)
+            .upload(&token, "identity_document", "image/png", valid_png())
             .await;
     }
     let r = runner
-        .ask_upload(&token, "identity_document", "image/png", PNG.len() as u64)
+        .ask_upload(
+            &token,
+            "identity_document",
+            "image/png",
+            valid_png().len() as u64,
+        )
         .await;
     let (status, body) = problem(r).await;
     assert_eq!(status, StatusCode::CONFLICT);

@@ -9,7 +9,7 @@ mod support;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{bac_pro_melec_body, Runner, BAC_PRO_BOTH_OPEN, PDF};
+use support::{bac_pro_melec_body, valid_pdf, Runner, BAC_PRO_BOTH_OPEN};
 
 /// The Bac Pro documents window's last millisecond.
 const DEADLINE: &str = "2021-11-07T23:59:59.999+01:00";
@@ -30,7 +30,12 @@ async fn all_but_identity(runner: &Runner, email: &str) -> String {
         .save(&token, &bac_pro_melec_body(0, "Marseille"))
         .await;
     runner
-        .upload(&token, "signed_confirmation", "application/pdf", PDF)
+        .upload(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf(),
+        )
         .await;
     token
 }
@@ -38,11 +43,16 @@ async fn all_but_identity(runner: &Runner, email: &str) -> String {
 /// Asks for an identity document URL and PUTs a PDF through it (200).
 async fn put_identity(runner: &Runner, token: &str) {
     let ticket = runner
-        .upload_ticket(token, "identity_document", "application/pdf", PDF.len())
+        .upload_ticket(
+            token,
+            "identity_document",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     let expires: DateTime<Utc> = ticket["expires_at"].as_str().unwrap().parse().unwrap();
     assert!(expires <= DEADLINE.parse::<DateTime<Utc>>().unwrap());
-    let r = runner.put_file(&ticket, PDF).await;
+    let r = runner.put_file(&ticket, valid_pdf()).await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 

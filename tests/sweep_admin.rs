@@ -15,8 +15,8 @@ use examreg_common::testkit::at;
 use reqwest::StatusCode;
 use serde_json::json;
 use support::{
-    bac_pro_melec_body, inscription_body, Runner, BAC_PRO_BOTH_OPEN, CAP_REGISTRATION_OPEN, PDF,
-    PNG,
+    bac_pro_melec_body, inscription_body, valid_pdf, valid_png, Runner, BAC_PRO_BOTH_OPEN,
+    CAP_REGISTRATION_OPEN,
 };
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -206,7 +206,7 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "helene.martin@exemple.fr";
     let token = runner
-        .complete_bac_pro_dossier(email, ("image/png", PNG))
+        .complete_bac_pro_dossier(email, ("image/png", valid_png()))
         .await;
     let actor = "M. Martin (DIEC 3.05)";
 
@@ -237,7 +237,7 @@ async fn the_exams_office_validates_rejects_lists_gets_and_exports() {
 
     // Uploaded again, then validated: every piece validated.
     runner
-        .upload(&token, "identity_document", "image/png", PNG)
+        .upload(&token, "identity_document", "image/png", valid_png())
         .await;
     assert_eq!(status_of(&runner, email).await, "complete");
     let answer = runner.admin(&json!({
@@ -389,7 +389,7 @@ async fn a_piece_refused_after_the_deadline_does_not_cancel_a_dossier_sent_in_ti
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "dans.les.temps@exemple.fr";
     runner
-        .complete_bac_pro_dossier(email, ("application/pdf", PDF))
+        .complete_bac_pro_dossier(email, ("application/pdf", valid_pdf()))
         .await;
 
     // The Bac Pro documents window closed on 7 November at midnight.
@@ -419,7 +419,7 @@ async fn a_piece_refused_after_the_deadline_does_not_cancel_a_dossier_sent_in_ti
     }));
     let token = runner.login_token(email).await;
     runner
-        .upload(&token, "identity_document", "image/png", PNG)
+        .upload(&token, "identity_document", "image/png", valid_png())
         .await;
     assert_eq!(status_of(&runner, email).await, "complete");
 }
@@ -433,7 +433,7 @@ async fn a_reminder_sent_late_tells_the_days_actually_left() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "refus.tardif@exemple.fr";
     runner
-        .complete_bac_pro_dossier(email, ("application/pdf", PDF))
+        .complete_bac_pro_dossier(email, ("application/pdf", valid_pdf()))
         .await;
 
     // The Bac Pro documents window closes on Sunday 7 November 2021 at
@@ -514,7 +514,7 @@ async fn a_refusal_after_the_deadline_offers_no_upload_but_an_extension() {
     let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
     let email = "apres.la.date@exemple.fr";
     runner
-        .complete_bac_pro_dossier(email, ("application/pdf", PDF))
+        .complete_bac_pro_dossier(email, ("application/pdf", valid_pdf()))
         .await;
     runner.set_clock("2021-11-09T10:00:00+01:00").await;
     let answer = runner.admin(&json!({

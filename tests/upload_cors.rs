@@ -19,7 +19,7 @@ use support::cors::{
     api_rule, is_forbidden, is_safelisted, preflight_for, s3_allows, template_rules,
     wildcard_match, CorsRule, Preflight,
 };
-use support::{bac_pro_melec_body, Backend, Runner, BAC_PRO_BOTH_OPEN, PNG};
+use support::{bac_pro_melec_body, valid_png, Backend, Runner, BAC_PRO_BOTH_OPEN};
 
 /// The portal's origin, as the stack's `PortalOrigin` parameter gives it.
 const PORTAL_ORIGIN: &str = "https://inscriptions.exemple.fr";
@@ -53,7 +53,7 @@ async fn a_ticket_made_in_lambda_passes_the_buckets_cors_and_uploads() {
         ("signed_confirmation", "application/pdf"),
     ] {
         let ticket = runner
-            .upload_ticket(&token, kind, content_type, PNG.len())
+            .upload_ticket(&token, kind, content_type, valid_png().len())
             .await;
         let names: BTreeSet<String> = ticket["headers"]
             .as_object()
@@ -73,7 +73,7 @@ async fn a_ticket_made_in_lambda_passes_the_buckets_cors_and_uploads() {
 
         // The ticket used as the portal uses it: moto takes the file.
         if kind == "identity_document" {
-            let r = runner.put_file(&ticket, PNG).await;
+            let r = runner.put_file(&ticket, valid_png()).await;
             assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
         }
 

@@ -35,12 +35,11 @@ pub use examreg_common::testkit::Backend;
 pub const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 
 /// Bac Pro: registration (14–31 Oct 2021) and documents (25 Oct – 7 Nov) open.
-pub const BAC_PRO_BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
+/// Real, tiny files of each accepted type (the testkit's).
+#[allow(unused_imports)] // each test binary uses some of them
+pub use examreg_common::testkit::files::{valid_jpeg, valid_pdf, valid_png};
 
-/// A 1×1 PNG.
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
-/// A small valid PDF.
-pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+pub const BAC_PRO_BOTH_OPEN: &str = "2021-10-26T10:00:00+02:00";
 
 /// Declares each listed `async fn name(backend: Backend)` as two tests, one
 /// per backend: `embedded::name` and `aws::name` (the runner's AWS backend,
@@ -586,8 +585,13 @@ impl Runner {
     pub async fn complete_bac_pro_dossier(&self, email: &str, identity: (&str, &[u8])) -> String {
         let token = self.signup_and_login(email).await;
         self.save(&token, &bac_pro_melec_body(0, "Marseille")).await;
-        self.upload(&token, "signed_confirmation", "application/pdf", PDF)
-            .await;
+        self.upload(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf(),
+        )
+        .await;
         let (content_type, bytes) = identity;
         self.upload(&token, "identity_document", content_type, bytes)
             .await;

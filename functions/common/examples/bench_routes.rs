@@ -559,9 +559,9 @@ impl Bench {
         // Uploads: the request (the route), the candidate's PUT of the file
         // (straight to the document store: not examreg's round trip), then
         // the check of the stored bytes (the S3 notification's handler).
-        let pdf = Bytes::from_static(
-            b"%PDF-1.7\n% examreg bench\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n",
-        );
+        // A real one-page PDF: the check parses it wholly, as it would a
+        // candidate's.
+        let pdf = Bytes::from_static(examreg_common::testkit::files::valid_pdf());
         for (kind, check_route) in [
             (
                 "identity_document",

@@ -7,6 +7,7 @@
 //!
 //! One case runs on the embedded adapters: a write racing the check.
 
+use examreg_common::testkit::files::{valid_pdf, valid_png};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -37,9 +38,6 @@ use examreg_common::testkit::{
 const BOTH_OPEN: &str = "2021-10-26T08:00:00Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 const HTML: &[u8] = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>";
 
 struct Fixture {
@@ -174,7 +172,7 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
     // One read and one conditional write per upload URL; presigning is local.
     let before = f.counting.counts();
     let png = f
-        .ticket(&token, "identity_document", "image/png", PNG.len())
+        .ticket(&token, "identity_document", "image/png", valid_png().len())
         .await;
     let used = f.counting.counts().since(&before);
     assert_eq!(
@@ -204,14 +202,14 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
         "signed from the app's clock"
     );
     assert_eq!(png.headers["Content-Type"], "image/png");
-    assert_eq!(png.headers["Content-Length"], PNG.len().to_string());
+    assert_eq!(png.headers["Content-Length"], valid_png().len().to_string());
     assert_eq!(
         png.expires_at,
         at(BOTH_OPEN) + chrono::Duration::minutes(10)
     );
 
     // A real PUT to moto, then the check S3's notification runs.
-    assert!(put(&png, PNG).await.is_success());
+    assert!(put(&png, valid_png()).await.is_success());
     let before = f.counting.counts();
     let outcome = check_stored_object(&f.app, &key).await.unwrap();
     assert_eq!(
@@ -231,10 +229,10 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
     assert_eq!(piece.status, PieceStatus::Received);
     assert_eq!(piece.object_key.as_deref(), Some(key.as_str()));
     assert_eq!(piece.content_type.as_deref(), Some("image/png"));
-    assert_eq!(piece.size_bytes, Some(PNG.len() as u64));
+    assert_eq!(piece.size_bytes, Some(valid_png().len() as u64));
     assert_eq!(
         f.app.documents.get(&key).await.unwrap().as_deref(),
-        Some(PNG)
+        Some(valid_png())
     );
 
     // A duplicated notification (S3 delivers at least once): one read, no
@@ -284,9 +282,14 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
     // The signed confirmation, through the notification's URL-encoded key:
     // the dossier is complete and the candidate is told, through SES.
     let pdf = f
-        .ticket(&token, "signed_confirmation", "application/pdf", PDF.len())
+        .ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
-    assert!(put(&pdf, PDF).await.is_success());
+    assert!(put(&pdf, valid_pdf()).await.is_success());
     let outcomes = check_notified_keys(&f.app, [s3_key(&pdf).as_str()])
         .await
         .unwrap();
@@ -329,7 +332,7 @@ async fn presigned_s3_urls_sign_type_and_length_and_uploads_are_checked_on_the_s
     );
     f.app
         .documents
-        .put(&stray, "image/png", Bytes::from_static(PNG))
+        .put(&stray, "image/png", Bytes::from_static(valid_png()))
         .await
         .unwrap();
     assert_eq!(
@@ -361,7 +364,12 @@ async fn a_signed_confirmation_asked_for_an_older_version_counts_for_nothing_on_
     let (_, token) = f.candidate("versions").await;
     let record = f.register(&token).await;
     let stale = f
-        .ticket(&token, "signed_confirmation", "application/pdf", PDF.len())
+        .ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     // A save raises the version before the file arrives.
     let mut input = record.data.to_input(record.version);
@@ -371,7 +379,7 @@ async fn a_signed_confirmation_asked_for_an_older_version_counts_for_nothing_on_
     inscription::save(&f.app, Some(&token), input)
         .await
         .unwrap();
-    assert!(put(&stale, PDF).await.is_success());
+    assert!(put(&stale, valid_pdf()).await.is_success());
     match check_stored_object(&f.app, &s3_key(&stale)).await.unwrap() {
         CheckOutcome::Refused { reason, .. } => assert!(reason.contains("version 1"), "{reason}"),
         other => panic!("{other:?}"),
@@ -388,12 +396,12 @@ async fn a_write_racing_the_check_is_retried_and_nothing_is_lost() {
     let (_, token) = f.candidate("course").await;
     let record = f.register(&token).await;
     let ticket = f
-        .ticket(&token, "identity_document", "image/png", PNG.len())
+        .ticket(&token, "identity_document", "image/png", valid_png().len())
         .await;
     let key = local_key(&ticket);
     f.app
         .documents
-        .put(&key, "image/png", Bytes::from_static(PNG))
+        .put(&key, "image/png", Bytes::from_static(valid_png()))
         .await
         .unwrap();
 
@@ -516,7 +524,12 @@ async fn validated_pieces_stay_and_cancelled_inscriptions_take_no_file() {
 
     // A URL given before the inscription was cancelled: the file is refused.
     let pending = f
-        .ticket(&token, "signed_confirmation", "application/pdf", PDF.len())
+        .ticket(
+            &token,
+            "signed_confirmation",
+            "application/pdf",
+            valid_pdf().len(),
+        )
         .await;
     admin_write(&f, &token, |r| {
         r.status = InscriptionStatus::Cancelled;
@@ -535,7 +548,7 @@ async fn validated_pieces_stay_and_cancelled_inscriptions_take_no_file() {
     let key = local_key(&pending);
     f.app
         .documents
-        .put(&key, "application/pdf", Bytes::from_static(PDF))
+        .put(&key, "application/pdf", Bytes::from_static(valid_pdf()))
         .await
         .unwrap();
     match check_stored_object(&f.app, &key).await.unwrap() {

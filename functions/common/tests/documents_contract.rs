@@ -1,6 +1,7 @@
 //! The document store contract: one suite, run against both adapters (a local
 //! folder, S3 on moto), then what each does with its upload URLs.
 
+use examreg_common::testkit::files::{valid_pdf, valid_png};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -18,7 +19,6 @@ async fn moto_server() -> &'static MotoServer {
     tokio::task::spawn_blocking(moto).await.unwrap()
 }
 
-const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
 const TEN_MINUTES: Duration = Duration::from_secs(600);
 
 fn now() -> DateTime<Utc> {
@@ -37,11 +37,18 @@ async fn run_documents_contract(store: &dyn DocumentStore) {
     let identity = key("identity_document.pdf");
     assert_eq!(store.get(&identity).await.unwrap(), None);
     store
-        .put(&identity, "application/pdf", Bytes::from_static(PDF))
+        .put(
+            &identity,
+            "application/pdf",
+            Bytes::from_static(valid_pdf()),
+        )
         .await
         .unwrap();
-    assert_eq!(store.get(&identity).await.unwrap().as_deref(), Some(PDF));
-    let png = Bytes::from_static(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    assert_eq!(
+        store.get(&identity).await.unwrap().as_deref(),
+        Some(valid_pdf())
+    );
+    let png = Bytes::from_static(valid_png());
     store
         .put(&identity, "image/png", png.clone())
         .await
@@ -407,7 +414,7 @@ async fn s3_upload_urls_sign_type_and_length_and_work() {
         .presign_put(
             &key,
             "application/pdf",
-            PDF.len() as u64,
+            valid_pdf().len() as u64,
             signed_at,
             TEN_MINUTES,
         )
@@ -442,13 +449,15 @@ async fn s3_upload_urls_sign_type_and_length_and_work() {
 
     // An actual upload through the URL, with exactly the given headers.
     let http = reqwest::Client::new();
-    let mut request = http.put(upload.upload_url.as_str()).body(PDF.to_vec());
+    let mut request = http
+        .put(upload.upload_url.as_str())
+        .body(valid_pdf().to_vec());
     for (name, value) in &upload.headers {
         request = request.header(name.as_str(), value.as_str());
     }
     let response = request.send().await.unwrap();
     assert!(response.status().is_success(), "{response:?}");
-    assert_eq!(store.get(&key).await.unwrap().as_deref(), Some(PDF));
+    assert_eq!(store.get(&key).await.unwrap().as_deref(), Some(valid_pdf()));
 
     // And a download through a presigned GET.
     let download = store
@@ -457,7 +466,7 @@ async fn s3_upload_urls_sign_type_and_length_and_work() {
         .unwrap();
     let response = http.get(download).send().await.unwrap();
     assert!(response.status().is_success(), "{response:?}");
-    assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), valid_pdf());
 }
 
 #[tokio::test]

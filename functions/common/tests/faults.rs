@@ -20,6 +20,7 @@
 //! (`sweep_aws.rs` already covers sweeps stopped by their budget, two sweeps
 //! at once, and a sweep racing an upload; `inscription_props.rs` bad bodies.)
 
+use examreg_common::testkit::files::{valid_pdf, valid_pdf_v2};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -67,10 +68,6 @@ const BOTH_OPEN: &str = "2021-10-26T08:00:00Z";
 /// 23:59:59.999 Paris time (CET).
 const BAC_PRO_CLOSE: &str = "2021-11-07T22:59:59.999Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-const PDF_2: &[u8] =
-    b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n% v2\n";
 
 /// Records the keys of every transaction the real store committed: what a
 /// request left behind, whatever it answered.
@@ -774,7 +771,7 @@ async fn a_throttle_at_any_store_call_is_a_503_and_leaves_nothing_half_written(b
         Method::POST,
         "/inscription/pieces/identity_document/uploads",
         Some(&token),
-        Some(json!({ "content_type": "application/pdf", "size_bytes": PDF.len() })),
+        Some(json!({ "content_type": "application/pdf", "size_bytes": valid_pdf().len() })),
     );
     throttle_each_store_call(&fx, &ask, None).await;
     assert_eq!(fx.uploads(&email).await.len(), 1);
@@ -1000,7 +997,9 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
     let (email, token) = fx.registered("notifiee").await;
 
     // The same notification delivered twice at once, then a third time.
-    let key = fx.upload(&email, &token, "identity_document", PDF).await;
+    let key = fx
+        .upload(&email, &token, "identity_document", valid_pdf())
+        .await;
     let (a, b) = tokio::join!(
         check_stored_object(&fx.app, &key),
         check_stored_object(&fx.app, &key)
@@ -1034,7 +1033,9 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
 
     // The check meets a throttled store, then S3 failing: the notification
     // is retried (the Lambda fails), and counts once when it goes through.
-    let second = fx.upload(&email, &token, "identity_document", PDF_2).await;
+    let second = fx
+        .upload(&email, &token, "identity_document", valid_pdf_v2())
+        .await;
     fx.store.fail_next(StoreMethod::Transact, 1, throttled);
     assert!(check_stored_object(&fx.app, &second).await.is_err());
     fx.documents
@@ -1059,9 +1060,13 @@ async fn s3_notifications_twice_or_late_count_each_piece_once_and_keep_the_newes
     // the same piece was counted. Files accumulate (a piece holds up to 5):
     // the older file is added beside the newer one, which stays counted and
     // stored.
-    let older = fx.upload(&email, &token, "identity_document", PDF).await;
+    let older = fx
+        .upload(&email, &token, "identity_document", valid_pdf())
+        .await;
     fx.clock.set(fx.clock.now() + Duration::minutes(1));
-    let newer = fx.upload(&email, &token, "identity_document", PDF_2).await;
+    let newer = fx
+        .upload(&email, &token, "identity_document", valid_pdf_v2())
+        .await;
     assert!(matches!(
         check_stored_object(&fx.app, &newer).await.unwrap(),
         CheckOutcome::Received { .. }

@@ -4,6 +4,7 @@
 //! as the client's PUT would store them, then checked as the documents-check
 //! Lambda checks them.
 
+use examreg_common::testkit::files::{valid_pdf, valid_png};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -32,10 +33,6 @@ const BOTH_OPEN: &str = "2021-10-26T08:00:00Z";
 const DOCUMENTS_CLOSE: &str = "2021-11-07T22:59:59.999Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 const ACTOR: &str = "Mme Durand (DIEC 3.05)";
-
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 struct Fixture {
     backend: Backend,
@@ -212,7 +209,7 @@ async fn files_accumulate_up_to_five_and_a_sixth_is_refused(backend: Backend) {
     for n in 1..=5 {
         let name = format!("page-{n}.png");
         let (key, outcome) = f
-            .upload(&token, "identity_document", PNG, Some(&name))
+            .upload(&token, "identity_document", valid_png(), Some(&name))
             .await;
         assert!(
             matches!(outcome, CheckOutcome::Received { .. }),
@@ -233,12 +230,15 @@ async fn files_accumulate_up_to_five_and_a_sixth_is_refused(backend: Backend) {
             "page-5.png"
         ]
     );
-    assert!(piece.files.iter().all(|f| f.size_bytes == PNG.len() as u64
-        && f.content_type == "image/png"
-        && f.received_at == at(BOTH_OPEN)));
+    assert!(piece
+        .files
+        .iter()
+        .all(|f| f.size_bytes == valid_png().len() as u64
+            && f.content_type == "image/png"
+            && f.received_at == at(BOTH_OPEN)));
     // Nothing is replaced: every file is still stored.
     for key in &keys {
-        assert_eq!(f.stored(key).await.as_deref(), Some(PNG), "{key}");
+        assert_eq!(f.stored(key).await.as_deref(), Some(valid_png()), "{key}");
     }
     // The sixth.
     let error = request_upload(
@@ -247,7 +247,7 @@ async fn files_accumulate_up_to_five_and_a_sixth_is_refused(backend: Backend) {
         "identity_document",
         &UploadRequestInput {
             content_type: Some("image/png".into()),
-            size_bytes: Some(PNG.len() as u64),
+            size_bytes: Some(valid_png().len() as u64),
             name: None,
         },
     )
@@ -255,7 +255,8 @@ async fn files_accumulate_up_to_five_and_a_sixth_is_refused(backend: Backend) {
     .unwrap_err();
     assert_eq!(refusal(error), (409, "too_many_files"));
     // Another piece still takes files; a file without a name gets one.
-    f.upload(&token, "signed_confirmation", PDF, None).await;
+    f.upload(&token, "signed_confirmation", valid_pdf(), None)
+        .await;
     let confirmation = f.piece(&token, "signed_confirmation").await;
     assert_eq!(confirmation.files[0].name, "signed_confirmation.pdf");
     // The answers show the files too.
@@ -279,16 +280,16 @@ async fn a_file_is_removed_and_the_last_one_takes_the_piece_back(backend: Backen
             &token,
             kind,
             if kind == "signed_confirmation" {
-                PDF
+                valid_pdf()
             } else {
-                PNG
+                valid_png()
             },
             None,
         )
         .await;
     }
     let (verso, _) = f
-        .upload(&token, "identity_document", PNG, Some("verso.png"))
+        .upload(&token, "identity_document", valid_png(), Some("verso.png"))
         .await;
     assert_eq!(f.record(&token).await.status, InscriptionStatus::Complete);
     let files = f.piece(&token, "identity_document").await.files;
@@ -347,7 +348,9 @@ async fn a_file_is_removed_and_the_last_one_takes_the_piece_back(backend: Backen
     // After the documents window: closed (logged in afresh: a session
     // does not last that long).
     let (other_email, other) = f.candidate("tardif").await;
-    let (_, _) = f.upload(&other, "identity_document", PNG, None).await;
+    let (_, _) = f
+        .upload(&other, "identity_document", valid_png(), None)
+        .await;
     let id = f.piece(&other, "identity_document").await.files[0]
         .id
         .clone();
@@ -373,10 +376,10 @@ async fn a_rejection_keeps_the_files_as_evidence(backend: Backend) {
     let f = fixture(backend).await;
     let (email, token) = f.candidate("preuve").await;
     let (recto, _) = f
-        .upload(&token, "identity_document", PNG, Some("recto.png"))
+        .upload(&token, "identity_document", valid_png(), Some("recto.png"))
         .await;
     let (verso, _) = f
-        .upload(&token, "identity_document", PNG, Some("verso.png"))
+        .upload(&token, "identity_document", valid_png(), Some("verso.png"))
         .await;
     let answer = f
         .admin(json!({
@@ -395,13 +398,18 @@ async fn a_rejection_keeps_the_files_as_evidence(backend: Backend) {
         .collect();
     assert_eq!(rejected, ["recto.png", "verso.png"]);
     // The stored objects are kept.
-    assert_eq!(f.stored(&recto).await.as_deref(), Some(PNG));
-    assert_eq!(f.stored(&verso).await.as_deref(), Some(PNG));
+    assert_eq!(f.stored(&recto).await.as_deref(), Some(valid_png()));
+    assert_eq!(f.stored(&verso).await.as_deref(), Some(valid_png()));
 
     // A new upload starts the piece again; the evidence stays, and cannot
     // be removed by the candidate.
     let (again, _) = f
-        .upload(&token, "identity_document", PDF, Some("nouvelle.pdf"))
+        .upload(
+            &token,
+            "identity_document",
+            valid_pdf(),
+            Some("nouvelle.pdf"),
+        )
         .await;
     let piece = f.piece(&token, "identity_document").await;
     assert_eq!(piece.status, PieceStatus::Received);
@@ -417,8 +425,8 @@ async fn a_rejection_keeps_the_files_as_evidence(backend: Backend) {
     .await
     .unwrap_err();
     assert_eq!(refusal(error), (404, "unknown_file"));
-    assert_eq!(f.stored(&again).await.as_deref(), Some(PDF));
-    assert_eq!(f.stored(&recto).await.as_deref(), Some(PNG));
+    assert_eq!(f.stored(&again).await.as_deref(), Some(valid_pdf()));
+    assert_eq!(f.stored(&recto).await.as_deref(), Some(valid_png()));
 
     // The office's read shows both lists.
     let dossier = f.admin(json!({"action": "get", "email": email})).await;
@@ -435,9 +443,9 @@ async fn a_rejection_keeps_the_files_as_evidence(backend: Backend) {
 async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) {
     let f = fixture(backend).await;
     let (email, token) = f.candidate("lien").await;
-    f.upload(&token, "identity_document", PNG, Some("recto.png"))
+    f.upload(&token, "identity_document", valid_png(), Some("recto.png"))
         .await;
-    f.upload(&token, "identity_document", PDF, Some("verso.pdf"))
+    f.upload(&token, "identity_document", valid_pdf(), Some("verso.pdf"))
         .await;
 
     // The newest by default, with an actor.
@@ -447,13 +455,13 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
     assert!(link.get("error").is_none(), "{link}");
     assert_eq!(link["name"], "verso.pdf");
     assert_eq!(link["content_type"], "application/pdf");
-    assert_eq!(link["size_bytes"], PDF.len());
+    assert_eq!(link["size_bytes"], valid_pdf().len());
     let expires_at: chrono::DateTime<chrono::Utc> =
         link["expires_at"].as_str().unwrap().parse().unwrap();
     assert!(expires_at > at(BOTH_OPEN));
     assert!(expires_at <= at(BOTH_OPEN) + chrono::Duration::minutes(5));
     let bytes = f.download(link["url"].as_str().unwrap()).await;
-    assert_eq!(&bytes[..], PDF);
+    assert_eq!(&bytes[..], valid_pdf());
 
     // Another by its id, from the console without actor.
     let recto = f.piece(&token, "identity_document").await.files[0]
@@ -463,7 +471,10 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
         .admin(json!({"action": "piece_link", "email": email, "kind": "identity_document", "file": recto}))
         .await;
     assert_eq!(link["name"], "recto.png", "{link}");
-    assert_eq!(&f.download(link["url"].as_str().unwrap()).await[..], PNG);
+    assert_eq!(
+        &f.download(link["url"].as_str().unwrap()).await[..],
+        valid_png()
+    );
 
     // Each view is in the history, with its actor; the dossier is unchanged.
     let before = f.record(&token).await.revision;
@@ -502,7 +513,9 @@ async fn piece_link_downloads_the_very_bytes_and_is_journaled(backend: Backend) 
 async fn a_piece_stored_with_one_object_key_is_one_file(backend: Backend) {
     let f = fixture(backend).await;
     let (email, token) = f.candidate("ancien").await;
-    let (key, _) = f.upload(&token, "identity_document", PNG, None).await;
+    let (key, _) = f
+        .upload(&token, "identity_document", valid_png(), None)
+        .await;
     // Rewrite the piece as records were stored before: no `files`.
     let record = f.record(&token).await;
     let mut old = record.clone();
@@ -512,7 +525,7 @@ async fn a_piece_stored_with_one_object_key_is_one_file(backend: Backend) {
         received_at: Some(at(BOTH_OPEN)),
         object_key: Some(key.clone()),
         content_type: Some("image/png".into()),
-        size_bytes: Some(PNG.len() as u64),
+        size_bytes: Some(valid_png().len() as u64),
         ..PieceState::missing()
     };
     old.revision += 1;
@@ -531,9 +544,13 @@ async fn a_piece_stored_with_one_object_key_is_one_file(backend: Backend) {
     let link = f
         .admin(json!({"action": "piece_link", "email": email, "kind": "identity_document"}))
         .await;
-    assert_eq!(&f.download(link["url"].as_str().unwrap()).await[..], PNG);
+    assert_eq!(
+        &f.download(link["url"].as_str().unwrap()).await[..],
+        valid_png()
+    );
     // A second file joins it.
-    f.upload(&token, "identity_document", PDF, None).await;
+    f.upload(&token, "identity_document", valid_pdf(), None)
+        .await;
     assert_eq!(f.piece(&token, "identity_document").await.files.len(), 2);
     delete_file(&f.app, Some(&token), "identity_document", id)
         .await
@@ -546,9 +563,9 @@ async fn a_piece_stored_with_one_object_key_is_one_file(backend: Backend) {
 async fn a_removal_racing_another_write_applies_once(backend: Backend) {
     let f = fixture(backend).await;
     let (_, token) = f.candidate("course").await;
-    f.upload(&token, "identity_document", PNG, Some("a.png"))
+    f.upload(&token, "identity_document", valid_png(), Some("a.png"))
         .await;
-    f.upload(&token, "identity_document", PNG, Some("b.png"))
+    f.upload(&token, "identity_document", valid_png(), Some("b.png"))
         .await;
     let record = f.record(&token).await;
     // The office extends the deadline just before the removal's write.

@@ -7,6 +7,7 @@
 //! switched to the next session still reading the old one's dossiers until
 //! their purge.
 
+use examreg_common::testkit::files::valid_pdf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
@@ -51,8 +52,6 @@ const BOTH_OPEN: &str = "2021-10-26T08:00:00Z";
 const CLOSES: &str = "2023-07-07T22:00:00Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 const ACTOR: &str = "Mme Durand (DIEC 3.05)";
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
 // ---------------------------------------------------------------------------
 // The fixture
@@ -238,7 +237,7 @@ impl Fixture {
             kind,
             &UploadRequestInput {
                 content_type: Some("application/pdf".into()),
-                size_bytes: Some(PDF.len() as u64),
+                size_bytes: Some(valid_pdf().len() as u64),
                 name: None,
             },
         )
@@ -252,7 +251,7 @@ impl Fixture {
         };
         self.app
             .documents
-            .put(&key, "application/pdf", Bytes::from_static(PDF))
+            .put(&key, "application/pdf", Bytes::from_static(valid_pdf()))
             .await
             .unwrap();
         check_stored_object(&self.app, &key).await.unwrap();
@@ -751,7 +750,7 @@ async fn seed(f: &Fixture, session: &str, count: usize, files: bool) -> Vec<Stri
                 uuid::Uuid::new_v4().simple()
             );
             f.documents
-                .put(&key, "application/pdf", Bytes::from_static(PDF))
+                .put(&key, "application/pdf", Bytes::from_static(valid_pdf()))
                 .await
                 .unwrap();
             let piece = record.pieces.get_mut(&PieceKind::IdentityDocument).unwrap();
@@ -759,7 +758,7 @@ async fn seed(f: &Fixture, session: &str, count: usize, files: bool) -> Vec<Stri
             piece.received_at = Some(created);
             piece.object_key = Some(key);
             piece.content_type = Some("application/pdf".into());
-            piece.size_bytes = Some(PDF.len() as u64);
+            piece.size_bytes = Some(valid_pdf().len() as u64);
         }
         let history = HistoryEntry {
             at: created,

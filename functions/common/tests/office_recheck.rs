@@ -7,6 +7,7 @@
 //! candidate on demand. Files are stored as the client's PUT stores them;
 //! their check runs, when it does, as documents-check runs it.
 
+use examreg_common::testkit::files::valid_pdf;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -36,8 +37,6 @@ const DOCUMENTS_CLOSE: &str = "2021-11-07T22:59:59.999Z";
 const PASSWORD: &str = "cheval-agrafe-batterie-correcte";
 const ACTOR: &str = "Mme Durand (DIEC 3.05)";
 
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 const HTML: &[u8] = b"<html><body>not a pdf</body></html>";
 
 struct Fixture {
@@ -88,7 +87,7 @@ fn notification(key: &str, stored_at: DateTime<Utc>) -> ObjectCreatedEvent {
     serde_json::from_value(json!({"Records": [{
         "eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
         "eventTime": stored_at.to_rfc3339(),
-        "s3": {"object": {"key": key, "size": PDF.len()}}
+        "s3": {"object": {"key": key, "size": valid_pdf().len()}}
     }]}))
     .unwrap()
 }
@@ -157,7 +156,7 @@ impl Fixture {
             kind,
             &UploadRequestInput {
                 content_type: Some("application/pdf".into()),
-                size_bytes: Some(bytes.unwrap_or(PDF).len() as u64),
+                size_bytes: Some(bytes.unwrap_or(valid_pdf()).len() as u64),
                 name: None,
             },
         )
@@ -183,7 +182,7 @@ impl Fixture {
     async fn all_pieces_but(&self, token: &str, except: &str) {
         for piece in self.pieces(token).await {
             if piece.kind.code() != except {
-                let key = self.put(token, piece.kind.code(), Some(PDF)).await;
+                let key = self.put(token, piece.kind.code(), Some(valid_pdf())).await;
                 let outcome = check_stored_object(&self.app, &key).await.unwrap();
                 assert!(
                     matches!(outcome, CheckOutcome::Received { .. }),
@@ -219,7 +218,7 @@ async fn a_file_stored_before_the_deadline_counts_when_checked_after_the_sweep(b
     f.clock.set(stored_at);
     let late = f.login(&late_email).await;
     let idle = f.login(&idle_email).await;
-    let key = f.put(&late, "identity_document", Some(PDF)).await;
+    let key = f.put(&late, "identity_document", Some(valid_pdf())).await;
 
     // 00:00 Paris: the midnight sweep, the notification not there yet.
     f.clock.set(deadline + Duration::milliseconds(1));
@@ -273,7 +272,7 @@ async fn past_the_grace_the_sweep_looks_at_the_bucket_itself(backend: Backend) {
     f.clock.set(at("2021-11-07T22:59:50Z"));
     let stored = f.login(&stored_email).await;
     let unused = f.login(&unused_email).await;
-    let key = f.put(&stored, "identity_document", Some(PDF)).await;
+    let key = f.put(&stored, "identity_document", Some(valid_pdf())).await;
     f.put(&unused, "identity_document", None).await;
 
     f.clock.set(deadline + Duration::minutes(14));
@@ -307,7 +306,7 @@ async fn past_the_grace_the_sweep_looks_at_the_bucket_itself(backend: Backend) {
 async fn a_dropped_check_is_recovered_by_the_sweeps_reconciliation(backend: Backend) {
     let f = fixture(backend).await;
     let (_, token) = f.candidate("perdu").await;
-    f.put(&token, "identity_document", Some(PDF)).await;
+    f.put(&token, "identity_document", Some(valid_pdf())).await;
     f.put(&token, "signed_confirmation", None).await;
     assert_eq!(
         f.piece(&token, "identity_document").await.status,
@@ -344,7 +343,7 @@ async fn a_dropped_check_is_recovered_by_the_sweeps_reconciliation(backend: Back
 async fn recheck_checks_what_was_stored_for_one_candidate(backend: Backend) {
     let f = fixture(backend).await;
     let (email, token) = f.candidate("revoir").await;
-    f.put(&token, "identity_document", Some(PDF)).await;
+    f.put(&token, "identity_document", Some(valid_pdf())).await;
     let bad = f.put(&token, "signed_confirmation", Some(HTML)).await;
     f.put(&token, "identity_document", None).await;
     // The URLs expired (10 minutes), not yet reconciled by a sweep (25).
@@ -415,7 +414,7 @@ async fn recheck_checks_what_was_stored_for_one_candidate(backend: Backend) {
     }
     f.app
         .documents
-        .put(&valid, "application/pdf", Bytes::from_static(PDF))
+        .put(&valid, "application/pdf", Bytes::from_static(valid_pdf()))
         .await
         .unwrap();
     let found = f

@@ -7,6 +7,7 @@
 //! from the portal failed. This test binary sets Lambda's environment for
 //! the whole process (a binary of its own, so no other test runs with it).
 
+use examreg_common::testkit::files::valid_pdf;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -19,8 +20,6 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 
 const TRACE_ID: &str = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 const KEY: &str = "candidates/lambda/signed_confirmation/0123456789abcdef0123456789abcdef";
 
 /// Warnings from the S3 adapter: one means a header reached the presigned
@@ -79,7 +78,7 @@ async fn ticket_in_lambda() {
         .presign_put(
             KEY,
             "application/pdf",
-            PDF.len() as u64,
+            valid_pdf().len() as u64,
             Utc::now(),
             Duration::from_secs(600),
         )
@@ -103,7 +102,10 @@ async fn ticket_in_lambda() {
         .collect();
     assert_eq!(names, allowed, "{:?}", ticket.headers);
     assert_eq!(ticket.headers["Content-Type"], "application/pdf");
-    assert_eq!(ticket.headers["Content-Length"], PDF.len().to_string());
+    assert_eq!(
+        ticket.headers["Content-Length"],
+        valid_pdf().len().to_string()
+    );
 
     // Everything signed is sent: the ticket's headers, and Host.
     let signed = signed_headers(&ticket);
@@ -112,14 +114,14 @@ async fn ticket_in_lambda() {
     sent.insert("host".to_owned());
     assert!(signed.is_subset(&sent), "signed {signed:?}, sent {sent:?}");
 
-    let response = put(&ticket, PDF).await;
+    let response = put(&ticket, valid_pdf()).await;
     let status = response.status();
     assert!(
         status.is_success(),
         "{status}: {}",
         response.text().await.unwrap_or_default()
     );
-    assert_eq!(store.get(KEY).await.unwrap().as_deref(), Some(PDF));
+    assert_eq!(store.get(KEY).await.unwrap().as_deref(), Some(valid_pdf()));
 }
 
 /// One test only: the environment is set before any other thread exists.

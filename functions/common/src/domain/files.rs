@@ -70,8 +70,10 @@ impl FileType {
 }
 
 /// Checks stored bytes against what was declared: the size (1 byte to
-/// 5 MiB, and exactly the declared one) and the magic numbers of the declared
-/// type. The error is the French reason the candidate reads.
+/// 5 MiB, and exactly the declared one), the magic numbers of the declared
+/// type, then its structure (`domain::filecheck`: the whole file reads as
+/// that type, and a PDF has no active content). The error is the French
+/// reason the candidate reads.
 pub fn inspect(declared: FileType, declared_size: u64, bytes: &[u8]) -> Result<(), String> {
     let size = bytes.len() as u64;
     if size == 0 {
@@ -95,7 +97,22 @@ pub fn inspect(declared: FileType, declared_size: u64, bytes: &[u8]) -> Result<(
             declared.name_fr()
         ));
     }
-    Ok(())
+    structure(declared, bytes)
+}
+
+#[cfg(feature = "filecheck")]
+fn structure(declared: FileType, bytes: &[u8]) -> Result<(), String> {
+    super::filecheck::check(declared, bytes).map_err(|refusal| refusal.reason_fr())
+}
+
+/// Without the parsers (a function that never runs the check of uploads),
+/// no file is accepted unchecked.
+#[cfg(not(feature = "filecheck"))]
+fn structure(_: FileType, _: &[u8]) -> Result<(), String> {
+    Err(
+        "Le fichier déposé n'a pas pu être vérifié : déposez-le de nouveau dans quelques minutes."
+            .into(),
+    )
 }
 
 /// French thousands for byte counts: « 12 345 ».
@@ -133,9 +150,8 @@ mod tests {
 
     #[test]
     fn stored_bytes_must_match_the_declared_type_and_size() {
-        let pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
-        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-        let jpeg = b"\xFF\xD8\xFF\xE0\0\x10JFIF\0".to_vec();
+        use crate::testkit::files as fixtures;
+        let (pdf, png, jpeg) = (fixtures::pdf(), fixtures::png(), fixtures::jpeg());
         let html = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
         assert_eq!(inspect(FileType::Pdf, pdf.len() as u64, &pdf), Ok(()));
         assert_eq!(inspect(FileType::Png, png.len() as u64, &png), Ok(()));
@@ -153,6 +169,26 @@ mod tests {
         assert!(inspect(FileType::Pdf, huge.len() as u64, &huge)
             .unwrap_err()
             .contains("5 Mo"));
+    }
+
+    #[test]
+    fn the_right_first_bytes_are_not_enough() {
+        use crate::testkit::files as fixtures;
+        let refused = |declared: FileType, bytes: &[u8]| {
+            inspect(declared, bytes.len() as u64, bytes).unwrap_err()
+        };
+        let html = fixtures::html_behind_pdf_header();
+        assert!(refused(FileType::Pdf, &html).contains("incomplet ou endommagé"));
+        let script = fixtures::pdf_with_javascript_open_action();
+        assert!(refused(FileType::Pdf, &script).contains("JavaScript"));
+        let launch = fixtures::pdf_with_launch_action();
+        assert!(refused(FileType::Pdf, &launch).contains("lance un programme"));
+        let attached = fixtures::pdf_with_embedded_file();
+        assert!(refused(FileType::Pdf, &attached).contains("fichiers joints"));
+        let png = fixtures::png();
+        assert!(refused(FileType::Png, &png[..png.len() - 1]).contains("une image PNG"));
+        let jpeg = fixtures::jpeg();
+        assert!(refused(FileType::Jpeg, &jpeg[..jpeg.len() - 2]).contains("une image JPEG"));
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod countries;
 mod data_file;
 pub mod diploma;
 pub mod dossier;
+#[cfg(feature = "filecheck")]
+pub mod filecheck;
 pub mod files;
 pub mod inscription;
 pub mod languages;

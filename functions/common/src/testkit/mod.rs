@@ -5,6 +5,7 @@
 
 pub mod backends;
 pub mod doubles;
+pub mod files;
 pub mod moto;
 
 pub use backends::{

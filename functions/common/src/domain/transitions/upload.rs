@@ -222,7 +222,7 @@ mod tests {
     use super::*;
     use crate::domain::transitions::fixtures::*;
 
-    const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
+    use crate::testkit::files::valid_pdf;
 
     fn file<'a>(kind: PieceKind, key: &'a str, bytes: &'a [u8], version: u64) -> StoredFile<'a> {
         StoredFile {
@@ -248,7 +248,12 @@ mod tests {
         let key = "candidates/a/identity_document/u1";
         let stored_file = StoredFile {
             stored_at: stored,
-            ..file(PieceKind::IdentityDocument, key, PDF, record.version)
+            ..file(
+                PieceKind::IdentityDocument,
+                key,
+                valid_pdf(),
+                record.version,
+            )
         };
         let t = check(&record, &stored_file, checked).unwrap().transition;
         let piece = &t.record.pieces[&PieceKind::IdentityDocument];
@@ -268,7 +273,7 @@ mod tests {
         let key = "candidates/a/identity_document/b";
         let checked = check(
             &record,
-            &file(PieceKind::IdentityDocument, key, PDF, 1),
+            &file(PieceKind::IdentityDocument, key, valid_pdf(), 1),
             now,
         )
         .unwrap();
@@ -282,7 +287,12 @@ mod tests {
         assert_eq!(t.record.revision, record.revision + 1);
         assert_eq!(t.history.action, HistoryAction::PieceReceived);
         assert_eq!(t.history.fields, ["identity_document"]);
-        assert!(t.history.detail.unwrap().ends_with(": PDF de 15 octets"));
+        let size = crate::domain::files::format_count_fr(valid_pdf().len() as u64);
+        assert!(t
+            .history
+            .detail
+            .unwrap()
+            .ends_with(&format!(": PDF de {size} octets")));
         assert_eq!(t.emails, [OwedEmail::DossierComplete]);
     }
 
@@ -330,7 +340,7 @@ mod tests {
         let key = "candidates/a/signed_confirmation/b";
         let checked = check(
             &record,
-            &file(PieceKind::SignedConfirmation, key, PDF, 1),
+            &file(PieceKind::SignedConfirmation, key, valid_pdf(), 1),
             now,
         )
         .unwrap();
@@ -339,7 +349,7 @@ mod tests {
         assert_eq!(piece.status, PieceStatus::Missing);
         let checked = check(
             &record,
-            &file(PieceKind::SignedConfirmation, key, PDF, 2),
+            &file(PieceKind::SignedConfirmation, key, valid_pdf(), 2),
             now,
         )
         .unwrap();
@@ -355,7 +365,7 @@ mod tests {
         let key = "candidates/a/identity_document/b";
         let checked = check(
             &record,
-            &file(PieceKind::IdentityDocument, key, PDF, 1),
+            &file(PieceKind::IdentityDocument, key, valid_pdf(), 1),
             now,
         )
         .unwrap();
@@ -367,7 +377,7 @@ mod tests {
     fn the_same_bytes_checked_again_change_nothing() {
         let now = at(BOTH_OPEN);
         let record = record(now);
-        let mut again = file(PieceKind::IdentityDocument, "k", PDF, 1);
+        let mut again = file(PieceKind::IdentityDocument, "k", valid_pdf(), 1);
         again.checked_digest = Some("d1");
         assert!(check(&record, &again, now).is_none());
         again.checked_digest = Some("d0");
