@@ -365,6 +365,11 @@ async fn resending_the_activation_link_voids_the_old_one_three_times_an_hour(bac
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "the old link is void");
+    // The signup's link and three resent ones (delivered after each answer).
+    assert_eq!(
+        runner.mails_eventually("renvoi@exemple.fr", 4).await.len(),
+        4
+    );
     let latest = runner.last_token("renvoi@exemple.fr", "/activate").await;
     let r = runner
         .post("/auth/activate", None, &json!({ "token": latest }))

@@ -139,7 +139,11 @@ pub async fn resend_activation(
     StrictJson(input): StrictJson<EmailOnly>,
 ) -> Result<Response, AppError> {
     accounts::limit_source(&app, RateKind::Resend, source).await?;
-    accounts::resend_activation(&app, input).await?;
+    // The email, if one is owed, was queued by the request's transaction:
+    // it goes after the answer, so that the answer takes as long for any
+    // address (issue #17).
+    let queued = accounts::resend_activation(&app, input).await?;
+    queued.deliver_after_answer(app.clone());
     Ok(accepted(
         "Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé. L'ancien lien ne fonctionne plus.",
     ))
