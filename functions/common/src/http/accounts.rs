@@ -254,6 +254,7 @@ pub async fn logout_all(
         (status = 204, description = "Password changed, every other session revoked, the candidate emailed"),
         (status = 401, description = "invalid_credentials (wrong current password), unauthenticated", body = Problem),
         (status = 422, description = "weak_password (field `new_password`), unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_attempts: the address is locked, as for `/auth/login` (wrong current passwords count with wrong logins)", body = Problem),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 #[cfg(feature = "passwords")] // after `utoipa::path`: described in every build
