@@ -422,9 +422,33 @@ impl Queued {
         if self.0.is_empty() {
             return;
         }
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             self.deliver(&app).await;
         });
+        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        in_flight.retain(|task| !task.is_finished());
+        in_flight.push(task);
+    }
+}
+
+/// The deliveries started by [`Queued::deliver_after_answer`] and perhaps
+/// not finished (the finished ones are dropped at each new one).
+static IN_FLIGHT: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits for every delivery started after an answer (in this process) to
+/// end: for callers that read the mail right after the answer (in-process
+/// tests; the local runner needs none, its deliveries end in milliseconds).
+pub async fn settle_deliveries() {
+    loop {
+        let tasks = std::mem::take(&mut *IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner()));
+        if tasks.is_empty() {
+            return;
+        }
+        for task in tasks {
+            // A delivery that panicked left its mail queued: the sweep's.
+            let _ = task.await;
+        }
     }
 }
 
