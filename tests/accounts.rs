@@ -229,7 +229,10 @@ async fn fifty_concurrent_signups_for_one_address_make_one_account(backend: Back
         assert_eq!(r.status(), StatusCode::ACCEPTED);
     }
     let activations = runner
-        .mails_titled("course@exemple.fr", "Activez votre compte candidat")
+        .mails_about(
+            "course@exemple.fr",
+            "Activez votre compte candidat avant le",
+        )
         .await;
     // Every link names the same account (a token is `<account id>.<secret>`);
     // the signups that lost the race re-sent its link, at most 3 times an hour.
@@ -365,6 +368,11 @@ async fn resending_the_activation_link_voids_the_old_one_three_times_an_hour(bac
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "the old link is void");
+    // The signup's link and three resent ones (delivered after each answer).
+    assert_eq!(
+        runner.mails_eventually("renvoi@exemple.fr", 4).await.len(),
+        4
+    );
     let latest = runner.last_token("renvoi@exemple.fr", "/activate").await;
     let r = runner
         .post("/auth/activate", None, &json!({ "token": latest }))

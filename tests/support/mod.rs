@@ -360,6 +360,21 @@ impl Runner {
             .collect()
     }
 
+    /// The emails sent to `to` once there are at least `count` of them:
+    /// emails queued by a request and delivered after its answer (the
+    /// resent activation link) arrive a moment after it. Five seconds at
+    /// most, then what there is.
+    pub async fn mails_eventually(&self, to: &str, count: usize) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let mails = self.mails_to(to).await;
+            if mails.len() >= count || std::time::Instant::now() >= deadline {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// The `token` of the last link containing `path` sent to `to`.
     pub async fn last_token(&self, to: &str, path: &str) -> String {
         match self.link_tokens(to, path).await.pop() {

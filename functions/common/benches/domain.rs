@@ -248,6 +248,7 @@ fn confirmation() -> ConfirmationDocument {
             "Notification d'aménagement d'épreuves".into(),
             "Relevé de notes ou diplôme justifiant vos acquis (EG1, EG2)".into(),
         ],
+        not_to_sign: None,
         documents_window: "du mercredi 1er décembre 2021 au mercredi 22 décembre 2021".into(),
         postal_address: vec![
             "RECTORAT D'AIX-MARSEILLE".into(),

@@ -51,7 +51,7 @@ use examreg_common::records::dossier::InscriptionRecord;
 use examreg_common::records::keys;
 use examreg_common::records::upload::UploadRecord;
 use examreg_common::services::inscription;
-use examreg_common::services::mailqueue::LEASE;
+use examreg_common::services::mailqueue::{settle_deliveries, LEASE};
 use examreg_common::services::sweep;
 use examreg_common::services::upload_check::{check_stored_object, CheckOutcome};
 use examreg_common::testkit::{
@@ -419,11 +419,13 @@ async fn ses_failing_during_signup_leaves_a_usable_account(backend: Backend) {
         .post("/auth/resend-activation", None, resend.clone())
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{r:?}");
+    settle_deliveries().await;
     assert!(fx.sent_to(&email).is_empty());
 
     // SES is back: the candidate asks again, gets the link and activates.
     let r = fx.post("/auth/resend-activation", None, resend).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{r:?}");
+    settle_deliveries().await;
     let token = fx.last_token(&email, "/activate");
     let r = fx
         .post("/auth/activate", None, json!({ "token": token }))
@@ -661,6 +663,9 @@ async fn throttle_each_store_call(
         let fault = fx.store.inject(Fault::always(throttled).skip(k).times(1));
         let answer = fx.send(call).await;
         fx.store.clear();
+        // A resent activation link is delivered after the answer: let it go
+        // (the faults cleared) before its token is read.
+        settle_deliveries().await;
         let committed = fx.log.since(mark);
         let context = format!(
             "{} {} with store call {} throttled",
@@ -979,6 +984,7 @@ async fn a_write_whose_answer_is_lost_is_never_applied_twice(backend: Backend) {
         .post("/auth/resend-activation", None, json!({ "email": email }))
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
+    settle_deliveries().await;
     let link = fx.last_token(&email, "/activate");
     let r = fx
         .post("/auth/activate", None, json!({ "token": link }))

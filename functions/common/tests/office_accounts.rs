@@ -209,7 +209,8 @@ async fn a_resent_link_carries_the_latest_signup_s_password(backend: Backend) {
     let input = EmailOnly {
         email: victim.clone(),
     };
-    accounts::resend_activation(&f.app, input).await.unwrap();
+    let queued = accounts::resend_activation(&f.app, input).await.unwrap();
+    assert!(queued.deliver(&f.app).await);
     let tokens = f.tokens(&victim, "/activate");
     assert_eq!(tokens.len(), 3);
     for old in &tokens[..2] {

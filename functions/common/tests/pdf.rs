@@ -101,6 +101,7 @@ fn sample() -> ConfirmationDocument {
             "Notification d'aménagement d'épreuves".to_owned(),
             "Relevé de notes ou diplôme justifiant les acquis".to_owned(),
         ],
+        not_to_sign: None,
         documents_window: "du lundi 25 octobre 2021 au dimanche 7 novembre 2021".to_owned(),
         postal_address: [
             "RECTORAT D'AIX-MARSEILLE",
@@ -396,4 +397,31 @@ fn empty_and_hostile_values_still_render() {
     assert!(text.contains('\u{fffd}'), "{text}");
     assert!(collapse(&text).contains("é tab newline"), "{text}");
     assert!(collapse(&text).contains("Date et signature du candidat"));
+}
+
+/// A cancelled (or withdrawn) inscription's confirmation is for the
+/// candidate's records: it never asks to date, sign or send it (issue #19).
+#[test]
+fn an_ended_inscription_s_confirmation_asks_for_no_signature() {
+    let live = squash(&pages_text(&render_confirmation(&sample()).expect("render")).join(" "));
+    assert!(
+        live.contains(&squash("datez et signez la présente")),
+        "{live}"
+    );
+
+    let notice = "Cette inscription a été annulée : ce document vous est remis pour mémoire. Ne le datez pas, ne le signez pas et ne l'envoyez pas.";
+    let doc = ConfirmationDocument {
+        not_to_sign: Some(notice.to_owned()),
+        ..sample()
+    };
+    let text = squash(&pages_text(&render_confirmation(&doc).expect("render")).join(" "));
+    assert!(text.contains(&squash(notice)), "{text}");
+    for asking in [
+        "datez et signez",
+        "datée et signée",
+        "À transmettre",
+        "stylo rouge",
+    ] {
+        assert!(!text.contains(&squash(asking)), "« {asking} » in {text}");
+    }
 }

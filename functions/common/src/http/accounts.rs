@@ -139,7 +139,11 @@ pub async fn resend_activation(
     StrictJson(input): StrictJson<EmailOnly>,
 ) -> Result<Response, AppError> {
     accounts::limit_source(&app, RateKind::Resend, source).await?;
-    accounts::resend_activation(&app, input).await?;
+    // The email, if one is owed, was queued by the request's transaction:
+    // it goes after the answer, so that the answer takes as long for any
+    // address (issue #17).
+    let queued = accounts::resend_activation(&app, input).await?;
+    queued.deliver_after_answer(app.clone());
     Ok(accepted(
         "Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé. L'ancien lien ne fonctionne plus.",
     ))
@@ -250,6 +254,7 @@ pub async fn logout_all(
         (status = 204, description = "Password changed, every other session revoked, the candidate emailed"),
         (status = 401, description = "invalid_credentials (wrong current password), unauthenticated", body = Problem),
         (status = 422, description = "weak_password (field `new_password`), unknown_field, validation_failed (every field missing or of the wrong type)", body = Problem),
+        (status = 429, description = "too_many_attempts: the address is locked, as for `/auth/login` (wrong current passwords count with wrong logins)", body = Problem),
     ),
     security(("bearer" = []), ("cookie" = [])))]
 #[cfg(feature = "passwords")] // after `utoipa::path`: described in every build

@@ -99,6 +99,13 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
     layout.heading("Situation de handicap");
     layout.paragraph(MARGIN_X, CONTENT_W, BODY_STYLE, &doc.disability);
 
+    if let Some(notice) = &doc.not_to_sign {
+        // Nothing here may ask the candidate to date, sign or send it.
+        layout.heading("Pour mémoire");
+        layout.paragraph(MARGIN_X, CONTENT_W, STRONG_STYLE, notice);
+        return;
+    }
+
     layout.heading("Pièces justificatives");
     layout.paragraph(
         MARGIN_X,

@@ -59,6 +59,10 @@ pub struct ConfirmationDocument {
     pub generated_at: String,
     /// French labels of the pieces to upload.
     pub pieces: Vec<String>,
+    /// Why this confirmation must be neither dated, signed nor sent (a
+    /// cancelled or withdrawn inscription: the copy is for the candidate's
+    /// records), in French; `None` for an inscription still in progress.
+    pub not_to_sign: Option<String>,
     /// "du lundi 25 octobre 2021 au dimanche 7 novembre 2021".
     pub documents_window: String,
     /// Where the pieces may be posted instead: the envelope's lines

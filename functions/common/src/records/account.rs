@@ -311,6 +311,26 @@ pub async fn load_by_email(store: &dyn Store, email: &Email) -> AppResult<Option
     load(store, account_id).await
 }
 
+/// [`load_by_email`] making the same two reads whether or not the address
+/// has an account (for an unknown address, the second reads a key no
+/// account ever has), for an answer whose time must not tell which.
+pub async fn load_by_email_evenly(
+    store: &dyn Store,
+    email: &Email,
+) -> AppResult<Option<AccountRecord>> {
+    /// Never an account id (`security::new_account_id` makes hex digits).
+    const NO_ACCOUNT: &str = "-";
+    let guard = store.get(&keys::email_guard(email.canonical())).await?;
+    let account_id = match &guard {
+        Some(guard) => guard
+            .str_attr("account_id")
+            .ok_or_else(|| AppError::Internal("email guard without account id".into()))?,
+        None => NO_ACCOUNT,
+    };
+    let account = load(store, account_id).await?;
+    Ok(account.filter(|_| guard.is_some()))
+}
+
 /// What an activation token finds, in one read: the account, or else the
 /// trace it left when the sweep deleted it unactivated.
 pub enum ActivationTarget {

@@ -4,6 +4,7 @@
 use crate::app::App;
 use crate::domain::catalogue::{Specialty, Unit, UnitKind};
 use crate::domain::countries::{country_fr, nationality_fr};
+use crate::domain::dossier::InscriptionStatus;
 use crate::domain::inscription::{
     format_phone_fr, Acquis, AcquisKind, Disability, OptionChoice, ACCOMMODATION_REQUEST_URL,
 };
@@ -95,7 +96,7 @@ pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> Confirmat
     let mut documents_window = window.french_range();
     if let Some(until) = record.documents_deadline_extension {
         documents_window.push_str(&format!(
-            " (délai prolongé pour vous jusqu'au {})",
+            " (délai prolongé pour vous jusqu'au {}, heure de Paris)",
             to_paris_string(until)
         ));
     }
@@ -113,9 +114,25 @@ pub fn confirmation_document(app: &App, record: &InscriptionRecord) -> Confirmat
         version: record.version,
         generated_at: to_paris_string(record.updated_at),
         pieces: record.pieces.keys().map(|k| label_for(*k, data)).collect(),
+        not_to_sign: not_to_sign(record.status),
         documents_window,
         postal_address: app.calendar.postal_address.envelope(),
     }
+}
+
+/// What the confirmation of an inscription that ended says instead of
+/// asking for a dated and signed copy.
+fn not_to_sign(status: InscriptionStatus) -> Option<String> {
+    let why = match status {
+        InscriptionStatus::Cancelled => "Cette inscription a été annulée",
+        InscriptionStatus::Withdrawn => "Cette inscription a été retirée",
+        InscriptionStatus::Registered
+        | InscriptionStatus::Complete
+        | InscriptionStatus::Validated => return None,
+    };
+    Some(format!(
+        "{why} : ce document vous est remis pour mémoire. Ne le datez pas, ne le signez pas et ne l'envoyez pas. Pour toute question, contactez la division des examens et concours du rectorat."
+    ))
 }
 
 /// Every unit of the specialty in catalogue order, with what the candidate
@@ -266,5 +283,22 @@ mod option_tests {
         assert!(lines
             .iter()
             .any(|l| l.code == "EF2" && l.acquis == "Choisie"));
+    }
+
+    #[test]
+    fn only_an_ended_inscription_s_confirmation_is_not_to_sign() {
+        for status in [
+            InscriptionStatus::Registered,
+            InscriptionStatus::Complete,
+            InscriptionStatus::Validated,
+        ] {
+            assert_eq!(not_to_sign(status), None);
+        }
+        let cancelled = not_to_sign(InscriptionStatus::Cancelled).unwrap();
+        assert!(cancelled.starts_with("Cette inscription a été annulée"));
+        assert!(cancelled.contains("Ne le datez pas, ne le signez pas"));
+        assert!(not_to_sign(InscriptionStatus::Withdrawn)
+            .unwrap()
+            .starts_with("Cette inscription a été retirée"));
     }
 }

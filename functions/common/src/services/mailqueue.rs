@@ -383,6 +383,75 @@ pub async fn deliver_now(app: &App, mail: &QueuedMail) -> bool {
     }
 }
 
+/// Mails a request queued in its own transaction, to be delivered once its
+/// answer is on its way: the request's time then does not depend on whether
+/// it owed an email (`POST /auth/resend-activation` must answer alike for
+/// every address). Whatever is not delivered this way stays queued, and the
+/// sweep sends it.
+#[must_use = "queued mails are delivered by `deliver` or `deliver_after_answer`, else by the sweep"]
+#[derive(Debug, Default)]
+pub struct Queued(Vec<QueuedMail>);
+
+impl Queued {
+    pub fn new(mails: Vec<QueuedMail>) -> Self {
+        Self(mails)
+    }
+
+    /// The mails queued.
+    pub fn mails(&self) -> &[QueuedMail] {
+        &self.0
+    }
+
+    /// Delivers them now ([`deliver_now`], one after the other); answers
+    /// whether all went.
+    pub async fn deliver(self, app: &App) -> bool {
+        let mut all = true;
+        for mail in &self.0 {
+            all &= deliver_now(app, mail).await;
+        }
+        all
+    }
+
+    /// Delivers them in a task of their own, so that the answer does not
+    /// wait for the provider. The local runner, a long-lived process, sends
+    /// them at once. A Lambda function's environment may be frozen as soon
+    /// as its answer is returned: the task then carries on when it thaws
+    /// (its next request), and a mail it could not finish is sent by the
+    /// sweep once its lease ends (at least once, as every queued mail).
+    pub fn deliver_after_answer(self, app: std::sync::Arc<App>) {
+        if self.0.is_empty() {
+            return;
+        }
+        let task = tokio::spawn(async move {
+            self.deliver(&app).await;
+        });
+        let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+        in_flight.retain(|task| !task.is_finished());
+        in_flight.push(task);
+    }
+}
+
+/// The deliveries started by [`Queued::deliver_after_answer`] and perhaps
+/// not finished (the finished ones are dropped at each new one).
+static IN_FLIGHT: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Waits for every delivery started after an answer (in this process) to
+/// end: for callers that read the mail right after the answer (in-process
+/// tests; the local runner needs none, its deliveries end in milliseconds).
+pub async fn settle_deliveries() {
+    loop {
+        let tasks = std::mem::take(&mut *IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner()));
+        if tasks.is_empty() {
+            return;
+        }
+        for task in tasks {
+            // A delivery that panicked left its mail queued: the sweep's.
+            let _ = task.await;
+        }
+    }
+}
+
 /// Sends an email owed for a change already saved, outside that change's
 /// transaction: at once in the common case (no extra store write on the
 /// caller's path); if the provider fails, the email is queued so that the

@@ -27,7 +27,7 @@ pub fn cancel(
         fields: Vec::new(),
         version: next.version,
         detail: Some(format!(
-            "Inscription annulée : dossier incomplet à la date limite de dépôt ({}).",
+            "Inscription annulée : dossier incomplet à la date limite de dépôt ({}, heure de Paris).",
             to_paris_string(deadline)
         )),
     };

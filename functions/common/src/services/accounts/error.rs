@@ -93,7 +93,7 @@ impl AccountRefusal {
             ),
             AccountRefusal::InvalidActivationLink => "Ce lien d'activation n'est pas valide ou a déjà servi. Si votre compte n'est pas encore activé, demandez un nouveau lien.".into(),
             AccountRefusal::ActivationExpired { deadline } => format!(
-                "Le délai de 48 heures pour activer votre compte a expiré le {}. Votre compte a été ou va être supprimé : créez-en un nouveau avec la même adresse.",
+                "Le délai de 48 heures pour activer votre compte a expiré le {} (heure de Paris). Votre compte a été ou va être supprimé : créez-en un nouveau avec la même adresse.",
                 to_paris_string(*deadline)
             ),
             AccountRefusal::InvalidResetLink => "Ce lien de réinitialisation n'est pas valide ou a déjà servi. Demandez-en un nouveau.".into(),
@@ -141,7 +141,7 @@ fn too_many_attempts(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
             _ => until,
         };
         format!(
-            "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez à partir du {}.",
+            "Trop de tentatives de connexion ont échoué. Par sécurité, réessayez à partir du {} (heure de Paris).",
             to_paris_string(at)
         )
     } else {

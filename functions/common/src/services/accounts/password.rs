@@ -1,6 +1,7 @@
 //! `POST /auth/password`: a new password while signed in (feature
 //! `passwords`: it hashes the password).
 
+use super::login::{admit_attempt, settle_attempt};
 use super::{parse_password, send_or_log, AccountRefusal, AccountResult, PasswordChange};
 use crate::app::App;
 use crate::domain::account::Email;
@@ -21,12 +22,22 @@ pub async fn change_password(
     input: PasswordChange,
 ) -> AccountResult<()> {
     let mut account = caller.account.clone();
+    let email = Email::parse(&account.email).ok();
+    // The current password is a guess like a login's: counted by the same
+    // lock-out (the address's login guard), so that a stolen session cannot
+    // try passwords faster than the login form lets anyone.
+    let guard = email
+        .as_ref()
+        .map_or(account.email.as_str(), Email::canonical)
+        .to_owned();
+    let attempt = uuid::Uuid::new_v4().simple().to_string();
+    admit_attempt(app, &guard, &attempt, app.now()).await?;
     let current_ok =
         security::verify_password(&input.current_password, Some(&account.password_hash)).await;
+    settle_attempt(app, &guard, &attempt, current_ok, app.now()).await?;
     if !current_ok {
         return Err(AccountRefusal::InvalidCredentials.into());
     }
-    let email = Email::parse(&account.email).ok();
     let password = parse_password(&input.new_password, email.as_ref()).map_err(|e| {
         AccountRefusal::Fields(vec![FieldError::new(
             "new_password",

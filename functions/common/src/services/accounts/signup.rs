@@ -1,6 +1,6 @@
 //! `POST /auth/signup`.
 
-use super::activation::{send_new_activation_link, LinkEmail};
+use super::activation::send_new_activation_link;
 use super::rate::within_rate;
 use super::{parse_email, parse_password, send_or_log, AccountRefusal, AccountResult, Credentials};
 use crate::app::App;
@@ -96,9 +96,7 @@ async fn tell_owner(
             send_or_log(app, mail, "account_exists").await;
             Ok(())
         }
-        ExistingAccount::Pending => {
-            send_new_activation_link(app, account, LinkEmail::PendingAgain(password_hash)).await
-        }
+        ExistingAccount::Pending => send_new_activation_link(app, account, password_hash).await,
         // Replaced by the signup, never told.
         ExistingAccount::Expired => Ok(()),
     }
