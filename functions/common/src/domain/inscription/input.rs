@@ -45,16 +45,34 @@ impl InscriptionInput {
 #[derive(Deserialize, Clone, Debug, Default, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityInput {
-    #[schema(required = true, nullable = false, example = "N'Diaye")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        example = "N'Diaye"
+    )]
     pub last_name: Option<String>,
-    #[schema(required = true, nullable = false, example = "Zoé Anaïs")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        example = "Zoé Anaïs"
+    )]
     pub first_names: Option<String>,
     /// `YYYY-MM-DD`.
-    #[schema(required = true, nullable = false, example = "2004-05-17")]
+    #[schema(required = true, nullable = false, format = Date, example = "2004-05-17")]
     pub birth_date: Option<String>,
     /// The commune of birth as written on the birth certificate, with its
     /// arrondissement where there is one (« Marseille 3e », « Saint-Denis »).
-    #[schema(required = true, nullable = false, example = "Marseille 3e")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        example = "Marseille 3e"
+    )]
     pub birth_place: Option<String>,
     /// For a birth in France: the département's INSEE code (`01`..`95`,
     /// `2A`, `2B`, `971`..`976`). Required when `birth_country` is `FR` (or
@@ -65,10 +83,15 @@ pub struct IdentityInput {
     pub birth_department: Option<String>,
     /// ISO 3166-1 alpha-2 code of the country of birth; `FR` (or absent
     /// with a `birth_department`) for a birth in France.
-    #[schema(example = "FR")]
+    #[schema(pattern = "^[A-Z]{2}$", example = "FR")]
     pub birth_country: Option<String>,
     /// ISO 3166-1 alpha-2 code.
-    #[schema(required = true, nullable = false, example = "FR")]
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^[A-Z]{2}$",
+        example = "FR"
+    )]
     pub nationality: Option<String>,
     #[schema(required = true, nullable = false)]
     pub address: Option<AddressInput>,
@@ -80,16 +103,34 @@ pub struct IdentityInput {
 #[derive(Deserialize, Clone, Debug, Default, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
-    #[schema(required = true, nullable = false, example = "12 rue de la République")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        example = "12 rue de la République"
+    )]
     pub line1: Option<String>,
+    #[schema(max_length = 100)]
     pub line2: Option<String>,
     /// Five digits in France.
     #[schema(required = true, nullable = false, example = "13001")]
     pub postal_code: Option<String>,
-    #[schema(required = true, nullable = false, example = "Marseille")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        example = "Marseille"
+    )]
     pub city: Option<String>,
     /// ISO 3166-1 alpha-2 code.
-    #[schema(required = true, nullable = false, example = "FR")]
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^[A-Z]{2}$",
+        example = "FR"
+    )]
     pub country: Option<String>,
 }
 
@@ -112,10 +153,15 @@ pub struct AcquisInput {
     pub unit: Option<String>,
     /// `dispense` or `benefit`.
     #[serde(rename = "type")]
-    #[schema(required = true, nullable = false, example = "benefit")]
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(dispense|benefit)$",
+        example = "benefit"
+    )]
     pub kind: Option<String>,
     /// For a benefit only: the grade kept, 10 to 20, at most two decimals.
-    #[schema(example = 12.5)]
+    #[schema(minimum = 10, maximum = 20, example = 12.5)]
     pub grade: Option<f64>,
     /// The session of the benefit, or the year the diploma giving the
     /// dispense was obtained.
