@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The outside fuzzer: schemathesis (infra/requirements-fuzz.txt, in
-# target/fuzz-venv) against the local runner's /openapi.json. Every answer must
-# be no 5xx, and match the documented status codes, content types, headers
-# and schemas. One line for CI:
+# target/fuzz-venv) against the local runner's /openapi.json, with every check
+# (`--checks all`): no 5xx; answers matching the documented status codes,
+# content types, headers and schemas; schema-valid requests accepted and
+# schema-invalid ones refused; authentication enforced. One line for CI:
 #
 #   infra/scripts/fuzz-api.sh
 #
@@ -10,9 +11,11 @@
 # data directory, its clock where the CAP registration and documents windows
 # are both open; prepares a candidate through the API (signup, the activation
 # link from /_local/outbox, activation, login, a first inscription) whose
-# bearer token schemathesis sends; runs a bounded number of examples per
-# operation (about 1,300 requests, 15-20 s on 2 cores once built and
-# installed); stops the runner; and exits non-zero on any failure, or a panic
+# bearer token schemathesis sends, so the routes behind login are fuzzed too
+# (no Origin header is sent: the cross-site guard serves API clients); runs a
+# bounded number of examples per operation (about 3,500 requests, 35-40 s on
+# 2 cores once built and installed; see BENCHMARKS.md); stops the runner;
+# and exits non-zero on any failure, or a panic
 # in the runner's log. Reports, the runner's log and schemathesis' crash files
 # (`st replay <id>`) are left in target/fuzz-report.
 #
