@@ -254,3 +254,141 @@ fn the_office_routes_take_a_staff_token() {
         }
     }
 }
+
+/// A schema of `doc`'s components, by name.
+fn component<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    let schema = &doc["components"]["schemas"][name];
+    assert!(schema.is_object(), "{name} is a component");
+    schema
+}
+
+/// Every address the server reads is an email of at most 254 characters, and
+/// never empty (`email: ""` was schema-valid and refused 422: issue #17).
+#[test]
+fn emails_have_a_format_and_lengths() {
+    let doc = document();
+    for name in ["Credentials", "EmailOnly"] {
+        let email = &component(&doc, name)["properties"]["email"];
+        assert_eq!(email["format"], "email", "{name}.email");
+        assert!(email["minLength"].as_u64().unwrap() >= 1, "{name}.email");
+        assert_eq!(email["maxLength"], 254, "{name}.email");
+    }
+    let signup = &doc["paths"]["/auth/signup"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(signup["$ref"], "#/components/schemas/Credentials");
+}
+
+/// A new password is 12 to 128 characters (`MIN_PASSWORD_CHARS`,
+/// `MAX_PASSWORD_CHARS`), wherever one is chosen.
+#[test]
+fn new_passwords_have_the_servers_lengths() {
+    use examreg_common::domain::account::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    let doc = document();
+    for (name, field) in [
+        ("Credentials", "password"),
+        ("NewPassword", "password"),
+        ("PasswordChange", "new_password"),
+    ] {
+        let password = &component(&doc, name)["properties"][field];
+        assert_eq!(password["minLength"], MIN_PASSWORD_CHARS, "{name}.{field}");
+        assert_eq!(password["maxLength"], MAX_PASSWORD_CHARS, "{name}.{field}");
+    }
+}
+
+/// The upload's `content_type` is one of the accepted media types (not any
+/// string, answered 415), its `size_bytes` an integer from 1 to 5 MiB (not
+/// 0, answered 422, nor more, answered 413), its `name` at most 200
+/// characters without control characters.
+#[test]
+fn the_upload_body_states_the_servers_bounds() {
+    use examreg_common::domain::files::{FileType, MAX_UPLOAD_BYTES};
+    let doc = document();
+    let body = component(&doc, "UploadRequestInput");
+    let content_type = &body["properties"]["content_type"];
+    assert_eq!(content_type["type"], "string");
+    let accepted: Vec<&str> = FileType::ALL.iter().map(|t| t.mime()).collect();
+    assert_eq!(
+        content_type["enum"],
+        json!(["application/pdf", "image/jpeg", "image/png"])
+    );
+    assert_eq!(content_type["enum"], json!(accepted));
+    for mime in &accepted {
+        assert!(FileType::parse(mime).is_some(), "{mime} is accepted");
+    }
+    let size = &body["properties"]["size_bytes"];
+    assert_eq!(size["type"], "integer", "size_bytes is not nullable");
+    assert_eq!(size["minimum"], 1);
+    assert_eq!(size["maximum"], MAX_UPLOAD_BYTES);
+    assert_eq!(MAX_UPLOAD_BYTES, 5 * 1024 * 1024);
+    let name = &body["properties"]["name"];
+    assert_eq!(name["maxLength"], 200);
+    let pattern = name["pattern"].as_str().expect("name has a pattern");
+    assert!(pattern.contains("\\x00-\\x1F"), "{pattern}");
+}
+
+/// The inscription's required fields are not nullable: a generated client
+/// would otherwise send `null`, which the server answers 422 `required`.
+#[test]
+fn required_inscription_fields_are_not_nullable() {
+    let doc = document();
+    for name in [
+        "InscriptionInput",
+        "IdentityInput",
+        "AddressInput",
+        "DisabilityInput",
+        "AcquisInput",
+        "OptionInput",
+    ] {
+        let schema = component(&doc, name);
+        let required = schema["required"].as_array().expect("a required list");
+        assert!(!required.is_empty(), "{name}");
+        for field in required {
+            let field = field.as_str().unwrap();
+            let property = &schema["properties"][field];
+            let types = &property["type"];
+            assert!(
+                !types.as_array().is_some_and(|t| t.contains(&json!("null"))),
+                "{name}.{field} must not be nullable: {property}"
+            );
+            assert!(
+                property.get("oneOf").is_none_or(|alternatives| {
+                    !alternatives
+                        .as_array()
+                        .unwrap()
+                        .contains(&json!({"type": "null"}))
+                }),
+                "{name}.{field} must not be nullable: {property}"
+            );
+        }
+    }
+}
+
+/// The inscription's leaves carry the server's formats and bounds: names and
+/// address lines of at most 100 characters, a birth date that is a date,
+/// two-letter country codes, an acquis' type and grade.
+#[test]
+fn inscription_leaves_state_their_formats_and_bounds() {
+    use examreg_common::domain::validation::{ADDRESS_LINE_MAX_CHARS, NAME_MAX_CHARS};
+    let doc = document();
+    let identity = &component(&doc, "IdentityInput")["properties"];
+    for field in ["last_name", "first_names", "birth_place"] {
+        assert_eq!(identity[field]["maxLength"], NAME_MAX_CHARS, "{field}");
+        assert_eq!(identity[field]["minLength"], 1, "{field}");
+    }
+    assert_eq!(identity["birth_date"]["format"], "date");
+    let address = &component(&doc, "AddressInput")["properties"];
+    assert_eq!(address["city"]["maxLength"], NAME_MAX_CHARS);
+    assert_eq!(address["line1"]["maxLength"], ADDRESS_LINE_MAX_CHARS);
+    assert_eq!(address["line2"]["maxLength"], ADDRESS_LINE_MAX_CHARS);
+    for country in [
+        &identity["nationality"],
+        &identity["birth_country"],
+        &address["country"],
+    ] {
+        assert_eq!(country["pattern"], "^[A-Z]{2}$");
+    }
+    let acquis = &component(&doc, "AcquisInput")["properties"];
+    assert_eq!(acquis["type"]["pattern"], "^(dispense|benefit)$");
+    assert_eq!(acquis["grade"]["minimum"], 10);
+    assert_eq!(acquis["grade"]["maximum"], 20);
+}

@@ -141,7 +141,7 @@ pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<Parsed<T>, AppEr
         // Every body is an object (serde would read a struct from an array).
         return Err(AppError::validation(vec![not_an_object()]));
     }
-    let (built, found) = collect::<T>(value);
+    let (built, found) = collect::<T>(integral_numbers_as_integers(value));
     match built {
         Some(value) if found.unknown.is_empty() => Ok(Parsed {
             value,
@@ -149,6 +149,33 @@ pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<Parsed<T>, AppEr
         }),
         _ if !found.unknown.is_empty() => Err(unknown_fields(found)),
         _ => Err(AppError::validation(found.invalid)),
+    }
+}
+
+/// `value` with every number written with a fraction but of integral value
+/// (`183204.0`, `2e3`) as the integer it is. JSON does not tell the two
+/// spellings apart, nor does the OpenAPI document's `integer`: a client (or a
+/// fuzzer) may send either, and an integer field must read both alike. Only
+/// values exactly representable (below 2^53) are rewritten; `1.5` stays a
+/// float, still refused where an integer is expected.
+fn integral_numbers_as_integers(value: Value) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < EXACT => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => items
+            .into_iter()
+            .map(integral_numbers_as_integers)
+            .collect(),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, integral_numbers_as_integers(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -775,6 +802,28 @@ mod tests {
         .unwrap_err();
         assert_eq!(refusal(&error).1, UNKNOWN_FIELD);
         assert_eq!(error.message(), "Le champ « admin » n'est pas attendu ici.");
+    }
+
+    #[test]
+    fn an_integral_number_reads_as_an_integer_whatever_its_spelling() {
+        let input = parse_strict::<UploadRequestInput>(
+            br#"{"content_type": "image/png", "size_bytes": 837820.0}"#,
+        )
+        .unwrap();
+        assert_eq!(input.size_bytes, Some(837_820));
+        let input = parse_strict::<UploadRequestInput>(br#"{"size_bytes": 2e3}"#).unwrap();
+        assert_eq!(input.size_bytes, Some(2000));
+        for fraction in [&br#"{"size_bytes": 1.5}"#[..], br#"{"size_bytes": -1.0}"#] {
+            let error = parse_strict::<UploadRequestInput>(fraction).unwrap_err();
+            assert_eq!(
+                fields(refusal(&error).2),
+                vec![("size_bytes", INVALID_TYPE)]
+            );
+        }
+        // A float field still takes an integer-valued grade.
+        let mut body = inscription_body();
+        body["acquis"] = json!([{"unit": "EP1", "type": "benefit", "grade": 12.0, "year": 2020.0}]);
+        assert_eq!(inscription_errors(&body).unwrap(), vec![]);
     }
 
     #[test]

@@ -54,26 +54,36 @@ use crate::records::account::AccountRecord;
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    /// An email address (at most 254 characters, an unaccented part before « @ », a dotted domain).
+    #[schema(format = Email, min_length = 3, max_length = 254, example = "zoe.martin@exemple.fr")]
     pub email: String,
+    /// 12 to 128 characters (a signup also refuses common or guessable ones: 422 `weak_password`).
+    #[schema(format = Password, min_length = 12, max_length = 128)]
     pub password: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailOnly {
+    /// An email address (at most 254 characters, an unaccented part before « @ », a dotted domain).
+    #[schema(format = Email, min_length = 3, max_length = 254, example = "zoe.martin@exemple.fr")]
     pub email: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenOnly {
+    #[schema(min_length = 1)]
     pub token: String,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPassword {
+    #[schema(min_length = 1)]
     pub token: String,
+    /// 12 to 128 characters, neither common nor guessable (422 `weak_password`).
+    #[schema(format = Password, min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -81,7 +91,10 @@ pub struct NewPassword {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
+    #[schema(format = Password, min_length = 1, max_length = 128)]
     pub current_password: String,
+    /// 12 to 128 characters, neither common nor guessable (422 `weak_password`).
+    #[schema(format = Password, min_length = 12, max_length = 128)]
     pub new_password: String,
 }
 

@@ -42,18 +42,42 @@ pub use error::{DocumentsError, DocumentsRefusal, DocumentsResult};
 pub struct UploadRequestInput {
     /// `application/pdf`, `image/jpeg` or `image/png`.
     #[serde(default)]
-    #[schema(required = true, example = "application/pdf")]
+    #[schema(required = true, schema_with = content_type_schema)]
     pub content_type: Option<String>,
     /// The file's exact size in bytes, from 1 to 5 242 880 (5 MiB).
+    // The bounds are `MAX_UPLOAD_BYTES`'s (a test over the document ties them).
     #[serde(default)]
-    #[schema(required = true, example = 183_204)]
+    #[schema(
+        required = true,
+        nullable = false,
+        minimum = 1,
+        maximum = 5_242_880,
+        example = 183_204
+    )]
     pub size_bytes: Option<u64>,
     /// The file's name, as the piece's `files` will list it (at most 200
     /// characters, no control character); by default the piece's code and
     /// the type's extension (`identity_document.pdf`).
     #[serde(default)]
-    #[schema(example = "carte-identite-recto.jpg")]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$",
+        example = "carte-identite-recto.jpg"
+    )]
     pub name: Option<String>,
+}
+
+/// `content_type`'s schema: exactly the media types [`FileType::parse`]
+/// takes as spelt by [`FileType::mime`], so that a generated client offers
+/// no other (anything else is answered 415 `unsupported_type`).
+fn content_type_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(FileType::ALL.map(FileType::mime)))
+        .description(Some("`application/pdf`, `image/jpeg` or `image/png`."))
+        .examples(["application/pdf"])
+        .build()
 }
 
 /// The longest file name kept.
