@@ -1133,7 +1133,11 @@ fn every_ses_grant_is_send_email_as_the_stacks_sender_only() {
     let expected: BTreeSet<String> = EXPECTED
         .iter()
         .filter(|e| e.actions.contains(&support::grants::SES))
-        .map(|e| role_of(&t, e.function, resource(&t, e.function)).0.to_owned())
+        .map(|e| {
+            role_of(&t, e.function, resource(&t, e.function))
+                .0
+                .to_owned()
+        })
         .collect();
     assert_eq!(mailing_roles, expected);
     assert!(!expected.contains("ActivationRole") && !expected.contains("DocumentsRole"));
@@ -1161,13 +1165,20 @@ fn candidates_files_are_denied_to_every_principal_but_the_roles_that_need_them()
     assert_eq!(ref_of(&policy["Properties"]["Bucket"]), Some("Bucket"));
     let deny: Vec<&Value> = as_list(&policy["Properties"]["PolicyDocument"]["Statement"])
         .into_iter()
-        .filter(|s| s["Effect"] == "Deny" && s.get("Condition").is_some_and(|c| c.get("ArnNotEquals").is_some()))
+        .filter(|s| {
+            s["Effect"] == "Deny"
+                && s.get("Condition")
+                    .is_some_and(|c| c.get("ArnNotEquals").is_some())
+        })
         .collect();
     assert_eq!(deny.len(), 1, "one Deny naming who may touch candidates/*");
     let deny = deny[0];
     assert_eq!(deny["Principal"], "*");
     assert_eq!(actions_of(deny), ["s3:*"], "every object action");
-    let resources: Vec<String> = as_list(&deny["Resource"]).into_iter().flat_map(render).collect();
+    let resources: Vec<String> = as_list(&deny["Resource"])
+        .into_iter()
+        .flat_map(render)
+        .collect();
     assert_eq!(
         resources,
         ["arn:${AWS::Partition}:s3:::examreg-${Stage}-${AWS::AccountId}-${AWS::Region}/candidates/*"]
@@ -1178,15 +1189,25 @@ fn candidates_files_are_denied_to_every_principal_but_the_roles_that_need_them()
     let mut needed = roles_reaching_candidates_files(&t);
     assert_eq!(
         needed,
-        ["AdminRole", "DocumentsCheckRole", "DocumentsRole", "SweepRole"]
-            .map(str::to_owned)
-            .into(),
+        [
+            "AdminRole",
+            "DocumentsCheckRole",
+            "DocumentsRole",
+            "SweepRole"
+        ]
+        .map(str::to_owned)
+        .into(),
     );
     let selection = &resource(&t, "BackupSelection")["Properties"]["BackupSelection"];
     assert!(as_list(&selection["Resources"])
         .into_iter()
         .any(|r| get_att_of(r) == Some(("Bucket", "Arn"))));
-    needed.insert(get_att_of(&selection["IamRoleArn"]).expect("!GetAtt").0.to_owned());
+    needed.insert(
+        get_att_of(&selection["IamRoleArn"])
+            .expect("!GetAtt")
+            .0
+            .to_owned(),
+    );
 
     let principals = &deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]["Fn::If"];
     assert_eq!(principals[0], "HasBucketBreakGlass");
@@ -1247,16 +1268,27 @@ fn the_edge_distribution_caches_nothing_forwards_all_but_host_and_proves_itself(
     assert_eq!(ref_of(&config["WebACLId"]), Some("EdgeWebAclArn"));
     let behavior = &config["DefaultCacheBehavior"];
     assert_eq!(behavior["CachePolicyId"], CACHING_DISABLED);
-    assert_eq!(behavior["OriginRequestPolicyId"], ALL_VIEWER_EXCEPT_HOST_HEADER);
+    assert_eq!(
+        behavior["OriginRequestPolicyId"],
+        ALL_VIEWER_EXCEPT_HOST_HEADER
+    );
     assert_eq!(behavior["ViewerProtocolPolicy"], "redirect-to-https");
     let methods: BTreeSet<&str> = as_list(&behavior["AllowedMethods"])
         .into_iter()
         .filter_map(Value::as_str)
         .collect();
     for route in ROUTES {
-        assert!(methods.contains(route.method), "{} {}", route.method, route.path);
+        assert!(
+            methods.contains(route.method),
+            "{} {}",
+            route.method,
+            route.path
+        );
     }
-    assert!(config.get("CacheBehaviors").is_none(), "one behavior: nothing cached anywhere");
+    assert!(
+        config.get("CacheBehaviors").is_none(),
+        "one behavior: nothing cached anywhere"
+    );
 
     let origins = as_list(&config["Origins"]);
     assert_eq!(origins.len(), 1);
@@ -1266,7 +1298,10 @@ fn the_edge_distribution_caches_nothing_forwards_all_but_host_and_proves_itself(
         render(&origin["DomainName"]),
         ["${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"]
     );
-    assert_eq!(origin["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only");
+    assert_eq!(
+        origin["CustomOriginConfig"]["OriginProtocolPolicy"],
+        "https-only"
+    );
     // The secret header, the one http/edge.rs checks, from the parameter
     // the functions read too.
     let headers = as_list(&origin["OriginCustomHeaders"]);
@@ -1290,7 +1325,9 @@ fn the_edge_distribution_caches_nothing_forwards_all_but_host_and_proves_itself(
         serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "EdgeOriginSecret"}, ""]}]})
     );
     // The web ACL must be CloudFront's, made in us-east-1.
-    let pattern = t["Parameters"]["EdgeWebAclArn"]["AllowedPattern"].as_str().unwrap();
+    let pattern = t["Parameters"]["EdgeWebAclArn"]["AllowedPattern"]
+        .as_str()
+        .unwrap();
     assert!(pattern.contains(":wafv2:us-east-1:") && pattern.contains(":global/webacl/"));
 }
 
@@ -1303,7 +1340,10 @@ fn waf_template() -> Value {
 #[test]
 fn the_waf_companion_limits_each_client_ip_and_tighter_on_auth_posts() {
     let w = waf_template();
-    assert!(w.get("Transform").is_none(), "plain CloudFormation, deployed in us-east-1");
+    assert!(
+        w.get("Transform").is_none(),
+        "plain CloudFormation, deployed in us-east-1"
+    );
     let acls: Vec<&Value> = resources(&w)
         .values()
         .filter(|r| r["Type"] == "AWS::WAFv2::WebACL")
@@ -1326,7 +1366,11 @@ fn the_waf_companion_limits_each_client_ip_and_tighter_on_auth_posts() {
     let mut by_name = BTreeMap::new();
     for rule in &rules {
         let rate = &rule["Statement"]["RateBasedStatement"];
-        assert_eq!(rate["AggregateKeyType"], "IP", "{}: keyed on the client's IP", rule["Name"]);
+        assert_eq!(
+            rate["AggregateKeyType"], "IP",
+            "{}: keyed on the client's IP",
+            rule["Name"]
+        );
         let block = &rule["Action"]["Block"]["CustomResponse"];
         assert_eq!(block["ResponseCode"], 429);
         let body_key = block["CustomResponseBodyKey"].as_str().unwrap();
@@ -1334,15 +1378,26 @@ fn the_waf_companion_limits_each_client_ip_and_tighter_on_auth_posts() {
         let problem: Value = serde_json::from_str(body["Content"].as_str().unwrap()).unwrap();
         assert_eq!(problem["code"], "too_many_requests");
         assert_eq!(problem["status"], 429);
-        by_name.insert(rule["Name"].as_str().unwrap(), (*rule, default_of(&rate["Limit"])));
+        by_name.insert(
+            rule["Name"].as_str().unwrap(),
+            (*rule, default_of(&rate["Limit"])),
+        );
     }
     let (all, all_limit) = by_name["all-per-ip"];
     let (auth, auth_limit) = by_name["auth-per-ip"];
-    assert!(all["Statement"]["RateBasedStatement"].get("ScopeDownStatement").is_none());
-    assert!(auth["Priority"].as_u64() < all["Priority"].as_u64(), "the tighter rule first");
+    assert!(all["Statement"]["RateBasedStatement"]
+        .get("ScopeDownStatement")
+        .is_none());
+    assert!(
+        auth["Priority"].as_u64() < all["Priority"].as_u64(),
+        "the tighter rule first"
+    );
     assert!(auth_limit < all_limit / 5, "{auth_limit} vs {all_limit}");
     // Room for a class of 35 signing up from one school address.
-    assert!(auth_limit >= 200 && all_limit >= 1500, "{auth_limit}, {all_limit}");
+    assert!(
+        auth_limit >= 200 && all_limit >= 1500,
+        "{auth_limit}, {all_limit}"
+    );
 
     // The scope-down: POST under /auth/, which is every route that hashes a
     // password or sends an email.
@@ -1352,14 +1407,26 @@ fn the_waf_companion_limits_each_client_ip_and_tighter_on_auth_posts() {
         .into_iter()
         .map(|s| {
             let m = &s["ByteMatchStatement"];
-            (&m["FieldToMatch"], &m["PositionalConstraint"], &m["SearchString"])
+            (
+                &m["FieldToMatch"],
+                &m["PositionalConstraint"],
+                &m["SearchString"],
+            )
         })
         .collect();
     assert_eq!(
         matches,
         [
-            (&serde_json::json!({"Method": {}}), &"EXACTLY".into(), &"POST".into()),
-            (&serde_json::json!({"UriPath": {}}), &"STARTS_WITH".into(), &"/auth/".into()),
+            (
+                &serde_json::json!({"Method": {}}),
+                &"EXACTLY".into(),
+                &"POST".into()
+            ),
+            (
+                &serde_json::json!({"UriPath": {}}),
+                &"STARTS_WITH".into(),
+                &"/auth/".into()
+            ),
         ]
     );
     for path in [

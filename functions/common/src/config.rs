@@ -639,10 +639,17 @@ mod tests {
         assert_eq!(settings(&[(EDGE_SECRET, "")]).unwrap().edge_secret, None);
         let secret = "0123456789abcdef0123456789abcdef";
         assert_eq!(
-            settings(&[(EDGE_SECRET, secret)]).unwrap().edge_secret.as_deref(),
+            settings(&[(EDGE_SECRET, secret)])
+                .unwrap()
+                .edge_secret
+                .as_deref(),
             Some(secret)
         );
-        for bad in ["short", "0123456789abcdef 0123456789abcdef", "é123456789abcdef0123456789abcdef"] {
+        for bad in [
+            "short",
+            "0123456789abcdef 0123456789abcdef",
+            "é123456789abcdef0123456789abcdef",
+        ] {
             assert!(error(&[(EDGE_SECRET, bad)]).starts_with("EXAMREG_EDGE_SECRET must be empty"));
         }
     }

@@ -118,6 +118,59 @@ mod tests {
         map
     }
 
+    /// A router with the edge's layers and one route answering what the
+    /// handlers see: the client's source, and whether the secret reached it.
+    async fn through_the_router(
+        secret: Option<&str>,
+        pairs: &[(&'static str, &str)],
+    ) -> (u16, String) {
+        use axum::body::Body;
+        use axum::routing::get;
+        use tower::ServiceExt;
+        let config = crate::app::Config {
+            edge_secret: secret.map(str::to_owned),
+            ..Default::default()
+        };
+        let routes = axum::Router::new().route(
+            "/seen",
+            get(
+                |super::super::accounts::ClientSource(ip): super::super::accounts::ClientSource,
+                 headers: HeaderMap| async move {
+                    format!("{ip:?} {}", headers.contains_key(SECRET_HEADER))
+                },
+            ),
+        );
+        let mut request = axum::http::Request::get("/seen");
+        for (name, value) in pairs {
+            request = request.header(*name, *value);
+        }
+        let response = super::super::with_edge(routes, &config)
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_router_refuses_a_bypass_and_counts_the_viewer_behind_cloudfront() {
+        let viewer = (VIEWER_ADDRESS_HEADER, "203.0.113.7:46532");
+        // The API's own URL, called directly: refused before any handler.
+        let (status, body) = through_the_router(Some(SECRET), &[viewer]).await;
+        assert_eq!(status, 403);
+        assert!(body.contains("forbidden_origin"), "{body}");
+        // Through CloudFront: served, the viewer counted, the secret gone.
+        let (status, body) =
+            through_the_router(Some(SECRET), &[(SECRET_HEADER, SECRET), viewer]).await;
+        assert_eq!((status, body.as_str()), (200, "Some(203.0.113.7) false"));
+        // No distribution: a spoofed CloudFront header changes nothing.
+        let (status, body) = through_the_router(None, &[viewer]).await;
+        assert_eq!((status, body.as_str()), (200, "None false"));
+    }
+
     #[test]
     fn without_a_distribution_every_request_is_direct_and_its_headers_ignored() {
         let spoofed = headers(&[(VIEWER_ADDRESS_HEADER, "198.51.100.9:443")]);
@@ -154,7 +207,11 @@ mod tests {
         );
         for garbage in ["", "203.0.113.7", "not-an-ip:443", "203.0.113.7:port"] {
             let h = headers(&[(SECRET_HEADER, SECRET), (VIEWER_ADDRESS_HEADER, garbage)]);
-            assert_eq!(decide(&h, Some(SECRET)), Verdict::ViaEdge(None), "{garbage}");
+            assert_eq!(
+                decide(&h, Some(SECRET)),
+                Verdict::ViaEdge(None),
+                "{garbage}"
+            );
         }
     }
 }

@@ -3,8 +3,8 @@
 
 pub mod accounts;
 pub mod cross_site;
-pub mod edge;
 pub mod documents;
+pub mod edge;
 pub mod embedded_site;
 #[cfg(feature = "admin")]
 pub mod gestion;
