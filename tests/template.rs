@@ -1082,3 +1082,364 @@ fn bounces_and_complaints_reach_the_sweep_and_the_reputation_is_alarmed() {
         assert_eq!(ref_of(as_list(&p["AlarmActions"])[0]), Some("AlarmTopic"));
     }
 }
+
+// ---------------------------------------------------------------------------
+// --- edge --- (issue #17: IAM, the bucket policy, CloudFront and its WAF)
+
+/// Every statement of every IAM role in the template, with its role's id.
+fn every_role_statement(t: &Value) -> Vec<(&str, &Value)> {
+    resources(t)
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::IAM::Role")
+        .flat_map(|(id, role)| statements(role).into_iter().map(move |s| (id.as_str(), s)))
+        .collect()
+}
+
+fn actions_of(statement: &Value) -> Vec<&str> {
+    as_list(&statement["Action"])
+        .into_iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[test]
+fn every_ses_grant_is_send_email_as_the_stacks_sender_only() {
+    let t = template();
+    let text = std::fs::read_to_string(support::template::template_path()).unwrap();
+    assert!(
+        !text.contains("SendRawEmail"),
+        "adapters/ses.rs sends with SendEmail: no role may keep ses:SendRawEmail"
+    );
+    let mut mailing_roles = BTreeSet::new();
+    for (role, statement) in every_role_statement(&t) {
+        let actions = actions_of(statement);
+        if !actions.iter().any(|a| a.starts_with("ses:")) {
+            continue;
+        }
+        mailing_roles.insert(role.to_owned());
+        assert_eq!(actions, ["ses:SendEmail"], "{role}: SendEmail alone");
+        assert_eq!(
+            ref_of(&statement["Condition"]["StringEquals"]["ses:FromAddress"]),
+            Some("SenderEmail"),
+            "{role}: only from the stack's sender (ses:FromAddress): {statement}"
+        );
+        assert_eq!(
+            statement["Condition"].as_object().map(|c| c.len()),
+            Some(1),
+            "{role}: no other condition to loosen or confuse it"
+        );
+    }
+    // Exactly the functions whose code sends mail (support/grants.rs).
+    let expected: BTreeSet<String> = EXPECTED
+        .iter()
+        .filter(|e| e.actions.contains(&support::grants::SES))
+        .map(|e| {
+            role_of(&t, e.function, resource(&t, e.function))
+                .0
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(mailing_roles, expected);
+    assert!(!expected.contains("ActivationRole") && !expected.contains("DocumentsRole"));
+}
+
+/// The roles whose statements grant an object action under `candidates/`.
+fn roles_reaching_candidates_files(t: &Value) -> BTreeSet<String> {
+    every_role_statement(t)
+        .into_iter()
+        .filter(|(_, s)| s["Effect"] == "Allow")
+        .filter(|(_, s)| {
+            as_list(&s["Resource"])
+                .into_iter()
+                .flat_map(render)
+                .any(|r| r.ends_with("/candidates/*"))
+        })
+        .map(|(role, _)| role.to_owned())
+        .collect()
+}
+
+#[test]
+fn candidates_files_are_denied_to_every_principal_but_the_roles_that_need_them() {
+    let t = template();
+    let policy = resource(&t, "BucketPolicy");
+    assert_eq!(ref_of(&policy["Properties"]["Bucket"]), Some("Bucket"));
+    let deny: Vec<&Value> = as_list(&policy["Properties"]["PolicyDocument"]["Statement"])
+        .into_iter()
+        .filter(|s| {
+            s["Effect"] == "Deny"
+                && s.get("Condition")
+                    .is_some_and(|c| c.get("ArnNotEquals").is_some())
+        })
+        .collect();
+    assert_eq!(deny.len(), 1, "one Deny naming who may touch candidates/*");
+    let deny = deny[0];
+    assert_eq!(deny["Principal"], "*");
+    assert_eq!(actions_of(deny), ["s3:*"], "every object action");
+    let resources: Vec<String> = as_list(&deny["Resource"])
+        .into_iter()
+        .flat_map(render)
+        .collect();
+    assert_eq!(
+        resources,
+        ["arn:${AWS::Partition}:s3:::examreg-${Stage}-${AWS::AccountId}-${AWS::Region}/candidates/*"]
+    );
+
+    // Who needs them: every role granted an object action there (the four
+    // functions), and AWS Backup's role, the bucket being in the selection.
+    let mut needed = roles_reaching_candidates_files(&t);
+    assert_eq!(
+        needed,
+        [
+            "AdminRole",
+            "DocumentsCheckRole",
+            "DocumentsRole",
+            "SweepRole"
+        ]
+        .map(str::to_owned)
+        .into(),
+    );
+    let selection = &resource(&t, "BackupSelection")["Properties"]["BackupSelection"];
+    assert!(as_list(&selection["Resources"])
+        .into_iter()
+        .any(|r| get_att_of(r) == Some(("Bucket", "Arn"))));
+    needed.insert(
+        get_att_of(&selection["IamRoleArn"])
+            .expect("!GetAtt")
+            .0
+            .to_owned(),
+    );
+
+    let principals = &deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]["Fn::If"];
+    assert_eq!(principals[0], "HasBucketBreakGlass");
+    let roles_in = |branch: &Value| -> (BTreeSet<String>, Vec<String>) {
+        let mut roles = BTreeSet::new();
+        let mut refs = Vec::new();
+        for arn in as_list(branch) {
+            match (get_att_of(arn), ref_of(arn)) {
+                (Some((role, "Arn")), _) => assert!(roles.insert(role.to_owned())),
+                (_, Some(parameter)) => refs.push(parameter.to_owned()),
+                _ => panic!("a role's ARN or a parameter: {arn}"),
+            }
+        }
+        (roles, refs)
+    };
+    let (with_glass, glass) = roles_in(&principals[1]);
+    let (without_glass, none) = roles_in(&principals[2]);
+    assert_eq!(with_glass, needed, "with a break-glass role");
+    assert_eq!(without_glass, needed, "without one");
+    assert_eq!(glass, ["BucketBreakGlassRoleArn"]);
+    assert!(none.is_empty());
+    // The deploy role and CloudFormation never touch objects; the policy
+    // itself stays editable (bucket-level actions are outside the Deny).
+    assert!(!resources.iter().any(|r| !r.ends_with("/candidates/*")));
+}
+
+#[test]
+fn the_bucket_keeps_list_bucket_where_a_missing_key_must_answer_404() {
+    let t = template();
+    for (role, statement) in every_role_statement(&t) {
+        if actions_of(statement).contains(&"s3:ListBucket") {
+            // Only beside a read of candidates' files (a HEAD that must tell
+            // "gone" from "refused"), and never narrowed by a prefix
+            // condition, which GET and HEAD would not carry.
+            assert!(
+                roles_reaching_candidates_files(&t).contains(role),
+                "{role}: ListBucket without reading candidates' files"
+            );
+            assert!(statement.get("Condition").is_none(), "{role}: {statement}");
+        }
+    }
+}
+
+const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+#[test]
+fn the_edge_distribution_caches_nothing_forwards_all_but_host_and_proves_itself() {
+    let t = template();
+    let d = resource(&t, "EdgeDistribution");
+    assert_eq!(d["Type"], "AWS::CloudFront::Distribution");
+    assert_eq!(d["Condition"], "HasEdge");
+    assert_eq!(
+        t["Conditions"]["HasEdge"],
+        serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "EdgeWebAclArn"}, ""]}]})
+    );
+    let config = &d["Properties"]["DistributionConfig"];
+    assert_eq!(ref_of(&config["WebACLId"]), Some("EdgeWebAclArn"));
+    let behavior = &config["DefaultCacheBehavior"];
+    assert_eq!(behavior["CachePolicyId"], CACHING_DISABLED);
+    assert_eq!(
+        behavior["OriginRequestPolicyId"],
+        ALL_VIEWER_EXCEPT_HOST_HEADER
+    );
+    assert_eq!(behavior["ViewerProtocolPolicy"], "redirect-to-https");
+    let methods: BTreeSet<&str> = as_list(&behavior["AllowedMethods"])
+        .into_iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for route in ROUTES {
+        assert!(
+            methods.contains(route.method),
+            "{} {}",
+            route.method,
+            route.path
+        );
+    }
+    assert!(
+        config.get("CacheBehaviors").is_none(),
+        "one behavior: nothing cached anywhere"
+    );
+
+    let origins = as_list(&config["Origins"]);
+    assert_eq!(origins.len(), 1);
+    let origin = origins[0];
+    assert_eq!(origin["Id"], behavior["TargetOriginId"]);
+    assert_eq!(
+        render(&origin["DomainName"]),
+        ["${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"]
+    );
+    assert_eq!(
+        origin["CustomOriginConfig"]["OriginProtocolPolicy"],
+        "https-only"
+    );
+    // The secret header, the one http/edge.rs checks, from the parameter
+    // the functions read too.
+    let headers = as_list(&origin["OriginCustomHeaders"]);
+    assert_eq!(headers.len(), 1);
+    assert!(headers[0]["HeaderName"]
+        .as_str()
+        .unwrap()
+        .eq_ignore_ascii_case(examreg_common::http::edge::SECRET_HEADER));
+    assert_eq!(ref_of(&headers[0]["HeaderValue"]), Some("EdgeOriginSecret"));
+    let secret_env = &t["Globals"]["Function"]["Environment"]["Variables"]["EXAMREG_EDGE_SECRET"];
+    assert_eq!(
+        *secret_env,
+        serde_json::json!({"Fn::If": ["HasEdge", {"Ref": "EdgeOriginSecret"}, ""]})
+    );
+    assert_eq!(t["Parameters"]["EdgeOriginSecret"]["NoEcho"], true);
+    // A web ACL without the secret would leave the API's URL open.
+    let rule = &t["Rules"]["EdgeNeedsItsSecret"];
+    assert_eq!(rule["RuleCondition"], t["Conditions"]["HasEdge"]);
+    assert_eq!(
+        rule["Assertions"][0]["Assert"],
+        serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "EdgeOriginSecret"}, ""]}]})
+    );
+    // The web ACL must be CloudFront's, made in us-east-1.
+    let pattern = t["Parameters"]["EdgeWebAclArn"]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    assert!(pattern.contains(":wafv2:us-east-1:") && pattern.contains(":global/webacl/"));
+}
+
+/// The companion template of the edge's web ACL.
+fn waf_template() -> Value {
+    let root = support::template::template_path().parent().unwrap();
+    support::template::load(&root.join("infra/waf-us-east-1.yaml"))
+}
+
+#[test]
+fn the_waf_companion_limits_each_client_ip_and_tighter_on_auth_posts() {
+    let w = waf_template();
+    assert!(
+        w.get("Transform").is_none(),
+        "plain CloudFormation, deployed in us-east-1"
+    );
+    let acls: Vec<&Value> = resources(&w)
+        .values()
+        .filter(|r| r["Type"] == "AWS::WAFv2::WebACL")
+        .collect();
+    assert_eq!(acls.len(), 1);
+    let acl = &acls[0]["Properties"];
+    assert_eq!(acl["Scope"], "CLOUDFRONT");
+    assert!(acl["DefaultAction"].get("Allow").is_some());
+    assert_eq!(
+        get_att_of(&w["Outputs"]["WebAclArn"]["Value"]).map(|(_, a)| a),
+        Some("Arn")
+    );
+
+    let default_of = |parameter: &Value| -> u64 {
+        let name = ref_of(parameter).expect("a limit is a parameter");
+        w["Parameters"][name]["Default"].as_u64().expect("a number")
+    };
+    let rules = as_list(&acl["Rules"]);
+    assert_eq!(rules.len(), 2);
+    let mut by_name = BTreeMap::new();
+    for rule in &rules {
+        let rate = &rule["Statement"]["RateBasedStatement"];
+        assert_eq!(
+            rate["AggregateKeyType"], "IP",
+            "{}: keyed on the client's IP",
+            rule["Name"]
+        );
+        let block = &rule["Action"]["Block"]["CustomResponse"];
+        assert_eq!(block["ResponseCode"], 429);
+        let body_key = block["CustomResponseBodyKey"].as_str().unwrap();
+        let body = &acl["CustomResponseBodies"][body_key];
+        let problem: Value = serde_json::from_str(body["Content"].as_str().unwrap()).unwrap();
+        assert_eq!(problem["code"], "too_many_requests");
+        assert_eq!(problem["status"], 429);
+        by_name.insert(
+            rule["Name"].as_str().unwrap(),
+            (*rule, default_of(&rate["Limit"])),
+        );
+    }
+    let (all, all_limit) = by_name["all-per-ip"];
+    let (auth, auth_limit) = by_name["auth-per-ip"];
+    assert!(all["Statement"]["RateBasedStatement"]
+        .get("ScopeDownStatement")
+        .is_none());
+    assert!(
+        auth["Priority"].as_u64() < all["Priority"].as_u64(),
+        "the tighter rule first"
+    );
+    assert!(auth_limit < all_limit / 5, "{auth_limit} vs {all_limit}");
+    // Room for a class of 35 signing up from one school address.
+    assert!(
+        auth_limit >= 200 && all_limit >= 1500,
+        "{auth_limit}, {all_limit}"
+    );
+
+    // The scope-down: POST under /auth/, which is every route that hashes a
+    // password or sends an email.
+    let scope = &auth["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["AndStatement"]
+        ["Statements"];
+    let matches: Vec<(&Value, &Value, &Value)> = as_list(scope)
+        .into_iter()
+        .map(|s| {
+            let m = &s["ByteMatchStatement"];
+            (
+                &m["FieldToMatch"],
+                &m["PositionalConstraint"],
+                &m["SearchString"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        matches,
+        [
+            (
+                &serde_json::json!({"Method": {}}),
+                &"EXACTLY".into(),
+                &"POST".into()
+            ),
+            (
+                &serde_json::json!({"UriPath": {}}),
+                &"STARTS_WITH".into(),
+                &"/auth/".into()
+            ),
+        ]
+    );
+    for path in [
+        "/auth/signup",
+        "/auth/resend-activation",
+        "/auth/login",
+        "/auth/login-link",
+        "/auth/password-reset",
+        "/auth/activate",
+    ] {
+        assert!(
+            ROUTES.iter().any(|r| r.method == "POST" && r.path == path),
+            "POST {path} is a route, counted by auth-per-ip"
+        );
+    }
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Lints template.yaml with cfn-lint and `sam validate --lint` (both offline),
-# with the pinned tools of infra/scripts/install-tools.sh.
+# and the edge's companion infra/waf-us-east-1.yaml (plain CloudFormation,
+# no SAM transform) with cfn-lint in us-east-1, the only region its
+# CLOUDFRONT-scope web ACL may live in; with the pinned tools of
+# infra/scripts/install-tools.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,4 +24,7 @@ cfn-lint --regions "$REGION" --format parseable -- template.yaml
 echo "lint: sam validate --lint"
 sam validate --lint --template-file template.yaml --region "$REGION"
 
-echo "lint: template.yaml passes cfn-lint and sam validate --lint"
+echo "lint: cfn-lint on infra/waf-us-east-1.yaml (us-east-1)"
+cfn-lint --regions us-east-1 --format parseable -- infra/waf-us-east-1.yaml
+
+echo "lint: template.yaml passes cfn-lint and sam validate --lint; infra/waf-us-east-1.yaml passes cfn-lint"

@@ -34,6 +34,9 @@ pub struct Config {
     pub upload_origin: String,
     /// How the back office's pages sign staff in (`GET /office/config`).
     pub office_sign_in: OfficeSignIn,
+    /// The CloudFront distribution's origin-verify secret (`http/edge.rs`);
+    /// `None` when the API is reached directly (the runner, or no edge).
+    pub edge_secret: Option<String>,
 }
 
 impl Config {
@@ -50,6 +53,7 @@ impl Config {
             mail_rate_per_second: settings.mail_rate_per_second,
             office_sign_in: OfficeSignIn::of(settings.office_cognito.as_ref(), &portal_origin),
             secure_cookies: secure_cookies_for(&portal_origin),
+            edge_secret: settings.edge_secret.clone(),
             public_url,
             portal_origin,
             ..defaults
@@ -88,6 +92,7 @@ impl Default for Config {
             portal_origin: "http://127.0.0.1:3000".into(),
             upload_origin: String::new(),
             office_sign_in: OfficeSignIn::Local,
+            edge_secret: None,
         }
     }
 }

@@ -32,10 +32,15 @@ pub const SES_CONFIGURATION_SET: &str = "EXAMREG_SES_CONFIGURATION_SET";
 /// and app client: set by template.yaml on the admin function.
 pub const OFFICE_AUTH_DOMAIN: &str = "EXAMREG_OFFICE_AUTH_DOMAIN";
 pub const OFFICE_CLIENT_ID: &str = "EXAMREG_OFFICE_CLIENT_ID";
+/// The secret CloudFront adds to every request it forwards to the HTTP API
+/// (template.yaml, `# --- edge ---`): set, a request without it is refused
+/// and the viewer's address is read from CloudFront's header
+/// (`http/edge.rs`). Empty or unset: no CloudFront in front.
+pub const EDGE_SECRET: &str = "EXAMREG_EDGE_SECRET";
 
 /// Every `EXAMREG_*` variable a Lambda reads (`tests/template.rs` checks
 /// that template.yaml sets no other).
-pub const VARIABLES: [&str; 14] = [
+pub const VARIABLES: [&str; 15] = [
     SESSION,
     CALENDAR_FILE,
     CATALOGUE_FILE,
@@ -50,6 +55,7 @@ pub const VARIABLES: [&str; 14] = [
     SES_CONFIGURATION_SET,
     OFFICE_AUTH_DOMAIN,
     OFFICE_CLIENT_ID,
+    EDGE_SECRET,
 ];
 
 /// The session whose calendar is in force when none is given.
@@ -96,6 +102,9 @@ pub struct Settings {
     /// neither: where the back office's pages sign staff in (Cognito's
     /// hosted UI). Without them (the runner), they sign in locally.
     pub office_cognito: Option<OfficeCognito>,
+    /// `EXAMREG_EDGE_SECRET`: the origin-verify secret of the CloudFront
+    /// distribution in front of the API; `None` (unset or empty) without one.
+    pub edge_secret: Option<String>,
 }
 
 /// The back office's Cognito sign-in: the hosted UI and the app client.
@@ -118,6 +127,7 @@ impl Default for Settings {
             portal_origin: None,
             mail_rate_per_second: DEFAULT_MAIL_RATE,
             office_cognito: None,
+            edge_secret: None,
         }
     }
 }
@@ -171,6 +181,7 @@ impl Settings {
             mail_rate_per_second: optional(&lookup, MAIL_RATE, parse_mail_rate)?
                 .unwrap_or(defaults.mail_rate_per_second),
             office_cognito: office_cognito(&lookup)?,
+            edge_secret: optional(&lookup, EDGE_SECRET, parse_edge_secret)?.flatten(),
         })
     }
 
@@ -349,6 +360,22 @@ fn parse_origin(value: &str) -> Result<String, Expected> {
     match http_url(value) {
         Some(url) if authority_only => Ok(url.origin().ascii_serialization()),
         _ => Err(EXPECTED),
+    }
+}
+
+/// The edge's secret: empty means none (the template passes an empty
+/// parameter through); else at least 32 characters, visible ASCII only (it
+/// travels as a header value).
+fn parse_edge_secret(value: &str) -> Result<Option<String>, Expected> {
+    const EXPECTED: Expected = "empty, or at least 32 visible ASCII characters";
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let visible = value.bytes().all(|b| b.is_ascii_graphic());
+    if value.len() >= 32 && visible {
+        Ok(Some(value.to_owned()))
+    } else {
+        Err(EXPECTED)
     }
 }
 
@@ -603,6 +630,27 @@ mod tests {
                 error(&[(name, " ")]),
                 format!(r#"{name} must be the path of a TOML file, got " ""#)
             );
+        }
+    }
+
+    #[test]
+    fn the_edge_secret_is_empty_or_long_enough_for_a_header() {
+        assert_eq!(settings(&[]).unwrap().edge_secret, None);
+        assert_eq!(settings(&[(EDGE_SECRET, "")]).unwrap().edge_secret, None);
+        let secret = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            settings(&[(EDGE_SECRET, secret)])
+                .unwrap()
+                .edge_secret
+                .as_deref(),
+            Some(secret)
+        );
+        for bad in [
+            "short",
+            "0123456789abcdef 0123456789abcdef",
+            "é123456789abcdef0123456789abcdef",
+        ] {
+            assert!(error(&[(EDGE_SECRET, bad)]).starts_with("EXAMREG_EDGE_SECRET must be empty"));
         }
     }
 

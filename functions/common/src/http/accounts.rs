@@ -38,8 +38,10 @@ pub struct ActivationAnswer {
 }
 
 /// The client's IP address, for the per-source limits of the forms that
-/// send an email: the HTTP API's `requestContext.http.sourceIp` in AWS, the
-/// peer's address in the local runner; `None` when neither is known.
+/// send an email: behind the CloudFront distribution, the viewer's address
+/// CloudFront gave (`http/edge.rs`, trusted only with the edge's secret);
+/// else the HTTP API's `requestContext.http.sourceIp` in AWS, the peer's
+/// address in the local runner; `None` when none is known.
 pub struct ClientSource(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
@@ -51,6 +53,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
 }
 
 fn source_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    // Behind CloudFront, the sourceIp below is an edge server's, shared by
+    // every candidate it serves.
+    if let Some(super::edge::ViewerAddress(viewer)) = extensions.get() {
+        return Some(*viewer);
+    }
     #[allow(irrefutable_let_patterns)] // one event source in this build
     if let Some(RequestContext::ApiGatewayV2(context)) = extensions.get::<RequestContext>() {
         return context.http.source_ip.as_deref()?.parse().ok();
@@ -400,5 +407,19 @@ mod tests {
         context.http.source_ip = Some("203.0.113.7".into());
         extensions.insert(RequestContext::ApiGatewayV2(context));
         assert_eq!(source_ip(&extensions), "203.0.113.7".parse().ok());
+    }
+
+    #[test]
+    fn behind_cloudfront_the_source_is_the_viewer_not_the_edge_server() {
+        use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+        let mut extensions = axum::http::Extensions::new();
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        // The HTTP API sees the CloudFront edge server...
+        context.http.source_ip = Some("130.176.0.1".into());
+        extensions.insert(RequestContext::ApiGatewayV2(context));
+        // ...and http/edge.rs recorded the viewer CloudFront saw.
+        let viewer: IpAddr = "2001:db8::7".parse().unwrap();
+        extensions.insert(super::super::edge::ViewerAddress(viewer));
+        assert_eq!(source_ip(&extensions), Some(viewer));
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cross_site;
 pub mod documents;
+pub mod edge;
 pub mod embedded_site;
 #[cfg(feature = "admin")]
 pub mod gestion;
@@ -199,7 +200,9 @@ async fn json_with_charset(mut response: Response) -> Response {
 /// Layers every request and response goes through, in the runner and in
 /// Lambda alike; innermost, right before any handler (and its answer still
 /// dressed by the others), the refusal of cross-site requests and of bodies
-/// that are not JSON ([`cross_site`]).
+/// that are not JSON ([`cross_site`]); just outside it, the refusal of a
+/// request that did not come through the CloudFront distribution, when
+/// there is one ([`edge`]).
 pub fn with_edge(router: Router, config: &Config) -> Router {
     let portal_origin: Arc<str> = Arc::from(config.portal_origin.as_str());
     router
@@ -207,6 +210,12 @@ pub fn with_edge(router: Router, config: &Config) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             portal_origin,
             cross_site::guard,
+        ))
+        // Outside the origin check: a request that bypassed CloudFront is
+        // refused before anything else reads it (`edge`).
+        .layer(axum::middleware::from_fn_with_state(
+            config.edge_secret.as_deref().map(Arc::from),
+            edge::guard,
         ))
         .layer(axum::middleware::map_response(json_with_charset))
         .layer(SetResponseHeaderLayer::if_not_present(
