@@ -538,7 +538,7 @@ function signedConfirmation() {
 function costText(piece) {
   const how = piece.channel === 'post' ? 'reçue par courrier' : 'déposée';
   const when = piece.received_at ? ` le ${paris(piece.received_at)}` : '';
-  const validated = piece.status === 'validated' ? ', déjà validée par le rectorat,' : '';
+  const validated = piece.status === 'validated' ? ' et déjà validée par le rectorat' : '';
   const deadline = Date.parse(state.saved.documents_deadline) > serverNow(state.calendar)
     ? ` Sans elle, votre inscription sera annulée le ${paris(state.saved.documents_deadline)}.`
     : '';
