@@ -117,6 +117,27 @@ async function startRunner(now) {
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : null };
     },
+    /** A JSON call as a candidate, with the bearer token of POST /auth/login. */
+    async asCandidate(token, method, p, body) {
+      const response = await fetch(`${base}${p}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    /** One exams-office event, through `examreg admin` on the runner's data. */
+    admin(event) {
+      return new Promise((resolve, reject) => {
+        const proc = spawn(BIN, ['admin', '--data-dir', dataDir, JSON.stringify(event)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        proc.stdout.on('data', (c) => { out += c; });
+        proc.stderr.on('data', (c) => { err += c; });
+        proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`admin ${event.action}: ${code} ${err}${out}`))));
+      });
+    },
     async setClock(instant) {
       const answer = await this.json('POST', '/_local/clock', { set: instant });
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -588,10 +609,10 @@ describe('journey 2: conflicts and closed windows, shown to the candidate', () =
     await second.locator('#inscription-form').waitFor();
     await second.waitForLoadState('networkidle');
     assert.match(await second.locator('#window-note').innerText(), /sont closes depuis le vendredi 12 novembre 2021 à 23:59/);
-    await second.getByLabel('Téléphone').fill('06 11 22 33 44');
-    await second.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
-    await assertSummaryFocused(second, /Inscriptions closes/);
-    assert.equal(await second.locator('.error-summary').getAttribute('data-code'), 'registration_closed');
+    // Closed: a read-only view that says why and what can still be done.
+    assert.match(await second.locator('#closed-note').innerText(), /ne peut plus être modifiée en ligne.*Vous pouvez encore/s);
+    assert.ok(await second.getByLabel('Téléphone').isDisabled());
+    assert.equal(await second.getByRole('button', { name: 'Enregistrer mon inscription' }).count(), 0);
     await check(second, 'inscription-closed');
     assertClean(first);
   });
@@ -708,6 +729,271 @@ describe('journey 3: after login, only pages of this site', () => {
     await page.locator('h1').waitFor();
 
     assert.deepEqual(escapes, []);
+    assertClean(page);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Issue #19: the signed confirmation protected, the task list, late arrivals.
+
+const BAC_PRO_INSCRIPTION = {
+  diploma: 'BAC_PRO',
+  specialty: 'MCV_A',
+  identity: {
+    last_name: 'Morel', first_names: 'Inès', birth_date: '2003-02-11', birth_place: 'Marseille 3e',
+    birth_department: '13', nationality: 'FR',
+    address: { line1: '3 boulevard Longchamp', postal_code: '13001', city: 'Marseille', country: 'FR' },
+    phone: '06 12 34 56 78',
+  },
+  disability: { declared: false },
+  acquis: [],
+  options: [],
+  version: 0,
+};
+
+/** An activated account with a saved Bac Pro inscription; resolves to its bearer token. */
+async function registeredByApi(runner, email) {
+  await signupByApi(runner, email);
+  const login = await runner.json('POST', '/auth/login', { email, password: PASSWORD });
+  assert.equal(login.status, 200);
+  const { token } = login.body;
+  const saved = await runner.asCandidate(token, 'PUT', '/inscription', BAC_PRO_INSCRIPTION);
+  assert.equal(saved.status, 201, JSON.stringify(saved.body));
+  return token;
+}
+
+/** Every piece uploaded (a PDF each), then validated by the office. */
+async function validatedByApi(runner, token, email) {
+  const { body: ins } = await runner.asCandidate(token, 'GET', '/inscription');
+  for (const piece of ins.pieces) {
+    const ticket = await runner.asCandidate(token, 'POST', `/inscription/pieces/${piece.kind}/uploads`, {
+      content_type: 'application/pdf', size_bytes: PDF.length, name: `${piece.kind}.pdf`,
+    });
+    assert.equal(ticket.status, 201, JSON.stringify(ticket.body));
+    const put = await fetch(ticket.body.upload_url, { method: 'PUT', headers: ticket.body.headers, body: PDF });
+    assert.ok(put.ok, `PUT ${piece.kind}: ${put.status}`);
+  }
+  for (let i = 0; ; i += 1) {
+    const { body } = await runner.asCandidate(token, 'GET', '/inscription');
+    if (body.status === 'complete') break;
+    assert.ok(i < 50, `the pieces were not all received: ${JSON.stringify(body.pieces)}`);
+    await new Promise((r) => { setTimeout(r, 100); });
+  }
+  for (const piece of ins.pieces) {
+    await runner.admin({ action: 'validate_piece', actor: 'agent.diec', email, kind: piece.kind });
+  }
+  const { body } = await runner.asCandidate(token, 'GET', '/inscription');
+  assert.equal(body.status, 'validated');
+  return body;
+}
+
+async function signedConfirmationOf(runner, token) {
+  const { body } = await runner.asCandidate(token, 'GET', '/inscription');
+  return { version: body.version, piece: body.pieces.find((p) => p.kind === 'signed_confirmation') };
+}
+
+async function openForm(page, base) {
+  await page.goto(`${base}/m-inscrire`);
+  await page.locator('#inscription-form').waitFor();
+  await page.waitForLoadState('networkidle');
+}
+
+describe('journey 4: a validated dossier and its signed confirmation', () => {
+  let runner;
+  let context;
+  const email = 'ines.morel@example.fr';
+
+  before(async () => {
+    runner = await startRunner(START);
+    context = await openBrowser();
+  });
+  after(async () => {
+    await context?.close();
+    await runner?.stop();
+  });
+
+  test('opened and left without change, then changed only after a warning', async () => {
+    const base = runner.base;
+    const token = await registeredByApi(runner, email);
+    await validatedByApi(runner, token, email);
+    const page = await newPage(context);
+    const puts = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && new URL(request.url()).pathname === '/inscription') puts.push(request.url());
+    });
+    await login(page, base, email);
+
+    // The task list: every step done, and what comes next.
+    const tasks = page.locator('#tasks');
+    await tasks.locator('li.task').first().waitFor();
+    assert.deepEqual(await tasks.locator('li.task').evaluateAll((items) => items.map((i) => i.dataset.state)),
+      ['done', 'done', 'done', 'done', 'done']);
+    assert.match(await tasks.innerText(), /inscription est définitive.*convocation/s);
+    await check(page, 'home-validated');
+
+    // Opened and left as it is: nothing to save, nothing sent.
+    await openForm(page, base);
+    const save = page.getByRole('button', { name: 'Enregistrer mon inscription' });
+    assert.ok(await save.isDisabled(), '« Enregistrer » is disabled while nothing has changed');
+    assert.match(await page.locator('#save-hint').innerText(), /Aucune modification à enregistrer/);
+    await check(page, 'inscription-validated-unchanged');
+    // Typing the same value back changes nothing either.
+    await page.getByLabel('Commune').fill('Marseilles');
+    assert.ok(await save.isEnabled());
+    await page.getByLabel('Commune').fill('Marseille');
+    assert.ok(await save.isDisabled());
+    assert.deepEqual(puts, []);
+
+    // A change: the dialog says what changed and what it costs.
+    await page.getByLabel('Téléphone').fill('06 98 76 54 32');
+    await save.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const said = await dialog.innerText();
+    assert.match(said, /confirmation signée déposée le .+ ne sera plus valable/s);
+    assert.match(said, /il faudra imprimer, dater et signer la nouvelle confirmation, puis l'envoyer/);
+    assert.deepEqual(await page.locator('#void-changes li').allInnerTexts(), ['Téléphone']);
+    assert.equal((await focusedElement(page)).id, 'void-cancel', 'the safe answer has the focus');
+    await check(page, 'inscription-void-dialog');
+
+    // Cancel: nothing sent, the signature kept, the focus back on the button.
+    await page.getByRole('button', { name: 'Annuler et garder ma confirmation signée' }).click();
+    assert.ok(!(await dialog.isVisible()));
+    assert.equal((await focusedElement(page)).id, 'save');
+    assert.deepEqual(puts, []);
+    let signed = await signedConfirmationOf(runner, token);
+    assert.equal(signed.piece.status, 'validated');
+    // Escape is a « no » too.
+    await save.click();
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    assert.ok(!(await dialog.isVisible()));
+    assert.deepEqual(puts, []);
+
+    // Confirm: saved, and the dossier asks for the new signed confirmation.
+    await save.click();
+    await page.getByRole('button', { name: 'Enregistrer quand même' }).click();
+    await page.locator('.notice.success', { hasText: 'Version 2' }).waitFor();
+    assert.match(await page.locator('.notice.success .resign').innerText(), /n'est plus valable.*version 2/s);
+    assert.equal(puts.length, 1);
+    signed = await signedConfirmationOf(runner, token);
+    assert.equal(signed.version, 2);
+    assert.equal(signed.piece.status, 'missing');
+    assert.ok(await save.isDisabled(), 'saved: nothing left to save');
+
+    await page.goto(`${base}/`);
+    await tasks.locator('li.task').first().waitFor();
+    assert.equal(await tasks.locator('li[data-step="confirmation"]').getAttribute('data-state'), 'todo');
+    assert.equal(await tasks.locator('li[data-step="documents"]').getAttribute('data-state'), 'todo');
+    assert.match(await tasks.locator('li[data-step="documents"]').innerText(),
+      /Sans ces pièces, votre inscription sera annulée le dimanche 7 novembre à 23\sh\s59 \(heure de Paris\)/);
+    await check(page, 'home-signature-to-send-again');
+    assertClean(page);
+  });
+});
+
+describe('journey 5: the task list escalates, the form closes', () => {
+  let runner;
+  let context;
+  const email = 'noah.petit@example.fr';
+
+  before(async () => {
+    runner = await startRunner(START);
+    context = await openBrowser();
+  });
+  after(async () => {
+    await context?.close();
+    await runner?.stop();
+  });
+
+  /** The documents step of the task list, once the page is signed in again (sessions last 12 h). */
+  async function documentsStep(page, base) {
+    await login(page, base, email);
+    const step = page.locator('#tasks li[data-step="documents"]');
+    await step.waitFor();
+    return step;
+  }
+
+  test('7 and 2 days before the documents deadline, then the read-only form', async () => {
+    const base = runner.base;
+    await registeredByApi(runner, email);
+    const page = await newPage(context);
+
+    // 26 October: twelve days left, nothing pressing.
+    let step = await documentsStep(page, base);
+    assert.equal(await step.getAttribute('data-state'), 'todo');
+    assert.equal(await step.getAttribute('data-urgency'), null);
+    assert.match(await step.innerText(), /Date limite\s?: dimanche 7 novembre à 23\sh\s59 \(heure de Paris\)/);
+
+    // 1 November, 13:00 in Paris: less than seven days.
+    await runner.setClock('2021-11-01T12:00:00Z');
+    step = await documentsStep(page, base);
+    assert.equal(await step.getAttribute('data-urgency'), 'soon');
+    assert.match(await step.locator('.task-urgency').innerText(), /^Plus que 6\sjours et 10\sheures$/);
+    assert.match(await step.innerText(), /Sans ces pièces, votre inscription sera annulée le dimanche 7 novembre à 23\sh\s59/);
+    await check(page, 'home-tasks-7-days');
+
+    // The registration window closed on 31 October: a read-only view.
+    await openForm(page, base);
+    const note = await page.locator('#closed-note').innerText();
+    assert.match(note, /ne peut plus être modifiée en ligne/);
+    assert.match(note, /Vous pouvez encore.*jusqu'au dimanche 7 novembre à 23\sh\s59.*stylo rouge/s);
+    assert.ok(await page.getByLabel('Nom de famille').isDisabled());
+    assert.equal(await page.locator('#inscription-form button[type="submit"]').isVisible(), false);
+    await check(page, 'inscription-read-only');
+
+    // 6 November, 13:00: less than two days, urgent.
+    await runner.setClock('2021-11-06T12:00:00Z');
+    step = await documentsStep(page, base);
+    assert.equal(await step.getAttribute('data-urgency'), 'urgent');
+    assert.match(await step.locator('.task-urgency').innerText(), /^Urgent\s?: plus que 1\sjour et 10\sheures$/);
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 800 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the task list scrolls sideways at ${width} px`);
+      await page.screenshot({ path: path.join(SHOTS, `home-tasks-2-days-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize(DESKTOP);
+    await check(page, 'home-tasks-2-days');
+    assertClean(page);
+  });
+});
+
+describe('journey 6: a late arrival', () => {
+  let runner;
+  let context;
+  const email = 'lina.garcia@example.fr';
+
+  before(async () => {
+    // 10 December 2021: every registration window of the session has closed.
+    runner = await startRunner('2021-12-10T09:00:00Z');
+    context = await openBrowser();
+  });
+  after(async () => {
+    await context?.close();
+    await runner?.stop();
+  });
+
+  test('what can still be done, not « ne peut plus être modifiée »', async () => {
+    const base = runner.base;
+    await signupByApi(runner, email);
+    const page = await newPage(context);
+    await login(page, base, email);
+    const step = page.locator('#tasks li[data-step="register"]');
+    await step.waitFor();
+    assert.equal(await step.getAttribute('data-state'), 'closed');
+    const text = await step.innerText();
+    assert.match(text, /closes pour tous les diplômes.*Vous pouvez encore contacter/s);
+    assert.doesNotMatch(await page.locator('main').innerText(), /ne peut plus être modifiée/);
+    await check(page, 'home-late-arrival');
+
+    await page.getByRole('link', { name: "M'inscrire", exact: true }).click();
+    await page.locator('#late-note').waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.match(await page.locator('#late-note').innerText(), /closes pour tous les diplômes.*Vous pouvez encore.*session suivante/s);
+    assert.ok(!(await page.locator('#inscription-form').isVisible()));
+    assert.doesNotMatch(await page.locator('main').innerText(), /ne peut plus être modifiée/);
+    await check(page, 'inscription-late-arrival');
     assertClean(page);
   });
 });

@@ -96,6 +96,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("ui.js", JS),
     asset!("countries.js", JS),
     asset!("home.js", JS),
+    asset!("tasks.js", JS),
     asset!("signup.js", JS),
     asset!("activate.js", JS),
     asset!("login.js", JS),

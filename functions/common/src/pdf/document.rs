@@ -126,17 +126,21 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
     both_ways(layout, doc);
 
     layout.heading("Rappels");
+    // One rule, as the notice (§2) and the portal say it: red pen for the
+    // printed copy before it is sent; a change made online after signing
+    // calls for the new version, signed and sent again.
     let version_note = format!(
         "Cette confirmation correspond à la version {} de votre inscription\u{a0}: si vous \
-         modifiez votre inscription en ligne, imprimez et signez la nouvelle confirmation.",
+         modifiez ensuite votre inscription en ligne, elle n'est plus valable\u{a0}; \
+         imprimez, datez et signez la nouvelle confirmation, puis envoyez-la.",
         doc.version
     );
     layout.bullets(
         &[
             "Vérifiez les informations ci-dessus, puis datez et signez la présente \
              confirmation d'inscription.",
-            "En cas de nouvelles modifications, rectifiez le document au stylo rouge \
-             uniquement.",
+            "Avant de l'envoyer, corrigez au stylo rouge uniquement une erreur relevée sur \
+             ce document imprimé.",
             "Aucune modification ne pourra être prise en compte après la fin des inscriptions.",
             &version_note,
             "Si la confirmation d'inscription datée et signée et les pièces justificatives \

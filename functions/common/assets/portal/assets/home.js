@@ -6,6 +6,7 @@ import { api, calendar, serverNow } from './api.js';
 import {
   $, busy, clearErrors, el, formatInstant, initChrome, INSCRIPTION_STATUS, showNotice, showProblem, untilClosing, untilOpening,
 } from './ui.js';
+import { renderTasks } from './tasks.js';
 
 const STATUS_TEXT = {
   registered: 'Votre inscription est enregistrée.',
@@ -104,7 +105,7 @@ function renderInscription(ins, catalogue, now) {
 
 // The withdrawal, in two steps: the button shows a confirmation, which
 // alone sends POST /inscription/withdraw.
-function setUpWithdrawal(ins, catalogue, now) {
+function setUpWithdrawal(ins, cal, catalogue, now) {
   const section = $('#withdraw-section');
   section.hidden = ins.status === 'withdrawn' || ins.status === 'cancelled';
   const confirm = $('#withdraw-confirm');
@@ -129,7 +130,10 @@ function setUpWithdrawal(ins, catalogue, now) {
       return;
     }
     const fresh = await api('GET', '/inscription');
-    if (fresh.ok) renderInscription(fresh.data, catalogue, now);
+    if (fresh.ok) {
+      renderInscription(fresh.data, catalogue, now);
+      renderTasks($('#tasks'), fresh.data, cal, catalogue, now);
+    }
     section.hidden = true;
     showNotice($('#inscription-summary'), 'success', 'Inscription retirée', 'Votre désistement est enregistré ; un courriel vous le confirme.');
   });
@@ -211,9 +215,15 @@ async function main() {
   if (me.email_deliverable === false) showUndeliverable(me.email);
   const ins = await api('GET', '/inscription');
   $('#dashboard').hidden = false;
+  // The steps first: what to do next, and by when, by the server's clock.
+  if (ins.ok || ins.problem.code === 'no_inscription') {
+    renderTasks($('#tasks'), ins.ok ? ins.data : null, cal.data, catalogue.data, now);
+  } else {
+    $('#tasks-section').hidden = true;
+  }
   if (ins.ok) {
     renderInscription(ins.data, catalogue.data, now);
-    setUpWithdrawal(ins.data, catalogue.data, now);
+    setUpWithdrawal(ins.data, cal.data, catalogue.data, now);
     $('#calendar-section').hidden = true;
   } else if (ins.problem.code === 'no_inscription') {
     $('#inscription-summary').replaceChildren(el('p', { text: "Vous n'avez pas encore d'inscription pour cette session." }));

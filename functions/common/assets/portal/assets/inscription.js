@@ -3,7 +3,7 @@
 import { api, calendar, serverNow } from './api.js';
 import { countries } from './countries.js';
 import {
-  $, $$, busy, clearErrors, el, formatInstant, initChrome, requireLogin, showNotice, showProblem,
+  $, $$, busy, clearErrors, el, formatDeadline, formatInstant, initChrome, requireLogin, showNotice, showProblem,
   untilClosing, untilOpening,
 } from './ui.js';
 
@@ -22,6 +22,11 @@ const state = {
   sentUnits: [],
   // The same for the last `options` sent.
   sentOptions: [],
+  // The inscription as last read from the API (null before the first save),
+  // and the form's content as it showed it: what « changed » is measured from.
+  saved: null,
+  savedBody: null,
+  readOnly: false,
 };
 
 const KIND_LABEL = { professional: 'épreuve professionnelle', general: 'épreuve générale', optional: 'épreuve facultative' };
@@ -187,25 +192,77 @@ unitsBox.addEventListener('change', (event) => {
 // ---------------------------------------------------------------------------
 // The registration window of the chosen diploma.
 
+/** « dimanche 7 novembre à 23 h 59 (heure de Paris) ». */
+function paris(iso) {
+  return `${formatDeadline(iso)} (heure de Paris)`;
+}
+
+/** The diplomas whose registration window is open now. */
+function openDiplomas(now) {
+  return state.calendar.diplomas.filter((d) => d.registration.open !== false
+    && Date.parse(d.registration.opens) <= now && Date.parse(d.registration.closes) > now);
+}
+
+function diplomaName(code) {
+  const d = state.catalogue.diplomas.find((x) => x.diploma === code);
+  return d ? d.label : code;
+}
+
+/** What a candidate whose window has closed can still do, as list items. */
+function stillPossible(now) {
+  const items = [];
+  const ins = state.saved;
+  if (ins) {
+    const owed = ins.pieces.some((p) => p.status !== 'received' && p.status !== 'validated');
+    if (owed && Date.parse(ins.documents_deadline) > now) {
+      items.push(el('li', {}, 'envoyer votre confirmation signée et vos pièces jusqu\'au ', paris(ins.documents_deadline),
+        ', dans ', el('a', { href: '/mes-documents', text: '« Mes documents »' }), ' ou par courrier postal ;'));
+    }
+    items.push(el('li', { text: "si vous relevez une erreur sur votre confirmation imprimée, la corriger au stylo rouge avant de l'envoyer ;" }));
+  } else {
+    const open = openDiplomas(now);
+    if (open.length) {
+      items.push(el('li', {
+        text: `vous inscrire dans un diplôme dont les inscriptions sont encore ouvertes : ${open.map((d) => `${diplomaName(d.diploma)} jusqu'au ${paris(d.registration.closes)}`).join(' ; ')} ;`,
+      }));
+    }
+    items.push(el('li', { text: 'préparer votre inscription à la session suivante, dont les dates seront publiées sur ce site ;' }));
+  }
+  items.push(el('li', { text: 'pour toute question, contacter la Division des examens et concours (DIEC) du rectorat.' }));
+  return el('ul', {}, items);
+}
+
 function renderWindow() {
   windowNote.replaceChildren();
-  const d = state.calendar && state.calendar.diplomas.find((x) => x.diploma === diploma.value);
-  if (!d) return;
   const now = serverNow(state.calendar);
-  const { opens, closes } = d.registration;
-  const label = currentDiploma().label.toLowerCase();
-  let text;
-  let kind = 'info';
-  if (Date.parse(opens) > now) {
-    text = `Les inscriptions en ${label} ouvriront le ${formatInstant(opens)} (heure de Paris), ${untilOpening(opens, now)}.`;
-    kind = 'warning';
-  } else if (Date.parse(closes) > now) {
-    text = `Les inscriptions en ${label} sont ouvertes jusqu'au ${formatInstant(closes)} (heure de Paris) : ${untilClosing(closes, now)}.`;
-  } else {
-    text = `Les inscriptions en ${label} sont closes depuis le ${formatInstant(closes)} (heure de Paris) : votre inscription ne peut plus être modifiée.`;
-    kind = 'warning';
+  const code = state.saved && state.readOnly ? state.saved.diploma : diploma.value;
+  const d = state.calendar && state.calendar.diplomas.find((x) => x.diploma === code);
+  if (!d) {
+    // A late arrival with no diploma chosen: say it before they type anything.
+    if (!state.saved && !openDiplomas(now).length && !state.calendar.diplomas.some((x) => Date.parse(x.registration.opens) > now)) {
+      windowNote.append(el('div', { class: 'notice warning', id: 'late-note' },
+        el('p', { text: `Les inscriptions de la session ${state.calendar.session} sont closes pour tous les diplômes. Vous pouvez encore :` }),
+        stillPossible(now)));
+    }
+    return;
   }
-  windowNote.append(el('div', { class: `notice ${kind}` }, el('p', { text })));
+  const { opens, closes } = d.registration;
+  const label = diplomaName(code).toLowerCase();
+  if (Date.parse(opens) > now) {
+    windowNote.append(el('div', { class: 'notice warning' }, el('p', {
+      text: `Les inscriptions en ${label} ouvriront le ${formatInstant(opens)} (heure de Paris), ${untilOpening(opens, now)}.`,
+    })));
+  } else if (Date.parse(closes) > now) {
+    windowNote.append(el('div', { class: 'notice info' }, el('p', {
+      text: `Les inscriptions en ${label} sont ouvertes jusqu'au ${formatInstant(closes)} (heure de Paris) : ${untilClosing(closes, now)}.`,
+    })));
+  } else {
+    // Closed: an inscription is shown as it stands; a newcomer learns what is left.
+    const why = state.saved
+      ? `Les inscriptions en ${label} sont closes depuis le ${formatInstant(closes)} (heure de Paris) : votre inscription ne peut plus être modifiée en ligne (notice, « aucune modification ne pourra être prise en compte après la fin des inscriptions »). Elle est affichée ci-dessous telle qu'elle est enregistrée. Vous pouvez encore :`
+      : `Les inscriptions en ${label} sont closes depuis le ${formatInstant(closes)} (heure de Paris) : il n'est plus possible de s'y inscrire pour cette session. Vous pouvez encore :`;
+    windowNote.append(el('div', { class: 'notice warning', id: 'closed-note' }, el('p', { text: why }), stillPossible(now)));
+  }
 }
 
 diploma.addEventListener('change', () => {
@@ -307,8 +364,13 @@ function fill(ins) {
   const options = {};
   for (const o of ins.options || []) options[o.unit] = { language: o.language || '' };
   renderOptions(options);
-  renderWindow();
   state.version = ins.version;
+  state.saved = ins;
+  state.readOnly = Date.parse(ins.registration_closes) <= serverNow(state.calendar);
+  renderWindow();
+  if (state.readOnly) makeReadOnly();
+  state.savedBody = read().body;
+  syncSave();
 }
 
 /** The body of PUT /inscription, and the errors found before sending it. */
@@ -388,6 +450,128 @@ function read() {
   return { body, errors };
 }
 
+// ---------------------------------------------------------------------------
+// What changed since the last read, in French, and « Enregistrer » only
+// when something did: a save that changes nothing must never be invited.
+
+const FIELD_LABELS = {
+  diploma: 'Diplôme',
+  specialty: 'Spécialité',
+  'identity.last_name': 'Nom de famille',
+  'identity.first_names': 'Prénoms',
+  'identity.birth_date': 'Date de naissance',
+  'identity.birth_place': 'Lieu de naissance',
+  'identity.birth_department': 'Département de naissance',
+  'identity.birth_country': 'État de naissance',
+  'identity.nationality': 'Nationalité',
+  'identity.address.line1': 'Adresse',
+  'identity.address.line2': "Complément d'adresse",
+  'identity.address.postal_code': 'Code postal',
+  'identity.address.city': 'Commune',
+  'identity.address.country': 'Pays',
+  'identity.phone': 'Téléphone',
+  disability: 'Situation de handicap',
+  acquis: 'Acquis (dispenses et bénéfices de notes)',
+  options: 'Épreuves facultatives',
+};
+
+/** The body as {path: comparable value}; lists and disability compared whole. */
+function flatten(body) {
+  const flat = {};
+  const walk = (value, path) => {
+    if (value && typeof value === 'object' && !Array.isArray(value) && path !== 'disability') {
+      for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
+    } else {
+      flat[path] = JSON.stringify(value === undefined ? '' : value);
+    }
+  };
+  const { version, ...rest } = body;
+  walk(rest, '');
+  return flat;
+}
+
+/** The French labels of the fields that differ between two bodies, in form order. */
+function changedFields(before, after) {
+  const a = flatten(before);
+  const b = flatten(after);
+  const paths = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const changed = [...paths].filter((p) => (a[p] || '""') !== (b[p] || '""'));
+  const labels = Object.keys(FIELD_LABELS).filter((p) => changed.includes(p)).map((p) => FIELD_LABELS[p]);
+  // A field this list does not know yet is still a change.
+  return changed.some((p) => !FIELD_LABELS[p]) ? [...labels, 'Autres informations'] : labels;
+}
+
+function currentChanges() {
+  return state.savedBody ? changedFields(state.savedBody, read().body) : null;
+}
+
+/** « Enregistrer » is disabled, and says why, while the saved inscription is unchanged. */
+function syncSave() {
+  const save = $('#save');
+  const hint = $('#save-hint');
+  const unchanged = state.savedBody !== null && !state.readOnly && currentChanges().length === 0;
+  save.disabled = unchanged;
+  save.toggleAttribute('data-unchanged', unchanged);
+  hint.textContent = unchanged ? 'Aucune modification à enregistrer : modifiez une information pour pouvoir enregistrer.' : '';
+}
+
+form.addEventListener('input', () => { if (!state.readOnly) syncSave(); });
+form.addEventListener('change', () => { if (!state.readOnly) syncSave(); });
+
+/** After the registration window: every field shown, none editable, no button. */
+function makeReadOnly() {
+  for (const control of $$('input, select, textarea, button', form)) control.disabled = true;
+  $('#save').closest('.actions').hidden = true;
+  $('.hint', form).textContent = "Votre inscription telle qu'elle est enregistrée (version "
+    + `${state.version}). Les inscriptions étant closes, elle ne peut plus être modifiée en ligne.`;
+}
+
+// ---------------------------------------------------------------------------
+// A save that would void a signed confirmation: say what it costs, and ask.
+
+/** The signed confirmation if it has been received or validated, else null. */
+function signedConfirmation() {
+  const piece = state.saved && state.saved.pieces.find((p) => p.kind === 'signed_confirmation');
+  return piece && (piece.status === 'received' || piece.status === 'validated') ? piece : null;
+}
+
+function costText(piece) {
+  const how = piece.channel === 'post' ? 'reçue par courrier' : 'déposée';
+  const when = piece.received_at ? ` le ${paris(piece.received_at)}` : '';
+  const validated = piece.status === 'validated' ? ' et déjà validée par le rectorat' : '';
+  const deadline = Date.parse(state.saved.documents_deadline) > serverNow(state.calendar)
+    ? ` Sans elle, votre inscription sera annulée le ${paris(state.saved.documents_deadline)}.`
+    : '';
+  return `Votre confirmation signée ${how}${when}${validated} ne sera plus valable : il faudra imprimer, dater et signer la nouvelle confirmation, puis l'envoyer.${deadline}`;
+}
+
+/** Opens the dialog; resolves to true when the candidate confirms the save. */
+function confirmVoiding(piece, changes) {
+  const dialog = $('#void-dialog');
+  $('#void-cost').textContent = costText(piece);
+  $('#void-changes').replaceChildren(...changes.map((label) => el('li', { text: label })));
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      dialog.removeEventListener('close', onClose);
+      $('#void-confirm').onclick = null;
+      $('#void-cancel').onclick = null;
+      resolve(answer);
+    };
+    // Escape closes a modal dialog: that is a « no ».
+    const onClose = () => {
+      done(dialog.returnValue === 'confirm');
+      $('#save').focus();
+    };
+    dialog.addEventListener('close', onClose);
+    $('#void-confirm').onclick = () => dialog.close('confirm');
+    $('#void-cancel').onclick = () => dialog.close('cancel');
+    dialog.returnValue = '';
+    dialog.showModal();
+    // The safe answer first.
+    $('#void-cancel').focus();
+  });
+}
+
 /** The input or group an API field path names. */
 function resolve(path) {
   const group = form.querySelector(`fieldset[data-field="${path}"]`);
@@ -455,15 +639,31 @@ form.addEventListener('submit', (event) => {
     }, resolve);
     return;
   }
+  const changes = currentChanges();
+  if (changes && changes.length === 0) return;
+  const signed = signedConfirmation();
+  (signed ? confirmVoiding(signed, changes) : Promise.resolve(true)).then((go) => {
+    if (go) save(body, signed);
+  });
+});
+
+/** PUT /inscription, then the answer shown; `signed` was the confirmation in force. */
+function save(body, signed) {
   busy(form, async () => {
     const answer = await api('PUT', '/inscription', body);
     if (answer.ok) {
       const created = answer.status === 201;
       fill(answer.data);
+      const voided = signed && !signedConfirmation();
       showNotice(form, 'success',
         created ? 'Votre inscription est enregistrée' : 'Vos modifications sont enregistrées',
         `${answer.data.candidate_number ? `Numéro de candidat ${answer.data.candidate_number}. ` : ''}Version ${answer.data.version}, enregistrée le ${formatInstant(answer.data.updated_at)}. Vous pouvez la modifier jusqu'au ${formatInstant(answer.data.registration_closes)} (heure de Paris).`,
-        { extra: el('p', {}, 'Étape suivante : ', el('a', { href: '/mes-documents', text: "téléchargez votre confirmation d'inscription et déposez vos documents" }), '.') });
+        {
+          extra: voided
+            ? el('p', { class: 'resign' }, `Votre confirmation signée n'est plus valable : téléchargez la nouvelle (version ${answer.data.version}), datez-la, signez-la, puis `,
+              el('a', { href: '/mes-documents', text: 'envoyez-la depuis « Mes documents »' }), ' ou par courrier postal.')
+            : el('p', {}, 'Étape suivante : ', el('a', { href: '/mes-documents', text: "téléchargez votre confirmation d'inscription et déposez vos documents" }), '.'),
+        });
       return;
     }
     const problem = answer.problem;
@@ -472,8 +672,8 @@ form.addEventListener('submit', (event) => {
     if (problem.code === 'unauthenticated') {
       summary.append(el('p', {}, el('a', { href: '/login?next=%2Fm-inscrire', text: 'Se connecter de nouveau' })));
     }
-  });
-});
+  }).then(syncSave);
+}
 
 // ---------------------------------------------------------------------------
 
@@ -499,6 +699,8 @@ async function main() {
   form.hidden = false;
   syncDisability();
   await load();
+  renderWindow();
+  if (!state.saved && $('#late-note')) form.hidden = true;
 }
 
 main();

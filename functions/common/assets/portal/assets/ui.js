@@ -245,6 +245,20 @@ export function formatInstant(iso) {
   return frenchFormat(DATE_TIME, iso);
 }
 
+const DEADLINE = new Intl.DateTimeFormat('fr-FR', {
+  timeZone: 'Europe/Paris', weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
+});
+
+/**
+ * « dimanche 7 novembre à 23 h 59 » (Paris time): a deadline within the
+ * session, as the task list says it (the year goes without saying).
+ */
+export function formatDeadline(iso) {
+  const parts = Object.fromEntries(DEADLINE.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  const day = parts.day === '1' ? '1er' : parts.day;
+  return `${parts.weekday} ${day} ${parts.month} à ${parts.hour}\u00a0h\u00a0${parts.minute}`;
+}
+
 /** « 31 octobre 2021 », « 1er décembre 2021 » (Paris time). */
 export function formatDate(iso) {
   return frenchFormat(DATE, iso);
