@@ -10,7 +10,7 @@
 use lopdf::xref::XrefEntry;
 use lopdf::{Dictionary, Document, LoadOptions, Object};
 
-use super::files::FileType;
+use super::file_type::FileType;
 
 /// The most pixels an image may have: 64 million (a 48-megapixel phone
 /// photo, or an A4 page scanned at 600 dpi, 35 million, fit). Beyond, it is

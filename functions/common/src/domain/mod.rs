@@ -9,6 +9,7 @@ pub mod countries;
 mod data_file;
 pub mod diploma;
 pub mod dossier;
+pub mod file_type;
 #[cfg(feature = "filecheck")]
 pub mod filecheck;
 pub mod files;
