@@ -54,9 +54,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
 
 fn source_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
     // Behind CloudFront, the sourceIp below is an edge server's, shared by
-    // every candidate it serves.
+    // every candidate it serves: only the viewer's address counts, and
+    // without one the source is unknown (the WAF's per-IP rules and the
+    // per-address limits still hold), rather than one budget for a crowd.
     if let Some(super::edge::ViewerAddress(viewer)) = extensions.get() {
-        return Some(*viewer);
+        return *viewer;
     }
     #[allow(irrefutable_let_patterns)] // one event source in this build
     if let Some(RequestContext::ApiGatewayV2(context)) = extensions.get::<RequestContext>() {
@@ -419,7 +421,11 @@ mod tests {
         extensions.insert(RequestContext::ApiGatewayV2(context));
         // ...and http/edge.rs recorded the viewer CloudFront saw.
         let viewer: IpAddr = "2001:db8::7".parse().unwrap();
-        extensions.insert(super::super::edge::ViewerAddress(viewer));
+        extensions.insert(super::super::edge::ViewerAddress(Some(viewer)));
         assert_eq!(source_ip(&extensions), Some(viewer));
+        // Had CloudFront given no viewer address, the edge server would not
+        // be counted as the candidate.
+        extensions.insert(super::super::edge::ViewerAddress(None));
+        assert_eq!(source_ip(&extensions), None);
     }
 }

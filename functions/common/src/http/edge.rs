@@ -34,10 +34,12 @@ pub const SECRET_HEADER: &str = "x-examreg-edge";
 /// Where CloudFront puts the viewer's address and port.
 pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
 
-/// The viewer's address as CloudFront saw it, on a request that came
-/// through the distribution.
+/// On a request that came through the distribution: the viewer's address as
+/// CloudFront saw it, or `None` if CloudFront gave none (then the HTTP API's
+/// `sourceIp`, an edge server shared by many candidates, must not be taken
+/// for the client's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ViewerAddress(pub IpAddr);
+pub struct ViewerAddress(pub Option<IpAddr>);
 
 /// What the edge makes of a request's headers.
 #[derive(Debug, PartialEq, Eq)]
@@ -91,9 +93,7 @@ pub async fn guard(
         Verdict::Direct => next.run(request).await,
         Verdict::ViaEdge(viewer) => {
             request.headers_mut().remove(SECRET_HEADER);
-            if let Some(address) = viewer {
-                request.extensions_mut().insert(ViewerAddress(address));
-            }
+            request.extensions_mut().insert(ViewerAddress(viewer));
             next.run(request).await
         }
         Verdict::Bypassed => {
