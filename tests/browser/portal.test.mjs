@@ -334,9 +334,9 @@ describe('journey 1: from sign-up to a complete inscription', () => {
     assert.match(calendarText, /heure de Paris/);
     // The CAP's documents window opens on the first of December: « 1er »,
     // as French writes the first day of a month; other days as they are.
-    assert.match(calendarText, /Ouverture du dépôt des documents\s*:\s*mercredi 1er décembre 2021 à 00:00 \(heure de Paris\)/);
+    assert.match(calendarText, /Ouverture du dépôt des documents\s*:\s*mercredi 1er décembre 2021 à 00\sh\s00 \(heure de Paris\)/);
     assert.doesNotMatch(calendarText, /(^|\D)1 décembre/);
-    assert.match(calendarText, /Clôture des inscriptions\s*:\s*mercredi 8 décembre 2021 à 23:59/);
+    assert.match(calendarText, /Clôture des inscriptions\s*:\s*mercredi 8 décembre 2021 à 23\sh\s59/);
     await check(page, 'home-visitor');
     // The first Tab reaches the skip link.
     await page.keyboard.press('Tab');
@@ -457,7 +457,7 @@ describe('journey 1: from sign-up to a complete inscription', () => {
     const summary = await page.locator('#inscription-summary').innerText();
     assert.match(summary, /Complète/);
     // 31 October 2021, 23:59 in Paris although the browser is in New York.
-    assert.match(summary, /dimanche 31 octobre 2021 à 23:59 \(heure de Paris\) – il reste 5\sjours et \d+\sheures/);
+    assert.match(summary, /dimanche 31 octobre 2021 à 23\sh\s59 \(heure de Paris\) – il reste 5\sjours et \d+\sheures/);
     assert.match(await page.locator('#todo').innerText(), /Rien pour le moment/);
     await check(page, 'home-complete');
 
@@ -579,7 +579,7 @@ describe('journey 2: conflicts and closed windows, shown to the candidate', () =
     // Documents before their window: refused next to the file input.
     await second.goto(`${base}/mes-documents`);
     await second.locator('#documents').waitFor();
-    assert.match(await second.locator('#documents-window').innerText(), /ouvrira le lundi 8 novembre 2021 à 00:00/);
+    assert.match(await second.locator('#documents-window').innerText(), /ouvrira le lundi 8 novembre 2021 à 00\sh\s00/);
     const piece = second.locator('li.piece[data-kind="identity_document"]');
     await piece.locator('input[type="file"]').setInputFiles({ name: 'cni.png', mimeType: 'image/png', buffer: PNG });
     await piece.getByRole('button', { name: 'Déposer ce fichier' }).click();
@@ -608,7 +608,7 @@ describe('journey 2: conflicts and closed windows, shown to the candidate', () =
     await second.waitForURL(`${base}/m-inscrire`);
     await second.locator('#inscription-form').waitFor();
     await second.waitForLoadState('networkidle');
-    assert.match(await second.locator('#window-note').innerText(), /sont closes depuis le vendredi 12 novembre 2021 à 23:59/);
+    assert.match(await second.locator('#window-note').innerText(), /sont closes depuis le vendredi 12 novembre 2021 à 23\sh\s59/);
     // Closed: a read-only view that says why and what can still be done.
     assert.match(await second.locator('#closed-note').innerText(), /ne peut plus être modifiée en ligne.*Vous pouvez encore/s);
     assert.ok(await second.getByLabel('Téléphone').isDisabled());

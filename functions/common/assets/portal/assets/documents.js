@@ -75,7 +75,7 @@ function pieceStatus(piece) {
     el('p', {}, 'État\u00a0: ',
       el('span', { class: `badge piece-${piece.status}`, 'data-status': piece.status, text: PIECE_STATUS[piece.status] || piece.status }),
       piece.received_at && piece.status !== 'missing' ? receivedText(piece) : null),
-    piece.reason ? el('p', { class: 'reason' }, el('strong', { text: 'Motif\u00a0: ' }), piece.reason) : null);
+    piece.reason ? el('p', { class: 'reason' }, el('strong', { text: 'À remplacer\u00a0: ' }), piece.reason) : null);
 }
 
 /** When and how the piece came: uploaded, or posted (the postmark's day). */

@@ -90,7 +90,7 @@ function renderInscription(ins, catalogue, now) {
       items.push(el('li', {},
         el('strong', { text: piece.status === 'rejected' ? 'À déposer de nouveau' : 'À déposer' }),
         `\u00a0: ${piece.label}`,
-        piece.reason ? el('span', { class: 'reason', text: ` – motif du refus\u00a0: ${piece.reason}` }) : null));
+        piece.reason ? el('span', { class: 'reason', text: ` – à remplacer\u00a0: ${piece.reason}` }) : null));
     }
     if (open.length) {
       items.push(el('li', {}, el('a', { href: '/mes-documents', text: 'Déposer mes documents' })));

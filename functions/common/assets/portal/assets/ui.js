@@ -233,14 +233,23 @@ const DATE_TIME = new Intl.DateTimeFormat('fr-FR', {
 });
 const DATE = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'long' });
 
-/** Formats with `format`, the first day of a month as French writes it: « 1er décembre ». */
+/**
+ * Formats with `format` as French typography writes it: the first day of a
+ * month « 1er décembre », and a time « 23 h 59 » (Intl writes « 23:59 »),
+ * the one format of the emails, the PDF and the API's messages.
+ */
 function frenchFormat(format, iso) {
-  return format.formatToParts(new Date(iso))
-    .map((part) => (part.type === 'day' && part.value === '1' ? '1er' : part.value))
+  const parts = format.formatToParts(new Date(iso));
+  return parts
+    .map((part, i) => {
+      if (part.type === 'day' && part.value === '1') return '1er';
+      const betweenHourAndMinute = part.type === 'literal' && parts[i - 1]?.type === 'hour' && parts[i + 1]?.type === 'minute';
+      return betweenHourAndMinute ? '\u00a0h\u00a0' : part.value;
+    })
     .join('');
 }
 
-/** « dimanche 31 octobre 2021 à 23:59 », « mercredi 1er décembre 2021 à 00:00 » (Paris time). */
+/** « dimanche 31 octobre 2021 à 23 h 59 », « mercredi 1er décembre 2021 à 00 h 00 » (Paris time). */
 export function formatInstant(iso) {
   return frenchFormat(DATE_TIME, iso);
 }
