@@ -241,7 +241,7 @@ fn renders_a_pdf_with_every_field_and_accent() {
         "Aucune modification ne pourra être prise en compte après la fin des inscriptions",
         "Vérifiez les informations ci-dessus, puis datez et signez",
         "À transmettre du lundi 25 octobre 2021 au dimanche 7 novembre 2021",
-        "en les télé-versant dans votre espace candidat, rubrique « Mes documents »",
+        "en les déposant en ligne dans votre espace candidat, rubrique « Mes documents »",
         "ou en les envoyant par courrier postal, le cachet de la poste faisant foi, à l'adresse suivante",
         "Certificat d'aptitude professionnelle (CAP)",
         "N'Diaye-Lefèvre",

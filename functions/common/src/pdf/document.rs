@@ -144,8 +144,8 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
             "Aucune modification ne pourra être prise en compte après la fin des inscriptions.",
             &version_note,
             "Si la confirmation d'inscription datée et signée et les pièces justificatives \
-             n'ont été ni télé-versées ni postées (le cachet de la poste faisant foi) dans le \
-             délai indiqué ci-dessus, la candidature est annulée.",
+             n'ont été ni déposées en ligne ni postées (le cachet de la poste faisant foi) dans \
+             le délai indiqué ci-dessus, la candidature est annulée.",
         ],
         BODY_STYLE,
     );
@@ -172,7 +172,7 @@ fn both_ways(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
     };
     layout.bullets(
         &[
-            "en les télé-versant dans votre espace candidat, rubrique « Mes documents »\u{a0};",
+            "en les déposant en ligne dans votre espace candidat, rubrique « Mes documents »\u{a0};",
             post,
         ],
         BODY_STYLE,
