@@ -76,6 +76,23 @@ where
     DocumentStoreError::Unavailable(DisplayErrorContext(&err).to_string())
 }
 
+/// An S3 answer where a missing object is `None` (the service error that
+/// `is_missing` recognises) rather than an error.
+fn missing_as_none<T, E, R>(
+    answer: Result<T, SdkError<E, R>>,
+    is_missing: impl FnOnce(&E) -> bool,
+) -> Result<Option<T>, DocumentStoreError>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match answer {
+        Ok(output) => Ok(Some(output)),
+        Err(SdkError::ServiceError(service)) if is_missing(service.err()) => Ok(None),
+        Err(err) => Err(unavailable(err)),
+    }
+}
+
 /// Signs from `now` (the application's clock), valid for `expires_in`.
 fn presigning(
     now: DateTime<Utc>,
@@ -240,22 +257,17 @@ impl DocumentStore for S3DocumentStore {
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>, DocumentStoreError> {
         check_key(key)?;
-        let output = match self
+        let answer = self
             .client
             .get()
             .get_object()
             .bucket(&self.bucket)
             .key(key)
             .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(SdkError::ServiceError(service))
-                if matches!(service.err(), GetObjectError::NoSuchKey(_)) =>
-            {
-                return Ok(None)
-            }
-            Err(err) => return Err(unavailable(err)),
+            .await;
+        let Some(output) = missing_as_none(answer, |e| matches!(e, GetObjectError::NoSuchKey(_)))?
+        else {
+            return Ok(None);
         };
         let body = output
             .body
@@ -269,22 +281,17 @@ impl DocumentStore for S3DocumentStore {
         check_key(key)?;
         // HeadObject is authorised by s3:GetObject; a missing key answers
         // 404 only to a role that may also list the bucket (403 otherwise).
-        let output = match self
+        let answer = self
             .client
             .get()
             .head_object()
             .bucket(&self.bucket)
             .key(key)
             .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(SdkError::ServiceError(service))
-                if matches!(service.err(), HeadObjectError::NotFound(_)) =>
-            {
-                return Ok(None)
-            }
-            Err(err) => return Err(unavailable(err)),
+            .await;
+        let Some(output) = missing_as_none(answer, |e| matches!(e, HeadObjectError::NotFound(_)))?
+        else {
+            return Ok(None);
         };
         let last_modified = output
             .last_modified()
