@@ -14,79 +14,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchBrowser, startRunner } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const BIN = process.env.EXAMREG_BIN || path.join(ROOT, 'target', 'debug', 'examreg');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const START = '2021-10-26T08:00:00Z';
 const ATTACKER = 'attaquant@exemple.fr';
 // The attacker picks a password with a `=`, where the browser joins the
 // form's field name and value.
 const PASSWORD = 'une phrase de passe=assez longue 42';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRunner() {
-  assert.ok(fs.existsSync(BIN), `${BIN} is missing: run cargo build first (run.sh does)`);
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-cross-site-'));
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--now', START], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the runner exited: ${log}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the runner did not answer in 30 s: ${log}`);
-    await new Promise((r) => { setTimeout(r, 100); });
-  }
-  const json = async (method, p, body) => {
-    const response = await fetch(`${base}${p}`, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  };
-  return {
-    base,
-    json,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => { child.once('exit', r); });
-        child.kill('SIGTERM');
-        await exited;
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /**
  * The attacker's page: a form posting `text/plain` to `action`, its one
@@ -120,19 +55,14 @@ let attacker;
 let browser;
 
 before(async () => {
-  runner = await startRunner();
+  runner = await startRunner(START);
   attacker = await startAttacker(runner.base);
   // The attacker's own account, active.
   assert.equal((await runner.json('POST', '/auth/signup', { email: ATTACKER, password: PASSWORD })).status, 202);
-  const { body: outbox } = await runner.json('GET', '/_local/outbox');
-  const mail = outbox.filter((m) => m.to === ATTACKER).pop();
+  const mail = (await runner.outbox()).filter((m) => m.to === ATTACKER).pop();
   const token = /\/activate\?token=([^\s"<>]+)/.exec(mail.text)[1];
   assert.equal((await runner.json('POST', '/auth/activate', { token })).status, 200);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -13,23 +13,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { PDF } from './fixtures.mjs';
+import {
+  BIN, SHOTS, axe, focusedElement as focused, openBrowser as openProfile, sidewaysOverflow, startRunner as startLocalRunner, watch,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const BIN = process.env.EXAMREG_BIN || path.join(ROOT, 'target', 'debug', 'examreg');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(HERE, 'screenshots');
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const DESK = { width: 1280, height: 900 };
 const TABLET = { width: 768, height: 1024 };
 const CANDIDATE_PASSWORD = 'une phrase de passe assez longue 42';
@@ -45,18 +36,6 @@ const STAFF = {
 // ---------------------------------------------------------------------------
 // The local runner, its staff and its candidates.
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** `examreg staff add` as the office's head would run it: the password from the environment. */
 function staffAdd(dataDir, email, role) {
   execFileSync(BIN, ['staff', 'add', email, '--role', role, '--data-dir', dataDir], {
@@ -65,49 +44,14 @@ function staffAdd(dataDir, email, role) {
   });
 }
 
-async function startRunner(now, extraEnv = {}) {
-  assert.ok(fs.existsSync(BIN), `${BIN} is missing: run cargo build first (run.sh does)`);
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-office-'));
-  for (const [role, email] of Object.entries(STAFF)) staffAdd(dataDir, email, role);
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--now', now], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn', ...extraEnv },
+/** The runner with the office's three staff members added before it starts. */
+function startRunner(now, extraEnv = {}) {
+  return startLocalRunner(now, {
+    prepare: (dataDir) => {
+      for (const [role, email] of Object.entries(STAFF)) staffAdd(dataDir, email, role);
+    },
+    env: extraEnv,
   });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the runner exited: ${log}`);
-    try {
-      const response = await fetch(`${base}/health`);
-      if (response.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the runner did not answer in 30 s: ${log}`);
-    await new Promise((r) => { setTimeout(r, 100); });
-  }
-  return {
-    base,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => { child.once('exit', r); });
-        child.kill('SIGTERM');
-        await exited;
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-    async json(method, p, body, token) {
-      const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
-      if (token) headers.Authorization = `Bearer ${token}`;
-      const response = await fetch(`${base}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-    async outbox() {
-      return (await this.json('GET', '/_local/outbox')).body;
-    },
-  };
 }
 
 /** A candidate with a saved Bac Pro MELEC inscription; `pieces` uploaded as PDFs. Answers the token. */
@@ -142,50 +86,8 @@ async function candidate(runner, email, { last, first, birth }, pieces) {
 // ---------------------------------------------------------------------------
 // The browser.
 
-const profiles = [];
-
-async function openBrowser() {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-chromium-'));
-  profiles.push(profile);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-    viewport: DESK,
-    locale: 'fr-FR',
-    // Dates must show in Paris time whatever the machine's zone.
-    timezoneId: 'America/New_York',
-    acceptDownloads: true,
-  });
-  context.setDefaultTimeout(15000);
-  return context;
-}
-
-/** Fails the test on any script error or CSP violation in the page. */
-function watch(page) {
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
-  });
-  page.problems = problems;
-  return page;
-}
-
-async function axe(page, name) {
-  // Evaluated through the DevTools protocol: the page's CSP does not apply.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async (tags) => {
-    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({
-      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-    }));
-  }, WCAG_TAGS);
-  assert.deepEqual(violations, [], `axe found violations on ${name}:\n${JSON.stringify(violations, null, 2)}`);
+function openBrowser() {
+  return openProfile(DESK);
 }
 
 const checked = [];
@@ -202,20 +104,13 @@ async function check(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `office-${name}-desk.png`), fullPage: true });
   await page.setViewportSize(TABLET);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await sidewaysOverflow(page);
   assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow} px at 768 px`);
   await axe(page, `${name} (tablet)`);
   await page.screenshot({ path: path.join(SHOTS, `office-${name}-tablet.png`), fullPage: true });
   await page.setViewportSize(DESK);
   assert.deepEqual(page.problems, [], `problems in ${page.url()}`);
   checked.push(name);
-}
-
-async function focused(page) {
-  return page.evaluate(() => {
-    const e = document.activeElement;
-    return { tag: e.tagName, id: e.id, className: String(e.className), text: e.textContent.trim().slice(0, 300) };
-  });
 }
 
 async function signIn(page, base, email) {
@@ -237,7 +132,6 @@ async function announced(page, pattern) {
 }
 
 after(() => {
-  for (const profile of profiles) fs.rmSync(profile, { recursive: true, force: true });
   if (checked.length) console.log(`# screenshots of ${checked.length} back-office page states in ${SHOTS}`);
 });
 

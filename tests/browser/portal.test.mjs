@@ -10,184 +10,19 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { PDF, PNG } from './fixtures.mjs';
+import {
+  SHOTS, assertClean, axe, focusedElement, newPage, openBrowser, sidewaysOverflow, startRunner,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const BIN = process.env.EXAMREG_BIN || path.join(ROOT, 'target', 'debug', 'examreg');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(HERE, 'screenshots');
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const PASSWORD = 'une phrase de passe assez longue 42';
 // Both windows of the Bac Pro are open on 26 October 2021 (10:00 in Paris);
 // the BP's documents window opens on 8 November.
 const START = '2021-10-26T08:00:00Z';
-
-// ---------------------------------------------------------------------------
-// The local runner.
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRunner(now) {
-  assert.ok(fs.existsSync(BIN), `${BIN} is missing: run cargo build first (run.sh does)`);
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-browser-'));
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--now', now], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the runner exited: ${log}`);
-    try {
-      const response = await fetch(`${base}/health`);
-      if (response.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the runner did not answer in 30 s: ${log}`);
-    await new Promise((r) => { setTimeout(r, 100); });
-  }
-  return {
-    base,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => { child.once('exit', r); });
-        child.kill('SIGTERM');
-        await exited;
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-    async json(method, p, body) {
-      const response = await fetch(`${base}${p}`, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-    /** A JSON call as a candidate, with the bearer token of POST /auth/login. */
-    async asCandidate(token, method, p, body) {
-      const response = await fetch(`${base}${p}`, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-    /** One exams-office event, through `examreg admin` on the runner's data. */
-    admin(event) {
-      return new Promise((resolve, reject) => {
-        const proc = spawn(BIN, ['admin', '--data-dir', dataDir, JSON.stringify(event)], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        proc.stdout.on('data', (c) => { out += c; });
-        proc.stderr.on('data', (c) => { err += c; });
-        proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`admin ${event.action}: ${code} ${err}${out}`))));
-      });
-    },
-    async setClock(instant) {
-      const answer = await this.json('POST', '/_local/clock', { set: instant });
-      assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    },
-    /** The last link to `pagePath` emailed to `to`. */
-    async emailedLink(to, pagePath) {
-      const { body } = await this.json('GET', '/_local/outbox');
-      const pattern = new RegExp(`https?://[^\\s"<>]+${pagePath}\\?token=[^\\s"<>]+`);
-      const mails = body.filter((m) => m.to === to && pattern.test(m.text));
-      assert.ok(mails.length, `no email to ${to} with a ${pagePath} link`);
-      return pattern.exec(mails[mails.length - 1].text)[0];
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------
-// The browser: a persistent context on a fresh profile for each journey.
-
-const profiles = [];
-
-async function openBrowser() {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-chromium-'));
-  profiles.push(profile);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-    viewport: DESKTOP,
-    locale: 'fr-FR',
-    // Dates must show in Paris time whatever the machine's zone.
-    timezoneId: 'America/New_York',
-    acceptDownloads: true,
-  });
-  context.setDefaultTimeout(15000);
-  return context;
-}
-
-/** Fails the test on any script error or CSP violation in the page. */
-function watch(page) {
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
-  });
-  page.problems = problems;
-  return page;
-}
-
-async function newPage(context) {
-  return watch(await context.newPage());
-}
-
-function assertClean(page) {
-  assert.deepEqual(page.problems, [], `problems in ${page.url()}`);
-}
-
-/** axe-core on the page as it is now: no WCAG 2.1 A/AA violation. */
-async function axe(page, name) {
-  // Evaluated through the DevTools protocol: the page's CSP does not apply.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async (tags) => {
-    const result = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: tags },
-      resultTypes: ['violations'],
-    });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
-    }));
-  }, WCAG_TAGS);
-  assert.deepEqual(violations, [], `axe found violations on ${name}:\n${JSON.stringify(violations, null, 2)}`);
-}
 
 const checked = [];
 
@@ -205,7 +40,7 @@ async function check(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
   for (const size of [PHONE, { width: 320, height: 640 }]) {
     await page.setViewportSize(size);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await sidewaysOverflow(page);
     assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow} px at ${size.width} px`);
     if (size === PHONE) {
       await page.screenshot({ path: path.join(SHOTS, `${name}-phone.png`), fullPage: true });
@@ -215,13 +50,6 @@ async function check(page, name) {
   await page.setViewportSize(DESKTOP);
   assertClean(page);
   checked.push(name);
-}
-
-async function focusedElement(page) {
-  return page.evaluate(() => {
-    const e = document.activeElement;
-    return { tag: e.tagName, id: e.id, className: e.className, text: e.textContent.trim().slice(0, 200) };
-  });
 }
 
 /** The field's error is shown next to it and announced with it. */
@@ -276,7 +104,6 @@ async function signupByApi(runner, email) {
 // ---------------------------------------------------------------------------
 
 after(() => {
-  for (const profile of profiles) fs.rmSync(profile, { recursive: true, force: true });
   if (checked.length) console.log(`# screenshots of ${checked.length} page states in ${SHOTS}`);
 });
 
@@ -921,7 +748,7 @@ describe('journey 5: the task list escalates, the form closes', () => {
     assert.match(await step.locator('.task-urgency').innerText(), /^Urgent\s?: plus que 1\sjour et 10\sheures$/);
     for (const width of [1280, 375]) {
       await page.setViewportSize({ width, height: 800 });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await sidewaysOverflow(page);
       assert.ok(overflow <= 0, `the task list scrolls sideways at ${width} px`);
       await page.screenshot({ path: path.join(SHOTS, `home-tasks-2-days-${width}.png`), fullPage: true });
     }
