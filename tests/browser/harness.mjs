@@ -22,6 +22,8 @@ export const BIN = process.env.EXAMREG_BIN || path.join(ROOT, 'target', 'debug',
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Kept by CI: every checked page state at each width. */
 export const SHOTS = path.join(HERE, 'screenshots');
+/** The candidates' password in every journey. */
+export const PASSWORD = 'une phrase de passe assez longue 42';
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
@@ -131,9 +133,12 @@ export async function startRunner(now, { prepare = () => {}, env = {} } = {}) {
 // The browser: a persistent context on a fresh profile for each journey.
 
 const profiles = [];
-after(() => {
-  for (const profile of profiles) fs.rmSync(profile, { recursive: true, force: true });
-});
+
+/** Removes the browser profiles made so far (also done after every suite). */
+export function removeProfiles() {
+  for (const profile of profiles.splice(0)) fs.rmSync(profile, { recursive: true, force: true });
+}
+after(removeProfiles);
 
 export async function openBrowser(viewport = { width: 1280, height: 800 }) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-chromium-'));
@@ -215,4 +220,45 @@ export async function focusedElement(page) {
 /** How far the page scrolls sideways at its current width (≤ 0: not at all). */
 export function sidewaysOverflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+// ---------------------------------------------------------------------------
+// Candidates, through the portal or the API.
+
+export async function login(page, base, email, password = PASSWORD) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Adresse électronique').fill(email);
+  await page.getByLabel('Mot de passe').fill(password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${base}/`);
+}
+
+/** An activated account, through the API and the activation email. */
+export async function signupByApi(runner, email) {
+  const signup = await runner.json('POST', '/auth/signup', { email, password: PASSWORD });
+  assert.equal(signup.status, 202);
+  const link = await runner.emailedLink(email, '/activate');
+  const token = new URL(link).searchParams.get('token');
+  assert.equal((await runner.json('POST', '/auth/activate', { token })).status, 200);
+}
+
+/** An activated account with `inscription` saved; resolves to its bearer token. */
+export async function registeredByApi(runner, email, inscription) {
+  await signupByApi(runner, email);
+  const answer = await runner.json('POST', '/auth/login', { email, password: PASSWORD });
+  assert.equal(answer.status, 200);
+  const { token } = answer.body;
+  const saved = await runner.asCandidate(token, 'PUT', '/inscription', inscription);
+  assert.equal(saved.status, 201, JSON.stringify(saved.body));
+  return token;
+}
+
+/** Uploads `bytes` for the piece `kind` through the API, as another device would. */
+export async function uploadByApi(runner, token, kind, { name, type, bytes }) {
+  const ticket = await runner.asCandidate(token, 'POST', `/inscription/pieces/${kind}/uploads`, {
+    content_type: type, size_bytes: bytes.length, name,
+  });
+  assert.equal(ticket.status, 201, JSON.stringify(ticket.body));
+  const put = await fetch(ticket.body.upload_url, { method: 'PUT', headers: ticket.body.headers, body: bytes });
+  assert.ok(put.ok, `PUT ${kind}: ${put.status}`);
 }

@@ -14,12 +14,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PDF, PNG } from './fixtures.mjs';
 import {
-  SHOTS, assertClean, axe, focusedElement, newPage, openBrowser, sidewaysOverflow, startRunner,
+  PASSWORD, SHOTS, assertClean, axe, focusedElement, login, newPage, openBrowser, sidewaysOverflow,
+  signupByApi, startRunner,
 } from './harness.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
-const PASSWORD = 'une phrase de passe assez longue 42';
 // Both windows of the Bac Pro are open on 26 October 2021 (10:00 in Paris);
 // the BP's documents window opens on 8 November.
 const START = '2021-10-26T08:00:00Z';
@@ -83,22 +83,6 @@ async function fillIdentity(page, { diploma, specialty, phone = '06 12 34 56 78'
   await page.getByLabel('Commune').fill('Marseille');
   await page.getByLabel('Pays').selectOption('FR');
   await page.getByLabel('Téléphone').fill(phone);
-}
-
-async function login(page, base, email, password = PASSWORD) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe').fill(password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${base}/`);
-}
-
-async function signupByApi(runner, email) {
-  const signup = await runner.json('POST', '/auth/signup', { email, password: PASSWORD });
-  assert.equal(signup.status, 202);
-  const link = await runner.emailedLink(email, '/activate');
-  const token = new URL(link).searchParams.get('token');
-  assert.equal((await runner.json('POST', '/auth/activate', { token })).status, 200);
 }
 
 // ---------------------------------------------------------------------------
@@ -375,19 +359,15 @@ describe('journey 2: conflicts and closed windows, shown to the candidate', () =
     await second.getByRole('button', { name: 'Enregistrer mon inscription' }).click();
     await second.locator('.notice.success', { hasText: 'Version 3' }).waitFor();
 
-    // Documents before their window: refused next to the file input.
+    // Documents before their window: the forms disabled, with the opening
+    // date (uploads.test.mjs follows files through an open window).
     await second.goto(`${base}/mes-documents`);
     await second.locator('#documents').waitFor();
     assert.match(await second.locator('#documents-window').innerText(), /ouvrira le lundi 8 novembre 2021 à 00\sh\s00/);
     const piece = second.locator('li.piece[data-kind="identity_document"]');
-    await piece.locator('input[type="file"]').setInputFiles({ name: 'cni.png', mimeType: 'image/png', buffer: PNG });
-    await piece.getByRole('button', { name: 'Déposer ce fichier' }).click();
-    await assertFieldError(second, 'file-identity_document', /dépôt|documents/i);
-    assert.equal((await focusedElement(second)).id, 'file-identity_document');
-    // A file of a type that is not accepted: said before anything is sent.
-    await piece.locator('input[type="file"]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
-    await piece.getByRole('button', { name: 'Déposer ce fichier' }).click();
-    await assertFieldError(second, 'file-identity_document', /PDF, JPEG ou PNG/);
+    assert.ok(await piece.locator('input[type="file"]').isDisabled());
+    assert.ok(await piece.getByRole('button', { name: 'Déposer ce fichier' }).isDisabled());
+    assert.match(await piece.locator('.upload-note').innerText(), /Le dépôt en ligne ouvrira le lundi 8 novembre 2021 à 00\sh\s00 \(heure de Paris\)/);
     await check(second, 'documents-closed');
 
     // The home page while the inscription is registered.

@@ -28,6 +28,8 @@ done
 
 rm -rf screenshots
 node --test --test-concurrency=1 --test-reporter=spec portal.test.mjs
+# « Mes documents »: several files per piece, at 1280, 375 and 320 px.
+node --test --test-concurrency=1 --test-reporter=spec uploads.test.mjs
 # Login CSRF: a cross-site text/plain form must not sign anyone in.
 node --test --test-concurrency=1 --test-reporter=spec cross-site.test.mjs
 # The back office's journeys; their time is printed (CI's added time).

@@ -327,6 +327,26 @@ mod tests {
     }
 
     #[test]
+    fn the_documents_page_says_the_limit_of_files_the_api_keeps() {
+        let max = crate::domain::dossier::MAX_FILES_PER_PIECE;
+        let script = ASSETS
+            .iter()
+            .find(|a| a.name == "documents.js")
+            .expect("documents.js");
+        let text = std::str::from_utf8(script.bytes).expect("UTF-8");
+        assert!(
+            text.contains(&format!("const MAX_FILES = {max};")),
+            "documents.js's MAX_FILES is the API's {max}"
+        );
+        let page = PAGES.iter().find(|p| p.path == "/mes-documents").unwrap();
+        assert!(
+            page.main
+                .contains(&format!("{max}&nbsp;fichiers au plus par pièce")),
+            "the page says the limit"
+        );
+    }
+
+    #[test]
     fn every_page_is_french_with_one_h1_and_nothing_inline() {
         for page in PAGES {
             let html = render(page, "Aix-Marseille", "2022", &postal_address());

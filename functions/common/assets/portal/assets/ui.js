@@ -317,3 +317,14 @@ export const PIECE_STATUS = {
   validated: 'Validée par le rectorat',
   rejected: 'Refusée',
 };
+
+// ---------------------------------------------------------------------------
+// Files.
+
+/** A file's size as French writes it: « 77 octets », « 350 Ko », « 1,2 Mo ». */
+export function formatSize(bytes) {
+  const one = (n) => n.toLocaleString('fr-FR', { maximumFractionDigits: 1 });
+  if (bytes < 1024) return `${bytes}\u00a0${bytes >= 2 ? 'octets' : 'octet'}`;
+  if (bytes < 1024 * 1024) return `${one(bytes / 1024)}\u00a0Ko`;
+  return `${one(bytes / 1024 / 1024)}\u00a0Mo`;
+}
