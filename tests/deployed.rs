@@ -334,6 +334,22 @@ async fn reference_data_portal_and_unknown_routes(runner: &Runner) {
         .unwrap()
         .starts_with("text/html"));
     assert!(page.text().await.unwrap().contains("Page introuvable"));
+    // Nor raw JSON to a browser at an API path it cannot GET, or at an
+    // unknown asset (issue #19).
+    for path in ["/auth/login", "/assets/inconnu.css"] {
+        let page = runner
+            .http
+            .get(runner.url(path))
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            page.text().await.unwrap().contains("Page introuvable"),
+            "{path}"
+        );
+    }
     let wrong_method = runner
         .http
         .request(Method::DELETE, runner.url("/inscription"))

@@ -30,6 +30,10 @@ rm -rf screenshots
 node --test --test-concurrency=1 --test-reporter=spec portal.test.mjs
 # « Mes documents »: several files per piece, at 1280, 375 and 320 px.
 node --test --test-concurrency=1 --test-reporter=spec uploads.test.mjs
+# The frame (DSFR header and footer, information pages, 404 page) and the
+# vendored DSFR files against the pinned package (infra/dsfr).
+(cd "$ROOT/infra/dsfr" && npm ci --no-audit --no-fund --loglevel=error)
+node --test --test-concurrency=1 --test-reporter=spec frame.test.mjs
 # Login CSRF: a cross-site text/plain form must not sign anyone in.
 node --test --test-concurrency=1 --test-reporter=spec cross-site.test.mjs
 # The back office's journeys; their time is printed (CI's added time).

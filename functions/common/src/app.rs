@@ -37,6 +37,8 @@ pub struct Config {
     /// The CloudFront distribution's origin-verify secret (`http/edge.rs`);
     /// `None` when the API is reached directly (the runner, or no edge).
     pub edge_secret: Option<String>,
+    /// The portal's identity block (`EXAMREG_PORTAL_IDENTITY`).
+    pub portal_identity: crate::config::PortalIdentity,
 }
 
 impl Config {
@@ -54,6 +56,7 @@ impl Config {
             office_sign_in: OfficeSignIn::of(settings.office_cognito.as_ref(), &portal_origin),
             secure_cookies: secure_cookies_for(&portal_origin),
             edge_secret: settings.edge_secret.clone(),
+            portal_identity: settings.portal_identity,
             public_url,
             portal_origin,
             ..defaults
@@ -93,6 +96,7 @@ impl Default for Config {
             upload_origin: String::new(),
             office_sign_in: OfficeSignIn::Local,
             edge_secret: None,
+            portal_identity: crate::config::PortalIdentity::default(),
         }
     }
 }

@@ -37,10 +37,15 @@ pub const OFFICE_CLIENT_ID: &str = "EXAMREG_OFFICE_CLIENT_ID";
 /// and the viewer's address is read from CloudFront's header
 /// (`http/edge.rs`). Empty or unset: no CloudFront in front.
 pub const EDGE_SECRET: &str = "EXAMREG_EDGE_SECRET";
+/// The identity block of the portal's header and footer: `state` (the
+/// « République française » block, the Marianne font) or `neutral` (the
+/// operator's name only, the system's fonts). The DSFR's terms reserve the
+/// Marianne identity to the State's services: set by template.yaml.
+pub const PORTAL_IDENTITY: &str = "EXAMREG_PORTAL_IDENTITY";
 
 /// Every `EXAMREG_*` variable a Lambda reads (`tests/template.rs` checks
 /// that template.yaml sets no other).
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 16] = [
     SESSION,
     CALENDAR_FILE,
     CATALOGUE_FILE,
@@ -56,6 +61,7 @@ pub const VARIABLES: [&str; 15] = [
     OFFICE_AUTH_DOMAIN,
     OFFICE_CLIENT_ID,
     EDGE_SECRET,
+    PORTAL_IDENTITY,
 ];
 
 /// The session whose calendar is in force when none is given.
@@ -105,6 +111,21 @@ pub struct Settings {
     /// `EXAMREG_EDGE_SECRET`: the origin-verify secret of the CloudFront
     /// distribution in front of the API; `None` (unset or empty) without one.
     pub edge_secret: Option<String>,
+    /// `EXAMREG_PORTAL_IDENTITY`: the portal's identity block.
+    pub portal_identity: PortalIdentity,
+}
+
+/// Who the portal's header and footer say publishes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PortalIdentity {
+    /// A State service (a rectorat): the « République française » block
+    /// beside the operator's name, and the Marianne font, as the DSFR's
+    /// terms allow the State's services alone. The académie's deployment.
+    #[default]
+    State,
+    /// Anyone else: the operator's name alone, the system's fonts.
+    Neutral,
 }
 
 /// The back office's Cognito sign-in: the hosted UI and the app client.
@@ -128,6 +149,7 @@ impl Default for Settings {
             mail_rate_per_second: DEFAULT_MAIL_RATE,
             office_cognito: None,
             edge_secret: None,
+            portal_identity: PortalIdentity::default(),
         }
     }
 }
@@ -182,6 +204,8 @@ impl Settings {
                 .unwrap_or(defaults.mail_rate_per_second),
             office_cognito: office_cognito(&lookup)?,
             edge_secret: optional(&lookup, EDGE_SECRET, parse_edge_secret)?.flatten(),
+            portal_identity: optional(&lookup, PORTAL_IDENTITY, parse_portal_identity)?
+                .unwrap_or_default(),
         })
     }
 
@@ -376,6 +400,14 @@ fn parse_edge_secret(value: &str) -> Result<Option<String>, Expected> {
         Ok(Some(value.to_owned()))
     } else {
         Err(EXPECTED)
+    }
+}
+
+fn parse_portal_identity(value: &str) -> Result<PortalIdentity, Expected> {
+    match value {
+        "state" => Ok(PortalIdentity::State),
+        "neutral" => Ok(PortalIdentity::Neutral),
+        _ => Err("state or neutral"),
     }
 }
 
@@ -631,6 +663,21 @@ mod tests {
                 format!(r#"{name} must be the path of a TOML file, got " ""#)
             );
         }
+    }
+
+    #[test]
+    fn the_portal_identity_is_the_states_or_neutral() {
+        let identity = |value| settings(&[(PORTAL_IDENTITY, value)]).map(|s| s.portal_identity);
+        assert_eq!(
+            settings(&[]).unwrap().portal_identity,
+            PortalIdentity::State
+        );
+        assert_eq!(identity("state"), Ok(PortalIdentity::State));
+        assert_eq!(identity("neutral"), Ok(PortalIdentity::Neutral));
+        assert_eq!(
+            error(&[(PORTAL_IDENTITY, "Marianne")]),
+            r#"EXAMREG_PORTAL_IDENTITY must be state or neutral, got "Marianne""#
+        );
     }
 
     #[test]

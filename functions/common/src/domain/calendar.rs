@@ -163,6 +163,11 @@ pub struct SessionCalendar {
     /// How long the session's personal data is kept (`[retention]`), when
     /// the file says.
     pub retention: Option<RetentionSchedule>,
+    /// Whom candidates may ask (`[help]`), shown by the portal's help page.
+    pub help: super::help::HelpDesk,
+    /// The académie's data protection officer (`[data_protection_officer]`),
+    /// when the file says.
+    pub data_protection_officer: Option<super::help::DataProtectionOfficer>,
     windows: PerDiploma<DiplomaWindows>,
 }
 
@@ -398,6 +403,8 @@ pub enum CalendarError {
 pub enum CalendarProblem {
     #[error("{0}")]
     Retention(RetentionProblem),
+    #[error(transparent)]
+    Help(#[from] super::help::HelpProblem),
     #[error("invalid TOML{}: {message}", toml_position(*line, *column))]
     Syntax {
         line: Option<usize>,
@@ -462,6 +469,10 @@ struct RawCalendar {
     /// one loads, but its session cannot be purged.
     #[serde(default)]
     retention: Option<RawRetention>,
+    #[serde(default)]
+    help: super::help::RawHelpDesk,
+    #[serde(default)]
+    data_protection_officer: Option<super::help::RawDataProtectionOfficer>,
     diplomas: BTreeMap<String, RawDiploma>,
 }
 
@@ -603,12 +614,19 @@ fn parse_calendar(text: &str) -> Result<SessionCalendar, CalendarProblem> {
         .map(RawRetention::check)
         .transpose()
         .map_err(CalendarProblem::Retention)?;
+    let help = raw.help.check()?;
+    let data_protection_officer = raw
+        .data_protection_officer
+        .map(super::help::RawDataProtectionOfficer::check)
+        .transpose()?;
     Ok(SessionCalendar {
         session: raw.session,
         academie: raw.academie,
         timezone,
         postal_address,
         retention,
+        help,
+        data_protection_officer,
         windows,
     })
 }

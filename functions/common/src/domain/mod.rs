@@ -13,6 +13,7 @@ pub mod file_type;
 #[cfg(feature = "filecheck")]
 pub mod filecheck;
 pub mod files;
+pub mod help;
 pub mod inscription;
 pub mod languages;
 pub mod local_day;

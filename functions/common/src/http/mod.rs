@@ -15,6 +15,8 @@ pub mod office;
 pub mod openapi;
 #[cfg(feature = "portal")]
 pub mod portal;
+#[cfg(feature = "portal")]
+pub mod portal_frame;
 pub mod problem;
 pub mod reference;
 pub mod routes;
@@ -142,7 +144,21 @@ pub fn routes(app: AppState, functions: &[Function]) -> Router {
     if functions.contains(&Function::Admin) {
         router = router.route(gestion::HOME_ALIAS, axum::routing::get(gestion::page));
     }
-    router.fallback(unrouted).with_state(app)
+    // Set first, so that `with_edge`'s (which sets only defaults) leaves it.
+    router
+        .method_not_allowed_fallback(wrong_method)
+        .fallback(unrouted)
+        .with_state(app)
+}
+
+/// A route's path asked with a method it does not take: 405, but a
+/// browser's navigation (`GET /auth/login`, a link to an API address) gets
+/// the portal's « Page introuvable », never JSON.
+async fn wrong_method(State(app): State<AppState>, method: Method, headers: HeaderMap) -> Response {
+    if method == Method::GET && browser_navigation(&headers) {
+        return not_found_for(&app, &method, &headers).await;
+    }
+    method_not_allowed().await.into_response()
 }
 
 /// What answers a request that no route of this router takes: in the runner,
@@ -157,13 +173,26 @@ async fn unrouted(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if ROUTES
+    let routed = ROUTES
         .iter()
-        .any(|r| routes::path_matches(r.path, uri.path()))
-    {
+        .any(|r| routes::path_matches(r.path, uri.path()));
+    // Another function's path: a browser's navigation there (an API
+    // address with no page) gets the portal's page, never JSON.
+    if routed && !(method == Method::GET && browser_navigation(&headers)) {
         return method_not_allowed().await.into_response();
     }
     not_found_for(&app, &method, &headers).await
+}
+
+/// Whether a request is a browser's navigation (it asks for HTML).
+#[cfg(feature = "portal")]
+fn browser_navigation(headers: &HeaderMap) -> bool {
+    portal::accepts_html(headers)
+}
+
+#[cfg(not(feature = "portal"))]
+fn browser_navigation(_headers: &HeaderMap) -> bool {
+    false
 }
 
 /// The 404 of an unknown address: a page of the portal for a browser's `GET`.

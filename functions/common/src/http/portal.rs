@@ -16,10 +16,9 @@ use axum::extract::{MatchedPath, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::portal_frame::Frame;
 use super::AppState;
 use crate::app::Config;
-use crate::domain::calendar::PostalAddress;
-use crate::wording::{de, escape_html};
 
 /// The route of every asset (`/assets/portal.css`, `/assets/home.js`, ...).
 pub const ASSETS_ROUTE: &str = "/assets/{file}";
@@ -38,10 +37,13 @@ pub struct Page {
 
 macro_rules! page {
     ($path:literal, $title:literal, $name:literal) => {
+        page!($path, $title, $name, concat!($name, ".js"))
+    };
+    ($path:literal, $title:literal, $name:literal, $script:expr) => {
         Page {
             path: $path,
             title: $title,
-            script: concat!($name, ".js"),
+            script: $script,
             main: include_str!(concat!("../../assets/portal/pages/", $name, ".html")),
         }
     };
@@ -65,11 +67,32 @@ pub const PAGES: &[Page] = &[
     page!("/login-link", "Connexion par lien", "login-link"),
     page!("/m-inscrire", "M'inscrire", "inscription"),
     page!("/mes-documents", "Mes documents", "documents"),
+    // The information pages the footer links to: text only, their script
+    // shows the header's signed-in state.
+    page!("/aide", "Besoin d'aide ?", "help", "information.js"),
+    page!(
+        "/mentions-legales",
+        "Mentions légales",
+        "legal-notice",
+        "information.js"
+    ),
+    page!(
+        "/donnees-personnelles",
+        "Données personnelles",
+        "personal-data",
+        "information.js"
+    ),
+    page!(
+        "/accessibilite",
+        "Déclaration d'accessibilité",
+        "accessibility",
+        "information.js"
+    ),
 ];
 
 /// The page of an address that matches no route, for a browser (any other
 /// client gets problem+json): not a route of its own.
-pub const NOT_FOUND_PAGE: Page = page!("", "Page introuvable", "not-found");
+pub const NOT_FOUND_PAGE: Page = page!("", "Page introuvable", "not-found", "information.js");
 
 /// One file under `/assets/`.
 pub struct Asset {
@@ -90,7 +113,22 @@ macro_rules! asset {
     };
 }
 
+/// A file of the DSFR, vendored by `infra/scripts/vendor-dsfr.mjs`.
+macro_rules! dsfr {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("../../assets/portal/assets/dsfr/", $name)),
+        }
+    };
+}
+
 pub const ASSETS: &[Asset] = &[
+    dsfr!("dsfr.min.css", "text/css; charset=utf-8"),
+    dsfr!("Marianne-Regular.woff2", "font/woff2"),
+    dsfr!("Marianne-Bold.woff2", "font/woff2"),
+    dsfr!("external-link-line.svg", "image/svg+xml"),
     asset!("portal.css", "text/css; charset=utf-8"),
     asset!("api.js", JS),
     asset!("ui.js", JS),
@@ -105,7 +143,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("login-link.js", JS),
     asset!("inscription.js", JS),
     asset!("documents.js", JS),
-    asset!("not-found.js", JS),
+    asset!("information.js", JS),
 ];
 
 const LAYOUT: &str = include_str!("../../assets/portal/layout.html");
@@ -121,30 +159,28 @@ pub fn is_portal_path(path: &str) -> bool {
     path == ASSETS_ROUTE || is_page(path)
 }
 
-/// The page in its layout: the navigation link to the page itself is marked
-/// `aria-current="page"`; `postal_address`, the académie's, fills the pages
-/// that say where pieces may be posted.
-pub fn render(
-    page: &Page,
-    academie: &str,
-    session: &str,
-    postal_address: &PostalAddress,
-) -> String {
+/// The page in its layout: the navigation links to the page itself are
+/// marked `aria-current="page"`; `frame` fills the identity block, the
+/// académie's name and addresses and the information pages' data.
+pub fn render(page: &Page, frame: &Frame<'_>) -> String {
     let current = format!("data-nav=\"{}\"", page.path);
-    let envelope: Vec<String> = postal_address
-        .envelope()
-        .iter()
-        .map(|line| escape_html(line))
-        .collect();
-    LAYOUT
+    let mut html = LAYOUT
         .replace("{{title}}", page.title)
         .replace("{{script}}", page.script)
         .replace("{{main}}", page.main)
-        .replace(&current, &format!("{current} aria-current=\"page\""))
-        .replace("{{de_academie}}", &escape_html(&de(academie)))
-        .replace("{{academie}}", &escape_html(academie))
-        .replace("{{session}}", &escape_html(session))
-        .replace("{{postal_address}}", &envelope.join("<br>"))
+        .replace(&current, &format!("{current} aria-current=\"page\""));
+    for (placeholder, value) in frame.placeholders() {
+        html = html.replace(placeholder, &value);
+    }
+    html
+}
+
+/// The frame of `app`'s pages.
+fn frame_of(app: &AppState) -> Frame<'_> {
+    Frame {
+        calendar: &app.calendar,
+        identity: app.config.portal_identity,
+    }
 }
 
 /// The Content-Security-Policy of the portal: nothing inline, nothing from
@@ -181,14 +217,9 @@ fn secure(response: Response, config: &Config) -> Response {
 pub async fn page(State(app): State<AppState>, matched: Option<MatchedPath>) -> Response {
     let path = matched.as_ref().map(MatchedPath::as_str).unwrap_or("/");
     let Some(page) = PAGES.iter().find(|p| p.path == path) else {
-        return not_found();
+        return not_found_page(&app);
     };
-    let html = render(
-        page,
-        &app.calendar.academie,
-        &app.calendar.session,
-        &app.calendar.postal_address,
-    );
+    let html = render(page, &frame_of(&app));
     let response = (
         [
             (
@@ -213,12 +244,7 @@ pub fn accepts_html(headers: &HeaderMap) -> bool {
 
 /// « Page introuvable », as a page of the portal, with a 404.
 pub fn not_found_page(app: &AppState) -> Response {
-    let html = render(
-        &NOT_FOUND_PAGE,
-        &app.calendar.academie,
-        &app.calendar.session,
-        &app.calendar.postal_address,
-    );
+    let html = render(&NOT_FOUND_PAGE, &frame_of(app));
     let response = (
         StatusCode::NOT_FOUND,
         [(
@@ -252,6 +278,10 @@ pub async fn asset(
 ) -> Response {
     let name = file.map(|Path(f)| f).unwrap_or_default();
     let Some((index, asset)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
+        // A browser opening a mistyped asset address gets the page.
+        if accepts_html(&headers) {
+            return not_found_page(&app);
+        }
         return not_found();
     };
     let response = super::embedded_site::asset_response(
@@ -271,6 +301,7 @@ fn not_found() -> Response {
 mod tests {
     use super::*;
     use crate::http::routes::{Function, ROUTES};
+    use crate::wording::de;
     use axum::body::Body;
     use axum::http::Request;
     use tower::ServiceExt as _;
@@ -308,16 +339,27 @@ mod tests {
         (status, headers, body.to_vec())
     }
 
-    fn postal_address() -> PostalAddress {
-        crate::domain::calendar::SessionCalendar::embedded("2022")
-            .expect("the embedded calendar")
-            .postal_address
+    fn calendar() -> crate::domain::calendar::SessionCalendar {
+        crate::domain::calendar::SessionCalendar::embedded("2022").expect("the embedded calendar")
+    }
+
+    fn rendered(path: &str, identity: crate::config::PortalIdentity) -> String {
+        let calendar = calendar();
+        let frame = Frame {
+            calendar: &calendar,
+            identity,
+        };
+        let page = PAGES
+            .iter()
+            .chain([&NOT_FOUND_PAGE])
+            .find(|p| p.path == path)
+            .unwrap();
+        render(page, &frame)
     }
 
     #[test]
     fn the_documents_page_gives_both_ways_and_the_postal_address() {
-        let page = PAGES.iter().find(|p| p.path == "/mes-documents").unwrap();
-        let html = render(page, "Aix-Marseille", "2022", &postal_address());
+        let html = rendered("/mes-documents", crate::config::PortalIdentity::State);
         assert!(
             html.contains("dans «&nbsp;Mes documents&nbsp;», ou les envoyer par courrier postal")
         );
@@ -348,8 +390,8 @@ mod tests {
 
     #[test]
     fn every_page_is_french_with_one_h1_and_nothing_inline() {
-        for page in PAGES {
-            let html = render(page, "Aix-Marseille", "2022", &postal_address());
+        for page in PAGES.iter().chain([&NOT_FOUND_PAGE]) {
+            let html = rendered(page.path, crate::config::PortalIdentity::State);
             let p = page.path;
             assert!(html.starts_with("<!DOCTYPE html>"), "{p}");
             assert!(html.contains("<html lang=\"fr\">"), "{p}");
@@ -371,7 +413,18 @@ mod tests {
                 "{p}: its script {} is an asset",
                 page.script
             );
-            if p != "/" {
+            for link in [
+                "/aide",
+                "/mentions-legales",
+                "/donnees-personnelles",
+                "/accessibilite",
+            ] {
+                assert!(
+                    html.contains(&format!("class=\"fr-footer__bottom-link\" href=\"{link}\"")),
+                    "{p}: the footer links to {link}"
+                );
+            }
+            if p != "/" && !p.is_empty() {
                 assert!(
                     html.contains(&format!("data-nav=\"{p}\" aria-current=\"page\""))
                         || !html.contains(&format!("data-nav=\"{p}\"")),
@@ -379,6 +432,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_identity_block_is_the_states_only_when_configured() {
+        use crate::config::PortalIdentity;
+        let state = rendered("/aide", PortalIdentity::State);
+        assert_eq!(
+            state.matches("République<br>française").count(),
+            2,
+            "header and footer"
+        );
+        assert!(state.contains("<body class=\"identity-state\">"));
+        let neutral = rendered("/aide", PortalIdentity::Neutral);
+        assert!(!neutral.contains("République"), "{neutral}");
+        assert!(neutral.contains("<body class=\"identity-neutral\">"));
+        assert!(neutral.contains("<p class=\"operator-name\">Académie d&#39;Aix-Marseille</p>"));
+    }
+
+    #[test]
+    fn the_information_pages_give_the_reference_data() {
+        use crate::config::PortalIdentity::State;
+        let help = rendered("/aide", State);
+        assert!(help.contains("<dt>Site de l&#39;académie</dt><dd><a href=\"https://www.ac-aix-marseille.fr\">www.ac-aix-marseille.fr</a></dd>"), "{help}");
+        assert!(help.contains("<address id=\"help-address\">RECTORAT D&#39;AIX-MARSEILLE<br>DIEC 3.05<br>Place Lucien Paye"));
+        let data = rendered("/donnees-personnelles", State);
+        assert!(data.contains("jusqu'au vendredi 7 juillet 2023 inclus, soit 12 mois après la publication des résultats de la session (le vendredi 8 juillet 2022)"), "{data}");
+        assert!(data.contains("Les fichiers d'export des gestionnaires&nbsp;: 7 jours."));
+        assert!(data.contains(
+            "journaux techniques du service (sans mot de passe ni document)&nbsp;: 90 jours."
+        ));
+        assert!(data.contains("<address id=\"dpo-address\">Rectorat de l&#39;académie d&#39;Aix-Marseille<br>Délégué à la protection des données<br>"));
+        let statement = rendered("/accessibilite", State);
+        assert!(statement.contains("<strong>partiellement conforme</strong>"));
     }
 
     #[test]

@@ -153,6 +153,10 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/login-link", Function::Auth),
     route("GET", "/m-inscrire", Function::Auth),
     route("GET", "/mes-documents", Function::Auth),
+    route("GET", "/aide", Function::Auth),
+    route("GET", "/mentions-legales", Function::Auth),
+    route("GET", "/donnees-personnelles", Function::Auth),
+    route("GET", "/accessibilite", Function::Auth),
     route("GET", "/assets/{file}", Function::Auth),
     // The back office's pages (http/gestion.rs), served by the admin
     // function beside the Office API they call.
