@@ -28,6 +28,8 @@ done
 
 rm -rf screenshots
 node --test --test-concurrency=1 --test-reporter=spec portal.test.mjs
+# The forgiving form (issue #19): session end, birth places, date question, acquis, options.
+node --test --test-concurrency=1 --test-reporter=spec form.test.mjs
 # Login CSRF: a cross-site text/plain form must not sign anyone in.
 node --test --test-concurrency=1 --test-reporter=spec cross-site.test.mjs
 # The back office's journeys; their time is printed (CI's added time).
