@@ -231,7 +231,10 @@ describe('a forgiving inscription form', () => {
     // « Marseille 3e »: born in France, Bouches-du-Rhône.
     await page.getByRole('radio', { name: 'En France, en métropole ou outre-mer' }).check();
     await typePlace(page, 'Marseille 3e');
-    assert.equal(await page.getByLabel('Département de naissance').inputValue(), '13');
+    assert.equal(await page.getByLabel('Lieu de naissance').inputValue(), 'Marseille 3e');
+    // Its département suggested, and typed by the candidate.
+    assert.match(await page.locator('#birth-place-note').innerText(), /Marseille 3e\s:\sdépartement 13 \(Bouches-du-Rhône\)/);
+    await page.getByLabel('Département de naissance').fill('13');
     await saveAndWait(page);
     saved = (await runner.asCandidate(await token(runner, email), 'GET', '/inscription')).body;
     assert.equal(saved.identity.birth_place, 'Marseille 3e');

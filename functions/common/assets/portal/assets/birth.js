@@ -134,10 +134,16 @@ function understandPlace() {
   note.textContent = '';
   if (!read.country) return;
   const department = $('#f-birth_department');
+  if (read.department && read.place === place.value.trim()) {
+    // A city with arrondissements, written alone: a hint, not a value typed for the candidate.
+    if (!department.value.trim()) {
+      note.textContent = nbsp(`${read.place} : département ${read.department} (${DEPARTMENTS[read.department]}), à indiquer ci-dessous si vous êtes né ou née en France.`);
+    }
+    return;
+  }
   if (read.department) {
-    // A département typed beside the commune wins only over an empty field.
-    if (read.place === place.value.trim() && department.value.trim() && birthWhere() === 'france') return;
     setWhere('france');
+    department.dataset.filled = 'true';
     department.value = read.department;
     place.value = read.place;
     note.textContent = nbsp(`Compris : né ou née à ${read.place}, département ${read.department} (${DEPARTMENTS[read.department]}). Corrigez-le si ce n'est pas cela.`);
@@ -154,7 +160,14 @@ function understandPlace() {
 export function initBirthPlace() {
   for (const input of $$('input[name="birth.where"]')) input.addEventListener('change', syncBirthPlace);
   $('#f-birth_place').addEventListener('change', understandPlace);
-  $('#f-birth_department').addEventListener('input', departmentNote);
+  $('#f-birth_department').addEventListener('input', () => {
+    delete $('#f-birth_department').dataset.filled;
+    departmentNote();
+  });
+  // Filled from the commune's brackets: the next keystrokes replace it, not add to it.
+  $('#f-birth_department').addEventListener('focus', () => {
+    if ($('#f-birth_department').dataset.filled) $('#f-birth_department').select();
+  });
   $('#f-birth_department').addEventListener('change', () => {
     const input = $('#f-birth_department');
     const code = departmentCode(input.value);
@@ -198,7 +211,8 @@ export function readBirthPlaceFields(errors) {
     const country = $('#f-birth_country').value;
     if (country) out.birth_country = country;
     else errors.push({ field: 'identity.birth_country', message: 'Choisissez votre État de naissance.' });
-  } else {
+  } else if (out.birth_place.trim()) {
+    // Asked once a place is typed: an empty form gets the API's own list first.
     errors.push({ field: 'birth.where', message: 'Indiquez si vous êtes né ou née en France (métropole ou outre-mer) ou à l’étranger.' });
   }
   return out;
