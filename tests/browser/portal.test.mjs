@@ -75,8 +75,12 @@ async function fillIdentity(page, { diploma, specialty, phone = '06 12 34 56 78'
   await page.getByLabel('Spécialité').selectOption(specialty);
   await page.getByLabel('Nom de famille').fill('N’Diaye-Durand');
   await page.getByLabel('Prénoms').fill('Zoé Anaïs');
-  await page.getByLabel('Date de naissance').fill('2004-05-17');
+  await page.getByLabel('Jour', { exact: true }).fill('17');
+  await page.getByLabel('Mois', { exact: true }).fill('5');
+  await page.getByLabel('Année', { exact: true }).fill('2004');
+  await page.getByRole('radio', { name: 'En France, en métropole ou outre-mer' }).check();
   await page.getByLabel('Lieu de naissance').fill('Marseille');
+  await page.getByLabel('Département de naissance').fill('13');
   await page.getByLabel('Nationalité').selectOption('FR');
   await page.getByLabel('Adresse', { exact: true }).fill('12 rue de la République');
   await page.getByLabel('Code postal').fill('13001');
@@ -196,6 +200,7 @@ describe('journey 1: from sign-up to a complete inscription', () => {
     await page.getByRole('radio', { name: /j'ai déjà une notification/ }).check();
     assert.ok(!(await amex.isVisible()));
     // An acquis: a grade kept from an earlier session.
+    await page.getByRole('radio', { name: "Oui, j'ai des dispenses ou des bénéfices de notes" }).check();
     const unit = page.locator('.unit[data-unit="E11"]');
     await unit.getByLabel('Acquis').selectOption('benefit');
     await unit.getByLabel('Note conservée, sur 20').fill('12,5');

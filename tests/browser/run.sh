@@ -34,6 +34,8 @@ node --test --test-concurrency=1 --test-reporter=spec uploads.test.mjs
 # vendored DSFR files against the pinned package (infra/dsfr).
 (cd "$ROOT/infra/dsfr" && npm ci --no-audit --no-fund --loglevel=error)
 node --test --test-concurrency=1 --test-reporter=spec frame.test.mjs
+# The forgiving form (issue #19): session end, birth places, date question, acquis, options.
+node --test --test-concurrency=1 --test-reporter=spec form.test.mjs
 # Login CSRF: a cross-site text/plain form must not sign anyone in.
 node --test --test-concurrency=1 --test-reporter=spec cross-site.test.mjs
 # The back office's journeys; their time is printed (CI's added time).

@@ -142,6 +142,8 @@ pub const ASSETS: &[Asset] = &[
     asset!("reset-password.js", JS),
     asset!("login-link.js", JS),
     asset!("inscription.js", JS),
+    asset!("birth.js", JS),
+    asset!("session.js", JS),
     asset!("documents.js", JS),
     asset!("information.js", JS),
 ];

@@ -1,9 +1,13 @@
 // The inscription form: PUT /inscription with the version last read.
 
 import { api, calendar, serverNow } from './api.js';
-import { countries } from './countries.js';
 import {
-  $, $$, busy, clearErrors, el, formatDeadline, formatInstant, initChrome, requireLogin, showNotice, showProblem,
+  birthDateConfirmed, fillBirthDate, fillBirthPlace, initBirthPlace, readBirthDate, readBirthPlaceFields, syncBirthQuestion,
+} from './birth.js';
+import { countries } from './countries.js';
+import { guardSession } from './session.js';
+import {
+  $, $$, busy, clearErrors, el, formatDeadline, formatInstant, initChrome, nbsp, requireLogin, showNotice, showProblem,
   untilClosing, untilOpening,
 } from './ui.js';
 
@@ -27,6 +31,8 @@ const state = {
   saved: null,
   savedBody: null,
   readOnly: false,
+  // The session's watch (session.js), once the account is known.
+  session: null,
 };
 
 const KIND_LABEL = { professional: 'épreuve professionnelle', general: 'épreuve générale', optional: 'épreuve facultative' };
@@ -57,6 +63,13 @@ function fillSpecialties(selected) {
   if (d) {
     for (const s of d.specialties) specialty.append(option(s.code, s.label, s.code === selected));
   }
+  showChosenSpecialty();
+}
+
+/** The chosen specialty's whole name under the list: a phone's list cuts it. */
+function showChosenSpecialty() {
+  const s = currentSpecialty();
+  $('#f-specialty-chosen').textContent = nbsp(s ? `Spécialité choisie : ${s.label}` : '');
 }
 
 /** The acquis typed so far, by unit code. */
@@ -148,6 +161,8 @@ function renderOptions(values = optionValues()) {
   const optional = s ? s.units.filter((u) => u.kind === 'optional') : [];
   optionsBox.replaceChildren();
   $('#options-empty').hidden = optional.length > 0;
+  // Only where the specialty has optional units.
+  $('#options').hidden = Boolean(s) && optional.length === 0;
   $('#options-empty').textContent = s
     ? "Cette spécialité ne comporte pas d'épreuve facultative."
     : "Choisissez d'abord un diplôme et une spécialité pour voir ses épreuves facultatives.";
@@ -272,6 +287,7 @@ diploma.addEventListener('change', () => {
   renderWindow();
 });
 specialty.addEventListener('change', () => {
+  showChosenSpecialty();
   renderUnits();
   renderOptions();
 });
@@ -305,24 +321,30 @@ form.addEventListener('change', (event) => {
 // ---------------------------------------------------------------------------
 // Reading and writing the form.
 
-/** « 17/05/2004 » (or « 2004-05-17 ») to « 2004-05-17 », if it is a real date. */
-function isoDate(text) {
-  const french = /^(\d{1,2})[/.\s-](\d{1,2})[/.\s-](\d{4})$/.exec(text);
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!french && !iso) return null;
-  const [day, month, year] = french
-    ? [Number(french[1]), Number(french[2]), Number(french[3])]
-    : [Number(iso[3]), Number(iso[2]), Number(iso[1])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+/** Today in Paris (« YYYY-MM-DD »), by the server's clock: the API's « today ». */
+function today() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date(serverNow(state.calendar)));
 }
 
-/** « 2004-05-17 » to « 17/05/2004 ». */
-function frenchDate(iso) {
-  const [year, month, day] = iso.split('-');
-  return `${day}/${month}/${year}`;
+// The date's question when a date is complete, not while it is being typed.
+for (const input of $$('#birth-date input[type="text"]')) {
+  input.addEventListener('change', () => {
+    const date = readBirthDate(today(), state.calendar.session);
+    syncBirthQuestion(date.error ? {} : date);
+  });
 }
+
+// Acquis: the question first, the units' rows after « Oui ».
+function syncAcquis() {
+  $('#acquis').hidden = radioValue('acquis.question') !== true;
+}
+
+form.addEventListener('change', (event) => {
+  if (event.target.name === 'acquis.question') syncAcquis();
+});
+
+// A candidate typing is not idle: their session stays open.
+form.addEventListener('input', () => { if (state.session) state.session.activity(); });
 
 function field(name) {
   return form.querySelector(`[name="${name}"]`);
@@ -335,11 +357,6 @@ function fill(ins) {
   const values = {
     'identity.last_name': id.last_name,
     'identity.first_names': id.first_names,
-    'identity.birth_date': frenchDate(id.birth_date),
-    'identity.birth_place': id.birth_place,
-    // Inscriptions saved before the birth fields existed have neither.
-    'identity.birth_country': id.birth_country || '',
-    'identity.birth_department': id.birth_department || '',
     'identity.nationality': id.nationality,
     'identity.address.line1': id.address.line1,
     'identity.address.line2': id.address.line2 || '',
@@ -349,6 +366,14 @@ function fill(ins) {
     'identity.phone': id.phone,
   };
   for (const [name, value] of Object.entries(values)) field(name).value = value;
+  fillBirthDate(id.birth_date);
+  // A saved date was confirmed when it was saved.
+  syncBirthQuestion(readBirthDate(today(), state.calendar.session), { keepAnswer: true });
+  $('#f-birth_date-confirmed').checked = true;
+  // Inscriptions saved before the birth fields existed have neither.
+  fillBirthPlace(id);
+  setRadio('acquis.question', ins.acquis.length > 0);
+  syncAcquis();
   setRadio('disability.declared', ins.disability.declared);
   setRadio('disability.existing_accommodation', ins.disability.declared ? ins.disability.existing_accommodation : null);
   syncDisability();
@@ -391,15 +416,13 @@ function read() {
     const existing = radioValue('disability.existing_accommodation');
     if (existing !== null) disability.existing_accommodation = existing;
   }
-  let birthDate = text('identity.birth_date').trim();
-  if (birthDate) {
-    const iso = isoDate(birthDate);
-    if (iso) birthDate = iso;
-    else errors.push({ field: 'identity.birth_date', message: 'Indiquez une date réelle, au format jour/mois/année, par exemple 17/05/2004.' });
-  }
+  const date = readBirthDate(today(), state.calendar.session);
+  if (date.error) errors.push({ field: 'identity.birth_date', message: date.error });
+  const birthPlace = readBirthPlaceFields(errors);
   const acquis = [];
   state.sentUnits = [];
-  for (const row of $$('.unit', unitsBox)) {
+  const withAcquis = radioValue('acquis.question') === true;
+  for (const row of withAcquis ? $$('.unit', unitsBox) : []) {
     const type = $('select', row).value;
     if (!type) continue;
     const index = acquis.length;
@@ -418,6 +441,12 @@ function read() {
     acquis.push(item);
     state.sentUnits.push(row.dataset.unit);
   }
+  if (withAcquis && !acquis.length && currentSpecialty()) {
+    errors.push({
+      field: 'acquis.question',
+      message: 'Indiquez, pour au moins une épreuve, la dispense ou le bénéfice de note, ou répondez « Non, aucun ».',
+    });
+  }
   const options = [];
   state.sentOptions = [];
   for (const [unit, value] of Object.entries(optionValues())) {
@@ -429,15 +458,12 @@ function read() {
   const identity = {
     last_name: text('identity.last_name'),
     first_names: text('identity.first_names'),
-    birth_date: birthDate,
-    birth_place: text('identity.birth_place'),
+    birth_date: date.iso,
+    ...birthPlace,
     nationality: text('identity.nationality'),
     address,
     phone: text('identity.phone'),
   };
-  const birthCountry = text('identity.birth_country');
-  if (birthCountry) identity.birth_country = birthCountry;
-  if (text('identity.birth_department').trim()) identity.birth_department = text('identity.birth_department');
   const body = {
     diploma: diploma.value,
     specialty: specialty.value,
@@ -589,6 +615,7 @@ function resolve(path) {
     if (unit === undefined) return null;
     return document.getElementById(`opt-${unitId(unit)}-${chosen[2]}`);
   }
+  if (path === 'birth_date_confirmed') return $('#f-birth_date-confirmed');
   const input = field(path);
   return input && input.type !== 'radio' ? input : null;
 }
@@ -639,6 +666,15 @@ form.addEventListener('submit', (event) => {
     }, resolve);
     return;
   }
+  if (!birthDateConfirmed()) {
+    showProblem(form, {
+      code: 'validation_failed',
+      title: 'Votre date de naissance est-elle exacte ?',
+      detail: '',
+      errors: [{ field: 'birth_date_confirmed', message: `${$('#birth-date-question').textContent} Corrigez-la, ou cochez « Oui, ma date de naissance est exacte ».` }],
+    }, resolve);
+    return;
+  }
   const changes = currentChanges();
   if (changes && changes.length === 0) return;
   const signed = signedConfirmation();
@@ -670,9 +706,20 @@ function save(body, signed) {
     const summary = showProblem(form, problem, resolve);
     if (problem.code === 'version_conflict') summary.append(reloadButton());
     if (problem.code === 'unauthenticated') {
-      summary.append(el('p', {}, el('a', { href: '/login?next=%2Fm-inscrire', text: 'Se connecter de nouveau' })));
+      const again = el('button', { type: 'button', class: 'secondary', text: 'Me reconnecter et enregistrer' });
+      again.addEventListener('click', () => form.requestSubmit());
+      summary.append(el('p', { text: "Rien de ce que vous avez saisi n'est perdu : tout est encore dans le formulaire." }), el('p', {}, again));
     }
-  }).then(syncSave);
+    return problem.code === 'unauthenticated';
+  }).then(async (signedOut) => {
+    syncSave();
+    // The session has ended: sign in again on this page, then save what was typed.
+    if (signedOut && await state.session.signIn('save')) {
+      clearErrors(form);
+      $$('.error-summary', form.parentNode).forEach((n) => n.remove());
+      save(body, signed);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -694,8 +741,9 @@ async function main() {
     for (const c of countries()) select.append(option(c.code, c.name));
   }
   field('identity.address.country').value = 'FR';
-  // Born in France: the département is enough.
-  field('identity.birth_country').options[0].textContent = 'France (indiquez le département)';
+  field('identity.birth_country').options[0].textContent = 'Choisissez un État';
+  initBirthPlace();
+  state.session = guardSession({ email: me.email, returnFocus: () => $('#save') });
   form.hidden = false;
   syncDisability();
   await load();
