@@ -119,6 +119,8 @@ export function guardSession({ email, returnFocus }) {
   // The clock: a warning five minutes before the idle end, the sign-in
   // dialog once it has passed (unless another tab kept the session alive).
   let checking = false;
+  // Closed with Escape: not shown again for the same idle end.
+  let warnedFor = null;
   setInterval(async () => {
     const end = sessionIdleEnd();
     if (end === null || pending || checking) return;
@@ -129,7 +131,8 @@ export function guardSession({ email, returnFocus }) {
       checking = false;
       if (!alive) signIn('expired');
       else closeWarning();
-    } else if (left <= WARN_BEFORE_MS && !warning.open) {
+    } else if (left <= WARN_BEFORE_MS && !warning.open && warnedFor !== end) {
+      warnedFor = end;
       $('#expiry-text').textContent = nbsp(`Sans activité de votre part, votre session se fermera dans ${minutes(left)} environ, et ce que vous avez saisi n'est pas encore enregistré. Choisissez « Continuer ma session » pour garder votre session ouverte.`);
       warning.showModal();
       $('#expiry-stay').focus();
