@@ -67,7 +67,7 @@ fn text(field: &'static str, value: Option<String>) -> Result<Option<String>, He
 fn email(field: &'static str, value: Option<String>) -> Result<Option<String>, HelpProblem> {
     let value = text(field, value)?;
     match value {
-        Some(v) if !crate::domain::account::Email::parse(&v).is_ok() => Err(HelpProblem {
+        Some(v) if crate::domain::account::Email::parse(&v).is_err() => Err(HelpProblem {
             field,
             expected: "an email address",
         }),
