@@ -276,7 +276,8 @@ impl Fixture {
         .unwrap()
     }
 
-    /// Whether the sweep's due work (gsi1) holds anything for this dossier.
+    /// Whether the sweep's due work (gsi1, the dossier's shard) holds
+    /// anything for this dossier.
     async fn is_due(&self, seeded: &Seeded) -> bool {
         let mut cursor = None;
         loop {
@@ -286,7 +287,7 @@ impl Fixture {
                 .query(
                     &Query::index(
                         Index::Gsi1,
-                        keys::due_inscriptions("2022"),
+                        keys::due_inscriptions("2022", &seeded.account_id),
                         SortKeyCondition::Any,
                     )
                     .limit(500)

@@ -45,15 +45,19 @@ impl InscriptionRecord {
             deadline,
             &self.reminders_sent,
         ) {
-            item.attrs
-                .insert(GSI1_PK.into(), json!(keys::due_inscriptions(&self.session)));
+            item.attrs.insert(
+                GSI1_PK.into(),
+                json!(keys::due_inscriptions(&self.session, &self.account_id)),
+            );
             item.attrs.insert(
                 GSI1_SK.into(),
                 json!(format!("{}#{}", keys::sortable(due), self.account_id)),
             );
         }
-        item.attrs
-            .insert(GSI2_PK.into(), json!(keys::listing(&self.session)));
+        item.attrs.insert(
+            GSI2_PK.into(),
+            json!(keys::listing(&self.session, &self.account_id)),
+        );
         item.attrs
             .insert(GSI2_SK.into(), json!(listing_sort_key(self)));
         Ok(item)

@@ -8,6 +8,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::ports::Key;
+use crate::records::shards;
 
 pub fn candidate_pk(account_id: &str) -> String {
     format!("CANDIDATE#{account_id}")
@@ -130,21 +131,35 @@ pub fn job_chunk(job_id: &str, index: usize) -> Key {
 
 /// Index partitions of due work (gsi1).
 pub const DUE_ACTIVATION: &str = "DUE#ACTIVATION";
-pub fn due_inscriptions(session: &str) -> String {
-    format!("DUE#INSCRIPTION#{session}")
+/// The due inscriptions, sharded by candidate (`records::shards`): the
+/// partition `account_id`'s dossier goes to, and every one the sweep reads.
+pub fn due_inscriptions(session: &str, account_id: &str) -> String {
+    shards::partition_of(&format!("DUE#INSCRIPTION#{session}"), account_id)
+}
+pub fn due_inscription_partitions(session: &str) -> Vec<String> {
+    shards::partitions(&format!("DUE#INSCRIPTION#{session}"))
 }
 pub const MAIL_QUEUE: &str = "DUE#MAIL";
 /// Upload URLs given whose file was never checked, due for the sweep's
-/// reconciliation (`records::upload`).
-pub fn due_uploads(session: &str) -> String {
-    format!("DUE#UPLOAD#{session}")
+/// reconciliation (`records::upload`). Every upload writes it twice (its
+/// URL given, its file checked): sharded like the due inscriptions.
+pub fn due_uploads(session: &str, account_id: &str) -> String {
+    shards::partition_of(&format!("DUE#UPLOAD#{session}"), account_id)
+}
+pub fn due_upload_partitions(session: &str) -> Vec<String> {
+    shards::partitions(&format!("DUE#UPLOAD#{session}"))
 }
 /// The sort-key prefix of a candidate's upload requests.
 pub const UPLOAD_PREFIX: &str = "UPLOAD#";
 
-/// Index partition of the admin listings (gsi2).
-pub fn listing(session: &str) -> String {
-    format!("INSCRIPTIONS#{session}")
+/// Index partition of the admin listings (gsi2), sharded by candidate:
+/// the partition `account_id`'s dossier is listed in, and every one a
+/// listing merges (`records::shards::Merge`).
+pub fn listing(session: &str, account_id: &str) -> String {
+    shards::partition_of(&format!("INSCRIPTIONS#{session}"), account_id)
+}
+pub fn listing_partitions(session: &str) -> Vec<String> {
+    shards::partitions(&format!("INSCRIPTIONS#{session}"))
 }
 
 /// A fixed-width UTC instant: lexical order is time order.

@@ -172,15 +172,17 @@ impl UploadRecord {
         let ttl = (self.expires_at + UPLOAD_RECORD_KEPT).timestamp();
         let mut item = Item::from_value(self.key(), self)?.with(TTL_ATTRIBUTE, ttl);
         if self.status == UploadStatus::Pending {
-            item = item.with(GSI1_PK, keys::due_uploads(&self.session)).with(
-                GSI1_SK,
-                format!(
-                    "{}#{}#{}",
-                    keys::sortable(self.reconcile_at()),
-                    self.account_id,
-                    self.upload_id
-                ),
-            );
+            item = item
+                .with(GSI1_PK, keys::due_uploads(&self.session, &self.account_id))
+                .with(
+                    GSI1_SK,
+                    format!(
+                        "{}#{}#{}",
+                        keys::sortable(self.reconcile_at()),
+                        self.account_id,
+                        self.upload_id
+                    ),
+                );
         }
         Ok(item)
     }

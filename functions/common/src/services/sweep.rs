@@ -2,7 +2,9 @@
 //!
 //! One run does every due job, each found by a `Query` on gsi1 of what is due
 //! by now, page by page, never a scan, so that its cost follows the items it
-//! changes and not the size of the table:
+//! changes and not the size of the table. The due inscriptions and uploads,
+//! which every save or upload writes, are sharded by candidate
+//! (`records::shards`): their shards are read at once, a page of each:
 //!
 //! 1. accounts still pending 48 hours after their creation are deleted with
 //!    all their data (`DUE#ACTIVATION`);
@@ -10,7 +12,7 @@
 //!    checked (S3's notification lost, or its check dropped after its
 //!    retries) are reconciled with the bucket: a HEAD of each one's key,
 //!    never a listing; a file found is checked as of when it was stored
-//!    (`DUE#UPLOAD#<session>`, see [`reconcile`]). The same query, read 15
+//!    (`DUE#UPLOAD#<session>#<shard>`, see [`reconcile`]). The same query, read 15
 //!    minutes further, gives the uploads still in flight;
 //! 3. inscriptions not complete are reminded 7 and 2 days before their
 //!    documents deadline, and cancelled once it has passed (window close or
@@ -19,7 +21,7 @@
 //!    checked yet holds the cancellation for 15 minutes after the deadline
 //!    or until that check, whichever comes first; by then step 2 has looked
 //!    for its file (a HEAD) and checked one stored in time
-//!    (`domain::transitions::grace`) (`DUE#INSCRIPTION#<session>`);
+//!    (`domain::transitions::grace`) (`DUE#INSCRIPTION#<session>#<shard>`);
 //! 4. the mail queue is drained (`DUE#MAIL`), at the configured rate.
 //!
 //! Every change is conditional on what was read (an account's `version`, an
@@ -51,6 +53,7 @@ use crate::records::account::AccountRecord;
 use crate::records::dossier::{self, Delivery, InscriptionRecord};
 use crate::records::keys;
 use crate::records::mail::QueuedMail;
+use crate::records::shards::FanOut;
 use crate::records::upload::UploadRecord;
 use crate::services::accounts;
 use crate::services::mailqueue::{self, Pacer};
@@ -171,6 +174,25 @@ fn publish_metrics(app: &App, report: &SweepReport, mail_backlog_age_seconds: f6
             (Metric::MailBacklogAge, mail_backlog_age_seconds),
         ],
     );
+}
+
+/// The due work of a sharded gsi1 partition (`records::shards`), due by
+/// `bound`: a page of every shard at once, page after page. Each item is
+/// in one shard only, and each shard is read forward once: a run finds
+/// every item due exactly once (what it changes moves past `bound`).
+fn due_pages(app: &App, partitions: Vec<String>, bound: &str) -> FanOut {
+    let queries = partitions
+        .into_iter()
+        .map(|partition| {
+            Query::index(
+                Index::Gsi1,
+                partition,
+                SortKeyCondition::AtMost(bound.to_owned()),
+            )
+            .limit(app.config.sweep_page_size.max(1))
+        })
+        .collect();
+    FanOut::new(queries)
 }
 
 /// One page of due work in `partition`, due by `bound`.
@@ -333,7 +355,7 @@ async fn delete_expired_account(
 pub type InFlight = HashMap<String, Vec<DateTime<Utc>>>;
 
 /// One pass over the pending uploads whose URL has expired (gsi1
-/// `DUE#UPLOAD#<session>`, due 15 minutes after the expiry): those due are
+/// `DUE#UPLOAD#<session>#<shard>`, due 15 minutes after the expiry): those due are
 /// reconciled with the bucket (a HEAD each, within the budget: a file found
 /// is checked as of when it was stored, an absent one marked unused); the
 /// others, whose check may still come, are the uploads in flight, handed
@@ -349,16 +371,18 @@ async fn reconcile_uploads(
 ) -> AppResult<Option<InFlight>> {
     let now = app.now();
     let bound = due_bound(now + grace::UPLOAD_GRACE);
-    let partition = keys::due_uploads(&app.calendar.session);
+    let partitions = keys::due_upload_partitions(&app.calendar.session);
+    let mut due = due_pages(app, partitions, &bound);
     let mut in_flight = InFlight::new();
-    let mut cursor = None;
     loop {
         if budget.exhausted() {
             return Ok(None);
         }
-        let page = due_page(app, &partition, &bound, cursor.take()).await?;
-        report.items_read += page.items.len();
-        for item in &page.items {
+        let Some(items) = due.next_pages(&app.store).await? else {
+            return Ok(Some(in_flight));
+        };
+        report.items_read += items.len();
+        for item in &items {
             let pending: UploadRecord = match item.to_value() {
                 Ok(upload) => upload,
                 Err(e) => {
@@ -382,10 +406,6 @@ async fn reconcile_uploads(
                     .or_default()
                     .push(pending.created_at);
             }
-        }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(Some(in_flight)),
         }
     }
 }
@@ -435,15 +455,17 @@ async fn handle_due_inscriptions(
 ) -> AppResult<bool> {
     let now = app.now();
     let bound = due_bound(now);
-    let partition = keys::due_inscriptions(&app.calendar.session);
-    let mut cursor = None;
+    let partitions = keys::due_inscription_partitions(&app.calendar.session);
+    let mut due = due_pages(app, partitions, &bound);
     loop {
         if budget.exhausted() {
             return Ok(false);
         }
-        let page = due_page(app, &partition, &bound, cursor.take()).await?;
-        report.items_read += page.items.len();
-        for item in &page.items {
+        let Some(items) = due.next_pages(&app.store).await? else {
+            return Ok(true);
+        };
+        report.items_read += items.len();
+        for item in &items {
             if !budget.take() {
                 return Ok(false);
             }
@@ -471,10 +493,6 @@ async fn handle_due_inscriptions(
                     }
                 }
             }
-        }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(true),
         }
     }
 }

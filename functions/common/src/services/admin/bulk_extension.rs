@@ -40,7 +40,7 @@ use crate::domain::transitions::Actor;
 use crate::error::AppError;
 use crate::ports::store::{Condition, Item, WriteOp};
 use crate::ports::StoreError;
-use crate::records::dossier::{self, Delivery, InscriptionRecord};
+use crate::records::dossier::{self, Delivery};
 use crate::records::keys;
 use crate::services::budget::Budget;
 
@@ -267,27 +267,15 @@ async fn create(app: &App, id: &str, event: &BulkExtendEvent) -> AdminResult<Job
 
 /// Every dossier the listing holds for `filter`, by name of account.
 async fn listed(app: &App, filter: &Filter) -> AdminResult<Vec<Target>> {
-    let mut targets = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = app
-            .store
-            .query(&filter.query(app).limit(1000).after(cursor))
-            .await?;
-        for item in &page.items {
-            let record: InscriptionRecord = item.to_value()?;
-            if filter.matches(&record) {
-                targets.push(Target {
-                    email: record.email,
-                    account_id: Some(record.account_id),
-                });
-            }
-        }
-        cursor = page.cursor;
-        if cursor.is_none() {
-            return Ok(targets);
-        }
-    }
+    Ok(filter
+        .every(app)
+        .await?
+        .into_iter()
+        .map(|record| Target {
+            email: record.email,
+            account_id: Some(record.account_id),
+        })
+        .collect())
 }
 
 /// What became of one target.

@@ -218,24 +218,7 @@ fn export_key(app: &App, filter: &Filter, now: DateTime<Utc>) -> String {
 
 pub(super) async fn export(app: &App, event: ExportEvent) -> AdminResult<Value> {
     let ExportEvent { actor, filter } = event;
-    let mut records = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = app
-            .store
-            .query(&filter.query(app).limit(1000).after(cursor))
-            .await?;
-        for item in &page.items {
-            let record: InscriptionRecord = item.to_value()?;
-            if filter.matches(&record) {
-                records.push(record);
-            }
-        }
-        cursor = page.cursor;
-        if cursor.is_none() {
-            break;
-        }
-    }
+    let mut records = filter.every(app).await?;
     records.sort_by(|a, b| {
         (
             a.data.diploma,

@@ -1,7 +1,9 @@
 //! `list`: a page of inscriptions, by the listing's filters, sorted by name.
 //! The listing's sort key puts names after diploma, specialty and status,
 //! so the pages of one (diploma, specialty, status) come in name order; a
-//! page is sorted by name before it is answered.
+//! page is sorted by name before it is answered. The listing is sharded by
+//! candidate (`keys::listing`): its partitions are read at once and merged
+//! back into the sort key's order, the cursor holding each one's position.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -14,19 +16,21 @@ use crate::domain::dossier::InscriptionStatus;
 use crate::domain::search::name_order;
 use crate::domain::transitions::Actor;
 use crate::domain::Diploma;
-use crate::ports::store::{Index, Query, SortKeyCondition};
+use crate::ports::store::{Index, Query, SortKeyCondition, GSI2_SK};
 use crate::ports::StoreError;
 use crate::records::dossier::InscriptionRecord;
 use crate::records::keys;
 use crate::records::read_journal::{self, BulkRead};
+use crate::records::shards::{self, Merge};
 
-/// Store pages one `list` call reads at most while filtering.
+/// Store pages one `list` call reads at most of each partition while
+/// filtering.
 const MAX_LIST_READS: usize = 20;
 
 /// The listing's filters as a store query: the longest gsi2 sort-key prefix
 /// they allow, and what is left to check on each item.
 impl Filter {
-    /// gsi2 sort keys are `<DIPLOMA>#<SPECIALTY>#<status>#<account_id>`.
+    /// gsi2 sort keys are `<DIPLOMA>#<SPECIALTY>#<status>#<names>#<account_id>`.
     fn sort_key(&self) -> SortKeyCondition {
         match (self.diploma, &self.specialty, self.status) {
             (Some(d), Some(s), Some(st)) => {
@@ -56,14 +60,46 @@ impl Filter {
         })
     }
 
-    pub(crate) fn query(&self, app: &App) -> Query {
-        self.query_in(&app.calendar.session)
+    /// One query a partition of the listing of `session` (sharded:
+    /// `keys::listing_partitions`).
+    fn queries_in(&self, session: &str) -> Vec<Query> {
+        keys::listing_partitions(session)
+            .into_iter()
+            .map(|partition| Query::index(Index::Gsi2, partition, self.sort_key()))
+            .collect()
     }
 
-    /// The listing of `session`.
-    pub(crate) fn query_in(&self, session: &str) -> Query {
-        Query::index(Index::Gsi2, keys::listing(session), self.sort_key())
+    /// The listing of `session` from `cursor`, its partitions merged back
+    /// into the listing's order, reading at most `max_rounds` pages of each.
+    pub(crate) fn merge_in(
+        &self,
+        session: &str,
+        cursor: Option<&str>,
+        max_rounds: usize,
+    ) -> Result<Merge, StoreError> {
+        Merge::resume(self.queries_in(session), GSI2_SK, cursor, max_rounds)
     }
+
+    /// Every dossier of the deployment's session that the filters keep, in
+    /// the listing's order.
+    pub(crate) async fn every(&self, app: &App) -> AdminResult<Vec<InscriptionRecord>> {
+        let mut merge = self.merge_in(&app.calendar.session, None, usize::MAX)?;
+        let mut records = Vec::new();
+        while let Some(item) = merge.next(&app.store, 1000).await? {
+            let record: InscriptionRecord = item.to_value()?;
+            if self.matches(&record) {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// The page each partition of the listing is read by when `want` items
+/// are still wanted: the shards share them evenly, with a margin so that
+/// one page of each usually suffices (a shard run dry is read again).
+fn page_size(want: usize) -> usize {
+    (want.div_ceil(shards::SHARDS as usize) * 2).clamp(1, want.max(1))
 }
 
 fn store_cursor_error(error: StoreError) -> AdminError {
@@ -122,27 +158,24 @@ pub(super) async fn list(app: &App, event: ListEvent) -> AdminResult<Value> {
         session,
         filter,
         limit,
-        mut cursor,
+        cursor,
     } = event;
     let session = session.unwrap_or_else(|| app.calendar.session.clone());
+    let mut merge = filter
+        .merge_in(&session, cursor.as_deref(), MAX_LIST_READS)
+        .map_err(store_cursor_error)?;
     let mut items = Vec::new();
-    for _ in 0..MAX_LIST_READS {
-        let query = filter
-            .query_in(&session)
-            .limit(limit - items.len())
-            .after(cursor.take());
-        let page = app.store.query(&query).await.map_err(store_cursor_error)?;
-        for item in &page.items {
-            let record: InscriptionRecord = item.to_value()?;
-            if filter.matches(&record) {
-                items.push(ListItem::of(record));
-            }
-        }
-        cursor = page.cursor;
-        if cursor.is_none() || items.len() >= limit {
+    while items.len() < limit {
+        let next = merge.next(&app.store, page_size(limit - items.len()));
+        let Some(item) = next.await.map_err(store_cursor_error)? else {
             break;
+        };
+        let record: InscriptionRecord = item.to_value()?;
+        if filter.matches(&record) {
+            items.push(ListItem::of(record));
         }
     }
+    let cursor = merge.cursor();
     sort_by_name(&mut items);
     let actor = actor.unwrap_or(Actor::AnonymousConsole);
     let read = BulkRead {

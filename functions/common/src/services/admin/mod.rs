@@ -43,12 +43,14 @@
 //! `status_label` beside every `status`.
 //!
 //! Decisions:
-//! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>`, sort key
-//!   `<DIPLOMA>#<SPECIALTY>#<status>#<account>`) by the longest prefix the
+//! - `list` reads the gsi2 listing (`INSCRIPTIONS#<session>#<shard>`, its
+//!   shards merged back into the sort key's order, sort key
+//!   `<DIPLOMA>#<SPECIALTY>#<status>#<names>#<account>`) by the longest prefix the
 //!   filters give; a filter that is not a prefix (a status without diploma
 //!   and specialty, a specialty without diploma) is applied to what is read,
 //!   so such a page may come back shorter than `limit` with a `cursor`: keep
-//!   following the cursor until there is none. `cursor` is opaque;
+//!   following the cursor until there is none. `cursor` is opaque (each
+//!   shard's position, and the last dossier answered);
 //! - every change is conditional on the inscription's `revision` as read,
 //!   with a bounded retry, and writes a history line naming the `actor`;
 //! - the emails the candidate is owed (rejected piece, dossier validated,

@@ -12,8 +12,8 @@
 //!    `EXPORTS#<session>`, whose lines stay, marked `file_deleted_at`: they
 //!    say who exported what, and hold no candidate's data);
 //! 2. the session's mails that failed for good (`MAILS_FAILED#<session>`);
-//! 3. each dossier of the session's listing (gsi2 `INSCRIPTIONS#<session>`,
-//!    never a scan), unless it is on legal hold: every stored version of
+//! 3. each dossier of the session's listing (gsi2 `INSCRIPTIONS#<session>#<shard>`,
+//!    its shards one after the other, never a scan), unless it is on legal hold: every stored version of
 //!    the candidate's files stored before the session's results (rejected
 //!    and replaced files included: they were kept as evidence until now),
 //!    the files the dossier names, its history, its search entries and
@@ -61,6 +61,7 @@ use crate::ports::{Key, StoreError};
 use crate::records::account::AccountRecord;
 use crate::records::mail::failed_mails_partition;
 use crate::records::rate_limit::RateKind;
+use crate::records::shards::FanOut;
 use crate::records::upload::CANDIDATES_PREFIX;
 use crate::records::{keys, numbers, stats};
 use crate::services::budget::Budget;
@@ -140,29 +141,24 @@ pub async fn run(app: &App, event: &PurgeEvent, mut budget: Budget) -> AdminResu
     } else {
         run.saved_progress().await?
     };
+    // The listing's shards one after the other, a page at a time.
+    let pages = keys::listing_partitions(&run.session)
+        .into_iter()
+        .map(|partition| Query::index(Index::Gsi2, partition, SortKeyCondition::Any).limit(PAGE))
+        .collect();
+    let mut walk = FanOut::resume(pages, progress.cursor.as_deref(), 1)?;
     loop {
         if budget.exhausted() {
             break;
         }
-        let page = app
-            .store
-            .query(
-                &Query::index(
-                    Index::Gsi2,
-                    keys::listing(&run.session),
-                    SortKeyCondition::Any,
-                )
-                .limit(PAGE)
-                .after(progress.cursor.clone()),
-            )
-            .await?;
-        for item in &page.items {
+        let items = walk.next_pages(&app.store).await?.unwrap_or_default();
+        for item in &items {
             budget.take();
             if run.dossier(&item.key).await? == Fate::Kept {
                 progress.kept_on_hold += 1;
             }
         }
-        progress.cursor = page.cursor;
+        progress.cursor = walk.cursor();
         progress.finished = progress.cursor.is_none();
         if !run.dry_run {
             run.save_progress(&progress, now).await?;
