@@ -4,7 +4,16 @@
 //! cargo run --release -p examreg-common --example sweep_scale             # SQLite, 1,000 / 10,000 / 100,000
 //! cargo run --release -p examreg-common --example sweep_scale -- 5000     # SQLite, 5,000 candidates
 //! cargo run --release -p examreg-common --example sweep_scale -- --moto   # DynamoDB + SES on moto, 10,000
+//! cargo run --release -p examreg-common --example sweep_scale -- --paced 100000 10   # reminders at 10 mails/s
 //! ```
+//!
+//! `--paced N RATE`: N candidates owed their 7-day reminder on the morning
+//! of 1 November 2021, sent at RATE mails a second (the stack's `MailRate`,
+//! 10 by default) by the sweep runs as template.yaml schedules them (every
+//! 15 minutes, 300 s each less the handler's 10 s margin), on a stepped
+//! simulated clock: the pacer's waits move the clock on and are not slept.
+//! It reports the runs, the time the queue took to drain against the
+//! planned time (N / (RATE × 290 s) runs), and any address mailed twice.
 //!
 //! Each run seeds N active candidates with an inscription (4 items each:
 //! account, email guard, inscription, history line), then moves the clock
@@ -20,6 +29,7 @@
 //! production the drain is paced at `mail_rate_per_second`, 14/s by default).
 //! A second run follows, which must read nothing.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -42,12 +52,13 @@ use examreg_common::domain::inscription::{Address, Disability, Identity, ValidIn
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::domain::Diploma;
 use examreg_common::ports::store::{Condition, Item, WriteOp};
-use examreg_common::ports::{MailError, Mailer, OutgoingEmail, Store};
+use examreg_common::ports::{Clock, MailError, Mailer, OutgoingEmail, Store};
 use examreg_common::records::account::AccountRecord;
 use examreg_common::records::dossier::InscriptionRecord;
 use examreg_common::records::history::HistoryEntry;
 use examreg_common::records::keys;
 use examreg_common::security;
+use examreg_common::services::budget::Budget;
 use examreg_common::services::sweep;
 
 struct NoMailer;
@@ -100,6 +111,7 @@ fn candidate(
     diploma: Diploma,
     specialty: &str,
     piece_status: PieceStatus,
+    reminded: bool,
 ) -> anyhow::Result<Vec<WriteOp>> {
     let created = at("2021-10-20T08:00:00Z");
     let email = format!("candidat{i}@exemple.fr");
@@ -150,7 +162,11 @@ fn candidate(
         updated_at: created,
         documents_deadline_extension: None,
         // As if the reminders had gone out: the sweep's only job is the cancellation.
-        reminders_sent: vec!["7d".into(), "2d".into()],
+        reminders_sent: if reminded {
+            vec!["7d".into(), "2d".into()]
+        } else {
+            Vec::new()
+        },
         cancelled_at: None,
         withdrawn_at: None,
         extension_job: None,
@@ -193,9 +209,30 @@ async fn seed(store: &dyn Store, calendar: &SessionCalendar, n: usize) -> anyhow
             pending(i)?
         } else {
             match i % 10 {
-                0 => candidate(calendar, i, Diploma::BacPro, "MELEC", PieceStatus::Missing),
-                1..=4 => candidate(calendar, i, Diploma::BacPro, "MELEC", PieceStatus::Received),
-                _ => candidate(calendar, i, Diploma::Cap, "CUISINE", PieceStatus::Missing),
+                0 => candidate(
+                    calendar,
+                    i,
+                    Diploma::BacPro,
+                    "MELEC",
+                    PieceStatus::Missing,
+                    true,
+                ),
+                1..=4 => candidate(
+                    calendar,
+                    i,
+                    Diploma::BacPro,
+                    "MELEC",
+                    PieceStatus::Received,
+                    true,
+                ),
+                _ => candidate(
+                    calendar,
+                    i,
+                    Diploma::Cap,
+                    "CUISINE",
+                    PieceStatus::Missing,
+                    true,
+                ),
             }?
         };
         items += ops.len();
@@ -265,9 +302,110 @@ async fn measure(
     Ok(())
 }
 
+/// Counts the mails each address received.
+#[derive(Default)]
+struct TallyMailer(std::sync::Mutex<HashMap<String, usize>>);
+
+#[async_trait]
+impl Mailer for TallyMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), MailError> {
+        let mut sent = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *sent.entry(email.to.clone()).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// The sweep's runs as scheduled (every 15 minutes, 290 s each), on a
+/// stepped clock, until N reminders are recorded and sent.
+async fn paced(n: usize, rate: f64) -> anyhow::Result<()> {
+    const EVERY: i64 = 15 * 60;
+    const RUN: i64 = 300 - 10;
+    let calendar = SessionCalendar::embedded("2022")?;
+    let dir = std::env::temp_dir().join(format!("examreg-paced-{n}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let counting = Arc::new(CountingStore::new(Arc::new(SqliteStore::open(
+        &dir.join("examreg.sqlite3"),
+    )?)));
+    let mut batch: Vec<WriteOp> = Vec::with_capacity(100);
+    for i in 0..n {
+        let ops = candidate(
+            &calendar,
+            i,
+            Diploma::BacPro,
+            "MELEC",
+            PieceStatus::Missing,
+            false,
+        )?;
+        if batch.len() + ops.len() > 100 {
+            counting.transact(std::mem::take(&mut batch)).await?;
+        }
+        batch.extend(ops);
+    }
+    if !batch.is_empty() {
+        counting.transact(batch).await?;
+    }
+    let start = at("2021-11-01T06:00:00Z");
+    let clock = Arc::new(SimulatedClock::stepped_at(start));
+    let mailer = Arc::new(TallyMailer::default());
+    let app = AppBuilder::new(&Settings::default())?
+        .config(Config {
+            mail_rate_per_second: rate,
+            ..Config::default()
+        })
+        .build(Ports {
+            store: counting.clone(),
+            mailer: mailer.clone(),
+            documents: Arc::new(FolderDocumentStore::new(
+                dir.join("docs"),
+                "http://127.0.0.1:3000".into(),
+                vec![1; 32],
+            )),
+            clock: clock.clone(),
+        });
+    counting.reset();
+    let real = Instant::now();
+    let (mut runs, mut reminders, mut sent) = (0, 0, 0);
+    let drained_at = loop {
+        let run_start = start + Duration::seconds(EVERY * runs);
+        clock.set(run_start)?;
+        let budget = Budget::on_clock(clock.clone(), run_start + Duration::seconds(RUN));
+        let report = sweep::run_with(&app, budget).await?;
+        runs += 1;
+        reminders += report.reminders;
+        sent += report.mails_sent;
+        if report.finished || runs > 10_000 {
+            break clock.now();
+        }
+    };
+    let counts = counting.counts();
+    let tally = mailer.0.lock().unwrap_or_else(|p| p.into_inner());
+    let twice = tally.values().filter(|&&c| c > 1).count();
+    let planned_runs = (n as f64 / (rate * RUN as f64)).ceil();
+    let took = drained_at - start;
+    println!("| candidates owed a reminder | mail rate | runs | reminders recorded | mails sent | addresses mailed twice | drained after | planned | items read per item changed | real time |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {n} | {rate}/s | {runs} | {reminders} | {sent} | {twice} | {}h{:02} | {planned_runs} runs: {}h{:02} + {:.0} s | {:.2} | {:.1?} |",
+        took.num_hours(),
+        took.num_minutes() % 60,
+        (planned_runs as i64 - 1) * EVERY / 3600,
+        (planned_runs as i64 - 1) * EVERY % 3600 / 60,
+        (n as f64 - (planned_runs - 1.0) * rate * RUN as f64) / rate,
+        counts.items_read() as f64 / (reminders + sent).max(1) as f64,
+        real.elapsed(),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--paced") {
+        let n = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+        let rate = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10.0);
+        return paced(n, rate).await;
+    }
     let on_moto = args.iter().any(|a| a == "--moto");
     let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     if sizes.is_empty() {

@@ -24,6 +24,10 @@ pub struct Config {
     pub mail_rate_per_second: f64,
     /// Items a sweep handles per page.
     pub sweep_page_size: usize,
+    /// Mails a sweep run holds in memory, as it queues them, to send them
+    /// without reading them back; once that many are held it sends them
+    /// (paced) before going on (`services::mailqueue::Outgoing`).
+    pub held_mails: usize,
     /// Whether the `Secure` cookie attribute is set: see [`secure_cookies_for`].
     pub secure_cookies: bool,
     /// The origin the portal and the API are served at (the cookie's, and
@@ -91,6 +95,7 @@ impl Default for Config {
             upload_url_lifetime: Duration::from_secs(10 * 60),
             mail_rate_per_second: 14.0,
             sweep_page_size: 100,
+            held_mails: 2_000,
             secure_cookies: true,
             portal_origin: "http://127.0.0.1:3000".into(),
             upload_origin: String::new(),

@@ -98,6 +98,21 @@ const CREATED: &str = "2021-10-20T08:00:00Z";
 
 /// On moto, the store serialises its calls (see [`OneCallAtATime`]).
 async fn fixture(backend: Backend, now: &str) -> Fixture {
+    fixture_holding(backend, now, Config::default().held_mails).await
+}
+
+/// A fixture whose sweep holds `held_mails` mails before sending them.
+async fn fixture_holding(backend: Backend, now: &str, held_mails: usize) -> Fixture {
+    let config = Config {
+        mail_rate_per_second: 1000.0,
+        sweep_page_size: 7,
+        held_mails,
+        ..Config::default()
+    };
+    fixture_with(backend, FixedClock::new(at(now)), config).await
+}
+
+async fn fixture_with(backend: Backend, clock: FixedClock, config: Config) -> Fixture {
     let mut adapters = backend.adapters().await;
     if backend == Backend::Moto {
         adapters.store = Arc::new(OneCallAtATime {
@@ -105,15 +120,10 @@ async fn fixture(backend: Backend, now: &str) -> Fixture {
             lock: tokio::sync::Mutex::new(()),
         });
     }
-    let clock = Arc::new(FixedClock::new(at(now)));
+    let clock = Arc::new(clock);
     let race = Arc::new(RaceStore::new(adapters.store));
     let counting = Arc::new(CountingStore::new(race.clone()));
     let mailer = Arc::new(RecordingMailer::new(adapters.mailer));
-    let config = Config {
-        mail_rate_per_second: 1000.0,
-        sweep_page_size: 7,
-        ..Config::default()
-    };
     let app = testkit::app(
         config,
         counting.clone(),
@@ -425,6 +435,10 @@ on_both_backends!(
     an_extension_is_honoured_and_reinstates_a_cancelled_inscription,
     an_interrupted_sweep_finishes_next_time_without_duplicates,
     two_concurrent_sweeps_send_each_email_once,
+    mails_held_in_batches_are_sent_once_and_never_read_back,
+    an_interrupted_sweep_sending_batches_sends_each_mail_once,
+    concurrent_sweeps_sending_batches_send_each_email_once,
+    a_paced_reminder_run_drains_in_its_planned_runs_sending_each_once,
     a_sweep_racing_an_upload_never_cancels_a_complete_dossier,
     failed_sends_stay_queued_and_are_retried,
     admin_pieces_validate_and_reject,
@@ -926,6 +940,139 @@ async fn two_concurrent_sweeps_send_each_email_once(backend: Backend) {
             .filter(|m| m.to_string().contains(&fx.domain))
             .count();
         assert_eq!(ours, 24, "SES received 24 emails");
+    }
+}
+
+/// Past `held_mails` mails queued in one run, the sweep sends those it holds
+/// before going on: none of its mails is read back from the queue.
+async fn mails_held_in_batches_are_sent_once_and_never_read_back(backend: Backend) {
+    let fx = fixture_holding(backend, CREATED, 4).await;
+    let seeded = fx
+        .seed_many("lot", 30, Diploma::BacPro, "MCV_B", PieceStatus::Missing)
+        .await;
+    fx.clock.set(at(BAC_PRO_CLOSE) + Duration::minutes(5));
+    fx.counting.reset();
+    let report = fx.sweep().await;
+    assert_eq!(
+        (report.cancellations, report.mails_sent),
+        (30, 30),
+        "{report:?}"
+    );
+    assert!(report.finished);
+    // The 30 due inscriptions, each read once; no mail read back.
+    assert_eq!(report.items_read, 30, "{report:?}");
+    assert_eq!(fx.counting.counts().items_read(), 30);
+    assert_eq!(fx.sweep().await.changed(), 0);
+    for s in &seeded {
+        let mails = fx.mails_to(&s.email);
+        assert_eq!(mails.len(), 1, "{} got {} mails", s.email, mails.len());
+        assert!(mails[0].subject.contains("annulée"));
+        assert!(fx.queued_mails(&s.account_id).await.is_empty());
+    }
+}
+
+async fn an_interrupted_sweep_sending_batches_sends_each_mail_once(backend: Backend) {
+    let fx = fixture_holding(backend, CREATED, 4).await;
+    let seeded = fx
+        .seed_many("cutlot", 30, Diploma::BacPro, "MCV_B", PieceStatus::Missing)
+        .await;
+    fx.clock.set(at(BAC_PRO_CLOSE) + Duration::minutes(5));
+    // 10 items: 4 cancellations, their 4 mails, 2 more cancellations whose
+    // mails stay queued.
+    let first = fx
+        .sweep_with(Budget::until(Instant::now() + StdDuration::from_secs(60)).max_items(10))
+        .await;
+    assert_eq!((first.cancellations, first.mails_sent), (6, 4), "{first:?}");
+    assert!(!first.finished);
+    let second = fx
+        .sweep_with(Budget::until(Instant::now() + StdDuration::from_secs(60)).max_items(25))
+        .await;
+    assert!(!second.finished, "{second:?}");
+    let third = fx.sweep().await;
+    assert!(third.finished, "{third:?}");
+    assert_eq!(
+        first.cancellations + second.cancellations + third.cancellations,
+        30
+    );
+    assert_eq!(first.mails_sent + second.mails_sent + third.mails_sent, 30);
+    assert_eq!(fx.sweep().await.changed(), 0);
+    for s in &seeded {
+        assert_eq!(fx.mails_to(&s.email).len(), 1, "{}", s.email);
+        assert_eq!(
+            fx.inscription_of(&s.email).await.status,
+            InscriptionStatus::Cancelled
+        );
+    }
+}
+
+async fn concurrent_sweeps_sending_batches_send_each_email_once(backend: Backend) {
+    let fx = fixture_holding(backend, CREATED, 3).await;
+    let seeded = fx
+        .seed_many(
+            "duolot",
+            24,
+            Diploma::Mc,
+            "SOMMELLERIE",
+            PieceStatus::Missing,
+        )
+        .await;
+    fx.clock.set(at(BAC_PRO_CLOSE) + Duration::hours(1));
+    let (a, b) = tokio::join!(fx.sweep(), fx.sweep());
+    assert_eq!(a.cancellations + b.cancellations, 24, "{a:?} {b:?}");
+    assert_eq!(a.mails_sent + b.mails_sent, 24, "{a:?} {b:?}");
+    let (c, d) = tokio::join!(fx.sweep(), fx.sweep());
+    assert_eq!(c.changed() + d.changed(), 0);
+    for s in &seeded {
+        assert_eq!(fx.mails_to(&s.email).len(), 1, "{}", s.email);
+    }
+}
+
+/// Reminders sent at the provider's rate across the scheduled runs, on a
+/// clock that the pacer's waits move on (nothing slept for real): one mail
+/// every 10 s and runs of 60 s send 6 a run, so 12 reminders take 2 runs,
+/// the queue empty 50 s into the second.
+async fn a_paced_reminder_run_drains_in_its_planned_runs_sending_each_once(backend: Backend) {
+    let start = seven_days_before();
+    let config = Config {
+        mail_rate_per_second: 0.1,
+        sweep_page_size: 7,
+        held_mails: 4,
+        ..Config::default()
+    };
+    let fx = fixture_with(backend, FixedClock::stepping(at(CREATED)), config).await;
+    let seeded = fx
+        .seed_many("paced", 12, Diploma::BacPro, "MCV_A", PieceStatus::Missing)
+        .await;
+    let mut reports = Vec::new();
+    for run in 0..4 {
+        let run_start = start + Duration::minutes(15 * run);
+        fx.clock.set(run_start);
+        let budget = Budget::on_clock(fx.app.clock.clone(), run_start + Duration::seconds(60));
+        let report = fx.sweep_with(budget).await;
+        let done = report.finished;
+        reports.push((report, fx.clock.now() - run_start));
+        if done {
+            break;
+        }
+    }
+    let (first, first_took) = &reports[0];
+    assert_eq!(
+        (first.reminders, first.mails_sent, first.finished),
+        (12, 6, false),
+        "{first:?}"
+    );
+    // Sends at 0, 10, ... 50 s: the clock moved by the waits alone.
+    assert_eq!(*first_took, Duration::seconds(50));
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    let (second, second_took) = &reports[1];
+    assert_eq!((second.reminders, second.mails_sent), (0, 6), "{second:?}");
+    assert_eq!(*second_took, Duration::seconds(50));
+    fx.clock.set(start + Duration::minutes(45));
+    assert_eq!(fx.sweep().await.changed(), 0);
+    for s in &seeded {
+        let mails = fx.mails_to(&s.email);
+        assert_eq!(mails.len(), 1, "{} got {} mails", s.email, mails.len());
+        assert!(fx.queued_mails(&s.account_id).await.is_empty());
     }
 }
 

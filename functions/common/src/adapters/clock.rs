@@ -1,7 +1,10 @@
 //! Clocks: the system's, and the local runner's simulated one.
 //!
 //! The simulated clock ticks at the speed of real time from an instant the
-//! operator chose, and can be set or moved forward. Its state is a small file
+//! operator chose, and can be set or moved forward. A *stepped* one
+//! ([`SimulatedClock::stepped_at`], for benchmarks and tests) stands still
+//! and moves only when set, advanced or waited on: a paced run of hours
+//! takes no real time. Its state is a small file
 //! in the data directory, so that `examreg admin` in another process sees the
 //! same "now" as the runner.
 
@@ -21,16 +24,23 @@ impl Clock for SystemClock {
     }
 }
 
-/// The simulated time is `anchor_simulated + (real now - anchor_real)`.
+/// The simulated time is `anchor_simulated + (real now - anchor_real)`
+/// (`anchor_simulated` alone for a stepped clock).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Anchor {
     simulated: DateTime<Utc>,
     real: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    stepped: bool,
 }
 
 impl Anchor {
     fn now(&self) -> DateTime<Utc> {
-        self.simulated + (Utc::now() - self.real)
+        if self.stepped {
+            self.simulated
+        } else {
+            self.simulated + (Utc::now() - self.real)
+        }
     }
 }
 
@@ -57,9 +67,23 @@ impl SimulatedClock {
             anchor: Mutex::new(Anchor {
                 simulated: start,
                 real: Utc::now(),
+                stepped: false,
             }),
             file: None,
         }
+    }
+
+    /// A clock standing still at `start`, kept in memory only: it moves
+    /// when set or advanced, and a wait on it ([`Clock::sleep`]) moves it on
+    /// by the time waited, at once.
+    pub fn stepped_at(start: DateTime<Utc>) -> Self {
+        let clock = Self::starting_at(start);
+        clock
+            .anchor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stepped = true;
+        clock
     }
 
     /// A clock whose state lives in `file`, starting at `start` (and saving it).
@@ -112,6 +136,7 @@ impl SimulatedClock {
         *anchor = Anchor {
             simulated: now,
             real: Utc::now(),
+            stepped: anchor.stepped,
         };
         self.write(&anchor)?;
         Ok(now)
@@ -142,6 +167,24 @@ impl SimulatedClock {
 impl Clock for SimulatedClock {
     fn now(&self) -> DateTime<Utc> {
         self.anchor.lock().unwrap_or_else(|p| p.into_inner()).now()
+    }
+
+    fn sleep(
+        &self,
+        duration: std::time::Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        let stepped = self
+            .anchor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stepped;
+        if !stepped {
+            return Box::pin(tokio::time::sleep(duration));
+        }
+        let by = Duration::from_std(duration).unwrap_or_else(|_| Duration::days(36_500));
+        // In memory only (a stepped clock has no file): cannot fail.
+        let _ = self.advance(by);
+        Box::pin(tokio::task::yield_now())
     }
 }
 
@@ -199,5 +242,19 @@ mod tests {
         let other = SimulatedClock::load(&file).unwrap().unwrap();
         assert!((other.now() - later).num_seconds().abs() < 5);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_stepped_clock_stands_still_and_moves_on_by_its_waits_at_once() {
+        let start: DateTime<Utc> = "2022-01-10T06:00:00Z".parse().unwrap();
+        let clock = SimulatedClock::stepped_at(start);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(clock.now(), start);
+        let real = std::time::Instant::now();
+        clock.sleep(std::time::Duration::from_secs(3_600)).await;
+        assert!(real.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(clock.now(), start + Duration::hours(1));
+        clock.advance(Duration::minutes(15)).unwrap();
+        assert_eq!(clock.now(), start + Duration::minutes(75));
     }
 }

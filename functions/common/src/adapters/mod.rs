@@ -2,12 +2,14 @@
 //! clock) and the AWS ones (DynamoDB, S3, SES, the system clock).
 //!
 //! The embedded ones serve only the local runner and the tests (feature
-//! `embedded`), the counting and faulty wrappers only the tests and
+//! `embedded`), the counting, capacity and faulty wrappers only the tests and
 //! benchmarks (`testkit`): no Lambda links them. The S3 and SES adapters
 //! exist with their features (`s3`, `ses`), which only the Lambdas that call
 //! them enable; the others get the refusing ports of [`absent`].
 
 pub mod absent;
+#[cfg(feature = "testkit")]
+pub mod capacity;
 pub mod clock;
 #[cfg(feature = "testkit")]
 pub mod counting;

@@ -1,12 +1,34 @@
 //! How long a run (the sweep, the mail queue's drain) may go on.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::ports::Clock;
+
+/// When a run must stop: an instant of real time (a Lambda's deadline), or
+/// of a clock's time (a simulated run, whose waits are the clock's).
+#[derive(Clone)]
+enum Deadline {
+    Real(Instant),
+    Clock(Arc<dyn Clock>, DateTime<Utc>),
+}
+
+impl std::fmt::Debug for Deadline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Deadline::Real(at) => f.debug_tuple("Real").field(at).finish(),
+            Deadline::Clock(_, at) => f.debug_tuple("Clock").field(at).finish(),
+        }
+    }
+}
 
 /// When a run must stop, and optionally after how many items (to simulate
 /// an interrupted run in tests, or to cap a run).
 #[derive(Debug, Clone)]
 pub struct Budget {
-    deadline: Instant,
+    deadline: Deadline,
     max_items: Option<usize>,
     used: usize,
 }
@@ -14,7 +36,17 @@ pub struct Budget {
 impl Budget {
     pub fn until(deadline: Instant) -> Self {
         Self {
-            deadline,
+            deadline: Deadline::Real(deadline),
+            max_items: None,
+            used: 0,
+        }
+    }
+
+    /// A run that must stop when `clock` reads `deadline` (a simulated run:
+    /// the time its waits take is the clock's).
+    pub fn on_clock(clock: Arc<dyn Clock>, deadline: DateTime<Utc>) -> Self {
+        Self {
+            deadline: Deadline::Clock(clock, deadline),
             max_items: None,
             used: 0,
         }
@@ -26,12 +58,16 @@ impl Budget {
         self
     }
 
-    pub fn deadline(&self) -> Instant {
-        self.deadline
+    /// The time left before the deadline (zero once it is past).
+    pub fn remaining(&self) -> Duration {
+        match &self.deadline {
+            Deadline::Real(at) => at.saturating_duration_since(Instant::now()),
+            Deadline::Clock(clock, at) => (*at - clock.now()).to_std().unwrap_or_default(),
+        }
     }
 
     pub fn exhausted(&self) -> bool {
-        Instant::now() >= self.deadline || self.max_items.is_some_and(|max| self.used >= max)
+        self.remaining().is_zero() || self.max_items.is_some_and(|max| self.used >= max)
     }
 
     /// Takes one item from the budget; `false` when it is spent.
@@ -47,6 +83,7 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::clock::SimulatedClock;
 
     #[test]
     fn a_budget_stops_on_time_or_after_its_items() {
@@ -58,5 +95,17 @@ mod tests {
         assert!(budget.exhausted());
         let mut spent = Budget::until(Instant::now());
         assert!(!spent.take());
+    }
+
+    #[test]
+    fn a_budget_on_a_clock_ends_when_that_clock_reads_its_deadline() {
+        let start: DateTime<Utc> = "2022-01-10T06:00:00Z".parse().unwrap();
+        let clock = Arc::new(SimulatedClock::stepped_at(start));
+        let mut budget = Budget::on_clock(clock.clone(), start + chrono::Duration::minutes(5));
+        assert!(budget.take());
+        assert_eq!(budget.remaining(), Duration::from_secs(300));
+        clock.advance(chrono::Duration::minutes(5)).unwrap();
+        assert!(budget.exhausted());
+        assert!(!budget.take());
     }
 }

@@ -29,7 +29,8 @@
 //! its lease ends. Nothing else sends twice.
 
 use std::collections::HashMap;
-use std::time::{Duration as StdDuration, Instant};
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -38,7 +39,7 @@ use crate::app::App;
 use crate::domain::record::InscriptionRecord;
 use crate::error::AppResult;
 use crate::ports::store::{Query, SortKeyCondition, WriteOp};
-use crate::ports::{MailError, OutgoingEmail, StoreError};
+use crate::ports::{Clock, MailError, OutgoingEmail, StoreError};
 use crate::records::deliverability::{self, Undeliverable};
 use crate::records::keys;
 use crate::records::keys::due_bound;
@@ -57,39 +58,46 @@ fn backoff(attempts: u32) -> Duration {
     (FIRST_BACKOFF * factor).min(MAX_BACKOFF)
 }
 
-/// Spaces sends `1 / rate` seconds apart.
+/// Spaces sends `1 / rate` seconds apart, in the time of the app's clock
+/// (whose waits a simulated clock takes without sleeping).
 pub struct Pacer {
+    clock: Arc<dyn Clock>,
     interval: StdDuration,
-    next: Option<Instant>,
+    next: Option<DateTime<Utc>>,
 }
 
 impl Pacer {
     /// A pacer for `rate_per_second` messages a second (a rate that is not a
-    /// positive number means one a second).
-    pub fn new(rate_per_second: f64) -> Self {
+    /// positive number means one a second), on `clock`.
+    pub fn new(rate_per_second: f64, clock: Arc<dyn Clock>) -> Self {
         let rate = if rate_per_second.is_finite() && rate_per_second > 0.0 {
             rate_per_second
         } else {
             1.0
         };
         Self {
+            clock,
             interval: StdDuration::from_secs_f64(1.0 / rate),
             next: None,
         }
     }
 
     /// Waits for the next sending slot. Answers `false`, without waiting,
-    /// when that slot is past `deadline`.
-    pub async fn wait(&mut self, deadline: Instant) -> bool {
-        let now = Instant::now();
+    /// when that slot is past the end of `budget`.
+    pub async fn wait(&mut self, budget: &Budget) -> bool {
+        let now = self.clock.now();
         let slot = self.next.map_or(now, |next| next.max(now));
-        if slot >= deadline {
+        // Never more than one interval: a wall clock set back meanwhile
+        // must not hold the sends.
+        let wait = (slot - now).to_std().unwrap_or_default().min(self.interval);
+        if wait >= budget.remaining() {
             return false;
         }
-        if slot > now {
-            tokio::time::sleep_until(tokio::time::Instant::from_std(slot)).await;
+        if !wait.is_zero() {
+            self.clock.sleep(wait).await;
         }
-        self.next = Some(slot + self.interval);
+        let slot = now + Duration::from_std(wait).unwrap_or_default();
+        self.next = Some(slot + Duration::from_std(self.interval).unwrap_or_default());
         true
     }
 }
@@ -278,67 +286,137 @@ fn tally(counts: &mut DrainCounts, outcome: Outcome) {
     }
 }
 
-/// Sends mails this process just enqueued (it holds them: no read needed),
-/// then every other mail due in the queue, page by page, paced, until the
-/// queue is empty, the budget runs out or the provider throttles.
-pub async fn drain(
-    app: &App,
-    just_queued: Vec<QueuedMail>,
-    budget: &mut Budget,
-    pacer: &mut Pacer,
-) -> AppResult<(DrainCounts, bool)> {
-    let mut counts = DrainCounts::default();
-    let marks = marks_of(app, &just_queued, &mut counts).await?;
-    for mail in just_queued {
-        if !budget.take() || !pacer.wait(budget.deadline()).await {
-            return Ok((counts, false));
-        }
-        let mark = deliverability::mark_of(&marks, &mail.to);
-        tally(&mut counts, claim_and_send(app, &mail, mark).await?);
-        if counts.throttled {
-            return Ok((counts, false));
+/// The sending side of a sweep run: the mails the run queues are held in
+/// memory and sent without being read back. Once
+/// [`Config::held_mails`](crate::app::Config) are held they are sent
+/// (paced) before the run goes on, so that memory stays bounded and no mail
+/// of the run is read back from the queue, however many it queues; then
+/// [`Outgoing::drain`] sends the rest held and the queue's other mails.
+/// A mail whose send the budget or the provider stops stays queued: the
+/// next run reads it from the queue and sends it (claimed under its lease,
+/// never twice).
+pub struct Outgoing {
+    pacer: Pacer,
+    capacity: usize,
+    held: Vec<QueuedMail>,
+    counts: DrainCounts,
+    /// The budget ran out or the provider throttled: nothing more is sent
+    /// (nor held) this run.
+    stopped: bool,
+}
+
+impl Outgoing {
+    pub fn new(app: &App) -> Self {
+        Self {
+            pacer: Pacer::new(app.config.mail_rate_per_second, app.clock.clone()),
+            capacity: app.config.held_mails.max(1),
+            held: Vec::new(),
+            counts: DrainCounts::default(),
+            stopped: false,
         }
     }
 
-    let bound = due_bound(app.now());
-    let mut cursor = None;
-    loop {
-        if budget.exhausted() {
-            return Ok((counts, false));
+    /// Holds `mail`, just queued by this run (in its change's transaction);
+    /// sends the mails held once there are as many as the capacity.
+    pub async fn hold(
+        &mut self,
+        app: &App,
+        mail: QueuedMail,
+        budget: &mut Budget,
+    ) -> AppResult<()> {
+        if self.stopped {
+            // Queued: the next run sends it.
+            return Ok(());
         }
-        let query = Query::index(
-            crate::ports::Index::Gsi1,
-            keys::MAIL_QUEUE,
-            SortKeyCondition::AtMost(bound.clone()),
-        )
-        .limit(app.config.sweep_page_size.max(1))
-        .after(cursor.take());
-        let page = app.store.query(&query).await?;
-        counts.items_read += page.items.len();
-        let mut mails = Vec::with_capacity(page.items.len());
-        for item in &page.items {
-            match item.to_value::<QueuedMail>() {
-                Ok(mail) => mails.push(mail),
-                Err(e) => {
-                    tracing::error!(error = %e, "unreadable queued mail left alone");
-                    counts.skipped += 1;
+        self.held.push(mail);
+        if self.held.len() >= self.capacity {
+            self.send_held(app, budget).await?;
+        }
+        Ok(())
+    }
+
+    /// What was sent so far.
+    pub fn counts(&self) -> DrainCounts {
+        self.counts
+    }
+
+    async fn send_held(&mut self, app: &App, budget: &mut Budget) -> AppResult<()> {
+        let held = std::mem::take(&mut self.held);
+        let marks = marks_of(app, &held, &mut self.counts).await?;
+        for mail in &held {
+            if !self.send(app, mail, &marks, budget).await? {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one mail in its slot; `false` (and stopped) when the budget,
+    /// the pacer's next slot or the provider says to stop.
+    async fn send(
+        &mut self,
+        app: &App,
+        mail: &QueuedMail,
+        marks: &HashMap<String, Undeliverable>,
+        budget: &mut Budget,
+    ) -> AppResult<bool> {
+        if self.stopped || !budget.take() || !self.pacer.wait(budget).await {
+            self.stopped = true;
+            return Ok(false);
+        }
+        let mark = deliverability::mark_of(marks, &mail.to);
+        tally(&mut self.counts, claim_and_send(app, mail, mark).await?);
+        if self.counts.throttled {
+            self.stopped = true;
+        }
+        Ok(!self.stopped)
+    }
+
+    /// Sends the mails still held, then every other mail due in the queue
+    /// (earlier runs' leftovers, retries, admins' unsent mails), page by
+    /// page, paced, until the queue is empty, the budget runs out or the
+    /// provider throttles. Answers what was sent this run, and whether the
+    /// queue was emptied.
+    pub async fn drain(mut self, app: &App, budget: &mut Budget) -> AppResult<(DrainCounts, bool)> {
+        self.send_held(app, budget).await?;
+        if self.stopped {
+            return Ok((self.counts, false));
+        }
+        let bound = due_bound(app.now());
+        let mut cursor = None;
+        loop {
+            if budget.exhausted() {
+                return Ok((self.counts, false));
+            }
+            let query = Query::index(
+                crate::ports::Index::Gsi1,
+                keys::MAIL_QUEUE,
+                SortKeyCondition::AtMost(bound.clone()),
+            )
+            .limit(app.config.sweep_page_size.max(1))
+            .after(cursor.take());
+            let page = app.store.query(&query).await?;
+            self.counts.items_read += page.items.len();
+            let mut mails = Vec::with_capacity(page.items.len());
+            for item in &page.items {
+                match item.to_value::<QueuedMail>() {
+                    Ok(mail) => mails.push(mail),
+                    Err(e) => {
+                        tracing::error!(error = %e, "unreadable queued mail left alone");
+                        self.counts.skipped += 1;
+                    }
                 }
             }
-        }
-        let marks = marks_of(app, &mails, &mut counts).await?;
-        for mail in &mails {
-            if !budget.take() || !pacer.wait(budget.deadline()).await {
-                return Ok((counts, false));
+            let marks = marks_of(app, &mails, &mut self.counts).await?;
+            for mail in &mails {
+                if !self.send(app, mail, &marks, budget).await? {
+                    return Ok((self.counts, false));
+                }
             }
-            let mark = deliverability::mark_of(&marks, &mail.to);
-            tally(&mut counts, claim_and_send(app, mail, mark).await?);
-            if counts.throttled {
-                return Ok((counts, false));
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok((self.counts, true)),
             }
-        }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok((counts, true)),
         }
     }
 }
@@ -500,20 +578,40 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_pacer_spaces_sends_and_respects_the_deadline() {
-        let mut pacer = Pacer::new(100.0);
-        let start = Instant::now();
-        let deadline = start + StdDuration::from_secs(5);
+    async fn the_pacer_spaces_sends_on_its_clock_and_respects_the_budget() {
+        use crate::adapters::clock::SimulatedClock;
+        let start: DateTime<Utc> = "2022-01-10T06:00:00Z".parse().unwrap();
+        let clock = Arc::new(SimulatedClock::stepped_at(start));
+        let budget = Budget::on_clock(clock.clone(), start + Duration::seconds(1));
+        let mut pacer = Pacer::new(4.0, clock.clone());
+        let real = std::time::Instant::now();
+        // Slots at 0, 250, 500 and 750 ms; the next, at 1 s, is past the budget.
+        for _ in 0..4 {
+            assert!(pacer.wait(&budget).await);
+        }
+        assert_eq!(clock.now(), start + Duration::milliseconds(750));
+        assert!(!pacer.wait(&budget).await, "no slot past the deadline");
+        assert_eq!(clock.now(), start + Duration::milliseconds(750));
+        // The waits were the clock's, not slept.
+        assert!(real.elapsed() < StdDuration::from_secs(1));
+        assert_eq!(
+            Pacer::new(f64::NAN, clock.clone()).interval,
+            StdDuration::from_secs(1)
+        );
+        assert_eq!(Pacer::new(0.0, clock).interval, StdDuration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn on_the_system_clock_the_pacer_sleeps_for_real() {
+        let clock: Arc<dyn Clock> = Arc::new(crate::adapters::clock::SystemClock);
+        let mut pacer = Pacer::new(100.0, clock);
+        let budget = Budget::until(std::time::Instant::now() + StdDuration::from_secs(5));
+        let start = std::time::Instant::now();
         for _ in 0..5 {
-            assert!(pacer.wait(deadline).await);
+            assert!(pacer.wait(&budget).await);
         }
         // Four intervals of 10 ms at least.
-        assert!(start.elapsed() >= StdDuration::from_millis(40));
-        assert!(
-            !pacer.wait(Instant::now()).await,
-            "no slot past the deadline"
-        );
-        assert_eq!(Pacer::new(f64::NAN).interval, StdDuration::from_secs(1));
-        assert_eq!(Pacer::new(0.0).interval, StdDuration::from_secs(1));
+        assert!(start.elapsed() >= StdDuration::from_millis(39));
+        assert!(!pacer.wait(&Budget::until(std::time::Instant::now())).await);
     }
 }

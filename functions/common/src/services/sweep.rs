@@ -56,15 +56,11 @@ use crate::records::mail::QueuedMail;
 use crate::records::shards::FanOut;
 use crate::records::upload::UploadRecord;
 use crate::services::accounts;
-use crate::services::mailqueue::{self, Pacer};
+use crate::services::mailqueue::{self, Outgoing};
 use crate::services::reconcile::{self, Found};
 
 /// Re-reads and retries of one account whose conditional write lost a race.
 const MAX_RETRIES: usize = 3;
-
-/// Mails enqueued by this run and held in memory to be sent without being
-/// read back; beyond this many, the rest are read from the queue.
-const MAX_HELD_MAILS: usize = 2_000;
 
 use crate::records::keys::due_bound;
 use crate::services::budget::Budget;
@@ -116,7 +112,7 @@ pub async fn run(app: &App, deadline: Instant) -> AppResult<SweepReport> {
 pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
     let started = Instant::now();
     let mut report = SweepReport::default();
-    let mut held = Vec::new();
+    let mut held = Outgoing::new(app);
     let accounts_done = delete_expired_accounts(app, &mut budget, &mut report).await?;
     // Lost checks first: a file found may complete a dossier due for
     // cancellation below.
@@ -132,10 +128,10 @@ pub async fn run_with(app: &App, mut budget: Budget) -> AppResult<SweepReport> {
         }
         None => false,
     };
-    // The mails this run queued (held in memory), then the rest of the
-    // queue: earlier runs' leftovers, retries, admins' unsent mails.
-    let mut pacer = Pacer::new(app.config.mail_rate_per_second);
-    let (drained, queue_done) = mailqueue::drain(app, held, &mut budget, &mut pacer).await?;
+    // The mails this run queued (held in memory, those not sent yet), then
+    // the rest of the queue: earlier runs' leftovers, retries, admins'
+    // unsent mails.
+    let (drained, queue_done) = held.drain(app, &mut budget).await?;
     report.mails_sent = drained.sent;
     // A mail suppressed (undeliverable address) is listed as failed too.
     report.mails_failed = drained.failed + drained.suppressed;
@@ -450,7 +446,7 @@ async fn handle_due_inscriptions(
     app: &App,
     budget: &mut Budget,
     report: &mut SweepReport,
-    held: &mut Vec<QueuedMail>,
+    held: &mut Outgoing,
     in_flight: &InFlight,
 ) -> AppResult<bool> {
     let now = app.now();
@@ -488,9 +484,7 @@ async fn handle_due_inscriptions(
                         Done::Reminded => report.reminders += 1,
                         Done::Cancelled => report.cancellations += 1,
                     }
-                    if held.len() < MAX_HELD_MAILS {
-                        held.push(*mail);
-                    }
+                    held.hold(app, *mail, budget).await?;
                 }
             }
         }
