@@ -15,18 +15,31 @@ use crate::metrics::MetricsSink;
 use crate::ports::{Clock, DocumentStore, Mailer};
 
 /// JSON logs in Lambda (CloudWatch reads them), readable lines locally.
+/// `RUST_LOG` holds `target=level` directives or one level (the template's
+/// LogLevel); unset or malformed, `info`. Read with `filter::Targets` rather
+/// than `EnvFilter`, whose regex engine weighed in every Lambda
+/// (BENCHMARKS.md, « Lambda artefacts »).
 pub fn init_tracing(json: bool) {
-    use tracing_subscriber::{fmt, EnvFilter};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_writer(std::io::stderr);
-    let _ = if json {
-        builder.json().flatten_event(true).without_time().try_init()
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{fmt, Layer};
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    let layer = fmt::layer().with_target(false).with_writer(std::io::stderr);
+    let layer = if json {
+        layer
+            .json()
+            .flatten_event(true)
+            .without_time()
+            .with_filter(filter)
+            .boxed()
     } else {
-        builder.try_init()
+        layer.with_filter(filter).boxed()
     };
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 /// The AWS adapters: DynamoDB, and SES and S3 where this build has them
