@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PASSWORD, checkPage, newPage, openBrowser, removeProfiles, signupByApi, startRunner,
-} from './fixtures.mjs';
+} from './harness.mjs';
 
 // The Bac Pro's registration window is open on 26 October 2021.
 const START = '2021-10-26T08:00:00Z';

@@ -11,26 +11,17 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  PASSWORD, ROOT, SHOTS, axe, newPage as watchedPage, openBrowser as openProfile, sidewaysOverflow,
+  startRunner as startLocalRunner,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..', '..');
-const BIN = process.env.EXAMREG_BIN || path.join(ROOT, 'target', 'debug', 'examreg');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(HERE, 'screenshots');
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const WIDTHS = [{ width: 1280, height: 800 }, { width: 320, height: 640 }];
 // The Bac Pro's registration window is open (26 October 2021, Paris).
 const START = '2021-10-26T08:00:00Z';
-const PASSWORD = 'une phrase de passe assez longue 42';
 
 const FOOTER_LINKS = [
   ["Besoin d'aide\u00a0?", '/aide'],
@@ -39,103 +30,25 @@ const FOOTER_LINKS = [
   ['Données personnelles', '/donnees-personnelles'],
 ];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/** The runner with the portal's identity block set to `identity` (`state` or `neutral`). */
+function startRunner(identity) {
+  return startLocalRunner(START, { env: { EXAMREG_PORTAL_IDENTITY: identity } });
 }
 
-async function startRunner(identity) {
-  assert.ok(fs.existsSync(BIN), `${BIN} is missing: run cargo build first (run.sh does)`);
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-frame-'));
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--now', START], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn', EXAMREG_PORTAL_IDENTITY: identity },
-  });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the runner exited: ${log}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the runner did not answer in 30 s: ${log}`);
-    await new Promise((r) => { setTimeout(r, 100); });
-  }
-  return {
-    base,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => { child.once('exit', r); });
-        child.kill('SIGTERM');
-        await exited;
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-    async json(method, p, body) {
-      const response = await fetch(`${base}${p}`, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
-  };
+function openBrowser() {
+  return openProfile(WIDTHS[0]);
 }
 
-const profiles = [];
-
-async function openBrowser() {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'examreg-chromium-'));
-  profiles.push(profile);
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: WIDTHS[0],
-    locale: 'fr-FR',
-    timezoneId: 'Europe/Paris',
-  });
-  context.setDefaultTimeout(15000);
-  return context;
-}
-
-/** A page that records script errors, CSP refusals and failed requests. */
+/** A watched page that also records any asset that fails and any request to another origin. */
 async function newPage(context, base) {
-  const page = await context.newPage();
+  const page = await watchedPage(context);
   const origin = new URL(base).origin;
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`script error: ${error.message}`));
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
-  });
   page.on('response', (response) => {
     const url = new URL(response.url());
-    if (url.pathname.startsWith('/assets/') && response.status() >= 400) problems.push(`${response.status()} ${url.pathname}`);
-    if (url.origin !== origin) problems.push(`another origin: ${url}`);
+    if (url.pathname.startsWith('/assets/') && response.status() >= 400) page.problems.push(`${response.status()} ${url.pathname}`);
+    if (url.origin !== origin) page.problems.push(`another origin: ${url}`);
   });
-  page.problems = problems;
   return page;
-}
-
-async function axe(page, name) {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async (tags) => {
-    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
-  }, WCAG_TAGS);
-  assert.deepEqual(violations, [], `axe found violations on ${name}:\n${JSON.stringify(violations, null, 2)}`);
 }
 
 /** The frame around the page, then axe and the reflow at each width. */
@@ -163,7 +76,7 @@ async function checkFrame(page, name, { state = true } = {}) {
   fs.mkdirSync(SHOTS, { recursive: true });
   for (const size of WIDTHS) {
     await page.setViewportSize(size);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await sidewaysOverflow(page);
     assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow} px at ${size.width} px`);
     await axe(page, `${name} at ${size.width} px`);
     await page.screenshot({ path: path.join(SHOTS, `frame-${name}-${size.width}.png`), fullPage: true });
@@ -182,7 +95,6 @@ describe('the frame of the portal (State identity)', () => {
   after(async () => {
     await context?.close();
     await runner?.stop();
-    for (const profile of profiles) fs.rmSync(profile, { recursive: true, force: true });
   });
 
   test('every page has the header and the footer, with no axe violation', async () => {
@@ -244,7 +156,7 @@ describe('the frame of the portal (State identity)', () => {
     const email = 'frame.amex@example.com';
     let answer = await runner.json('POST', '/auth/signup', { email, password: PASSWORD });
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
-    const { body: outbox } = await runner.json('GET', '/_local/outbox');
+    const outbox = await runner.outbox();
     const token = /activate\?token=([^\s"<>]+)/.exec(outbox.filter((m) => m.to === email).pop().text)[1];
     answer = await runner.json('POST', '/auth/activate', { token });
     assert.ok(answer.status < 300, JSON.stringify(answer.body));

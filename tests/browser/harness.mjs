@@ -73,6 +73,15 @@ export async function startRunner(now, { prepare = () => {}, env = {} } = {}) {
   let log = '';
   child.stderr.on('data', (chunk) => { log += chunk; });
   await waitForHealth(base, child, () => log);
+  const call = async (method, p, body, headers) => {
+    const response = await fetch(`${base}${p}`, {
+      method,
+      headers: { ...headers, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
   return {
     base,
     dataDir,
@@ -85,16 +94,12 @@ export async function startRunner(now, { prepare = () => {}, env = {} } = {}) {
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
     /** A JSON call; with `token`, as the candidate of that bearer token. */
-    async json(method, p, body, token) {
-      const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
-      if (token) headers.Authorization = `Bearer ${token}`;
-      const response = await fetch(`${base}${p}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
+    json(method, p, body, token) {
+      return call(method, p, body, token ? { Authorization: `Bearer ${token}` } : {});
+    },
+    /** A call with the session cookie `cookie` (« name=value »), as another tab would make it. */
+    withCookie(cookie, method, p, body) {
+      return call(method, p, body, { Cookie: cookie });
     },
     /** A JSON call as a candidate, with the bearer token of POST /auth/login. */
     asCandidate(token, method, p, body) {
@@ -261,4 +266,29 @@ export async function uploadByApi(runner, token, kind, { name, type, bytes }) {
   assert.equal(ticket.status, 201, JSON.stringify(ticket.body));
   const put = await fetch(ticket.body.upload_url, { method: 'PUT', headers: ticket.body.headers, body: bytes });
   assert.ok(put.ok, `PUT ${kind}: ${put.status}`);
+}
+
+// ---------------------------------------------------------------------------
+// Page checks.
+
+export const DESKTOP = { width: 1280, height: 800 };
+const WIDTHS = [['desktop', DESKTOP], ['phone', { width: 375, height: 812 }], ['320', { width: 320, height: 640 }]];
+
+/**
+ * The page as it is, at 1280, 375 and 320 px: French, one h1, no axe
+ * violation and no sideways scroll at each width, a screenshot of each.
+ */
+export async function checkPage(page, name) {
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr', name);
+  assert.equal(await page.locator('h1').count(), 1, `${name}: one h1`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  for (const [label, size] of WIDTHS) {
+    await page.setViewportSize(size);
+    const overflow = await sidewaysOverflow(page);
+    assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow} px at ${size.width} px`);
+    await axe(page, `${name} (${label})`);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+  assertClean(page);
 }
