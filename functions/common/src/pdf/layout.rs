@@ -109,6 +109,8 @@ pub(super) struct Layout<'f> {
     open: Vec<(Kind, Vec<Node>)>,
     /// How many pieces of content were drawn.
     marks: usize,
+    /// Each heading's level, text, page and top (the PDF/UA outline).
+    pub(super) outline: Vec<(u16, String, usize, f32)>,
 }
 
 impl<'f> Layout<'f> {
@@ -122,6 +124,7 @@ impl<'f> Layout<'f> {
             roots: Vec::new(),
             open: Vec::new(),
             marks: 0,
+            outline: Vec::new(),
         };
         layout.new_page();
         layout
@@ -379,6 +382,11 @@ impl<'f> Layout<'f> {
     /// A wrapped block of text from `x`, `width` wide, as one structure
     /// element (a paragraph, a heading).
     pub(super) fn block(&mut self, kind: Kind, x: f32, width: f32, style: Style, text: &str) {
+        if let Kind::Heading(level, title) = &kind {
+            self.ensure(style.line_height());
+            let entry = (*level, title.clone(), self.current, self.y);
+            self.outline.push(entry);
+        }
         self.open(kind);
         self.lines(x, width, style, text);
         self.close();

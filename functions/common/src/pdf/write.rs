@@ -5,9 +5,11 @@
 
 use krilla::color::rgb;
 use krilla::configure::{Accessibility, ConfigurationBuilder};
+use krilla::destination::XyzDestination;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
+use krilla::outline::{Outline, OutlineNode};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
@@ -300,6 +302,29 @@ pub(super) fn write_pdf(
         }
     }
     document.set_tag_tree(tree);
+
+    // The outline PDF/UA asks for: the headings, the sections under the title.
+    let mut outline = Outline::new();
+    let mut title: Option<OutlineNode> = None;
+    for (level, text, page, top) in &layout.outline {
+        let node = OutlineNode::new(
+            text.clone(),
+            XyzDestination::new(*page, Point::from_xy(0.0, PAGE_H - top)),
+        );
+        match (&mut title, level) {
+            (Some(parent), 2..) => parent.push_child(node),
+            _ => {
+                if let Some(done) = title.take() {
+                    outline.push_child(done);
+                }
+                title = Some(node);
+            }
+        }
+    }
+    if let Some(done) = title {
+        outline.push_child(done);
+    }
+    document.set_outline(outline);
 
     let digest = fingerprint(doc);
     document.set_metadata(
