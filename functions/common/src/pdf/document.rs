@@ -1,6 +1,6 @@
 //! The document: what the confirmation says, block after block.
 
-use super::layout::Layout;
+use super::layout::{Kind, Layout};
 use super::style::{
     Style, Weight, ACCENT, BODY, BODY_STYLE, CONTENT_W, INK, MARGIN_X, MM, MUTED, STRONG_STYLE,
     TITLE,
@@ -23,11 +23,14 @@ pub(super) fn compose(layout: &mut Layout<'_>, doc: &ConfirmationDocument) {
         &authority,
     );
     layout.y -= 6.0;
-    layout.paragraph(
+    let title = confirmation_title(&doc.session);
+    let heading = layout.printable(Weight::Bold, &title);
+    layout.block(
+        Kind::Heading(1, heading),
         MARGIN_X,
         CONTENT_W,
         Style::new(Weight::Bold, TITLE, INK),
-        &confirmation_title(&doc.session),
+        &title,
     );
     layout.y -= 2.0;
     layout.paragraph(

@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
-use printpdf::ParsedFont;
+use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::GlyphMetrics;
+use skrifa::{FontRef, MetadataProvider};
 use unicode_normalization::UnicodeNormalization;
 
 use super::style::Weight;
@@ -16,20 +18,28 @@ pub(super) const REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuS
 pub(super) const BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 pub(super) struct Face {
-    pub(super) weight: Weight,
     pub(super) bytes: &'static [u8],
-    pub(super) parsed: ParsedFont,
+    font: FontRef<'static>,
+    metrics: GlyphMetrics<'static>,
+    units_per_em: f32,
     /// Printed instead of a character the font has no glyph for.
     pub(super) replacement: char,
 }
 
 impl Face {
-    pub(super) fn load(weight: Weight, bytes: &'static [u8]) -> Option<Self> {
-        let parsed = ParsedFont::from_bytes(bytes, 0, &mut Vec::new())?;
+    pub(super) fn load(bytes: &'static [u8]) -> Option<Self> {
+        let font = FontRef::new(bytes).ok()?;
+        let metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let units_per_em = f32::from(
+            font.metrics(Size::unscaled(), LocationRef::default())
+                .units_per_em
+                .max(1),
+        );
         let mut face = Face {
-            weight,
             bytes,
-            parsed,
+            font,
+            metrics,
+            units_per_em,
             replacement: '?',
         };
         if face.glyph('\u{FFFD}').is_some() {
@@ -38,9 +48,12 @@ impl Face {
         Some(face)
     }
 
-    pub(super) fn glyph(&self, c: char) -> Option<u16> {
-        self.parsed
-            .lookup_glyph_index(u32::from(c))
+    /// The glyph drawing `c`, if the font has one.
+    pub(super) fn glyph(&self, c: char) -> Option<u32> {
+        self.font
+            .charmap()
+            .map(c)
+            .map(|gid| gid.to_u32())
             .filter(|gid| *gid != 0)
     }
 
@@ -53,12 +66,16 @@ impl Face {
         }
     }
 
+    /// Advance width of a glyph, in ems.
+    pub(super) fn glyph_advance(&self, gid: u32) -> f32 {
+        self.metrics
+            .advance_width(gid.into())
+            .map_or(0.0, |w| w / self.units_per_em)
+    }
+
     /// Advance width of a printable character, in ems.
     pub(super) fn advance(&self, c: char) -> f32 {
-        let units = f32::from(self.parsed.units_per_em.max(1));
-        self.glyph(c)
-            .and_then(|gid| self.parsed.get_glyph_width(gid))
-            .map_or(0.0, |w| f32::from(w) / units)
+        self.glyph(c).map_or(0.0, |gid| self.glyph_advance(gid))
     }
 }
 
@@ -81,8 +98,8 @@ pub(super) fn faces() -> Result<&'static Faces, PdfError> {
     static FACES: OnceLock<Result<Faces, &'static str>> = OnceLock::new();
     FACES
         .get_or_init(|| {
-            let regular = Face::load(Weight::Regular, REGULAR_TTF).ok_or("DejaVuSans.ttf")?;
-            let bold = Face::load(Weight::Bold, BOLD_TTF).ok_or("DejaVuSans-Bold.ttf")?;
+            let regular = Face::load(REGULAR_TTF).ok_or("DejaVuSans.ttf")?;
+            let bold = Face::load(BOLD_TTF).ok_or("DejaVuSans-Bold.ttf")?;
             Ok(Faces { regular, bold })
         })
         .as_ref()

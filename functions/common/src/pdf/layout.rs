@@ -1,15 +1,11 @@
 //! Layout: a cursor going down the page, a new page when the next line does
 //! not fit, and the blocks the document is made of (paragraphs, tables...).
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use printpdf::{Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, TextItem};
-
 use super::fonts::{clean, Faces};
 use super::style::{
-    rgb, Style, Weight, ACCENT, BASELINE, BODY, BODY_STYLE, CONTENT_W, FOOTER_BASELINE,
-    HEADER_FILL, HEADING_STYLE, INK, LABEL_STYLE, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MM, PAGE_H,
-    RULE, SMALL, SMALL_STYLE, STRONG_STYLE,
+    Style, Weight, ACCENT, BASELINE, BODY, BODY_STYLE, CONTENT_W, FOOTER_BASELINE, HEADER_FILL,
+    HEADING_STYLE, INK, LABEL_STYLE, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, MM, PAGE_H, RULE, SMALL,
+    SMALL_STYLE, STRONG_STYLE,
 };
 use super::{confirmation_title, ConfirmationDocument};
 
@@ -23,6 +19,81 @@ pub(super) struct TableHeader {
     pub(super) titles: Vec<String>,
 }
 
+/// What a drawing is to a reader: a piece of the text, identified by its
+/// mark (a leaf of the structure tree), or an artefact that assistive
+/// technologies skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// The n-th piece of content drawn, a leaf of [`Node`]s.
+    Content(usize),
+    /// Page furniture: the footers and a table's header repeated on a
+    /// continuation page.
+    Pagination,
+}
+
+/// One drawing instruction, in PDF points with the origin at the bottom
+/// left of the page; rules and boxes are always layout artefacts.
+#[derive(Debug, Clone)]
+pub(super) enum Op {
+    Text {
+        x: f32,
+        baseline: f32,
+        style: Style,
+        /// Printable text (every character has a glyph).
+        text: String,
+        role: Role,
+    },
+    Line {
+        x0: f32,
+        x1: f32,
+        y: f32,
+        thickness: f32,
+        color: (f32, f32, f32),
+    },
+    FillRect {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        color: (f32, f32, f32),
+    },
+    StrokeRect {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        thickness: f32,
+    },
+}
+
+/// A structure element of the tagged PDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A heading of that level, with its text as the title.
+    Heading(u16, String),
+    P,
+    Table,
+    THead,
+    TBody,
+    Tr,
+    /// A header cell for its column (`true`) or its row.
+    Th(bool),
+    Td,
+    L,
+    Li,
+    Lbl,
+    LBody,
+    Sect,
+}
+
+/// The structure tree, in reading order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Node {
+    Group(Kind, Vec<Node>),
+    /// The content drawn with [`Role::Content`] of that number.
+    Mark(usize),
+}
+
 pub(super) struct Layout<'f> {
     pub(super) faces: &'f Faces,
     pub(super) pages: Vec<Vec<Op>>,
@@ -30,10 +101,16 @@ pub(super) struct Layout<'f> {
     pub(super) current: usize,
     /// Top of the next line box on the current page.
     pub(super) y: f32,
-    /// Every character drawn, per weight, to subset the fonts.
-    pub(super) used: BTreeMap<Weight, BTreeSet<char>>,
     /// The header of the table being drawn, repeated after a page break.
     pub(super) table_header: Option<TableHeader>,
+    /// The structure tree's top-level elements.
+    pub(super) roots: Vec<Node>,
+    /// The elements being filled, innermost last.
+    open: Vec<(Kind, Vec<Node>)>,
+    /// How many pieces of content were drawn.
+    marks: usize,
+    /// Each heading's level, text, page and top (the PDF/UA outline).
+    pub(super) outline: Vec<(u16, String, usize, f32)>,
 }
 
 impl<'f> Layout<'f> {
@@ -43,11 +120,44 @@ impl<'f> Layout<'f> {
             pages: Vec::new(),
             current: 0,
             y: 0.0,
-            used: BTreeMap::new(),
             table_header: None,
+            roots: Vec::new(),
+            open: Vec::new(),
+            marks: 0,
+            outline: Vec::new(),
         };
         layout.new_page();
         layout
+    }
+
+    // -- structure ----------------------------------------------------------
+
+    /// Opens a structure element: what is drawn until [`Self::close`]
+    /// belongs to it.
+    pub(super) fn open(&mut self, kind: Kind) {
+        self.open.push((kind, Vec::new()));
+    }
+
+    /// Closes the innermost element, into its parent (or the tree's top).
+    pub(super) fn close(&mut self) {
+        if let Some((kind, children)) = self.open.pop() {
+            self.attach(Node::Group(kind, children));
+        }
+    }
+
+    fn attach(&mut self, node: Node) {
+        match self.open.last_mut() {
+            Some((_, children)) => children.push(node),
+            None => self.roots.push(node),
+        }
+    }
+
+    /// The structure tree, every element closed.
+    pub(super) fn finish_structure(&mut self) -> Vec<Node> {
+        while !self.open.is_empty() {
+            self.close();
+        }
+        std::mem::take(&mut self.roots)
     }
 
     pub(super) fn ops(&mut self) -> &mut Vec<Op> {
@@ -62,7 +172,8 @@ impl<'f> Layout<'f> {
         self.current = self.pages.len() - 1;
         self.y = PAGE_H - MARGIN_TOP;
         if let Some(header) = self.table_header.clone() {
-            self.draw_table_header(&header.columns, &header.titles);
+            // Repeated for the eye: the table's structure has it once.
+            self.draw_table_header(&header.columns, &header.titles, false);
         }
     }
 
@@ -171,34 +282,44 @@ impl<'f> Layout<'f> {
 
     // -- drawing ------------------------------------------------------------
 
-    /// Draws printable text with its baseline at `baseline`.
-    pub(super) fn draw_text(&mut self, x: f32, baseline: f32, style: Style, text: &str) {
+    /// Draws printable text with its baseline at `baseline`, as a new
+    /// piece of content whose mark is returned (to be attached to the
+    /// structure tree), or as page furniture.
+    fn push_text(
+        &mut self,
+        x: f32,
+        baseline: f32,
+        style: Style,
+        text: &str,
+        content: bool,
+    ) -> Option<usize> {
         if text.is_empty() {
-            return;
+            return None;
         }
-        self.used
-            .entry(style.weight)
-            .or_default()
-            .extend(text.chars());
-        let ops = self.ops();
-        ops.push(Op::StartTextSection);
-        ops.push(Op::SetFont {
-            font: PdfFontHandle::External(style.weight.font_id()),
-            size: Pt(style.size),
+        let role = if content {
+            self.marks += 1;
+            Role::Content(self.marks - 1)
+        } else {
+            Role::Pagination
+        };
+        self.ops().push(Op::Text {
+            x,
+            baseline,
+            style,
+            text: text.to_owned(),
+            role,
         });
-        ops.push(Op::SetFillColor {
-            col: rgb(style.color),
-        });
-        ops.push(Op::SetTextCursor {
-            pos: Point {
-                x: Pt(x),
-                y: Pt(baseline),
-            },
-        });
-        ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text.to_owned())],
-        });
-        ops.push(Op::EndTextSection);
+        match role {
+            Role::Content(mark) => Some(mark),
+            Role::Pagination => None,
+        }
+    }
+
+    /// Draws content text, a part of the innermost open element.
+    pub(super) fn draw_text(&mut self, x: f32, baseline: f32, style: Style, text: &str) {
+        if let Some(mark) = self.push_text(x, baseline, style, text, true) {
+            self.attach(Node::Mark(mark));
+        }
     }
 
     pub(super) fn hline(
@@ -209,29 +330,12 @@ impl<'f> Layout<'f> {
         thickness: f32,
         color: (f32, f32, f32),
     ) {
-        let ops = self.ops();
-        ops.push(Op::SetOutlineColor { col: rgb(color) });
-        ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
-        ops.push(Op::DrawLine {
-            line: Line {
-                points: vec![
-                    LinePoint {
-                        p: Point {
-                            x: Pt(x0),
-                            y: Pt(y),
-                        },
-                        bezier: false,
-                    },
-                    LinePoint {
-                        p: Point {
-                            x: Pt(x1),
-                            y: Pt(y),
-                        },
-                        bezier: false,
-                    },
-                ],
-                is_closed: false,
-            },
+        self.ops().push(Op::Line {
+            x0,
+            x1,
+            y,
+            thickness,
+            color,
         });
     }
 
@@ -243,40 +347,29 @@ impl<'f> Layout<'f> {
         height: f32,
         color: (f32, f32, f32),
     ) {
-        let ops = self.ops();
-        ops.push(Op::SetFillColor { col: rgb(color) });
-        ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: Pt(x),
-                y: Pt(y),
-                width: Pt(width),
-                height: Pt(height),
-                mode: Some(PaintMode::Fill),
-                winding_order: None,
-            },
+        self.ops().push(Op::FillRect {
+            x,
+            y,
+            width,
+            height,
+            color,
         });
     }
 
     pub(super) fn stroke_rect(&mut self, x: f32, y: f32, width: f32, height: f32, thickness: f32) {
-        let ops = self.ops();
-        ops.push(Op::SetOutlineColor { col: rgb(INK) });
-        ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
-        ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: Pt(x),
-                y: Pt(y),
-                width: Pt(width),
-                height: Pt(height),
-                mode: Some(PaintMode::Stroke),
-                winding_order: None,
-            },
+        self.ops().push(Op::StrokeRect {
+            x,
+            y,
+            width,
+            height,
+            thickness,
         });
     }
 
     // -- blocks -------------------------------------------------------------
 
-    /// A wrapped paragraph from `x`, `width` wide.
-    pub(super) fn paragraph(&mut self, x: f32, width: f32, style: Style, text: &str) {
+    /// Wrapped lines from `x`, `width` wide, in the open element.
+    fn lines(&mut self, x: f32, width: f32, style: Style, text: &str) {
         let lh = style.line_height();
         for line in self.wrap(style, text, width) {
             self.ensure(lh);
@@ -286,30 +379,52 @@ impl<'f> Layout<'f> {
         }
     }
 
+    /// A wrapped block of text from `x`, `width` wide, as one structure
+    /// element (a paragraph, a heading).
+    pub(super) fn block(&mut self, kind: Kind, x: f32, width: f32, style: Style, text: &str) {
+        if let Kind::Heading(level, title) = &kind {
+            self.ensure(style.line_height());
+            let entry = (*level, title.clone(), self.current, self.y);
+            self.outline.push(entry);
+        }
+        self.open(kind);
+        self.lines(x, width, style, text);
+        self.close();
+    }
+
+    /// A wrapped paragraph from `x`, `width` wide.
+    pub(super) fn paragraph(&mut self, x: f32, width: f32, style: Style, text: &str) {
+        self.block(Kind::P, x, width, style, text);
+    }
+
+    /// A section's heading (H2), ruled underneath.
     pub(super) fn heading(&mut self, text: &str) {
         let style = HEADING_STYLE;
         // Keep the heading with at least three lines of what follows.
         self.gap(9.0);
         self.ensure(style.line_height() + 6.0 + 3.0 * BODY_STYLE.line_height());
-        self.paragraph(MARGIN_X, CONTENT_W, style, text);
+        let title = self.printable(style.weight, text);
+        self.block(Kind::Heading(2, title), MARGIN_X, CONTENT_W, style, text);
         let y = self.y + 1.5;
         self.hline(MARGIN_X, MARGIN_X + CONTENT_W, y, 0.8, ACCENT);
         self.y -= 4.5;
     }
 
-    /// One row of cells side by side, each wrapped in its column, kept on one
+    /// One table row (`TR`) of cells side by side, each wrapped in its
+    /// column and tagged with its kind (header or data cell), kept on one
     /// page when it fits on one, else continued on the next page(s). Each
     /// cell is drawn in one go per page, so its text reads (and copies)
     /// in one piece.
-    pub(super) fn row(&mut self, columns: &Columns, cells: &[(Style, &str)], padding: f32) {
+    pub(super) fn row(&mut self, columns: &Columns, cells: &[(Kind, Style, &str)], padding: f32) {
         let wrapped: Vec<(Style, Vec<String>)> = cells
             .iter()
             .zip(columns)
-            .map(|((style, text), (_, width))| (*style, self.wrap(*style, text, *width)))
+            .map(|((_, style, text), (_, width))| (*style, self.wrap(*style, text, *width)))
             .collect();
+        let mut nodes: Vec<Vec<Node>> = vec![Vec::new(); cells.len()];
         let lh = cells
             .iter()
-            .map(|(style, _)| style.line_height())
+            .map(|(_, style, _)| style.line_height())
             .fold(0.0, f32::max);
         let lines = wrapped.iter().map(|(_, l)| l.len()).max().unwrap_or(1);
         let height = lines as f32 * lh + 2.0 * padding;
@@ -320,10 +435,15 @@ impl<'f> Layout<'f> {
             self.ensure(lh + padding);
             let room = ((self.y - MARGIN_BOTTOM) / lh).floor().max(1.0) as usize;
             let end = lines.min(start + room);
-            for ((style, cell_lines), (x, _)) in wrapped.iter().zip(columns) {
+            for (((style, cell_lines), (x, _)), cell) in
+                wrapped.iter().zip(columns).zip(nodes.iter_mut())
+            {
                 for (k, line) in cell_lines.iter().enumerate().take(end).skip(start) {
                     let top = self.y - (k - start) as f32 * lh;
-                    self.draw_text(*x, top - style.size * BASELINE, *style, line);
+                    let baseline = top - style.size * BASELINE;
+                    if let Some(mark) = self.push_text(*x, baseline, *style, line, true) {
+                        cell.push(Node::Mark(mark));
+                    }
                 }
             }
             self.y -= (end - start) as f32 * lh;
@@ -333,15 +453,23 @@ impl<'f> Layout<'f> {
             }
         }
         self.y -= padding;
+        let cells = cells
+            .iter()
+            .zip(nodes)
+            .map(|((kind, _, _), children)| Node::Group(kind.clone(), children))
+            .collect();
+        self.attach(Node::Group(Kind::Tr, cells));
     }
 
-    /// Label / value pairs in two columns, a thin rule between rows.
+    /// Label / value pairs in two columns, a thin rule between rows: a
+    /// table whose rows are headed by their label.
     pub(super) fn fields(&mut self, fields: &[(&str, &str)]) {
         let label_w = 52.0 * MM;
         let columns = [
             (MARGIN_X, label_w - 4.0 * MM),
             (MARGIN_X + label_w, CONTENT_W - label_w),
         ];
+        self.open(Kind::Table);
         for (i, (label, value)) in fields.iter().enumerate() {
             if i > 0 && !self.at_page_top() {
                 let y = self.y;
@@ -349,21 +477,39 @@ impl<'f> Layout<'f> {
             }
             self.row(
                 &columns,
-                &[(LABEL_STYLE, label), (STRONG_STYLE, value)],
+                &[
+                    (Kind::Th(false), LABEL_STYLE, label),
+                    (Kind::Td, STRONG_STYLE, value),
+                ],
                 2.6,
             );
         }
+        self.close();
     }
 
-    pub(super) fn draw_table_header(&mut self, columns: &Columns, titles: &[String]) {
+    /// The shaded header row: its titles are content the first time
+    /// (`content`), page furniture when repeated on a continuation page.
+    pub(super) fn draw_table_header(
+        &mut self,
+        columns: &Columns,
+        titles: &[String],
+        content: bool,
+    ) {
         let style = STRONG_STYLE;
         let padding = 3.0;
         let height = style.line_height() + 2.0 * padding;
         let top = self.y;
         self.fill_rect(MARGIN_X, top - height, CONTENT_W, height, HEADER_FILL);
+        let mut cells = Vec::new();
         for ((x, _), title) in columns.iter().zip(titles) {
             let text = self.printable(style.weight, title);
-            self.draw_text(*x, top - padding - style.size * BASELINE, style, &text);
+            let baseline = top - padding - style.size * BASELINE;
+            if let Some(mark) = self.push_text(*x, baseline, style, &text, content) {
+                cells.push(Node::Group(Kind::Th(true), vec![Node::Mark(mark)]));
+            }
+        }
+        if content {
+            self.attach(Node::Group(Kind::THead, vec![Node::Group(Kind::Tr, cells)]));
         }
         self.y = top - height;
     }
@@ -378,40 +524,60 @@ impl<'f> Layout<'f> {
         let titles: Vec<String> = titles.iter().map(|t| (*t).to_owned()).collect();
         // The header and the first row stay together.
         self.ensure(STRONG_STYLE.line_height() * 3.0 + 12.0);
-        self.draw_table_header(columns, &titles);
+        self.open(Kind::Table);
+        self.draw_table_header(columns, &titles, true);
         self.table_header = Some(TableHeader {
             columns: columns.to_vec(),
             titles,
         });
+        self.open(Kind::TBody);
         for row in rows {
-            self.row(columns, row, 3.0);
+            let cells: Vec<(Kind, Style, &str)> = row
+                .iter()
+                .map(|(style, text)| (Kind::Td, *style, *text))
+                .collect();
+            self.row(columns, &cells, 3.0);
             let y = self.y;
             self.hline(MARGIN_X, MARGIN_X + CONTENT_W, y, 0.3, RULE);
         }
+        self.close();
+        self.close();
         self.table_header = None;
     }
 
+    /// A bulleted list (`L`): each item's bullet is its label, its text
+    /// the item's body.
     pub(super) fn bullets(&mut self, items: &[&str], style: Style) {
         let indent = 5.0 * MM;
+        self.open(Kind::L);
         for item in items {
             let lines = self.wrap(style, item, CONTENT_W - indent);
             let lh = style.line_height();
             // Keep short items whole.
             self.ensure(lh * lines.len().min(3) as f32);
+            self.open(Kind::Li);
             for (i, line) in lines.iter().enumerate() {
                 self.ensure(lh);
                 let baseline = self.y - style.size * BASELINE;
                 if i == 0 {
                     let bullet = self.printable(style.weight, "•");
+                    self.open(Kind::Lbl);
                     self.draw_text(MARGIN_X + 1.5 * MM, baseline, style, &bullet);
+                    self.close();
+                    self.open(Kind::LBody);
                 }
                 self.draw_text(MARGIN_X + indent, baseline, style, line);
                 self.y -= lh;
             }
+            self.close();
+            self.close();
             self.y -= 2.0;
         }
+        self.close();
     }
 
+    /// The box the candidate dates and signs in: a section headed by its
+    /// label, the box itself an artefact.
     pub(super) fn signature_box(&mut self) {
         let height = 38.0 * MM;
         self.gap(10.0);
@@ -422,21 +588,29 @@ impl<'f> Layout<'f> {
         let title = self.printable(Weight::Bold, "Date et signature du candidat");
         let style = Style::new(Weight::Bold, BODY + 0.5, INK);
         let baseline = top - pad - style.size * BASELINE;
+        self.open(Kind::Sect);
+        self.open(Kind::Heading(3, title.clone()));
         self.draw_text(MARGIN_X + pad, baseline, style, &title);
+        self.close();
         let baseline = baseline - 2.2 * style.line_height();
         let date = self.printable(Weight::Regular, "Date\u{a0}:");
         let signature = self.printable(Weight::Regular, "Signature\u{a0}:");
+        self.open(Kind::P);
         self.draw_text(MARGIN_X + pad, baseline, LABEL_STYLE, &date);
+        self.close();
+        self.open(Kind::P);
         self.draw_text(
             MARGIN_X + CONTENT_W * 0.4,
             baseline,
             LABEL_STYLE,
             &signature,
         );
+        self.close();
+        self.close();
         self.y = top - height;
     }
 
-    /// The running footer, once every page is known.
+    /// The running footer, once every page is known: page furniture.
     pub(super) fn footers(&mut self, doc: &ConfirmationDocument) {
         let total = self.pages.len();
         let base = format!(
@@ -466,12 +640,13 @@ impl<'f> Layout<'f> {
             self.current = index;
             let rule_y = FOOTER_BASELINE + SMALL * 1.6;
             self.hline(MARGIN_X, MARGIN_X + CONTENT_W, rule_y, 0.4, RULE);
-            self.draw_text(MARGIN_X, FOOTER_BASELINE, SMALL_STYLE, &left);
-            self.draw_text(
+            self.push_text(MARGIN_X, FOOTER_BASELINE, SMALL_STYLE, &left, false);
+            self.push_text(
                 MARGIN_X + CONTENT_W - right_w,
                 FOOTER_BASELINE,
                 SMALL_STYLE,
                 &right,
+                false,
             );
         }
     }

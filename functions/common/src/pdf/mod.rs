@@ -4,17 +4,31 @@
 //! [`render_confirmation`] is a pure function of [`ConfirmationDocument`]:
 //! the caller formats every date in Paris time and every label in French, this
 //! module only lays them out on A4 pages. The same input always gives the same
-//! bytes: no clock, no random identifier (the trailer `/ID` and the font
-//! subset tags are derived from the input, the creation dates are omitted).
+//! bytes: no clock, no random identifier (the document identifier, and so
+//! the trailer `/ID` and the XMP's, derive from the input; no creation date).
+//!
+//! An accessible PDF (PDF/UA-1, issue #19), written with krilla (without its
+//! default features: the layout places every glyph itself, so neither text
+//! shaping nor raster images are linked). The file has a title shown by
+//! viewers and the language `fr-FR`; its structure tree follows the reading
+//! order: the title (H1), each section's heading (H2), paragraphs (P), the
+//! exam's and the identity's label/value pairs as tables whose rows are
+//! headed by their label (TH scope Row), the units as a table with a header
+//! row (THead, TH scope Column), bulleted lists (L, LI, Lbl, LBody), the
+//! signature box as a section headed « Date et signature du candidat » (H3).
+//! Rules, shadings and boxes are layout artefacts; the footers and a table
+//! header repeated on a continuation page are pagination artefacts. krilla
+//! validates PDF/UA-1 as it writes: a file that fails is an error, never a
+//! download (`tests.rs` renders the largest documents through it).
 //!
 //! Fonts: DejaVu Sans and DejaVu Sans Bold are compiled in
-//! (`assets/fonts/`, licence alongside) and every PDF embeds a subset of the
-//! glyphs it actually uses, with a `/ToUnicode` map, so accents, `’`, `œ`,
-//! `æ`, `« »` and non-breaking spaces print and copy right. Text is normalised
-//! to NFC; a character the font cannot draw prints as `�` rather than
-//! vanishing. Long values wrap (at spaces, else after `-`, `/`, `@`, `.`,
-//! else anywhere) and the document flows over as many pages as it needs:
-//! nothing is ever cut off.
+//! (`assets/fonts/`, licence alongside); krilla embeds a subset of the
+//! glyphs each PDF uses with a `/ToUnicode` map built from the text each
+//! glyph draws, so accents, `’`, `œ`, `æ`, `« »` and non-breaking spaces
+//! print, copy and read right. Text is normalised to NFC; a character the
+//! font cannot draw prints as `�` rather than vanishing. Long values wrap
+//! (at spaces, else after `-`, `/`, `@`, `.`, else anywhere) and the document
+//! flows over as many pages as it needs: nothing is ever cut off.
 
 mod document;
 mod fonts;
@@ -93,15 +107,8 @@ pub enum PdfError {
     /// An embedded font file could not be parsed.
     #[error("the embedded font {0} cannot be parsed")]
     Font(&'static str),
-    /// A font could not be reduced to the glyphs the document uses.
-    #[error("the font {font} cannot be subset: {reason}")]
-    Subset {
-        /// Which font.
-        font: &'static str,
-        /// allsorts' explanation.
-        reason: String,
-    },
-    /// The PDF writer reported an error or could not serialise the file.
+    /// The PDF writer reported an error, or the file failed krilla's
+    /// PDF/UA-1 validation.
     #[error("the PDF cannot be written: {0}")]
     Write(String),
 }

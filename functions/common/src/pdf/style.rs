@@ -1,7 +1,5 @@
 //! Page geometry and styles (PDF points, origin at the bottom left).
 
-use printpdf::{Color, Rgb};
-
 // ---------------------------------------------------------------------------
 // Page geometry and styles (PDF points, origin at the bottom left)
 
@@ -37,25 +35,6 @@ pub(super) enum Weight {
     Bold,
 }
 
-impl Weight {
-    pub(super) fn font_id(self) -> printpdf::FontId {
-        printpdf::FontId(
-            match self {
-                Weight::Regular => "F1",
-                Weight::Bold => "F2",
-            }
-            .to_owned(),
-        )
-    }
-
-    pub(super) fn postscript_name(self) -> &'static str {
-        match self {
-            Weight::Regular => "DejaVuSans",
-            Weight::Bold => "DejaVuSans-Bold",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Style {
     pub(super) weight: Weight,
@@ -83,11 +62,8 @@ pub(super) const STRONG_STYLE: Style = Style::new(Weight::Bold, BODY, INK);
 pub(super) const HEADING_STYLE: Style = Style::new(Weight::Bold, HEADING, ACCENT);
 pub(super) const SMALL_STYLE: Style = Style::new(Weight::Regular, SMALL, MUTED);
 
-pub(super) fn rgb((r, g, b): (f32, f32, f32)) -> Color {
-    Color::Rgb(Rgb {
-        r,
-        g,
-        b,
-        icc_profile: None,
-    })
+/// A colour of the palette as 8-bit RGB.
+pub(super) fn rgb8((r, g, b): (f32, f32, f32)) -> (u8, u8, u8) {
+    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    (byte(r), byte(g), byte(b))
 }

@@ -4,7 +4,6 @@
 use super::fonts::{clean, faces};
 use super::layout::Layout;
 use super::style::{Weight, BODY_STYLE};
-use super::write::subset_tag;
 
 #[test]
 fn clean_normalises_and_keeps_french_spaces() {
@@ -51,12 +50,4 @@ fn unknown_characters_print_as_replacement() {
         layout.printable(Weight::Bold, "Œdipe Ærø « ça »"),
         "Œdipe Ærø « ça »"
     );
-}
-
-#[test]
-fn subset_tag_is_six_capitals() {
-    let tag = subset_tag(Weight::Regular, &[0, 3, 4]);
-    assert_eq!(tag.len(), 6);
-    assert!(tag.chars().all(|c| c.is_ascii_uppercase()));
-    assert_eq!(tag, subset_tag(Weight::Regular, &[0, 3, 4]));
 }
