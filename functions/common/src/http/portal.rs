@@ -456,7 +456,7 @@ mod tests {
     fn the_information_pages_give_the_reference_data() {
         use crate::config::PortalIdentity::State;
         let help = rendered("/aide", State);
-        assert!(help.contains("<dt>Site de l&#39;académie</dt><dd><a href=\"https://www.ac-aix-marseille.fr\">www.ac-aix-marseille.fr</a></dd>"), "{help}");
+        assert!(help.contains("<dt>Site de l'académie</dt><dd><a href=\"https://www.ac-aix-marseille.fr\">www.ac-aix-marseille.fr</a></dd>"), "{help}");
         assert!(help.contains("<address id=\"help-address\">RECTORAT D&#39;AIX-MARSEILLE<br>DIEC 3.05<br>Place Lucien Paye"));
         let data = rendered("/donnees-personnelles", State);
         assert!(data.contains("jusqu'au vendredi 7 juillet 2023 inclus, soit 12 mois après la publication des résultats de la session (le vendredi 8 juillet 2022)"), "{data}");
