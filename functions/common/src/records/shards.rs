@@ -91,6 +91,14 @@ fn position_of(item: &Item, sort_key_attribute: &str) -> Position {
     )
 }
 
+/// Puts items read from several partitions of one index back in the
+/// order one partition would have given (by `sort_key_attribute`, then the
+/// table key): a fanned-out page is handled the same way whatever the
+/// shards its items came from.
+pub fn in_index_order(items: &mut [Item], sort_key_attribute: &str) {
+    items.sort_by_cached_key(|item| position_of(item, sort_key_attribute));
+}
+
 /// The opaque cursor of a fanned-out reading: base64url of JSON, checked
 /// on the way back in as the store checks its own.
 #[derive(Serialize, Deserialize)]

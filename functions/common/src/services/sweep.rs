@@ -47,13 +47,13 @@ use crate::domain::dossier::InscriptionStatus;
 use crate::domain::transitions::grace;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metric;
-use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp};
+use crate::ports::store::{Condition, Index, Item, Query, SortKeyCondition, WriteOp, GSI1_SK};
 use crate::ports::StoreError;
 use crate::records::account::AccountRecord;
 use crate::records::dossier::{self, Delivery, InscriptionRecord};
 use crate::records::keys;
 use crate::records::mail::QueuedMail;
-use crate::records::shards::FanOut;
+use crate::records::shards::{in_index_order, FanOut};
 use crate::records::upload::UploadRecord;
 use crate::services::accounts;
 use crate::services::mailqueue::{self, Outgoing};
@@ -189,6 +189,16 @@ fn due_pages(app: &App, partitions: Vec<String>, bound: &str) -> FanOut {
         })
         .collect();
     FanOut::new(queries)
+}
+
+/// The next pages of `due`, most overdue first: the order one partition
+/// gave before sharding, whatever shard each item came from.
+async fn next_due(app: &App, due: &mut FanOut) -> Result<Option<Vec<Item>>, StoreError> {
+    let mut items = due.next_pages(&app.store).await?;
+    if let Some(items) = items.as_mut() {
+        in_index_order(items, GSI1_SK);
+    }
+    Ok(items)
 }
 
 /// One page of due work in `partition`, due by `bound`.
@@ -374,7 +384,7 @@ async fn reconcile_uploads(
         if budget.exhausted() {
             return Ok(None);
         }
-        let Some(items) = due.next_pages(&app.store).await? else {
+        let Some(items) = next_due(app, &mut due).await? else {
             return Ok(Some(in_flight));
         };
         report.items_read += items.len();
@@ -457,7 +467,7 @@ async fn handle_due_inscriptions(
         if budget.exhausted() {
             return Ok(false);
         }
-        let Some(items) = due.next_pages(&app.store).await? else {
+        let Some(items) = next_due(app, &mut due).await? else {
             return Ok(true);
         };
         report.items_read += items.len();
