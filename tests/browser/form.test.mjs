@@ -167,6 +167,9 @@ describe('a forgiving inscription form', () => {
     assert.ok(!(await page.locator('#acquis-units').isVisible()));
     // The whole name of the specialty under its list.
     assert.match(await page.locator('#f-specialty-chosen').innerText(), new RegExp(`Spécialité choisie\\s*:\\s*${specialty.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    // Next to the specialty, where the notice says the référentiels are.
+    const referentiel = page.locator('#f-specialty').locator('xpath=..').getByRole('link', { name: 'Éduscol, les diplômes professionnels' });
+    assert.equal(await referentiel.getAttribute('href'), 'https://eduscol.education.fr/774/les-diplomes-professionnels');
 
     // « Alger, Algérie »: born abroad, in Algeria.
     await typePlace(page, 'Alger, Algérie');
