@@ -14,7 +14,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::{json, Value};
 
 use examreg_common::adapters::counting::CountingStore;
@@ -31,7 +31,7 @@ use examreg_common::ports::store::{Condition, Item, Key, Page, Query, SortKeyCon
 use examreg_common::ports::{DocumentStore, Store, StoreError};
 use examreg_common::records::account::AccountRecord;
 use examreg_common::records::deliverability::Undeliverable;
-use examreg_common::records::dossier::{derived_ops, InscriptionRecord};
+use examreg_common::records::dossier::derived_ops;
 use examreg_common::records::history::HistoryEntry;
 use examreg_common::records::keys;
 use examreg_common::security;
@@ -42,7 +42,7 @@ use examreg_common::services::documents::{request_upload, UploadRequestInput};
 use examreg_common::services::inscription;
 use examreg_common::services::upload_check::check_stored_object;
 use examreg_common::testkit::{
-    self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
+    self, at, bac_pro_inscription, bac_pro_record, Backend, FixedClock, RecordingMailer, ScratchDir,
 };
 
 /// Bac Pro: registration and documents windows both open.
@@ -731,7 +731,7 @@ async fn a_large_purge_reads_in_proportion_to_what_it_deletes(backend: Backend) 
 /// is stored when `files`: the accounts' ids.
 async fn seed(f: &Fixture, session: &str, count: usize, files: bool) -> Vec<String> {
     let created = at(BOTH_OPEN);
-    let template = template_record(created);
+    let template = bac_pro_record(created);
     let mut ids = Vec::with_capacity(count);
     for i in 0..count {
         let account_id = security::new_account_id();
@@ -787,47 +787,6 @@ async fn seed(f: &Fixture, session: &str, count: usize, files: bool) -> Vec<Stri
         ids.push(account_id);
     }
     ids
-}
-
-/// A Bac Pro dossier as the write path stores it, without files.
-fn template_record(created: DateTime<Utc>) -> InscriptionRecord {
-    let input: InscriptionInput = serde_json::from_value(bac_pro_inscription(0)).unwrap();
-    let catalogue = examreg_common::domain::catalogue::Catalogue::embedded().unwrap();
-    let today = created.date_naive();
-    let data = examreg_common::domain::inscription::validate(
-        &input,
-        &examreg_common::domain::inscription::ValidationContext {
-            catalogue: &catalogue,
-            session_year: 2022,
-            today,
-        },
-    )
-    .unwrap();
-    let pieces = examreg_common::domain::dossier::reconcile_pieces(
-        &data,
-        today,
-        &examreg_common::domain::dossier::Pieces::new(),
-    );
-    InscriptionRecord {
-        record_type: "inscription".into(),
-        account_id: String::new(),
-        email: String::new(),
-        session: "2022".into(),
-        candidate_number: None,
-        data,
-        version: 1,
-        revision: 1,
-        status: examreg_common::domain::dossier::InscriptionStatus::Registered,
-        pieces,
-        created_at: created,
-        updated_at: created,
-        documents_deadline_extension: None,
-        reminders_sent: Vec::new(),
-        cancelled_at: None,
-        withdrawn_at: None,
-        extension_job: None,
-        legal_hold: None,
-    }
 }
 
 on_both_backends!(

@@ -11,13 +11,11 @@ use std::time::{Duration as StdDuration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use examreg_common::adapters::counting::CountingStore;
 use examreg_common::app::{App, Config};
 use examreg_common::domain::account::Email;
-use examreg_common::domain::inscription::InscriptionInput;
 use examreg_common::domain::search::name_order;
 use examreg_common::on_both_backends;
 use examreg_common::ports::store::{Condition, Item, WriteOp, GSI1_PK, GSI2_PK};
@@ -31,7 +29,7 @@ use examreg_common::services::admin;
 use examreg_common::services::budget::Budget;
 use examreg_common::services::sweep::{self, SweepReport};
 use examreg_common::testkit::{
-    self, at, bac_pro_inscription, Backend, FixedClock, RecordingMailer, ScratchDir,
+    self, at, bac_pro_record, Backend, FixedClock, RecordingMailer, ScratchDir,
 };
 
 const CREATED: &str = "2021-10-20T08:00:00Z";
@@ -94,7 +92,7 @@ impl Fixture {
     /// to their shards; the last one with the index keys of before sharding.
     async fn seed(&self, count: usize) -> Vec<Seeded> {
         let created = at(CREATED);
-        let template = template_record(created);
+        let template = bac_pro_record(created);
         let mut seeded = Vec::with_capacity(count);
         for i in 0..count {
             let account_id = security::new_account_id();
@@ -182,47 +180,6 @@ fn unshard(put: &mut WriteOp, record: &InscriptionRecord) {
         let sharded = item.str_attr(attribute).unwrap().to_owned();
         assert!(sharded.starts_with(&format!("{base}#")), "{sharded}");
         item.attrs.insert(attribute.into(), json!(base));
-    }
-}
-
-/// A Bac Pro dossier as the write path stores it, without files.
-fn template_record(created: DateTime<Utc>) -> InscriptionRecord {
-    let input: InscriptionInput = serde_json::from_value(bac_pro_inscription(0)).unwrap();
-    let catalogue = examreg_common::domain::catalogue::Catalogue::embedded().unwrap();
-    let today = created.date_naive();
-    let data = examreg_common::domain::inscription::validate(
-        &input,
-        &examreg_common::domain::inscription::ValidationContext {
-            catalogue: &catalogue,
-            session_year: 2022,
-            today,
-        },
-    )
-    .unwrap();
-    let pieces = examreg_common::domain::dossier::reconcile_pieces(
-        &data,
-        today,
-        &examreg_common::domain::dossier::Pieces::new(),
-    );
-    InscriptionRecord {
-        record_type: "inscription".into(),
-        account_id: String::new(),
-        email: String::new(),
-        session: "2022".into(),
-        candidate_number: None,
-        data,
-        version: 1,
-        revision: 1,
-        status: examreg_common::domain::dossier::InscriptionStatus::Registered,
-        pieces,
-        created_at: created,
-        updated_at: created,
-        documents_deadline_extension: None,
-        reminders_sent: Vec::new(),
-        cancelled_at: None,
-        withdrawn_at: None,
-        extension_job: None,
-        legal_hold: None,
     }
 }
 

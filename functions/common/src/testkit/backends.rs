@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::adapters::dynamodb::DynamoStore;
@@ -14,7 +15,11 @@ use crate::adapters::ses::SesMailer;
 use crate::adapters::sqlite::SqliteStore;
 use crate::app::{App, AppBuilder, Config, Ports};
 use crate::config::Settings;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::dossier::{reconcile_pieces, InscriptionStatus, Pieces};
+use crate::domain::inscription::{validate, InscriptionInput, ValidationContext};
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
+use crate::records::dossier::InscriptionRecord;
 
 use super::moto::{moto_server, MotoServer};
 
@@ -124,6 +129,46 @@ pub fn app(
 pub fn unique_domain(prefix: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("{prefix}{}.fr", &id[..12])
+}
+
+/// [`bac_pro_inscription`]'s dossier as the write path stores it, version 1,
+/// registered at `created`, without files nor account: the scale tests
+/// write many of it straight into the store, each with its own ids.
+pub fn bac_pro_record(created: DateTime<Utc>) -> InscriptionRecord {
+    let input: InscriptionInput = serde_json::from_value(bac_pro_inscription(0))
+        .expect("the sample inscription is well-formed");
+    let catalogue = Catalogue::embedded().expect("the embedded catalogue loads");
+    let today = created.date_naive();
+    let data = validate(
+        &input,
+        &ValidationContext {
+            catalogue: &catalogue,
+            session_year: 2022,
+            today,
+        },
+    )
+    .expect("the sample inscription is valid");
+    let pieces = reconcile_pieces(&data, today, &Pieces::new());
+    InscriptionRecord {
+        record_type: "inscription".into(),
+        account_id: String::new(),
+        email: String::new(),
+        session: "2022".into(),
+        candidate_number: None,
+        data,
+        version: 1,
+        revision: 1,
+        status: InscriptionStatus::Registered,
+        pieces,
+        created_at: created,
+        updated_at: created,
+        documents_deadline_extension: None,
+        reminders_sent: Vec::new(),
+        cancelled_at: None,
+        withdrawn_at: None,
+        extension_job: None,
+        legal_hold: None,
+    }
 }
 
 /// Anaïs Lefèvre's Bac Pro MELEC inscription at `version`: born in 1990
