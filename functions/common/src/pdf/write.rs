@@ -138,16 +138,7 @@ fn draw(
             let mut path = PathBuilder::new();
             path.move_to(*x0, PAGE_H - y);
             path.line_to(*x1, PAGE_H - y);
-            let (r, g, b) = rgb8(*color);
-            stroke(
-                surface,
-                path,
-                Stroke {
-                    paint: rgb::Color::new(r, g, b).into(),
-                    width: *thickness,
-                    ..Stroke::default()
-                },
-            );
+            stroke(surface, path, *color, *thickness);
         }
         Op::FillRect {
             x,
@@ -156,11 +147,7 @@ fn draw(
             height,
             color,
         } => {
-            let mut path = PathBuilder::new();
-            if let Some(rect) = Rect::from_xywh(*x, PAGE_H - y - height, *width, *height) {
-                path.push_rect(rect);
-            }
-            if let Some(path) = path.finish() {
+            if let Some(path) = rect_path(*x, *y, *width, *height).finish() {
                 surface.start_tagged(ContentTag::Artifact(Artifact::with_kind(
                     ArtifactType::Layout,
                 )));
@@ -177,26 +164,30 @@ fn draw(
             height,
             thickness,
         } => {
-            let mut path = PathBuilder::new();
-            if let Some(rect) = Rect::from_xywh(*x, PAGE_H - y - height, *width, *height) {
-                path.push_rect(rect);
-            }
-            let (r, g, b) = rgb8(super::style::INK);
-            stroke(
-                surface,
-                path,
-                Stroke {
-                    paint: rgb::Color::new(r, g, b).into(),
-                    width: *thickness,
-                    ..Stroke::default()
-                },
-            );
+            let path = rect_path(*x, *y, *width, *height);
+            stroke(surface, path, super::style::INK, *thickness);
         }
     }
 }
 
-/// Strokes a path as a layout artefact (rules, boxes).
-fn stroke(surface: &mut Surface<'_>, path: PathBuilder, stroke: Stroke) {
+/// A rectangle in layout coordinates (`y` down from the top of the page).
+fn rect_path(x: f32, y: f32, width: f32, height: f32) -> PathBuilder {
+    let mut path = PathBuilder::new();
+    if let Some(rect) = Rect::from_xywh(x, PAGE_H - y - height, width, height) {
+        path.push_rect(rect);
+    }
+    path
+}
+
+/// Strokes a path in `color`, `width` thick, as a layout artefact (rules,
+/// boxes).
+fn stroke(surface: &mut Surface<'_>, path: PathBuilder, color: (f32, f32, f32), width: f32) {
+    let (r, g, b) = rgb8(color);
+    let stroke = Stroke {
+        paint: rgb::Color::new(r, g, b).into(),
+        width,
+        ..Stroke::default()
+    };
     if let Some(path) = path.finish() {
         surface.start_tagged(ContentTag::Artifact(Artifact::with_kind(
             ArtifactType::Layout,
