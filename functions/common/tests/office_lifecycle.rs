@@ -27,12 +27,11 @@ use examreg_common::domain::mail_events::{Mark, MarkCause};
 use examreg_common::domain::pieces::PieceKind;
 use examreg_common::domain::staff::{StaffCaller, StaffRole};
 use examreg_common::on_both_backends;
-use examreg_common::ports::store::{Condition, Item, Key, Page, Query, SortKeyCondition, WriteOp};
+use examreg_common::ports::store::{Item, Key, Page, Query, SortKeyCondition, WriteOp};
 use examreg_common::ports::{DocumentStore, Store, StoreError};
 use examreg_common::records::account::AccountRecord;
 use examreg_common::records::deliverability::Undeliverable;
 use examreg_common::records::dossier::derived_ops;
-use examreg_common::records::history::HistoryEntry;
 use examreg_common::records::keys;
 use examreg_common::security;
 use examreg_common::services::accounts::{self, Credentials, TokenOnly};
@@ -42,7 +41,8 @@ use examreg_common::services::documents::{request_upload, UploadRequestInput};
 use examreg_common::services::inscription;
 use examreg_common::services::upload_check::check_stored_object;
 use examreg_common::testkit::{
-    self, at, bac_pro_inscription, bac_pro_record, Backend, FixedClock, RecordingMailer, ScratchDir,
+    self, account_ops, at, bac_pro_inscription, bac_pro_record, created_line, Backend, FixedClock,
+    RecordingMailer, ScratchDir,
 };
 
 /// Bac Pro: registration and documents windows both open.
@@ -764,23 +764,8 @@ async fn seed(f: &Fixture, session: &str, count: usize, files: bool) -> Vec<Stri
             piece.content_type = Some("application/pdf".into());
             piece.size_bytes = Some(valid_pdf().len() as u64);
         }
-        let history = HistoryEntry {
-            at: created,
-            actor: "candidate".into(),
-            action: "created".into(),
-            fields: Vec::new(),
-            version: 1,
-            detail: None,
-        };
-        let mut ops = vec![
-            WriteOp::put(account.to_item().unwrap(), Condition::NotExists),
-            WriteOp::put(
-                Item::new(keys::email_guard(&account.email_canonical))
-                    .with("record_type", "email_guard")
-                    .with("account_id", account_id.as_str()),
-                Condition::NotExists,
-            ),
-        ];
+        let history = created_line(created);
+        let mut ops = account_ops(&account);
         ops.extend(derived_ops(None, &mut record, 0).unwrap());
         ops.extend(record.write_ops(&f.app.calendar, 0, history).unwrap());
         f.interrupting.inner.transact(ops).await.unwrap();

@@ -18,18 +18,17 @@ use examreg_common::app::{App, Config};
 use examreg_common::domain::account::Email;
 use examreg_common::domain::search::name_order;
 use examreg_common::on_both_backends;
-use examreg_common::ports::store::{Condition, Item, WriteOp, GSI1_PK, GSI2_PK};
+use examreg_common::ports::store::{WriteOp, GSI1_PK, GSI2_PK};
 use examreg_common::records::account::AccountRecord;
 use examreg_common::records::dossier::{derived_ops, InscriptionRecord};
-use examreg_common::records::history::HistoryEntry;
-use examreg_common::records::keys;
 use examreg_common::records::shards::{shard_of, SHARDS};
 use examreg_common::security;
 use examreg_common::services::admin;
 use examreg_common::services::budget::Budget;
 use examreg_common::services::sweep::{self, SweepReport};
 use examreg_common::testkit::{
-    self, at, bac_pro_record, Backend, FixedClock, RecordingMailer, ScratchDir,
+    self, account_ops, at, bac_pro_record, created_line, Backend, FixedClock, RecordingMailer,
+    ScratchDir,
 };
 
 const CREATED: &str = "2021-10-20T08:00:00Z";
@@ -112,23 +111,8 @@ impl Fixture {
             record.account_id = account_id.clone();
             record.email = email.clone();
             record.data.identity.last_name = last_name.clone();
-            let history = HistoryEntry {
-                at: created,
-                actor: "candidate".into(),
-                action: "created".into(),
-                fields: Vec::new(),
-                version: 1,
-                detail: None,
-            };
-            let mut ops = vec![
-                WriteOp::put(account.to_item().unwrap(), Condition::NotExists),
-                WriteOp::put(
-                    Item::new(keys::email_guard(&account.email_canonical))
-                        .with("record_type", "email_guard")
-                        .with("account_id", account_id.as_str()),
-                    Condition::NotExists,
-                ),
-            ];
+            let history = created_line(created);
+            let mut ops = account_ops(&account);
             ops.extend(derived_ops(None, &mut record, 0).unwrap());
             let mut dossier = record.write_ops(&self.app.calendar, 0, history).unwrap();
             if i == count - 1 {

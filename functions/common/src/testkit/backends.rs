@@ -15,11 +15,15 @@ use crate::adapters::ses::SesMailer;
 use crate::adapters::sqlite::SqliteStore;
 use crate::app::{App, AppBuilder, Config, Ports};
 use crate::config::Settings;
+use crate::domain::account::Email;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::dossier::{reconcile_pieces, InscriptionStatus, Pieces};
 use crate::domain::inscription::{validate, InscriptionInput, ValidationContext};
+use crate::ports::store::{Condition, WriteOp};
 use crate::ports::{Clock, DocumentStore, Mailer, Store};
+use crate::records::account::{email_guard, AccountRecord};
 use crate::records::dossier::InscriptionRecord;
+use crate::records::history::HistoryEntry;
 
 use super::moto::{moto_server, MotoServer};
 
@@ -129,6 +133,34 @@ pub fn app(
 pub fn unique_domain(prefix: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("{prefix}{}.fr", &id[..12])
+}
+
+/// The writes that make `account` exist as signup leaves it: the account
+/// and its email guard (`records::account::email_guard`).
+pub fn account_ops(account: &AccountRecord) -> Vec<WriteOp> {
+    let email = Email::parse(&account.email_canonical).expect("a stored address parses");
+    vec![
+        WriteOp::put(
+            account.to_item().expect("an account serialises"),
+            Condition::NotExists,
+        ),
+        WriteOp::put(
+            email_guard(&email, &account.account_id),
+            Condition::NotExists,
+        ),
+    ]
+}
+
+/// The history line of a dossier created by its candidate at `at`.
+pub fn created_line(at: DateTime<Utc>) -> HistoryEntry {
+    HistoryEntry {
+        at,
+        actor: "candidate".into(),
+        action: "created".into(),
+        fields: Vec::new(),
+        version: 1,
+        detail: None,
+    }
 }
 
 /// [`bac_pro_inscription`]'s dossier as the write path stores it, version 1,

@@ -9,8 +9,8 @@ pub mod files;
 pub mod moto;
 
 pub use backends::{
-    app, bac_pro_inscription, bac_pro_record, cap_cuisine_inscription, unique_domain, Adapters,
-    Backend, ScratchDir,
+    account_ops, app, bac_pro_inscription, bac_pro_record, cap_cuisine_inscription, created_line,
+    unique_domain, Adapters, Backend, ScratchDir,
 };
 pub use doubles::{at, link_token, FixedClock, RaceStore, RecordingMailer};
 pub use moto::{moto, moto_server, MotoServer, MOTO_VERSION};
