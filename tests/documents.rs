@@ -113,6 +113,29 @@ fn pdf_text(runner: &Runner, bytes: &[u8]) -> String {
     String::from_utf8(output.stdout).expect("pdftotext writes UTF-8")
 }
 
+/// What poppler's `pdfinfo` prints of the PDF with `args` (its stderr
+/// aside: poppler 22.12 complains there that the catalog's `/Suspects
+/// false` is a boolean, which ISO 32000 says it must be; it only accepts
+/// `true` quietly).
+fn pdfinfo(runner: &Runner, bytes: &[u8], args: &[&str]) -> String {
+    let file = runner.data_dir.join(format!("info-{}.pdf", bytes.len()));
+    std::fs::write(&file, bytes).unwrap();
+    let output = match Command::new("pdfinfo").args(args).arg(&file).output() {
+        Ok(output) => output,
+        Err(e) => panic!(
+            "cannot run `pdfinfo` ({e}): install poppler-utils (Debian/Ubuntu: `apt-get install poppler-utils`) to read the confirmation PDF's structure"
+        ),
+    };
+    assert!(
+        output.status.success(),
+        "pdfinfo {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The structure's titles are printed as the file holds them (UTF-16
+    // for non-ASCII), so the text is read lossily; the content lines are UTF-8.
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Without any whitespace (values may wrap over lines; NBSPs are whitespace).
 fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
@@ -241,6 +264,98 @@ async fn the_confirmation_pdf_holds_every_declared_field_with_its_accents() {
     );
     let text = pdf_text(&runner, &r.bytes().await.unwrap());
     assert!(squash(&text).contains("Bézier"), "{text}");
+}
+
+/// Issue #19: the confirmation is a tagged PDF whose structure a screen
+/// reader follows: a title, the sections' headings in the order they are
+/// printed, tables with header cells, lists and paragraphs.
+#[tokio::test]
+async fn the_confirmation_pdf_is_tagged_with_its_structure_in_reading_order() {
+    let runner = Runner::start(BAC_PRO_BOTH_OPEN).await;
+    let token = runner.signup_and_login("lecteur.ecran@exemple.fr").await;
+    runner.save(&token, &full_body(0)).await;
+    let r = runner
+        .get("/inscription/confirmation.pdf", Some(&token))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+
+    let info = pdfinfo(&runner, &bytes, &[]);
+    assert!(
+        info.lines()
+            .any(|line| line.split_whitespace().eq(["Tagged:", "yes"])),
+        "the confirmation is not tagged:\n{info}"
+    );
+    assert!(
+        info.contains("Title:") && info.contains("Confirmation d'inscription"),
+        "{info}"
+    );
+
+    let tree = pdfinfo(&runner, &bytes, &["-struct-text"]);
+    let lines: Vec<&str> = tree.lines().map(str::trim).collect();
+    assert_eq!(lines.first(), Some(&"Document"), "{tree}");
+    // Each heading with the text it holds (the line after the element).
+    let headings: Vec<(&str, &str)> = lines
+        .windows(2)
+        .filter_map(|pair| {
+            let kind = pair[0].split_whitespace().next()?;
+            matches!(kind, "H1" | "H2" | "H3").then(|| (kind, pair[1].trim_matches('"')))
+        })
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            ("H1", "Confirmation d'inscription — Session 2022"),
+            ("H2", "Examen"),
+            ("H2", "Identité du candidat"),
+            ("H2", "Unités de l'examen"),
+            ("H2", "Situation de handicap"),
+            ("H2", "Pièces justificatives"),
+            ("H2", "Rappels"),
+            ("H3", "Date et signature du candidat"),
+        ],
+        "{tree}"
+    );
+    let count = |kind: &str| {
+        lines
+            .iter()
+            .filter(|line| line.split([' ', ':']).next() == Some(kind))
+            .count()
+    };
+    // The exam's and the identity's tables label each row; the units' table
+    // has a header row over its columns.
+    assert_eq!(count("Table"), 3, "{tree}");
+    assert_eq!(count("THead"), 1, "{tree}");
+    assert!(count("TH") >= 10 && count("TD") >= 10, "{tree}");
+    assert!(count("L") >= 2 && count("LI") >= 5, "{tree}");
+    assert!(count("P") >= 5, "{tree}");
+
+    // The content in the order it is printed: the units' table reads its
+    // header, then each unit with its acquis.
+    let text: String = lines
+        .iter()
+        .filter(|line| line.starts_with('"'))
+        .map(|line| line.trim_matches('"'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let in_order = [
+        "Numéro de candidat",
+        "Métiers de l'électricité",
+        "N'Diaye-Lefèvre",
+        "E11",
+        "Dispense (diplôme obtenu en 2019)",
+        "E31",
+        "bénéficier déjà d'un aménagement d'épreuves",
+        "Pièce d'identité en cours de validité",
+        "Date et signature du candidat",
+    ];
+    let mut from = 0;
+    for value in in_order {
+        match text[from..].find(value) {
+            Some(at) => from += at + value.len(),
+            None => panic!("« {value} » is missing or out of order in the structure:\n{tree}"),
+        }
+    }
 }
 
 #[tokio::test]
