@@ -69,10 +69,14 @@ impl AwsAdapters {
 /// The AWS adapters of `settings`; the SDK reads its own variables,
 /// `AWS_ENDPOINT_URL` included, which is how tests point them at an emulator.
 pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
-    // The SDK's default HTTPS client and trust store: a client built on the
-    // system's bundle file alone was measured slower to start on Lambda's
-    // layout (BENCHMARKS.md, « Cold starts »), so it was removed.
-    let sdk = aws_config::from_env().load().await;
+    // The SDK's HTTPS client on ring (`adapters::https`) with the SDK's
+    // default trust store: a client built on the system's bundle file alone
+    // was measured slower to start on Lambda's layout (BENCHMARKS.md,
+    // « Cold starts »), so it was removed.
+    let sdk = aws_config::from_env()
+        .http_client(crate::adapters::https::client())
+        .load()
+        .await;
     // DynamoDB serves every request: built now. SES and S3 are built on
     // first use, so that a function that never mails nor touches S3 does
     // not pay for their TLS set-up at each cold start (see BENCHMARKS.md).

@@ -180,6 +180,7 @@ impl MotoServer {
                 "examreg-testkit",
             )))
             .endpoint_url(&self.endpoint)
+            .http_client(crate::adapters::https::client())
             .build()
     }
 
