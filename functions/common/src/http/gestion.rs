@@ -11,13 +11,12 @@
 //! then call `POST /office/actions` with the bearer token, which the server
 //! checks for every action (the pages only hide what a role may not do).
 
-use std::sync::OnceLock;
-
 use axum::extract::rejection::PathRejection;
 use axum::extract::{MatchedPath, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
+use super::embedded_site::{Asset, AssetSet, JS};
 use super::AppState;
 use crate::app::Config;
 use crate::config::OfficeSignIn;
@@ -65,15 +64,6 @@ pub const PAGES: &[Page] = &[
     page!("/gestion/exports", "Exports", "exports"),
     page!("/gestion/courriels", "Courriels en échec", "mails"),
 ];
-
-/// One file under `/gestion/assets/`.
-pub struct Asset {
-    pub name: &'static str,
-    pub content_type: &'static str,
-    pub bytes: &'static [u8],
-}
-
-const JS: &str = "text/javascript; charset=utf-8";
 
 macro_rules! asset {
     ($name:literal, $content_type:expr) => {
@@ -185,18 +175,6 @@ pub async fn page(State(app): State<AppState>, matched: Option<MatchedPath>) -> 
     secure(response, &app.config)
 }
 
-/// The strong validator of each asset, computed once.
-fn etag(index: usize) -> &'static str {
-    static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
-    let etags = ETAGS.get_or_init(|| {
-        ASSETS
-            .iter()
-            .map(|a| super::embedded_site::etag_of(a.bytes))
-            .collect()
-    });
-    etags.get(index).map(String::as_str).unwrap_or("\"\"")
-}
-
 /// `GET /gestion/assets/{file}`: revalidated on each use (`no-cache` with an
 /// ETag), so a new deployment is picked up at once.
 pub async fn asset(
@@ -204,59 +182,20 @@ pub async fn asset(
     file: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    static FILES: AssetSet = AssetSet::new(ASSETS);
     let name = file.map(|Path(f)| f).unwrap_or_default();
-    let Some((index, asset)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
-        return super::page_not_found().into_response();
-    };
-    let response = super::embedded_site::asset_response(
-        &headers,
-        etag(index),
-        asset.content_type,
-        asset.bytes,
-    );
-    secure(response, &app.config)
+    match FILES.answer(&name, &headers) {
+        Some(response) => secure(response, &app.config),
+        None => super::page_not_found().into_response(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::embedded_site::test_support::{app, get};
     use crate::http::routes::{Function, ROUTES};
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use tower::ServiceExt as _;
-
-    fn app(dir: &std::path::Path) -> AppState {
-        let start = "2021-10-26T08:00:00Z".parse().ok();
-        let settings = crate::config::Settings {
-            public_url: Some("http://127.0.0.1:3000".into()),
-            ..Default::default()
-        };
-        crate::bootstrap::embedded_app(dir, &settings, start, |c| c.first_opening())
-            .expect("embedded app")
-            .app
-    }
-
-    async fn get(
-        router: &axum::Router,
-        path: &str,
-        extra: Option<(&str, &str)>,
-    ) -> (StatusCode, HeaderMap, Vec<u8>) {
-        let mut request = Request::get(path);
-        if let Some((name, value)) = extra {
-            request = request.header(name, value);
-        }
-        let response = router
-            .clone()
-            .oneshot(request.body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        (status, headers, body.to_vec())
-    }
+    use axum::http::StatusCode;
 
     #[test]
     fn every_page_is_french_with_one_h1_a_skip_link_and_nothing_inline() {

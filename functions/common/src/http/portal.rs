@@ -9,13 +9,12 @@
 //! served by the auth function in AWS) but not in the OpenAPI document: see
 //! [`Route::is_portal`](super::routes::Route::is_portal).
 
-use std::sync::OnceLock;
-
 use axum::extract::rejection::PathRejection;
 use axum::extract::{MatchedPath, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::embedded_site::{Asset, AssetSet, JS};
 use super::portal_frame::Frame;
 use super::AppState;
 use crate::app::Config;
@@ -93,15 +92,6 @@ pub const PAGES: &[Page] = &[
 /// The page of an address that matches no route, for a browser (any other
 /// client gets problem+json): not a route of its own.
 pub const NOT_FOUND_PAGE: Page = page!("", "Page introuvable", "not-found", "information.js");
-
-/// One file under `/assets/`.
-pub struct Asset {
-    pub name: &'static str,
-    pub content_type: &'static str,
-    pub bytes: &'static [u8],
-}
-
-const JS: &str = "text/javascript; charset=utf-8";
 
 macro_rules! asset {
     ($name:literal, $content_type:expr) => {
@@ -259,18 +249,6 @@ pub fn not_found_page(app: &AppState) -> Response {
     secure(response, &app.config)
 }
 
-/// The strong validator of each asset, computed once.
-fn etag(index: usize) -> &'static str {
-    static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
-    let etags = ETAGS.get_or_init(|| {
-        ASSETS
-            .iter()
-            .map(|a| super::embedded_site::etag_of(a.bytes))
-            .collect()
-    });
-    etags.get(index).map(String::as_str).unwrap_or("\"\"")
-}
-
 /// `GET /assets/{file}`: revalidated on each use (`no-cache` with an ETag),
 /// so a new deployment is picked up at once and an unchanged file costs a 304.
 pub async fn asset(
@@ -278,21 +256,14 @@ pub async fn asset(
     file: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    static FILES: AssetSet = AssetSet::new(ASSETS);
     let name = file.map(|Path(f)| f).unwrap_or_default();
-    let Some((index, asset)) = ASSETS.iter().enumerate().find(|(_, a)| a.name == name) else {
+    match FILES.answer(&name, &headers) {
+        Some(response) => secure(response, &app.config),
         // A browser opening a mistyped asset address gets the page.
-        if accepts_html(&headers) {
-            return not_found_page(&app);
-        }
-        return not_found();
-    };
-    let response = super::embedded_site::asset_response(
-        &headers,
-        etag(index),
-        asset.content_type,
-        asset.bytes,
-    );
-    secure(response, &app.config)
+        None if accepts_html(&headers) => not_found_page(&app),
+        None => not_found(),
+    }
 }
 
 fn not_found() -> Response {
@@ -302,44 +273,9 @@ fn not_found() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::embedded_site::test_support::{app, get};
     use crate::http::routes::{Function, ROUTES};
     use crate::wording::de;
-    use axum::body::Body;
-    use axum::http::Request;
-    use tower::ServiceExt as _;
-
-    fn app(dir: &std::path::Path) -> AppState {
-        let start = "2021-10-26T08:00:00Z".parse().ok();
-        let settings = crate::config::Settings {
-            public_url: Some("http://127.0.0.1:3000".into()),
-            ..Default::default()
-        };
-        crate::bootstrap::embedded_app(dir, &settings, start, |c| c.first_opening())
-            .expect("embedded app")
-            .app
-    }
-
-    async fn get(
-        router: &axum::Router,
-        path: &str,
-        extra: Option<(&str, &str)>,
-    ) -> (StatusCode, HeaderMap, Vec<u8>) {
-        let mut request = Request::get(path);
-        if let Some((name, value)) = extra {
-            request = request.header(name, value);
-        }
-        let response = router
-            .clone()
-            .oneshot(request.body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        (status, headers, body.to_vec())
-    }
 
     fn calendar() -> crate::domain::calendar::SessionCalendar {
         crate::domain::calendar::SessionCalendar::embedded("2022").expect("the embedded calendar")
