@@ -113,7 +113,7 @@ pub struct OfficeEvent {
     pub fields: HashMap<String, serde_json::Value>,
 }
 
-#[cfg(feature = "admin")]
+#[cfg(feature = "office-api")]
 mod handlers {
     use axum::extract::State;
     use axum::response::{IntoResponse, Response};
@@ -211,7 +211,10 @@ mod handlers {
         (status = 409, description = "a refusal of the dossier's state: piece_validated, piece_not_received, postmarked_late, stale_confirmation, not_reopenable, inscription_cancelled, inscription_withdrawn, job_busy, conflict...", body = crate::http::problem::Problem),
         (status = 422, description = "validation_failed (`correct`), invalid_deadline, unknown_field", body = crate::http::problem::Problem),
     ))]
-#[cfg(feature = "admin")] // after `utoipa::path`: described in every build
+// After `utoipa::path`, which keeps the `cfg` on the description: the
+// OpenAPI document (feature `openapi`) compiles the handler to describe it;
+// only the admin function's router routes to it.
+#[cfg(feature = "office-api")]
 pub async fn actions(
     state: axum::extract::State<crate::http::AppState>,
     staff: Staff,
@@ -225,14 +228,14 @@ pub async fn actions(
 /// hosted UI (authorization code flow with PKCE) and its addresses in AWS.
 #[utoipa::path(get, path = "/office/config", tag = "office",
     responses((status = 200, body = crate::config::OfficeSignIn)))]
-#[cfg(feature = "admin")]
+#[cfg(feature = "office-api")]
 pub async fn config(
     axum::extract::State(app): axum::extract::State<crate::http::AppState>,
 ) -> Response {
     axum::Json(app.config.office_sign_in.clone()).into_response()
 }
 
-#[cfg(all(test, feature = "admin"))]
+#[cfg(all(test, feature = "office-api"))]
 mod tests {
     use super::handlers::status;
     use crate::config::OfficeCognito;

@@ -2,7 +2,7 @@
 //! ports, so the Lambdas and the local runner run the very same code.
 
 pub mod accounts;
-#[cfg(feature = "admin")]
+#[cfg(feature = "office-api")]
 pub mod admin;
 pub mod budget;
 #[cfg(feature = "pdf")]
