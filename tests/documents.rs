@@ -95,45 +95,38 @@ fn ticket_key(ticket: &Value) -> String {
     path.split("/_local/blobs/").nth(1).unwrap().to_owned()
 }
 
-/// The PDF's text, as poppler's `pdftotext` reads it.
-fn pdf_text(runner: &Runner, bytes: &[u8]) -> String {
-    let file = runner.data_dir.join(format!("read-{}.pdf", bytes.len()));
+/// What poppler's `tool` prints of the PDF `bytes`, given `args` before the
+/// file's name and `after` it (its stderr aside: poppler 22.12's `pdfinfo`
+/// complains there that the catalog's `/Suspects false` is a boolean, which
+/// ISO 32000 says it must be; it only accepts `true` quietly).
+fn poppler(runner: &Runner, tool: &str, args: &[&str], bytes: &[u8], after: &[&str]) -> Vec<u8> {
+    let file = runner.data_dir.join(format!("{tool}-{}.pdf", bytes.len()));
     std::fs::write(&file, bytes).unwrap();
-    let output = match Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&file).arg("-").output() {
+    let output = match Command::new(tool).args(args).arg(&file).args(after).output() {
         Ok(output) => output,
         Err(e) => panic!(
-            "cannot run `pdftotext` ({e}): install poppler-utils (Debian/Ubuntu: `apt-get install poppler-utils`) to read the confirmation PDF"
+            "cannot run `{tool}` ({e}): install poppler-utils (Debian/Ubuntu: `apt-get install poppler-utils`) to read the confirmation PDF"
         ),
     };
     assert!(
         output.status.success(),
-        "pdftotext failed: {}",
+        "{tool} {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout).expect("pdftotext writes UTF-8")
+    output.stdout
 }
 
-/// What poppler's `pdfinfo` prints of the PDF with `args` (its stderr
-/// aside: poppler 22.12 complains there that the catalog's `/Suspects
-/// false` is a boolean, which ISO 32000 says it must be; it only accepts
-/// `true` quietly).
+/// The PDF's text, as poppler's `pdftotext` reads it.
+fn pdf_text(runner: &Runner, bytes: &[u8]) -> String {
+    let text = poppler(runner, "pdftotext", &["-enc", "UTF-8"], bytes, &["-"]);
+    String::from_utf8(text).expect("pdftotext writes UTF-8")
+}
+
+/// What poppler's `pdfinfo` prints of the PDF with `args`. The structure's
+/// titles are printed as the file holds them (UTF-16 for non-ASCII), so the
+/// text is read lossily; the content lines are UTF-8.
 fn pdfinfo(runner: &Runner, bytes: &[u8], args: &[&str]) -> String {
-    let file = runner.data_dir.join(format!("info-{}.pdf", bytes.len()));
-    std::fs::write(&file, bytes).unwrap();
-    let output = match Command::new("pdfinfo").args(args).arg(&file).output() {
-        Ok(output) => output,
-        Err(e) => panic!(
-            "cannot run `pdfinfo` ({e}): install poppler-utils (Debian/Ubuntu: `apt-get install poppler-utils`) to read the confirmation PDF's structure"
-        ),
-    };
-    assert!(
-        output.status.success(),
-        "pdfinfo {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // The structure's titles are printed as the file holds them (UTF-16
-    // for non-ASCII), so the text is read lossily; the content lines are UTF-8.
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    String::from_utf8_lossy(&poppler(runner, "pdfinfo", args, bytes, &[])).into_owned()
 }
 
 /// Without any whitespace (values may wrap over lines; NBSPs are whitespace).
