@@ -5,8 +5,9 @@
 
 Each file is a module (`a/mod.rs` is `a`); a module depends on the modules
 its code names through `crate::...` and `super::...` paths (`use` lines and
-inline paths alike), its unit tests (`#[cfg(test)] mod tests`, `tests.rs`)
-left out. A module and its own parent or children are not counted as a
+inline paths alike), its test-only code left out: every inline `#[cfg(test)]` module (`mod
+tests { .. }`, or test helpers such as `pub(crate) mod test_support { .. }`),
+and `tests.rs` files. A module and its own parent or children are not counted as a
 cycle: `mod.rs` declaring its files and the files using what `mod.rs`
 defines is how Rust nests modules. Exits 1 when it finds a cycle.
 
@@ -36,6 +37,25 @@ def modules(root):
     return found
 
 
+TEST_MODULE = re.compile(r"^#\[cfg\(test\)\]\n(?:pub(?:\([a-z]+\))? )?mod [A-Za-z_0-9]+ \{", re.M)
+
+
+def without_test_modules(text):
+    """`text` without its inline `#[cfg(test)]` modules, each cut from its
+    attribute to its closing brace (braces counted; good enough for
+    formatted code)."""
+    while True:
+        found = TEST_MODULE.search(text)
+        if not found:
+            return text
+        depth, end = 0, found.end() - 1
+        for end in range(found.end() - 1, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        text = text[: found.start()] + text[end + 1 :]
+
+
 def dependencies(module, path, known):
     def resolve(segments):
         for n in range(len(segments), 0, -1):
@@ -45,9 +65,7 @@ def dependencies(module, path, known):
         return None
 
     text = open(path, encoding="utf-8").read()
-    cut = text.find("#[cfg(test)]\nmod tests")
-    if cut >= 0:
-        text = text[:cut]
+    text = without_test_modules(text)
     text = re.sub(r"//.*", "", text)
     deps = set()
     for m in re.finditer(r"crate::([A-Za-z_0-9:]+?)(?:::\{([^;]*?)\})?(?=[^A-Za-z_0-9:]|$)", text):
