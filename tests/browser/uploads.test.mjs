@@ -268,6 +268,7 @@ for (const viewport of VIEWPORTS) {
       await page.goto(`${base}/mes-documents`);
       await page.locator('#documents').waitFor();
       assert.equal(await page.locator('form.upload').count(), 0);
+      assert.equal(await page.locator('.piece-guide').count(), 0, 'no advice on sending what can no longer be sent');
       assert.match(await page.locator('#documents-closed').innerText(),
         /Dépôt en ligne clos.*ne peuvent plus être ajoutés, remplacés ni supprimés/s);
       assert.match(await page.locator('#confirmation-steps').innerText(), /n'est plus en cours/);

@@ -265,8 +265,9 @@ function syncForm(form, piece) {
 
 function pieceItem(piece) {
   const id = kindId(piece.kind);
-  const guide = (GUIDES[piece.kind] || (() => []))(state.ins);
   const editable = phase() !== 'closed' && piece.status !== 'validated';
+  // How to prepare a piece only helps while it can still be sent.
+  const guide = editable ? (GUIDES[piece.kind] || (() => []))(state.ins) : [];
   return el('li', { class: 'piece', id: `piece-${id}`, 'data-kind': piece.kind },
     el('h3', { id: `piece-${id}-title`, tabindex: '-1', text: piece.label }),
     guide.length ? el('div', { class: 'piece-guide' }, guide.map((text) => el('p', { text }))) : null,
