@@ -73,6 +73,9 @@ S3_EVENT = {"Records": [{
 FUNCTIONS = [
     ("hello (lambda_http)", None, ("url", "GET", "/", None), "Hello"),
     ("hello + DynamoDB client", "coldstart-hello-sdk", ("url", "GET", "/", None), "Hello"),
+    # The same, its SDK configuration from Lambda's variables only, without
+    # aws-config's default chains (coldstart-hello-sdk-env.rs).
+    ("hello + DynamoDB client, env only", "coldstart-hello-sdk-env", ("url", "GET", "/", None), "Hello"),
     ("auth", "auth", ("url", "GET", "/health", None), '"status":"ok"'),
     ("signup", "signup", ("url", "POST", "/auth/signup", b"{}"), "422"),
     ("activation", "activation", ("url", "POST", "/auth/activate", b"{}"), "422"),
