@@ -1,4 +1,5 @@
-//! The domain's hot paths, password hashing, token hashing and the PDF.
+//! The domain's hot paths, password hashing, token hashing, the PDF, and
+//! what a Lambda does at each cold start before its first answer.
 //!
 //! ```text
 //! cargo bench -p examreg-common --bench domain
@@ -276,5 +277,61 @@ fn pdf(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, windows, pieces_and_validation, hashing, pdf);
+/// What every function does at its cold start besides the SDK's set-up
+/// (bootstrap::aws_app, run_http_function): the embedded reference data
+/// parsed and checked, the configuration, the router of its routes.
+fn startup(c: &mut Criterion) {
+    use std::sync::Arc;
+
+    use examreg_common::adapters::absent::{NoDocumentStore, NoMailer};
+    use examreg_common::adapters::sqlite::SqliteStore;
+    use examreg_common::app::{AppBuilder, Ports};
+    use examreg_common::config::Settings;
+    use examreg_common::http::routes::Function;
+    use examreg_common::testkit::FixedClock;
+
+    let settings = Settings {
+        public_url: Some("https://examreg.example.fr".into()),
+        ..Default::default()
+    };
+    let mut group = c.benchmark_group("startup");
+    group.bench_function("SessionCalendar::embedded (2022)", |b| {
+        b.iter(|| SessionCalendar::embedded(black_box("2022")).expect("calendar"))
+    });
+    group.bench_function("Catalogue::embedded (its JSON, build.rs)", |b| {
+        b.iter(|| Catalogue::embedded().expect("catalogue"))
+    });
+    let toml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../infra/catalogue.toml"
+    ))
+    .expect("infra/catalogue.toml");
+    group.bench_function("Catalogue::parse (the same in TOML)", |b| {
+        b.iter(|| Catalogue::parse(black_box(&toml), "infra/catalogue.toml").expect("catalogue"))
+    });
+    group.bench_function("AppBuilder::new (config, calendar, catalogue)", |b| {
+        b.iter(|| AppBuilder::new(black_box(&settings)).expect("builder"))
+    });
+    let app = Arc::new(AppBuilder::new(&settings).expect("builder").build(Ports {
+        store: Arc::new(SqliteStore::in_memory().expect("store")),
+        mailer: Arc::new(NoMailer),
+        documents: Arc::new(NoDocumentStore),
+        clock: Arc::new(FixedClock::new(at("2021-11-20T10:00:00Z"))),
+    }));
+    for function in [Function::Inscription, Function::Auth] {
+        group.bench_function(format!("http::router ({function:?})"), |b| {
+            b.iter(|| examreg_common::http::router(app.clone(), black_box(&[function])))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    windows,
+    pieces_and_validation,
+    hashing,
+    pdf,
+    startup
+);
 criterion_main!(benches);

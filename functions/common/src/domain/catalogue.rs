@@ -17,6 +17,9 @@ use super::Diploma;
 
 const EMBEDDED_ORIGIN: &str = "infra/catalogue.toml";
 const EMBEDDED_TEXT: &str = include_str!("../../../../infra/catalogue.toml");
+/// The same data in JSON, written by build.rs: read at every cold start, so
+/// read with serde_json rather than toml (BENCHMARKS.md, « Cold starts »).
+const EMBEDDED_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/catalogue.json"));
 
 /// The fewest specialties a diploma may offer.
 pub const MIN_SPECIALTIES: usize = 3;
@@ -132,7 +135,12 @@ impl fmt::Display for UnitKind {
 impl Catalogue {
     /// The catalogue built into the binary (`infra/catalogue.toml`).
     pub fn embedded() -> Result<Self, CatalogueError> {
-        Self::parse(EMBEDDED_TEXT, EMBEDDED_ORIGIN)
+        match serde_json::from_str::<Catalogue>(EMBEDDED_JSON) {
+            Ok(catalogue) => Self::checked(catalogue, EMBEDDED_ORIGIN),
+            // The JSON holds what the TOML holds: reading the TOML gives the
+            // same refusal, with the file's line and column.
+            Err(_) => Self::parse(EMBEDDED_TEXT, EMBEDDED_ORIGIN),
+        }
     }
 
     /// A catalogue read from a TOML file.
@@ -152,7 +160,7 @@ impl Catalogue {
             origin: origin.to_owned(),
             problem,
         };
-        let mut catalogue: Catalogue = toml::from_str(text).map_err(|e| {
+        let catalogue: Catalogue = toml::from_str(text).map_err(|e| {
             let (line, column, message) = toml_error_parts(text, &e);
             invalid(CatalogueProblem::Syntax {
                 line,
@@ -160,7 +168,17 @@ impl Catalogue {
                 message,
             })
         })?;
-        catalogue.validate().map_err(invalid)?;
+        Self::checked(catalogue, origin)
+    }
+
+    /// `catalogue` once its rules are checked, its diplomas in order.
+    fn checked(mut catalogue: Catalogue, origin: &str) -> Result<Self, CatalogueError> {
+        catalogue
+            .validate()
+            .map_err(|problem| CatalogueError::Invalid {
+                origin: origin.to_owned(),
+                problem,
+            })?;
         catalogue.diplomas.sort_by_key(|entry| entry.diploma);
         Ok(catalogue)
     }
@@ -402,6 +420,14 @@ mod tests {
     }
 
     // --- the embedded catalogue ---------------------------------------------
+
+    #[test]
+    fn the_embedded_json_is_the_toml_file_to_the_last_field() {
+        let from_toml = Catalogue::parse(EMBEDDED_TEXT, EMBEDDED_ORIGIN).unwrap();
+        assert_eq!(embedded(), from_toml);
+        // Both were read: the JSON is not the TOML's text.
+        assert!(EMBEDDED_JSON.starts_with('{'), "{}", &EMBEDDED_JSON[..40]);
+    }
 
     #[test]
     fn the_embedded_catalogue_loads_in_diploma_order() {
