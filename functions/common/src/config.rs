@@ -249,6 +249,35 @@ pub struct AwsSettings {
     /// `EXAMREG_METRICS_NAMESPACE`: where the business metrics go
     /// (default `examreg`).
     pub metrics_namespace: String,
+    /// `AWS_REGION` (else `AWS_DEFAULT_REGION`), which Lambda always sets.
+    pub region: Option<String>,
+    /// Each service's endpoint, as the SDK's own variables name it: the
+    /// service's `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL` (an
+    /// emulator, in tests); none, AWS's regional endpoints.
+    pub endpoints: Endpoints,
+}
+
+/// The endpoint of each AWS service the adapters call, when one is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub dynamodb: Option<String>,
+    pub s3: Option<String>,
+    pub ses: Option<String>,
+}
+
+/// `AWS_ENDPOINT_URL_<service>`, else `AWS_ENDPOINT_URL`: the SDK's precedence.
+fn endpoint_of(
+    lookup: &impl Fn(&str) -> Option<String>,
+    service: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    let valid = |name: &'static str| {
+        optional(lookup, name, parse_endpoint)?;
+        Ok::<_, ConfigError>(lookup(name).map(|url| url.trim().to_owned()))
+    };
+    match valid(service)? {
+        Some(url) => Ok(Some(url)),
+        None => valid("AWS_ENDPOINT_URL"),
+    }
 }
 
 impl AwsSettings {
@@ -264,13 +293,20 @@ impl AwsSettings {
         let ses_configuration_set = lookup(SES_CONFIGURATION_SET)
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty());
-        // The SDK's precedence: the service's own endpoint variable first.
-        let endpoint = match optional(&lookup, "AWS_ENDPOINT_URL_S3", parse_endpoint)? {
-            Some(endpoint) => Some(endpoint),
-            None => optional(&lookup, "AWS_ENDPOINT_URL", parse_endpoint)?,
+        let endpoints = Endpoints {
+            dynamodb: endpoint_of(&lookup, "AWS_ENDPOINT_URL_DYNAMODB")?,
+            s3: endpoint_of(&lookup, "AWS_ENDPOINT_URL_S3")?,
+            ses: endpoint_of(&lookup, "AWS_ENDPOINT_URL_SES")?,
         };
-        let region = lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION"));
-        let upload_origin = upload_origin(&bucket, s3_path_style, region.as_deref(), endpoint);
+        let region = lookup("AWS_REGION")
+            .or_else(|| lookup("AWS_DEFAULT_REGION"))
+            .map(|region| region.trim().to_owned())
+            .filter(|region| !region.is_empty());
+        let s3_endpoint = endpoints
+            .s3
+            .as_deref()
+            .and_then(|url| parse_endpoint(url).ok());
+        let upload_origin = upload_origin(&bucket, s3_path_style, region.as_deref(), s3_endpoint);
         let metrics_namespace = optional(&lookup, METRICS_NAMESPACE, parse_namespace)?
             .unwrap_or_else(|| "examreg".to_owned());
         Ok(Self {
@@ -281,6 +317,8 @@ impl AwsSettings {
             ses_configuration_set,
             upload_origin,
             metrics_namespace,
+            region,
+            endpoints,
         })
     }
 }
@@ -847,6 +885,23 @@ mod tests {
             ("AWS_ENDPOINT_URL_S3", "https://s3.local"),
         ];
         assert_eq!(origin(&s3_only), "https://b-1.s3.local");
+        // Each client's endpoint: its service's variable, else the global one.
+        let endpoints = aws(&s3_only).unwrap().endpoints;
+        assert_eq!(endpoints.s3.as_deref(), Some("https://s3.local"));
+        assert_eq!(
+            endpoints.dynamodb.as_deref(),
+            Some("http://127.0.0.1:5000/")
+        );
+        assert_eq!(endpoints.ses.as_deref(), Some("http://127.0.0.1:5000/"));
+        assert_eq!(aws(&[]).unwrap().endpoints, Endpoints::default());
+        assert_eq!(aws(&[]).unwrap().region.as_deref(), Some("eu-west-3"));
+        let ses_bad = aws(&[("AWS_ENDPOINT_URL_SES", "ses.local")]).unwrap_err();
+        assert!(
+            ses_bad
+                .to_string()
+                .starts_with("AWS_ENDPOINT_URL_SES must be "),
+            "{ses_bad}"
+        );
         // No region in the environment: the SDK's, never a wildcard.
         let vars: Vec<_> = AWS
             .into_iter()

@@ -24,6 +24,7 @@ pub mod lazy_client;
 pub mod outbox;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod sdk_config;
 #[cfg(feature = "ses")]
 pub mod ses;
 #[cfg(feature = "embedded")]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::adapters::clock::SystemClock;
 use crate::adapters::dynamodb::DynamoStore;
 use crate::app::{App, AppBuilder, Ports};
-use crate::config::{AwsSettings, Settings};
+use crate::config::{AwsSettings, ConfigError, Settings};
 use crate::http::routes::Function;
 use crate::metrics::MetricsSink;
 use crate::ports::{Clock, DocumentStore, Mailer};
@@ -66,27 +66,25 @@ impl AwsAdapters {
     }
 }
 
-/// The AWS adapters of `settings`; the SDK reads its own variables,
-/// `AWS_ENDPOINT_URL` included, which is how tests point them at an emulator.
-pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
-    // The SDK's HTTPS client on ring (`adapters::https`) with the SDK's
-    // default trust store: a client built on the system's bundle file alone
-    // was measured slower to start on Lambda's layout (BENCHMARKS.md,
-    // « Cold starts »), so it was removed.
-    let sdk = aws_config::from_env()
-        .http_client(crate::adapters::https::client())
-        .load()
-        .await;
+/// The AWS adapters of `settings`, their clients built from `sdk` (in a
+/// Lambda, [`sdk_config::lambda`](crate::adapters::sdk_config::lambda)),
+/// each pointed at its service's endpoint when `settings` names one (an
+/// emulator, in tests).
+pub fn aws_adapters(settings: &AwsSettings, sdk: &aws_config::SdkConfig) -> AwsAdapters {
     // DynamoDB serves every request: built now. SES and S3 are built on
     // first use, so that a function that never mails nor touches S3 does
     // not pay for their TLS set-up at each cold start (see BENCHMARKS.md).
+    let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(sdk);
+    if let Some(endpoint) = &settings.endpoints.dynamodb {
+        dynamodb = dynamodb.endpoint_url(endpoint);
+    }
     AwsAdapters {
         store: Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
+            aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
             settings.table.clone(),
         )),
-        mailer: mailer(&sdk, settings),
-        documents: documents(&sdk, settings),
+        mailer: mailer(sdk, settings),
+        documents: documents(sdk, settings),
         upload_origin: settings.upload_origin_in(sdk.region().map(|r| r.as_ref())),
     }
 }
@@ -95,9 +93,13 @@ pub async fn aws_adapters(settings: &AwsSettings) -> AwsAdapters {
 fn mailer(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn Mailer> {
     use crate::adapters::lazy_client::LazyClient;
     use crate::adapters::ses::SesMailer;
-    let sdk = sdk.clone();
+    let mut ses = aws_sdk_ses::config::Builder::from(sdk);
+    if let Some(endpoint) = &settings.endpoints.ses {
+        ses = ses.endpoint_url(endpoint);
+    }
+    let ses = ses.build();
     let mailer = SesMailer::new(
-        LazyClient::new(move || aws_sdk_ses::Client::new(&sdk)),
+        LazyClient::new(move || aws_sdk_ses::Client::from_conf(ses.clone())),
         settings.sender.clone(),
     );
     // Its bounces and complaints then reach the sweep function.
@@ -116,9 +118,11 @@ fn mailer(_: &aws_config::SdkConfig, _: &AwsSettings) -> Arc<dyn Mailer> {
 fn documents(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn DocumentStore> {
     use crate::adapters::lazy_client::LazyClient;
     use crate::adapters::s3::S3DocumentStore;
-    let s3 = aws_sdk_s3::config::Builder::from(sdk)
-        .force_path_style(settings.s3_path_style)
-        .build();
+    let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(settings.s3_path_style);
+    if let Some(endpoint) = &settings.endpoints.s3 {
+        s3 = s3.endpoint_url(endpoint);
+    }
+    let s3 = s3.build();
     Arc::new(S3DocumentStore::new(
         LazyClient::new(move || aws_sdk_s3::Client::from_conf(s3.clone())),
         settings.bucket.clone(),
@@ -137,7 +141,11 @@ pub async fn aws_app() -> anyhow::Result<Arc<App>> {
     let settings = Settings::from_env()?;
     settings.required_public_url()?;
     let aws = AwsSettings::from_env()?;
-    let adapters = aws_adapters(&aws).await;
+    let region = aws
+        .region
+        .as_deref()
+        .ok_or(ConfigError::Missing("AWS_REGION"))?;
+    let adapters = aws_adapters(&aws, &crate::adapters::sdk_config::lambda(region));
     let builder = AppBuilder::new(&settings)?
         .upload_origin(adapters.upload_origin.clone())
         .metrics(MetricsSink::Emf {
