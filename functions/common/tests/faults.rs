@@ -566,7 +566,6 @@ async fn dynamodb_throttling_after_the_sdks_retries_is_a_503_with_retry_after() 
             aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "test"),
         ))
         .endpoint_url(endpoint)
-        .http_client(examreg_common::adapters::https::client())
         .retry_config(RetryConfig::standard().with_initial_backoff(StdDuration::from_millis(5)))
         .build();
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), "examreg");

@@ -18,7 +18,6 @@ pub mod dynamodb;
 pub mod faulty;
 #[cfg(feature = "embedded")]
 pub mod folder;
-pub mod https;
 pub mod lazy_client;
 #[cfg(feature = "embedded")]
 pub mod outbox;

@@ -1,7 +1,8 @@
 //! The AWS SDK's configuration in a Lambda, from the variables Lambda sets:
 //! the region (`AWS_REGION`) and the function role's credentials
-//! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), with
-//! the HTTPS client of [`super::https`].
+//! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); each
+//! client brings the SDK's default HTTPS client (SECURITY.md, « Transport to
+//! AWS »).
 //!
 //! Not aws-config's loader (`aws_config::from_env().load()`): its default
 //! chains (profile files, IMDS, ECS, SSO, STS for web identity) serve
@@ -28,7 +29,6 @@ pub fn lambda(region: &str) -> SdkConfig {
         .credentials_provider(SharedCredentialsProvider::new(
             EnvironmentVariableCredentialsProvider::new(),
         ))
-        .http_client(super::https::client())
         .build()
 }
 
@@ -37,11 +37,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_lambdas_configuration_has_its_region_credentials_and_client() {
+    fn a_lambdas_configuration_has_its_region_and_credentials() {
         let sdk = lambda("eu-west-3");
         assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-3"));
         assert!(sdk.credentials_provider().is_some());
-        assert!(sdk.http_client().is_some());
         // No endpoint of its own: each client gets its service's (or none).
         assert_eq!(sdk.endpoint_url(), None);
     }

@@ -84,11 +84,8 @@ pub async fn local_aws_app(
 ) -> anyhow::Result<Embedded> {
     let (builder, clock) = local_start(data_dir, settings, start, default_start)?;
     // A developer's machine: the SDK's whole loader (profile, SSO, process
-    // credentials), with the functions' HTTPS client.
-    let sdk = aws_config::from_env()
-        .http_client(crate::adapters::https::client())
-        .load()
-        .await;
+    // credentials).
+    let sdk = aws_config::from_env().load().await;
     let adapters = aws_adapters(aws, &sdk);
     let app = builder
         .upload_origin(adapters.upload_origin.clone())

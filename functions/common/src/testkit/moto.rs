@@ -180,7 +180,6 @@ impl MotoServer {
                 "examreg-testkit",
             )))
             .endpoint_url(&self.endpoint)
-            .http_client(crate::adapters::https::client())
             .build()
     }
 
