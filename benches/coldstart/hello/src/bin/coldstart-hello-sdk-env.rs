@@ -11,7 +11,7 @@ use aws_config::environment::{
 use aws_config::meta::region::ProvideRegion;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::SharedCredentialsProvider;
-use lambda_http::{service_fn, Body, Error, Request, Response};
+use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -22,18 +22,5 @@ async fn main() -> Result<(), Error> {
             EnvironmentVariableCredentialsProvider::new(),
         ))
         .build();
-    let table = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = &table;
-    lambda_http::run(service_fn(move |_request: Request| async move {
-        let region = table.config().region().map(ToString::to_string);
-        Response::builder()
-            .status(200)
-            .header("content-type", "text/plain; charset=utf-8")
-            .body(Body::from(format!(
-                "Hello, world! ({})",
-                region.unwrap_or_default()
-            )))
-            .map_err(Error::from)
-    }))
-    .await
+    coldstart_hello::serve_region(aws_sdk_dynamodb::Client::new(&sdk)).await
 }
