@@ -46,6 +46,13 @@ fn http_api_routes_are_exactly_the_route_table() {
                     Some("HttpApi"),
                     "{id}.{name}: every route is on the one HttpApi"
                 );
+                // The functions deserialise the payload 2.0 only (lambda_http's
+                // `apigw_http` feature, Cargo.toml): SAM's default for an HttpApi.
+                let version = &event["Properties"]["PayloadFormatVersion"];
+                assert!(
+                    version.is_null() || version == "2.0",
+                    "{id}.{name}: the payload format must be 2.0, not {version}"
+                );
             }
         }
     }
