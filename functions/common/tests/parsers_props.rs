@@ -209,7 +209,8 @@ fn quoted_values_stay_on_one_line() {
         .to_string();
     assert_eq!(
         error,
-        "c.toml: unknown timezone `Mars\\r\\n` (expected an IANA name such as Europe/Paris)"
+        "c.toml: unknown timezone `Mars\\r\\n` (expected the IANA name of one of France's, \
+         such as Europe/Paris or Indian/Reunion: the binaries carry no other, .cargo/config.toml)"
     );
     let catalogue = CATALOGUE.replacen("code = \"E11\"", "code = '''\nE\u{2028}11'''", 1);
     let error = Catalogue::parse(&catalogue, "k.toml")
